@@ -1,1 +1,6 @@
-export const packageName = "@buildfleet/testkit";
+export { startRedis, freeLoopbackPort, NoRedisError } from "./redis-server.js";
+export type { TestRedis, RedisSource, StartRedisOptions } from "./redis-server.js";
+export { countResources, excessOver, expectNoLeaks } from "./leaks.js";
+export type { ResourceCounts } from "./leaks.js";
+export { useRedis, uniquePrefix } from "./vitest.js";
+export type { RedisTestContext, Closable } from "./vitest.js";
