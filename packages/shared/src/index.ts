@@ -1,1 +1,6 @@
-export const packageName = "@buildfleet/shared";
+export { createLogger, redactUrl, REDACT_PATHS, LOG_LEVELS } from "./logging/logger.js";
+export type { Logger, LogLevel, CreateLoggerOptions } from "./logging/logger.js";
+export { keyspace, prefixProblem, DEFAULT_PREFIX } from "./redis/keyspace.js";
+export type { Keyspace } from "./redis/keyspace.js";
+export { createWorkerConnection, createProducerConnection, waitForReady } from "./redis/connections.js";
+export type { Redis } from "./redis/connections.js";
