@@ -4,3 +4,21 @@ export { keyspace, prefixProblem, DEFAULT_PREFIX } from "./redis/keyspace.js";
 export type { Keyspace } from "./redis/keyspace.js";
 export { createWorkerConnection, createProducerConnection, waitForReady } from "./redis/connections.js";
 export type { Redis } from "./redis/connections.js";
+export {
+  BuildfleetError,
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  UnauthorizedError,
+  ForbiddenError,
+  RateLimitedError,
+  PayloadTooLargeError,
+  InfrastructureError,
+  ConfigError,
+  ERROR_CODES,
+  summariseIssues,
+  httpStatusForCode,
+  isRetryable,
+  errorCode,
+} from "./errors/index.js";
+export type { FieldIssue, ErrorCode, BuildfleetErrorOptions, CodedErrorOptions } from "./errors/index.js";
