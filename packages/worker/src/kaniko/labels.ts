@@ -1,0 +1,23 @@
+/**
+ * Label, annotation and container names shared by the Job renderer and the
+ * tracker. Changing one is a breaking change for Jobs already in the cluster:
+ * a worker must still adopt and follow Jobs created by the previous release.
+ */
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+export const LABEL_NAME = "app.kubernetes.io/name";
+export const LABEL_BUILD_ID = "buildfleet.dev/build-id";
+export const LABEL_TENANT = "buildfleet.dev/tenant";
+
+export const MANAGED_BY_VALUE = "buildfleet";
+export const NAME_VALUE = "kaniko";
+
+/** The selector of the shared list+watch: every Job and Pod buildfleet created. */
+export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+export const ANNOTATION_BUILD_ID = "buildfleet.dev/build-id";
+export const ANNOTATION_TENANT = "buildfleet.dev/tenant";
+export const ANNOTATION_ATTEMPT = "buildfleet.dev/attempt";
+export const ANNOTATION_PRIORITY = "buildfleet.dev/priority";
+
+/** Status derivation reads the digest from this container's termination message. */
+export const KANIKO_CONTAINER_NAME = "kaniko";
