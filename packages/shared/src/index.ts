@@ -22,3 +22,5 @@ export {
   errorCode,
 } from "./errors/index.js";
 export type { FieldIssue, ErrorCode, BuildfleetErrorOptions, CodedErrorOptions } from "./errors/index.js";
+export { loadConfig, DEFAULT_KANIKO_IMAGE } from "./config/config.js";
+export type { BuildfleetConfig } from "./config/config.js";

@@ -1,0 +1,166 @@
+import { z } from "zod";
+import { ConfigError } from "../errors/index.js";
+import { LOG_LEVELS } from "../logging/logger.js";
+import { DEFAULT_PREFIX, prefixProblem } from "../redis/keyspace.js";
+
+/**
+ * Process configuration, read from the environment once in main.ts via
+ * `loadConfig(process.env)` — never at import time, so tests and tools can
+ * import any module without a configured environment.
+ */
+
+/** Unset and empty variables both mean "use the default". */
+const unsetIfEmpty = (v: unknown): unknown => (v === "" ? undefined : v);
+
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: `expected a whole number from ${min} to ${max}` })
+      .int({ error: `expected a whole number from ${min} to ${max}` })
+      .min(min, { error: `expected a whole number from ${min} to ${max}` })
+      .max(max, { error: `expected a whole number from ${min} to ${max}` })
+      .default(fallback),
+  );
+
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number()
+      .int({ error: `expected a whole number from ${min} to ${max}` })
+      .min(min, { error: `expected a whole number from ${min} to ${max}` })
+      .max(max, { error: `expected a whole number from ${min} to ${max}` })
+      .optional(),
+  );
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const DEFAULT_KANIKO_IMAGE = "gcr.io/kaniko-project/executor:v1.24.0";
+
+const EnvSchema = z.object({
+  REDIS_URL: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default("redis://127.0.0.1:6379")
+      .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), {
+        error: "expected a redis:// or rediss:// URL (example: redis://127.0.0.1:6379)",
+      }),
+  ),
+  BUILDFLEET_PREFIX: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default(DEFAULT_PREFIX)
+      .superRefine((v, ctx) => {
+        const problem = prefixProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+  ),
+  LOG_LEVEL: z.preprocess(
+    unsetIfEmpty,
+    z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  ),
+  BUILDFLEET_TAG_POLICY: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(["require-versioned", "allow-latest"], {
+        error: "expected require-versioned or allow-latest",
+      })
+      .default("require-versioned"),
+  ),
+  BUILD_NAMESPACE: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .max(63, { error: "expected a Kubernetes namespace name (at most 63 characters)" })
+      .regex(DNS1123_LABEL, { error: "expected a Kubernetes namespace name (example: buildfleet)" })
+      .default("buildfleet"),
+  ),
+  KUBECONFIG: z.preprocess(unsetIfEmpty, z.string().optional()),
+  KUBERNETES_SERVICE_HOST: z.preprocess(unsetIfEmpty, z.string().optional()),
+  KANIKO_IMAGE: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[^\s]+$/, { error: "expected an image reference without spaces" })
+      .default(DEFAULT_KANIKO_IMAGE),
+  ),
+  WORKER_CONCURRENCY: int(1, 100_000, 200),
+  GLOBAL_CONCURRENCY: optionalInt(1, 1_000_000),
+  JOB_TTL_SECONDS: int(60, 7 * 24 * 3600, 3600),
+  KANIKO_PUSH_RETRY: int(0, 10, 3),
+  WORKER_HTTP_HOST: z.preprocess(unsetIfEmpty, z.string().default("0.0.0.0")),
+  WORKER_HTTP_PORT: int(0, 65_535, 8081),
+  SHUTDOWN_TIMEOUT_MS: int(1_000, 600_000, 25_000),
+  LOCK_DURATION_MS: int(5_000, 3_600_000, 60_000),
+  MAX_STALLED_COUNT: int(3, 100, 5),
+  RESYNC_INTERVAL_MS: int(1_000, 3_600_000, 60_000),
+  WATCH_INACTIVITY_MS: int(1_000, 3_600_000, 120_000),
+  K8S_REQUEST_TIMEOUT_MS: int(500, 300_000, 15_000),
+});
+
+export interface BuildfleetConfig {
+  redis: { url: string; prefix: string };
+  log: { level: (typeof LOG_LEVELS)[number] };
+  builds: { tagPolicy: "require-versioned" | "allow-latest"; namespace: string };
+  kubernetes: {
+    /** Path of a kubeconfig file; undefined → in-cluster when running in a pod, else the default file. */
+    kubeconfig: string | undefined;
+    inCluster: boolean;
+    requestTimeoutMs: number;
+  };
+  kaniko: { image: string; pushRetry: number; jobTtlSeconds: number };
+  worker: {
+    concurrency: number;
+    globalConcurrency: number | undefined;
+    httpHost: string;
+    httpPort: number;
+    shutdownTimeoutMs: number;
+    lockDurationMs: number;
+    maxStalledCount: number;
+    resyncIntervalMs: number;
+    watchInactivityMs: number;
+  };
+}
+
+/** Reads and validates configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.map(String).join(".");
+      const raw = env[name];
+      const got = raw === undefined ? "" : ` (got ${JSON.stringify(raw)})`;
+      return { variable: name, message: `${issue.message}${got}` };
+    });
+    throw new ConfigError(
+      `invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`,
+      { problems },
+    );
+  }
+  const e = parsed.data;
+  return {
+    redis: { url: e.REDIS_URL, prefix: e.BUILDFLEET_PREFIX },
+    log: { level: e.LOG_LEVEL },
+    builds: { tagPolicy: e.BUILDFLEET_TAG_POLICY, namespace: e.BUILD_NAMESPACE },
+    kubernetes: {
+      kubeconfig: e.KUBECONFIG,
+      inCluster: e.KUBECONFIG === undefined && e.KUBERNETES_SERVICE_HOST !== undefined,
+      requestTimeoutMs: e.K8S_REQUEST_TIMEOUT_MS,
+    },
+    kaniko: { image: e.KANIKO_IMAGE, pushRetry: e.KANIKO_PUSH_RETRY, jobTtlSeconds: e.JOB_TTL_SECONDS },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      globalConcurrency: e.GLOBAL_CONCURRENCY,
+      httpHost: e.WORKER_HTTP_HOST,
+      httpPort: e.WORKER_HTTP_PORT,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      lockDurationMs: e.LOCK_DURATION_MS,
+      maxStalledCount: e.MAX_STALLED_COUNT,
+      resyncIntervalMs: e.RESYNC_INTERVAL_MS,
+      watchInactivityMs: e.WATCH_INACTIVITY_MS,
+    },
+  };
+}
