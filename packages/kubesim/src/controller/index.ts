@@ -1,33 +1,50 @@
-// Entry point of kubesim's simulated control plane (Job controller + kubelet
-// stand-in). The server wires it to a Store; everything else is internal.
-import type { ControlPlane, ControlPlaneOptions, LogSource, Store } from "../store/types.js";
+// Entry point of kubesim's simulated control plane: the Job controller and the
+// kubelet stand-in sharing one set of scenario rules and one log store.
+import { createKubelet } from "../kubelet/kubelet.js";
+import { createLogStore } from "../kubelet/logs.js";
+import type { ScenarioRule } from "../scenario/rules.js";
+import { parseScenario } from "../scenario/rules.js";
+import type { ControlPlane, ControlPlaneOptions, Store } from "../store/types.js";
+import { createJobController } from "./job-controller.js";
+
+export const DEFAULT_RUN_MS = 5_000;
+export const DEFAULT_START_DELAY_MS = 1_000;
 
 export function createControlPlane(store: Store, options: ControlPlaneOptions): ControlPlane {
-  // Placeholder until the controller and kubelet land: lets the server wire the
-  // contract now. It reacts to nothing, so Jobs stay without pods.
-  void store;
-  void options;
-  let rules: unknown[] = [];
-  const logs: LogSource = {
-    read: () => "",
-    follow: (_ns, _pod, _container, _onLine, onEnd) => {
-      onEnd();
-      return () => undefined;
-    },
-  };
+  let rules: ScenarioRule[] = [];
+  const logs = createLogStore((namespace, name) => store.get("pods", namespace, name));
+  const controller = createJobController(store, {
+    legacyJobConditions: options.legacyJobConditions === true,
+  });
+  const kubelet = createKubelet(store, {
+    defaultRunMs: options.defaultRunMs ?? DEFAULT_RUN_MS,
+    startDelayMs: options.startDelayMs ?? DEFAULT_START_DELAY_MS,
+    rules: () => rules,
+    logs,
+  });
   return {
     logs,
-    setScenario: (r) => {
-      rules = Array.isArray(r) ? [...(r as unknown[])] : [];
+    setScenario(input) {
+      rules = parseScenario(input);
     },
-    addRules: (r) => {
-      rules = [...rules, ...(Array.isArray(r) ? (r as unknown[]) : [])];
+    addRules(input) {
+      rules = [...rules, ...parseScenario(input)];
     },
-    clearScenario: () => {
+    clearScenario() {
       rules = [];
     },
-    getScenario: () => ({ rules }),
-    start: () => undefined,
-    stop: () => undefined,
+    getScenario() {
+      return { rules: structuredClone(rules) };
+    },
+    start() {
+      // Controller first: on resync it must see existing pods before the kubelet rewrites them.
+      controller.start();
+      kubelet.start();
+    },
+    stop() {
+      kubelet.stop();
+      controller.stop();
+      logs.clear();
+    },
   };
 }

@@ -1,0 +1,95 @@
+// Kaniko executor simulation: recognise the container by its arguments, derive a
+// deterministic image digest, and produce plausible executor log lines.
+import { createHash } from "node:crypto";
+
+const TERMINATION_LOG = "/dev/termination-log";
+
+/** Value(s) of a `--flag=value` / `--flag value` option, in order. */
+export function flagValues(args: readonly string[], flag: string, short?: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg.startsWith(`${flag}=`)) out.push(arg.slice(flag.length + 1));
+    else if ((arg === flag || (short !== undefined && arg === short)) && i + 1 < args.length) {
+      out.push(args[i + 1] ?? "");
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A container is treated as the Kaniko executor when it writes its digest to the termination log. */
+export function isKanikoDigestContainer(args: readonly string[]): boolean {
+  return flagValues(args, "--digest-file").includes(TERMINATION_LOG);
+}
+
+export function kanikoDestinations(args: readonly string[]): string[] {
+  return flagValues(args, "--destination", "-d");
+}
+
+/**
+ * The digest kubesim's Kaniko writes to its termination message:
+ * `sha256:` + hex sha256 of `JSON.stringify({ destinations, args })`. Exported so
+ * tests compute the value they expect instead of hard-coding it.
+ */
+export function kanikoDigest(args: readonly string[]): string {
+  const destinations = kanikoDestinations(args);
+  const hex = createHash("sha256")
+    .update(JSON.stringify({ destinations, args: [...args] }))
+    .digest("hex");
+  return `sha256:${hex}`;
+}
+
+/** A log line scheduled at a fraction (0..1) of the container's run time. */
+export interface PlannedLine {
+  at: number;
+  text: string;
+}
+
+function kanikoPrefix(seconds: number): string {
+  return `INFO[${String(Math.max(0, Math.floor(seconds))).padStart(4, "0")}]`;
+}
+
+/**
+ * Kaniko's log for a run of `runMs`. The base image is unknown without reading the
+ * Dockerfile, so a `--build-arg BASE_IMAGE=` is used when given.
+ */
+export function kanikoLogPlan(args: readonly string[], runMs: number, outcome: "success" | "failure" | "killed"): PlannedLine[] {
+  const secs = (fraction: number) => (runMs / 1000) * fraction;
+  const baseArg = flagValues(args, "--build-arg").find((a) => a.startsWith("BASE_IMAGE="));
+  const base = baseArg === undefined ? "docker.io/library/alpine:3.20" : baseArg.slice("BASE_IMAGE=".length);
+  const dockerfile = flagValues(args, "--dockerfile", "-f")[0] ?? "Dockerfile";
+  const context = flagValues(args, "--context", "-c")[0] ?? "dir:///workspace";
+  const lines: PlannedLine[] = [
+    { at: 0, text: `${kanikoPrefix(secs(0))} Retrieving image manifest ${base}` },
+    { at: 0, text: `${kanikoPrefix(secs(0))} Retrieving image ${base} from registry` },
+    { at: 0.05, text: `${kanikoPrefix(Math.max(1, secs(0.05)))} Built cross stage deps: map[]` },
+    { at: 0.05, text: `${kanikoPrefix(Math.max(1, secs(0.05)))} Executing 0 build triggers` },
+    { at: 0.1, text: `${kanikoPrefix(secs(0.1))} Building stage '${base}' [idx: '0', base-idx: '-1']` },
+    { at: 0.2, text: `${kanikoPrefix(secs(0.2))} COPY . /src` },
+    { at: 0.3, text: `${kanikoPrefix(secs(0.3))} RUN make -C /src build  # from ${dockerfile} in ${context}` },
+    { at: 0.6, text: `${kanikoPrefix(secs(0.6))} Taking snapshot of full filesystem...` },
+  ];
+  if (outcome === "killed") return lines;
+  if (outcome === "failure") {
+    lines.push({
+      at: 1,
+      text: `error building image: error building stage: failed to execute command: waiting for process to exit: exit status 1`,
+    });
+    return lines;
+  }
+  const digest = kanikoDigest(args);
+  for (const destination of kanikoDestinations(args)) {
+    lines.push({ at: 0.8, text: `${kanikoPrefix(secs(0.8))} Pushing image to ${destination}` });
+    lines.push({ at: 1, text: `${kanikoPrefix(secs(1))} Pushed ${destination}@${digest}` });
+  }
+  return lines;
+}
+
+/** Log lines of any other container: a start line and, when it ends, how. */
+export function genericLogPlan(container: string, image: string, exitCode: number | undefined): PlannedLine[] {
+  const lines: PlannedLine[] = [{ at: 0, text: `starting ${container} (${image})` }];
+  lines.push({ at: 0.5, text: `${container}: working` });
+  if (exitCode !== undefined) lines.push({ at: 1, text: `${container}: exiting with code ${exitCode}` });
+  return lines;
+}

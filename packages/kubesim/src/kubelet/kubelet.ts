@@ -1,0 +1,329 @@
+// Kubelet stand-in: takes every new pod through Pending → Running →
+// Succeeded/Failed following the scenario rules, writes real-looking pod status
+// and container logs. All waiting goes through the simulated clock.
+import { createHash, randomBytes } from "node:crypto";
+import type { Outcome, ScenarioRule } from "../scenario/rules.js";
+import { outcomeFor } from "../scenario/rules.js";
+import type { KubeObject, Store, StoreEvent } from "../store/types.js";
+import type { PlannedLine } from "./kaniko.js";
+import { genericLogPlan, isKanikoDigestContainer, kanikoDigest, kanikoLogPlan } from "./kaniko.js";
+import type { LogStore } from "./logs.js";
+import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
+import { UNSCHEDULABLE_MESSAGE, buildPodStatus, killed, podPhase } from "./pod-status.js";
+
+export const NODE_NAME = "kubesim-node-1";
+export const HOST_IP = "172.18.0.2";
+/** Back-off between ErrImagePull and ImagePullBackOff, as the kubelet reports it. */
+const IMAGE_PULL_BACKOFF_MS = 5_000;
+export const EVICTION_MESSAGE = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 48Mi. ";
+
+export interface KubeletOptions {
+  defaultRunMs: number;
+  startDelayMs: number;
+  rules: () => readonly ScenarioRule[];
+  logs: LogStore;
+}
+
+export interface Kubelet {
+  start(): void;
+  stop(): void;
+}
+
+interface ContainerSpec {
+  name?: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+}
+
+interface PodRecord {
+  uid: string;
+  namespace: string;
+  name: string;
+  rt: PodRuntime;
+  timers: Set<() => void>;
+  finished: boolean;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** `docker.io/library/alpine@sha256:…` style imageID for an image reference. */
+export function imageIdFor(image: string): string {
+  const withoutDigest = image.split("@")[0] ?? image;
+  const repo = withoutDigest.replace(/:[^/:]+$/, "");
+  const qualified = repo.includes("/") ? (repo.split("/")[0]?.includes(".") === true ? repo : `docker.io/${repo}`) : `docker.io/library/${repo}`;
+  return `${qualified}@sha256:${sha256(image)}`;
+}
+
+function runMsOf(outcome: Outcome, defaultRunMs: number): number | undefined {
+  if ("succeed" in outcome) return outcome.succeed.afterMs ?? defaultRunMs;
+  if ("exit" in outcome) return outcome.exit.afterMs ?? defaultRunMs;
+  if ("oomKilled" in outcome) return outcome.oomKilled.afterMs ?? defaultRunMs;
+  if ("evict" in outcome) return outcome.evict.afterMs ?? defaultRunMs;
+  return undefined;
+}
+
+export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
+  const records = new Map<string, PodRecord>();
+  /** Attempt index per Job uid: the n-th pod of a Job that this kubelet has seen. */
+  const attempts = new Map<string, number>();
+  let nextIp = 0;
+  let running = false;
+  let unsubscribe: (() => void) | undefined;
+
+  function after(rec: PodRecord, ms: number, fn: () => void): void {
+    const cancel = store.clock.after(ms, () => {
+      rec.timers.delete(cancel);
+      if (running && records.get(rec.uid) === rec) fn();
+    });
+    rec.timers.add(cancel);
+  }
+
+  function drop(uid: string): void {
+    const rec = records.get(uid);
+    if (rec === undefined) return;
+    for (const cancel of rec.timers) cancel();
+    records.delete(uid);
+    options.logs.removePod(rec.namespace, rec.name);
+  }
+
+  function write(rec: PodRecord): void {
+    const now = store.clock.now();
+    store.mutate("pods", rec.namespace, rec.name, (pod) => {
+      if (pod.metadata.uid !== rec.uid) return;
+      const spec = (pod["spec"] ?? {}) as Record<string, unknown>;
+      if (rec.rt.scheduling?.scheduled === true) spec["nodeName"] = NODE_NAME;
+      pod["spec"] = spec;
+      const previous = ((pod["status"] as { conditions?: PodCondition[] } | undefined)?.conditions ?? []);
+      pod["status"] = buildPodStatus(rec.rt, previous, now);
+    });
+  }
+
+  function finishIfDone(rec: PodRecord): void {
+    const phase = podPhase(rec.rt);
+    if (phase !== "Succeeded" && phase !== "Failed") return;
+    rec.finished = true;
+    for (const cancel of rec.timers) cancel();
+    rec.timers.clear();
+    for (const c of rec.rt.containers) options.logs.end(rec.namespace, rec.name, c.name);
+  }
+
+  function attemptOf(pod: KubeObject): number {
+    const owner = pod.metadata.ownerReferences?.find((o) => o.controller === true && o.kind === "Job");
+    if (owner === undefined) return 0;
+    const n = attempts.get(owner.uid) ?? 0;
+    attempts.set(owner.uid, n + 1);
+    return n;
+  }
+
+  function admit(pod: KubeObject): void {
+    const uid = pod.metadata.uid ?? "";
+    if (records.has(uid) || store.get("pods", pod.metadata.namespace, pod.metadata.name ?? "")?.metadata.uid !== uid) return;
+    const specs = ((pod["spec"] as { containers?: ContainerSpec[] } | undefined)?.containers ?? []);
+    const attempt = attemptOf(pod);
+    const target = {
+      namespace: pod.metadata.namespace ?? "",
+      labels: pod.metadata.labels ?? {},
+      annotations: pod.metadata.annotations ?? {},
+      jobName: pod.metadata.labels?.["batch.kubernetes.io/job-name"],
+    };
+    const plans = specs.map((c) => {
+      const args = [...(c.command ?? []), ...(c.args ?? [])];
+      const outcome: Outcome = outcomeFor(options.rules(), { ...target, image: c.image ?? "", args }, attempt) ?? {
+        succeed: { afterMs: options.defaultRunMs },
+      };
+      return { spec: c, args, outcome };
+    });
+    const rec: PodRecord = {
+      uid,
+      namespace: pod.metadata.namespace ?? "",
+      name: pod.metadata.name ?? "",
+      rt: { containers: plans.map((p) => ({ name: p.spec.name ?? "", image: p.spec.image ?? "", state: { kind: "waiting", reason: "ContainerCreating" } })) },
+      timers: new Set(),
+      finished: false,
+    };
+    records.set(uid, rec);
+
+    const unschedulable = plans.find((p) => "unschedulable" in p.outcome)?.outcome;
+    if (unschedulable !== undefined && "unschedulable" in unschedulable) {
+      rec.rt.scheduling = { scheduled: false, message: unschedulable.unschedulable.message ?? UNSCHEDULABLE_MESSAGE };
+      write(rec);
+      return;
+    }
+    nextIp = (nextIp % 60_000) + 1;
+    rec.rt.scheduling = { scheduled: true };
+    rec.rt.hostIP = HOST_IP;
+    rec.rt.podIP = `10.244.${Math.floor(nextIp / 250)}.${(nextIp % 250) + 2}`;
+    rec.rt.startTime = store.clock.now();
+    write(rec);
+    after(rec, options.startDelayMs, () => {
+      plans.forEach((plan, index) => {
+        const c = rec.rt.containers[index];
+        if (c !== undefined) startContainer(rec, c, plan.args, plan.outcome);
+      });
+      write(rec);
+    });
+  }
+
+  function startContainer(rec: PodRecord, c: ContainerRuntime, args: string[], outcome: Outcome): void {
+    if ("imagePullBackOff" in outcome) {
+      const message = `failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": not found`;
+      c.state = { kind: "waiting", reason: "ErrImagePull", message };
+      after(rec, IMAGE_PULL_BACKOFF_MS, () => {
+        c.state = { kind: "waiting", reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` };
+        write(rec);
+      });
+      return;
+    }
+    const startedAt = store.clock.now();
+    c.imageID = imageIdFor(c.image);
+    c.containerID = `containerd://${randomBytes(32).toString("hex")}`;
+    c.state = { kind: "running", startedAt };
+    options.logs.start(rec.namespace, rec.name, c.name);
+
+    const runMs = runMsOf(outcome, options.defaultRunMs);
+    const kaniko = isKanikoDigestContainer(args);
+    const exitCode =
+      "succeed" in outcome ? 0 : "exit" in outcome ? outcome.exit.code : "oomKilled" in outcome ? 137 : undefined;
+    const lines: PlannedLine[] = kaniko
+      ? kanikoLogPlan(args, runMs ?? options.defaultRunMs, exitCode === 0 ? "success" : exitCode === undefined || exitCode === 137 ? "killed" : "failure")
+      : genericLogPlan(c.name, c.image, "evict" in outcome || "oomKilled" in outcome ? undefined : exitCode);
+    let written = 0;
+    const writeLinesUpTo = (fraction: number) => {
+      while (written < lines.length && (lines[written]?.at ?? 2) <= fraction) {
+        options.logs.append(rec.namespace, rec.name, c.name, lines[written]?.text ?? "", store.clock.now());
+        written++;
+      }
+    };
+    writeLinesUpTo(0);
+    // A hanging container logs its first lines at the default pace, then goes quiet.
+    const pace = runMs ?? options.defaultRunMs;
+    for (const fraction of new Set(lines.map((l) => l.at).filter((a) => a > 0 && (runMs !== undefined || a < 1)))) {
+      after(rec, fraction * pace, () => writeLinesUpTo(fraction));
+    }
+    if (runMs === undefined) return; // hang: runs until deleted
+    after(rec, runMs, () => {
+      if (c.state.kind !== "running") return;
+      if ("evict" in outcome) {
+        evict(rec);
+        return;
+      }
+      writeLinesUpTo(1);
+      const finishedAt = store.clock.now();
+      if ("oomKilled" in outcome) {
+        c.state = { kind: "terminated", exitCode: 137, reason: "OOMKilled", startedAt, finishedAt };
+      } else {
+        const code = exitCode ?? 0;
+        const message =
+          "exit" in outcome && outcome.exit.message !== undefined
+            ? outcome.exit.message
+            : code === 0 && kaniko
+              ? kanikoDigest(args)
+              : undefined;
+        c.state = {
+          kind: "terminated",
+          exitCode: code,
+          reason: code === 0 ? "Completed" : "Error",
+          ...(message === undefined ? {} : { message }),
+          startedAt,
+          finishedAt,
+        };
+      }
+      options.logs.end(rec.namespace, rec.name, c.name);
+      finishIfDone(rec);
+      write(rec);
+    });
+  }
+
+  /** Node-pressure eviction by the kubelet: every container is killed, the pod fails with reason Evicted. */
+  function evict(rec: PodRecord): void {
+    const now = store.clock.now();
+    for (const c of rec.rt.containers) if (c.state.kind !== "terminated") c.state = killed(c, now);
+    rec.rt.disruption = {
+      reason: "TerminationByKubelet",
+      message: EVICTION_MESSAGE,
+      podReason: "Evicted",
+      podMessage: EVICTION_MESSAGE,
+    };
+    finishIfDone(rec);
+    write(rec);
+  }
+
+  /** Deletion held by finalizers: the kubelet kills the containers (no grace period modelled). */
+  function terminateForDeletion(rec: PodRecord): void {
+    if (rec.finished) return;
+    const now = store.clock.now();
+    for (const c of rec.rt.containers) {
+      if (c.state.kind === "running") c.state = killed(c, now);
+    }
+    if (rec.rt.containers.every((c) => c.state.kind === "terminated")) {
+      finishIfDone(rec);
+      write(rec);
+    }
+  }
+
+  const pending = new Set<KubeObject>();
+  let flushScheduled = false;
+  function flush(): void {
+    flushScheduled = false;
+    const pods = [...pending];
+    pending.clear();
+    for (const pod of pods) {
+      if (!running) return;
+      try {
+        admit(pod);
+      } catch {
+        // The pod vanished between the event and admission; nothing to run.
+      }
+    }
+  }
+
+  function onEvent(event: StoreEvent): void {
+    if (event.resource === "jobs" && event.type === "DELETED") attempts.delete(event.object.metadata.uid ?? "");
+    if (event.resource !== "pods") return;
+    const pod = event.object;
+    const uid = pod.metadata.uid ?? "";
+    if (event.type === "DELETED") {
+      drop(uid);
+      return;
+    }
+    const rec = records.get(uid);
+    if (rec !== undefined) {
+      if (pod.metadata.deletionTimestamp !== undefined) queueMicrotask(() => {
+        if (running && records.get(uid) === rec) terminateForDeletion(rec);
+      });
+      return;
+    }
+    const phase = (pod["status"] as { phase?: string } | undefined)?.phase;
+    if (phase === "Succeeded" || phase === "Failed" || pod.metadata.deletionTimestamp !== undefined) return;
+    pending.add(pod);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      // Store listeners run inside the store's commit; write pod status after it returns.
+      queueMicrotask(flush);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      unsubscribe = store.subscribe(onEvent);
+      // Pods left by a previous run start over: their simulated containers did not survive.
+      for (const pod of store.list("pods", undefined).items) {
+        onEvent({ type: "ADDED", resource: "pods", object: pod, resourceVersion: 0 });
+      }
+    },
+    stop() {
+      if (!running) return;
+      running = false;
+      unsubscribe?.();
+      unsubscribe = undefined;
+      pending.clear();
+      for (const uid of [...records.keys()]) drop(uid);
+      attempts.clear();
+    },
+  };
+}
