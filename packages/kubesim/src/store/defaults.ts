@@ -96,6 +96,19 @@ export function applyCreateDefaults(resource: ResourceName, obj: KubeObject): vo
   }
 }
 
+/** Defaulting the real server also applies on update, so omitted defaults do not read as changes. */
+export function applyUpdateDefaults(resource: ResourceName, obj: KubeObject): void {
+  if (resource === "pods") {
+    const spec = asObj(obj.spec);
+    if (spec) defaultPodSpec(spec, "Always");
+  }
+  if (resource === "jobs") {
+    const spec = asObj(obj.spec);
+    const podSpec = asObj(asObj(spec?.template)?.spec);
+    if (podSpec) defaultPodSpec(podSpec, "Always");
+  }
+}
+
 function required(field: string): StatusCause {
   return { reason: "FieldValueRequired", message: "Required value", field };
 }

@@ -270,3 +270,15 @@ describe("store delete propagation", () => {
     expect(err.body).toMatchObject({ code: 404, reason: "NotFound", message: 'pods "nope" not found' });
   });
 });
+
+describe("store Job immutability", () => {
+  it("rejects a change to the pod template of a running Job with 422 field is immutable", () => {
+    const store = createStore();
+    const a = store.create("jobs", "default", job("a"));
+    const changed = JSON.parse(JSON.stringify(a)) as KubeObject;
+    (changed.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!.image = "busybox:2";
+    const err = statusOf(() => store.update("jobs", "default", changed));
+    expect(err.code).toBe(422);
+    expect(err.body.details?.causes?.[0]).toMatchObject({ field: "spec.template", message: "field is immutable" });
+  });
+});

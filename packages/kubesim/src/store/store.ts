@@ -2,8 +2,9 @@
 // optimistic concurrency, status subresource, generateName, finalizers,
 // ownerReference garbage collection and delete propagation.
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { createSimClock } from "./clock.js";
-import { applyCreateDefaults, validateSpec } from "./defaults.js";
+import { applyCreateDefaults, applyUpdateDefaults, validateSpec } from "./defaults.js";
 import { alreadyExists, badRequest, conflict, invalid, notFound, type StatusError } from "./errors.js";
 import { EventHistory } from "./history.js";
 import { randomSuffix, validateName } from "./names.js";
@@ -67,13 +68,13 @@ function keyOf(namespace: string | undefined, name: string): string {
   return namespace === undefined ? name : `${namespace}/${name}`;
 }
 
-function specOf(obj: KubeObject): string {
-  return JSON.stringify(obj.spec ?? null);
-}
+/** Key-order-insensitive: clients (client-node's serializer) reorder fields. */
+const sameSpec = (a: KubeObject, b: KubeObject): boolean => isDeepStrictEqual(a.spec ?? null, b.spec ?? null);
 
-function withoutRv(obj: KubeObject): string {
-  const { resourceVersion: _rv, ...meta } = obj.metadata;
-  return JSON.stringify({ ...obj, metadata: meta });
+function sameIgnoringRv(a: KubeObject, b: KubeObject): boolean {
+  const { resourceVersion: _a, ...metaA } = a.metadata;
+  const { resourceVersion: _b, ...metaB } = b.metadata;
+  return isDeepStrictEqual({ ...a, metadata: metaA }, { ...b, metadata: metaB });
 }
 
 export function createStore(options: StoreOptions = {}): SimStore {
@@ -388,7 +389,9 @@ export function createStore(options: StoreOptions = {}): SimStore {
           if (existing.status === undefined) delete next.status;
           else next.status = clone(existing.status);
         }
-        if (specOf(next) !== specOf(existing)) next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
+        applyUpdateDefaults(resource, next);
+        if (resource === "jobs") checkJobImmutable(name, next, existing);
+        if (!sameSpec(next, existing)) next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
       }
       return finishWrite(resource, key, next, existing);
     },
@@ -402,7 +405,7 @@ export function createStore(options: StoreOptions = {}): SimStore {
       fn(next);
       next.metadata.uid = existing.metadata.uid;
       next.metadata.name = existing.metadata.name;
-      if (specOf(next) !== specOf(existing) && next.metadata.generation === existing.metadata.generation) {
+      if (!sameSpec(next, existing) && next.metadata.generation === existing.metadata.generation) {
         next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
       }
       return finishWrite(resource, key, next, existing);
@@ -439,7 +442,7 @@ export function createStore(options: StoreOptions = {}): SimStore {
   /** Commits unless nothing changed; completes a pending deletion once finalizers are gone. */
   function finishWrite(resource: ResourceName, key: string, next: KubeObject, existing: KubeObject): KubeObject {
     next.metadata.resourceVersion = existing.metadata.resourceVersion;
-    if (withoutRv(next) === withoutRv(existing)) return clone(existing);
+    if (sameIgnoringRv(next, existing)) return clone(existing);
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0) {
       remove(resource, key, next);
       return clone(next);
@@ -449,6 +452,17 @@ export function createStore(options: StoreOptions = {}): SimStore {
 
   for (const ns of initialNamespaces) store.create("namespaces", undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   return store;
+}
+
+/** A real cluster rejects changes to these Job fields (the template only stays mutable while suspended). */
+function checkJobImmutable(name: string, next: KubeObject, existing: KubeObject): void {
+  const spec = (o: KubeObject) => (o.spec ?? {}) as Record<string, unknown>;
+  const fields = ["selector", "completions", "completionMode"];
+  if (spec(existing).suspend !== true) fields.push("template");
+  const causes = fields
+    .filter((f) => !isDeepStrictEqual(spec(next)[f], spec(existing)[f]))
+    .map((f) => ({ reason: "FieldValueInvalid", message: "field is immutable", field: `spec.${f}` }));
+  if (causes.length > 0) throw invalid("Job", "batch", name, causes);
 }
 
 function lowerBound(keys: string[], value: string): number {
