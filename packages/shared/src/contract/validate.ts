@@ -1,0 +1,52 @@
+import { ValidationError } from "../errors/index.js";
+import type { FieldIssue } from "../errors/index.js";
+import { BuildRequest } from "./build-request.js";
+import { quote } from "./checks.js";
+import { toFieldIssues } from "./field-issues.js";
+import { tryParseImageReference } from "./image-reference.js";
+
+export const TAG_POLICIES = ["require-versioned", "allow-latest"] as const;
+export type TagPolicy = (typeof TAG_POLICIES)[number];
+
+export interface ValidateOptions {
+  /**
+   * "require-versioned" (default): at least one destination carries a tag
+   * other than `latest`, because `latest` alone cannot be rolled back to.
+   */
+  tagPolicy?: TagPolicy;
+}
+
+export type ValidationResult = { ok: true; value: BuildRequest } | { ok: false; issues: FieldIssue[] };
+
+function tagPolicyIssues(request: BuildRequest, policy: TagPolicy): FieldIssue[] {
+  if (policy === "allow-latest") return [];
+  const refs = request.destinations.flatMap((d) => {
+    const parsed = tryParseImageReference(d);
+    return parsed.ok ? [parsed.value] : [];
+  });
+  if (refs.some((r) => r.tag !== "latest")) return [];
+  const first = request.destinations[0] ?? "registry.example.com/team/app:latest";
+  const versioned = first.replace(/:latest$/, ":v1.0.0");
+  return [
+    {
+      path: "destinations",
+      message: `every destination is tagged "latest" (${request.destinations.map((d) => quote(d)).join(", ")}); add one with a versioned tag, which the "require-versioned" tag policy needs so a release can be rolled back`,
+      example: versioned,
+    },
+  ];
+}
+
+/** Validates an untrusted request; never throws. */
+export function validateBuildRequest(input: unknown, options: ValidateOptions = {}): ValidationResult {
+  const parsed = BuildRequest.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: toFieldIssues(parsed.error.issues, input) };
+  const issues = tagPolicyIssues(parsed.data, options.tagPolicy ?? "require-versioned");
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: parsed.data };
+}
+
+/** Validates an untrusted request or throws a ValidationError carrying every issue. */
+export function parseBuildRequest(input: unknown, options: ValidateOptions = {}): BuildRequest {
+  const result = validateBuildRequest(input, options);
+  if (!result.ok) throw new ValidationError(result.issues);
+  return result.value;
+}
