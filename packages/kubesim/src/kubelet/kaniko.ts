@@ -79,10 +79,14 @@ export function kanikoLogPlan(args: readonly string[], runMs: number, outcome: "
     return lines;
   }
   const digest = kanikoDigest(args);
-  for (const destination of kanikoDestinations(args)) {
-    lines.push({ at: 0.8, text: `${kanikoPrefix(secs(0.8))} Pushing image to ${destination}` });
-    lines.push({ at: 1, text: `${kanikoPrefix(secs(1))} Pushed ${destination}@${digest}` });
-  }
+  // Destinations are pushed one after the other, in the last fifth of the run.
+  const destinations = kanikoDestinations(args);
+  destinations.forEach((destination, i) => {
+    const start = 0.8 + (0.2 * i) / destinations.length;
+    const end = 0.8 + (0.2 * (i + 1)) / destinations.length;
+    lines.push({ at: start, text: `${kanikoPrefix(secs(start))} Pushing image to ${destination}` });
+    lines.push({ at: end, text: `${kanikoPrefix(secs(end))} Pushed ${destination}@${digest}` });
+  });
   return lines;
 }
 
