@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `kubesim serve`: runs the simulator on 127.0.0.1 and writes a kubeconfig
+// that kubectl and @kubernetes/client-node load as they are.
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { parse as parseYaml } from "yaml";
+import { startKubeSim } from "./start.js";
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError("must be an integer port between 0 and 65535");
+  return n;
+}
+
+interface ServeOptions {
+  port: number;
+  kubeconfigOut?: string;
+  scenario?: string;
+  speed: number;
+  legacyJobConditions?: boolean;
+  historySize?: number;
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  // YAML parsing covers JSON scenario files too; the control plane validates the rules.
+  const scenario = opts.scenario ? (parseYaml(await readFile(opts.scenario, "utf8")) as unknown) : undefined;
+  const sim = await startKubeSim({
+    port: opts.port,
+    speed: opts.speed,
+    ...(opts.legacyJobConditions ? { legacyJobConditions: true } : {}),
+    ...(scenario !== undefined ? { scenario } : {}),
+    ...(opts.historySize !== undefined ? { historySize: opts.historySize } : {}),
+  });
+  console.log(`kubesim listening on ${sim.url} (port ${sim.port})`);
+  if (opts.kubeconfigOut) {
+    const file = resolve(opts.kubeconfigOut);
+    await writeFile(file, sim.kubeconfigYaml, { mode: 0o600 });
+    console.log(`kubeconfig written to ${file}`);
+    console.log(`try: kubectl --kubeconfig ${file} get ns`);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`kubesim: ${signal} received, shutting down`);
+    // Bounded: never hang on a stuck connection.
+    const force = setTimeout(() => process.exit(1), 5_000);
+    force.unref();
+    sim.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error("kubesim: error while closing", err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+const program = new Command()
+  .name("kubesim")
+  .description("Kubernetes API simulator for buildfleet: real REST API, Job controller, scripted kubelet");
+
+program
+  .command("serve")
+  .description("serve the Kubernetes API on 127.0.0.1")
+  .option("--port <port>", "TCP port (0 picks a free one and prints it)", port, 0)
+  .option("--kubeconfig-out <file>", "write a kubeconfig for this server to <file>")
+  .option("--scenario <file>", "kubelet scenario rules (YAML or JSON) to load at start")
+  .option("--speed <factor>", "simulated time speed factor", positiveNumber, 1)
+  .option("--legacy-job-conditions", "model Kubernetes <= 1.30 Job conditions (terminal condition only)")
+  .option("--history-size <n>", "watch events kept for resumption", (v) => Math.floor(positiveNumber(v)))
+  .action(async (opts: ServeOptions) => {
+    await serve(opts);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`kubesim: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
