@@ -69,6 +69,14 @@ export const BuildRecord = z.strictObject({
   updatedAt: Timestamp,
   startedAt: Timestamp.optional(),
   finishedAt: Timestamp.optional(),
+  /**
+   * Set when a cancel was asked for while a worker may hold the build; the
+   * mark survives a missed pub/sub message, so the owner (or the next worker
+   * to take the build) still acts on it.
+   */
+  cancelRequestedAt: Timestamp.optional(),
+  /** Who asked for the cancel, as given to the API. */
+  cancelledBy: z.string().max(256).optional(),
   /** Sequence number of the last event published for this build (0 before the first). */
   sequence: z.number().int().min(0),
 });
