@@ -44,7 +44,7 @@ export function createControlPlane(store: Store, options: ControlPlaneOptions): 
     stop() {
       kubelet.stop();
       controller.stop();
-      logs.clear();
+      logs.endAll();
     },
   };
 }

@@ -33,4 +33,12 @@ describe("kaniko", () => {
     expect(failed.some((l) => l.includes("Push"))).toBe(false);
     expect(failed.at(-1)).toMatch(/^error building image/);
   });
+
+  it("never lets the INFO[ssss] elapsed seconds go backwards", () => {
+    for (const runMs of [200, 5_000, 600_000]) {
+      const seconds = kanikoLogPlan(args, runMs, "success").map((l) => Number(/^INFO\[(\d{4})\]/.exec(l.text)?.[1]));
+      expect(seconds).toEqual([...seconds].sort((a, b) => a - b));
+      expect(seconds.every((n) => Number.isInteger(n))).toBe(true);
+    }
+  });
 });

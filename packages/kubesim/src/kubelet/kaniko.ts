@@ -55,19 +55,20 @@ function kanikoPrefix(seconds: number): string {
  * Dockerfile, so a `--build-arg BASE_IMAGE=` is used when given.
  */
 export function kanikoLogPlan(args: readonly string[], runMs: number, outcome: "success" | "failure" | "killed"): PlannedLine[] {
-  const secs = (fraction: number) => (runMs / 1000) * fraction;
+  // Elapsed seconds never go backwards, even where a line claims at least one second.
+  let elapsed = 0;
+  const secs = (fraction: number, atLeast = 0) =>
+    (elapsed = Math.max(elapsed, atLeast, (runMs / 1000) * fraction));
   const baseArg = flagValues(args, "--build-arg").find((a) => a.startsWith("BASE_IMAGE="));
   const base = baseArg === undefined ? "docker.io/library/alpine:3.20" : baseArg.slice("BASE_IMAGE=".length);
-  const dockerfile = flagValues(args, "--dockerfile", "-f")[0] ?? "Dockerfile";
-  const context = flagValues(args, "--context", "-c")[0] ?? "dir:///workspace";
   const lines: PlannedLine[] = [
     { at: 0, text: `${kanikoPrefix(secs(0))} Retrieving image manifest ${base}` },
     { at: 0, text: `${kanikoPrefix(secs(0))} Retrieving image ${base} from registry` },
-    { at: 0.05, text: `${kanikoPrefix(Math.max(1, secs(0.05)))} Built cross stage deps: map[]` },
-    { at: 0.05, text: `${kanikoPrefix(Math.max(1, secs(0.05)))} Executing 0 build triggers` },
+    { at: 0.05, text: `${kanikoPrefix(secs(0.05, 1))} Built cross stage deps: map[]` },
+    { at: 0.05, text: `${kanikoPrefix(secs(0.05, 1))} Executing 0 build triggers` },
     { at: 0.1, text: `${kanikoPrefix(secs(0.1))} Building stage '${base}' [idx: '0', base-idx: '-1']` },
     { at: 0.2, text: `${kanikoPrefix(secs(0.2))} COPY . /src` },
-    { at: 0.3, text: `${kanikoPrefix(secs(0.3))} RUN make -C /src build  # from ${dockerfile} in ${context}` },
+    { at: 0.3, text: `${kanikoPrefix(secs(0.3))} RUN make build` },
     { at: 0.6, text: `${kanikoPrefix(secs(0.6))} Taking snapshot of full filesystem...` },
   ];
   if (outcome === "killed") return lines;

@@ -239,6 +239,17 @@ describe("kubelet: logs", () => {
     expect(cp.logs.read(NS, "kaniko", "main", { sinceTime: future })).toBe("");
   });
 
+  it("keeps logs of existing pods across a control-plane stop/start (restart that kept state)", async () => {
+    const { store, cp } = sim();
+    store.create("pods", NS, pod("kept", KANIKO_ARGS));
+    await waitFor(store, podWhere(store, "kept", (s) => s.phase === "Succeeded"), "Succeeded");
+    const before = cp.logs.read(NS, "kept", "main", {});
+    cp.stop();
+    cp.start();
+    expect(cp.logs.read(NS, "kept", "main", {})).toBe(before);
+    expect(before).toContain("Pushed ");
+  });
+
   it("answers 400 like the real kubelet for previous, an unknown container and a container not started yet", () => {
     const { store, cp } = sim([{ match: { labels: { stuck: "yes" } }, attempts: [{ unschedulable: {} }] }, { attempts: [{ hang: {} }] }]);
     store.create("pods", NS, pod("waiting", [], { stuck: "yes" }));

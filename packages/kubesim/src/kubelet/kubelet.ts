@@ -81,12 +81,13 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     rec.timers.add(cancel);
   }
 
-  function drop(uid: string): void {
+  /** Forget a pod; its logs go too when the pod itself is gone (not on a control-plane stop). */
+  function drop(uid: string, podGone: boolean): void {
     const rec = records.get(uid);
     if (rec === undefined) return;
     for (const cancel of rec.timers) cancel();
     records.delete(uid);
-    options.logs.removePod(rec.namespace, rec.name);
+    if (podGone) options.logs.removePod(rec.namespace, rec.name);
   }
 
   function write(rec: PodRecord): void {
@@ -286,7 +287,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     const pod = event.object;
     const uid = pod.metadata.uid ?? "";
     if (event.type === "DELETED") {
-      drop(uid);
+      drop(uid, true);
       return;
     }
     const rec = records.get(uid);
@@ -311,8 +312,12 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       if (running) return;
       running = true;
       unsubscribe = store.subscribe(onEvent);
+      const pods = store.list("pods", undefined).items;
+      // Logs survive a restart that kept the pods (kubectl logs still works), not a wipe.
+      const alive = new Set(pods.map((p) => `${p.metadata.namespace ?? ""}/${p.metadata.name ?? ""}`));
+      options.logs.retainPods((namespace, name) => alive.has(`${namespace}/${name}`));
       // Pods left by a previous run start over: their simulated containers did not survive.
-      for (const pod of store.list("pods", undefined).items) {
+      for (const pod of pods) {
         onEvent({ type: "ADDED", resource: "pods", object: pod, resourceVersion: 0 });
       }
     },
@@ -322,7 +327,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       unsubscribe?.();
       unsubscribe = undefined;
       pending.clear();
-      for (const uid of [...records.keys()]) drop(uid);
+      for (const uid of [...records.keys()]) drop(uid, false);
       attempts.clear();
     },
   };

@@ -25,8 +25,10 @@ export interface LogStore extends LogSource {
   end(namespace: string, pod: string, container: string): void;
   /** The pod is gone: drop its logs and end every follower. */
   removePod(namespace: string, pod: string): void;
-  /** Drop everything (control plane stop). */
-  clear(): void;
+  /** End every follower (control plane stop); the lines stay readable. */
+  endAll(): void;
+  /** Drop the logs of pods for which `keep` is false (after a restart that may have lost pods). */
+  retainPods(keep: (namespace: string, pod: string) => boolean): void;
 }
 
 export function formatLog(lines: readonly LogLine[], opts: LogReadOptions): string {
@@ -124,9 +126,18 @@ export function createLogStore(lookupPod: (namespace: string, name: string) => K
         if (!log.ended) endLog(log);
       }
     },
-    clear() {
-      for (const log of logs.values()) if (!log.ended) endLog(log);
-      logs.clear();
+    endAll() {
+      for (const log of logs.values()) {
+        const followers = [...log.followers];
+        log.followers.clear();
+        for (const f of followers) f.onEnd();
+      }
+    },
+    retainPods(keep) {
+      for (const k of [...logs.keys()]) {
+        const [namespace = "", pod = ""] = k.split("/");
+        if (!keep(namespace, pod)) logs.delete(k);
+      }
     },
   };
 }
