@@ -86,3 +86,12 @@ export type {
   ValidateOptions,
   ValidationResult,
 } from "./contract/index.js";
+export { BuildStore } from "./builds/build-store.js";
+export type { BuildStoreOptions, Transition, TransitionResult } from "./builds/build-store.js";
+export { EventStream } from "./builds/event-stream.js";
+export type { StreamEntry } from "./builds/event-stream.js";
+export { BUILD_JOB_NAME, buildJobOptions } from "./queue/build-queue.js";
+export { requestCancel } from "./queue/cancel.js";
+export type { CancelDeps } from "./queue/cancel.js";
+export { submitBuild, recordForQueuedBuild } from "./queue/submit.js";
+export type { SubmitDeps, SubmitInput, SubmitResult } from "./queue/submit.js";

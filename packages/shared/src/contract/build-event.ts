@@ -3,7 +3,7 @@ import { ValidationError } from "../errors/index.js";
 import { BuildId } from "./build-id.js";
 import { ImageDigest, Tenant, Timestamp } from "./build-record.js";
 import { FailureReason } from "./failure-reason.js";
-import { Priority } from "./build-request.js";
+import { Priority } from "./priority.js";
 
 /**
  * Build events in the CloudEvents 1.0 JSON format. `subject` is the build id;
@@ -15,6 +15,7 @@ import { Priority } from "./build-request.js";
 export const BUILD_EVENT_TYPES = [
   "build.queued",
   "build.started",
+  "build.running",
   "build.retrying",
   "build.succeeded",
   "build.failed",
@@ -33,6 +34,13 @@ export const BuildQueuedData = z.strictObject({
   destinations: Destinations,
 });
 export const BuildStartedData = z.strictObject({ buildId: BuildId, jobName: z.string().min(1).max(63), attempt: attemptNumber });
+/** An attempt's pod is running (state `running`): the first, or the next one after `build.retrying`. */
+export const BuildRunningData = z.strictObject({
+  buildId: BuildId,
+  jobName: z.string().min(1).max(63),
+  attempt: attemptNumber,
+  podName: z.string().max(253).optional(),
+});
 export const BuildRetryingData = z.strictObject({
   buildId: BuildId,
   /** The attempt about to run (2 after the first failure). */
@@ -62,6 +70,7 @@ export const BuildCancelledData = z.strictObject({ buildId: BuildId, by: z.strin
 export interface BuildEventDataMap {
   "build.queued": z.infer<typeof BuildQueuedData>;
   "build.started": z.infer<typeof BuildStartedData>;
+  "build.running": z.infer<typeof BuildRunningData>;
   "build.retrying": z.infer<typeof BuildRetryingData>;
   "build.succeeded": z.infer<typeof BuildSucceededData>;
   "build.failed": z.infer<typeof BuildFailedData>;
@@ -71,6 +80,7 @@ export interface BuildEventDataMap {
 const DATA_SCHEMAS: { readonly [T in BuildEventType]: z.ZodType<BuildEventDataMap[T]> } = {
   "build.queued": BuildQueuedData,
   "build.started": BuildStartedData,
+  "build.running": BuildRunningData,
   "build.retrying": BuildRetryingData,
   "build.succeeded": BuildSucceededData,
   "build.failed": BuildFailedData,
@@ -99,6 +109,7 @@ const envelope = <T extends BuildEventType>(type: T) =>
 export const BuildEvent = z.discriminatedUnion("type", [
   envelope("build.queued"),
   envelope("build.started"),
+  envelope("build.running"),
   envelope("build.retrying"),
   envelope("build.succeeded"),
   envelope("build.failed"),

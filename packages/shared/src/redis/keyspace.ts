@@ -35,6 +35,8 @@ export interface Keyspace {
   idempotency(tenant: string, key: string): string;
   /** Sorted set: build ids by creation time (for listing). */
   readonly buildIndex: string;
+  /** Pub/sub channel: build ids whose cancel was requested (the owning worker acts). */
+  readonly cancelChannel: string;
 }
 
 export function keyspace(prefix: string = DEFAULT_PREFIX): Keyspace {
@@ -50,5 +52,6 @@ export function keyspace(prefix: string = DEFAULT_PREFIX): Keyspace {
     // so that no tenant name can collide with another tenant's key.
     idempotency: (tenant, key) => `${prefix}:idem:${encodeURIComponent(tenant)}:${key}`,
     buildIndex: `${prefix}:builds:by-created`,
+    cancelChannel: `${prefix}:cancel`,
   };
 }

@@ -1,0 +1,250 @@
+import type { Redis } from "ioredis";
+import {
+  BuildEvent,
+  BuildRecord,
+  canTransition,
+  isTerminalState,
+  makeBuildEvent,
+  type BuildEventType,
+  type BuildState,
+} from "../contract/index.js";
+import { ConflictError, InfrastructureError, NotFoundError } from "../errors/index.js";
+import type { Keyspace } from "../redis/keyspace.js";
+import { CREATE_BUILD, UPDATE_BUILD } from "./scripts.js";
+
+/**
+ * The build record in Redis is the source of truth the API reads; every state
+ * change appends exactly one event to the durable events stream (and to the
+ * build's own history) in the same atomic step. Writers use compare-and-set on
+ * a version field, so two workers racing on one build — or a worker redelivered
+ * after a crash — publish each transition once.
+ */
+
+export interface BuildStoreOptions {
+  redis: Redis;
+  keyspace: Keyspace;
+  /** CloudEvents `source` of the events this process publishes, e.g. `/buildfleet/worker`. */
+  source: string;
+  /** Approximate cap of the events stream (XADD MAXLEN ~). */
+  streamMaxLen?: number;
+  /** Events kept per build in its history list. */
+  historyMax?: number;
+  now?: () => Date;
+}
+
+/** A state change and the event it publishes. */
+export interface Transition {
+  to: BuildState;
+  /**
+   * Identifies this transition for de-duplication: applying the same `to` with
+   * the same key twice is a no-op (e.g. `retrying:2` vs `retrying:3`). Defaults to `to`.
+   */
+  key?: string;
+  /** Changes to the record besides the state (attempts, digest, failure …). */
+  patch?: (record: BuildRecord) => Partial<BuildRecord>;
+  /** Apply only from these states (in addition to the state machine's rules). */
+  onlyFrom?: readonly BuildState[];
+  event: { type: BuildEventType; data: (record: BuildRecord) => Record<string, unknown> };
+}
+
+export type TransitionResult =
+  | { applied: true; record: BuildRecord; event: BuildEvent; streamId: string }
+  | { applied: false; record: BuildRecord; why: "duplicate" | "not-allowed" };
+
+const MAX_CAS_ROUNDS = 20;
+
+export class BuildStore {
+  private readonly redis: Redis;
+  private readonly ks: Keyspace;
+  private readonly source: string;
+  private readonly streamMaxLen: number;
+  private readonly historyMax: number;
+  private readonly now: () => Date;
+
+  constructor(options: BuildStoreOptions) {
+    this.redis = options.redis;
+    this.ks = options.keyspace;
+    this.source = options.source;
+    this.streamMaxLen = options.streamMaxLen ?? 100_000;
+    this.historyMax = options.historyMax ?? 200;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Creates a queued build and publishes `build.queued`. With an idempotency
+   * key, a second create with the same (tenant, key) returns the first build's id.
+   */
+  async create(
+    record: BuildRecord,
+    options: { idempotencyKey?: string; idempotencyTtlSeconds?: number } = {},
+  ): Promise<{ created: true; record: BuildRecord; streamId: string } | { created: false; buildId: string }> {
+    const valid = BuildRecord.parse({ ...record, sequence: 1 });
+    const event = makeBuildEvent("build.queued", {
+      buildId: valid.id,
+      sequence: 1,
+      source: this.source,
+      time: valid.createdAt,
+      data: {
+        buildId: valid.id,
+        tenant: valid.tenant,
+        priority: valid.request.priority,
+        destinations: valid.request.destinations,
+      },
+    });
+    const idemKey = options.idempotencyKey ? this.ks.idempotency(valid.tenant, options.idempotencyKey) : this.ks.build(valid.id);
+    const ttl = options.idempotencyKey ? (options.idempotencyTtlSeconds ?? 24 * 3600) : 0;
+    const [created, value] = (await this.redis.eval(
+      CREATE_BUILD,
+      5,
+      this.ks.build(valid.id),
+      this.ks.events,
+      this.history(valid.id),
+      this.ks.buildIndex,
+      idemKey,
+      JSON.stringify(valid),
+      valid.state,
+      JSON.stringify(event),
+      this.streamMaxLen,
+      Date.parse(valid.createdAt),
+      valid.id,
+      ttl,
+      this.historyMax,
+    )) as [number, string];
+    if (created === 1) return { created: true, record: valid, streamId: value };
+    return { created: false, buildId: value };
+  }
+
+  /** The build an idempotency key (of this tenant) points to, if any. */
+  async findByIdempotencyKey(tenant: string, key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.ks.idempotency(tenant, key))) ?? undefined;
+  }
+
+  /** The record, validated; undefined if there is none. */
+  async get(buildId: string): Promise<BuildRecord | undefined> {
+    const raw = await this.redis.hget(this.ks.build(buildId), "record");
+    return raw === null ? undefined : BuildRecord.parse(JSON.parse(raw));
+  }
+
+  /** The build's events, oldest first. */
+  async events(buildId: string): Promise<BuildEvent[]> {
+    const raw = await this.redis.lrange(this.history(buildId), 0, -1);
+    return raw.map((line) => BuildEvent.parse(JSON.parse(line)));
+  }
+
+  /** Removes a record that was never enqueued (compensation when the queue add failed). */
+  async discard(buildId: string, idempotency?: { tenant: string; key: string }): Promise<void> {
+    const keys = [this.ks.build(buildId), this.history(buildId)];
+    if (idempotency) keys.push(this.ks.idempotency(idempotency.tenant, idempotency.key));
+    await this.redis.multi().del(...keys).zrem(this.ks.buildIndex, buildId).exec();
+  }
+
+  /**
+   * Applies a state transition and publishes its event, exactly once: a
+   * duplicate (same state and key as the last transition) or a transition the
+   * state machine forbids (e.g. anything after a terminal state) is a no-op.
+   */
+  async transition(buildId: string, t: Transition): Promise<TransitionResult> {
+    const key = t.key ?? t.to;
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      const current = await this.readVersioned(buildId);
+      if (current.state === t.to && current.tkey === key) {
+        return { applied: false, record: current.record, why: "duplicate" };
+      }
+      if (!canTransition(current.record.state, t.to) || (t.onlyFrom && !t.onlyFrom.includes(current.record.state))) {
+        return { applied: false, record: current.record, why: "not-allowed" };
+      }
+      const time = this.now().toISOString();
+      const sequence = current.eventSeq + 1;
+      const next: BuildRecord = BuildRecord.parse({
+        ...current.record,
+        ...(t.patch?.(current.record) ?? {}),
+        state: t.to,
+        sequence,
+        updatedAt: time,
+        ...(isTerminalState(t.to) && !current.record.finishedAt ? { finishedAt: time } : {}),
+      });
+      const event = makeBuildEvent(t.event.type, {
+        buildId,
+        sequence,
+        source: this.source,
+        time,
+        data: t.event.data(next),
+      });
+      const [status, value] = (await this.redis.eval(
+        UPDATE_BUILD,
+        3,
+        this.ks.build(buildId),
+        this.ks.events,
+        this.history(buildId),
+        String(current.version),
+        JSON.stringify(next),
+        next.state,
+        JSON.stringify(event),
+        this.streamMaxLen,
+        buildId,
+        key,
+        this.historyMax,
+      )) as [number, string];
+      if (status === 1) return { applied: true, record: next, event, streamId: value };
+      if (status === -1) throw new NotFoundError(`build ${buildId} not found`);
+      // status 0: someone else wrote meanwhile; read again and re-decide.
+    }
+    throw new ConflictError(`build ${buildId}: too much contention, gave up after ${MAX_CAS_ROUNDS} rounds`);
+  }
+
+  /** Updates record fields without a state change or event (e.g. attempt details). */
+  async patch(buildId: string, patch: (record: BuildRecord) => Partial<BuildRecord> | undefined): Promise<BuildRecord> {
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      const current = await this.readVersioned(buildId);
+      const changes = patch(current.record);
+      if (!changes) return current.record;
+      const next = BuildRecord.parse({ ...current.record, ...changes, updatedAt: this.now().toISOString() });
+      const [status] = (await this.redis.eval(
+        UPDATE_BUILD,
+        3,
+        this.ks.build(buildId),
+        this.ks.events,
+        this.history(buildId),
+        String(current.version),
+        JSON.stringify(next),
+        next.state,
+        "",
+        this.streamMaxLen,
+        buildId,
+        "",
+        this.historyMax,
+      )) as [number, string];
+      if (status === 1) return next;
+      if (status === -1) throw new NotFoundError(`build ${buildId} not found`);
+    }
+    throw new ConflictError(`build ${buildId}: too much contention, gave up after ${MAX_CAS_ROUNDS} rounds`);
+  }
+
+  private history(buildId: string): string {
+    return `${this.ks.build(buildId)}:events`;
+  }
+
+  private async readVersioned(
+    buildId: string,
+  ): Promise<{ record: BuildRecord; state: string; version: number; eventSeq: number; tkey: string }> {
+    const [record, state, version, eventSeq, tkey] = await this.redis.hmget(
+      this.ks.build(buildId),
+      "record",
+      "state",
+      "version",
+      "eventSeq",
+      "tkey",
+    );
+    if (record === null || record === undefined) throw new NotFoundError(`build ${buildId} not found`);
+    if (!state || !version || !eventSeq) {
+      throw new InfrastructureError(`build ${buildId}: record hash is missing fields`, { retryable: false });
+    }
+    return {
+      record: BuildRecord.parse(JSON.parse(record)),
+      state,
+      version: Number(version),
+      eventSeq: Number(eventSeq),
+      tkey: tkey ?? "",
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import type { Redis } from "ioredis";
+import { BuildEvent } from "../contract/index.js";
+import type { Keyspace } from "../redis/keyspace.js";
+
+/**
+ * Reading the durable build events stream. Consumers that must not miss an
+ * event use a consumer group and acknowledge what they handled; unacknowledged
+ * entries stay pending and are re-read after a crash. Readers that only follow
+ * (SSE clients resuming from Last-Event-ID) use `after()` / `follow()`.
+ * Blocking reads need a dedicated connection (createWorkerConnection).
+ */
+
+export interface StreamEntry {
+  /** Redis stream id (`<ms>-<n>`): a global, ordered cursor. */
+  id: string;
+  buildId: string;
+  event: BuildEvent;
+}
+
+type RawEntries = [id: string, fields: string[]][];
+
+export class EventStream {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ks: Keyspace,
+  ) {}
+
+  /** Creates the consumer group if missing. `from`: "0" = whole stream, "$" = only new events. */
+  async ensureGroup(group: string, from: "0" | "$" = "$"): Promise<void> {
+    try {
+      await this.redis.xgroup("CREATE", this.ks.events, group, from, "MKSTREAM");
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes("BUSYGROUP")) throw err;
+    }
+  }
+
+  /**
+   * Reads for `consumer` in `group`: first its own pending (delivered, not yet
+   * acknowledged — e.g. before a crash), then new entries, blocking up to `blockMs`.
+   */
+  async readGroup(
+    group: string,
+    consumer: string,
+    options: { count?: number; blockMs?: number } = {},
+  ): Promise<StreamEntry[]> {
+    const count = options.count ?? 100;
+    const pending = (await this.redis.xreadgroup(
+      "GROUP", group, consumer, "COUNT", count, "STREAMS", this.ks.events, "0",
+    )) as [string, RawEntries][] | null;
+    const mine = parse(pending?.[0]?.[1] ?? []);
+    if (mine.length > 0) return mine;
+    const fresh = (await this.redis.xreadgroup(
+      "GROUP", group, consumer, "COUNT", count, "BLOCK", options.blockMs ?? 5_000, "STREAMS", this.ks.events, ">",
+    )) as [string, RawEntries][] | null;
+    return parse(fresh?.[0]?.[1] ?? []);
+  }
+
+  async ack(group: string, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.redis.xack(this.ks.events, group, ...ids);
+  }
+
+  /** Entries strictly after `afterId` ("0" = from the start of what is kept), oldest first. */
+  async after(afterId: string, count = 100): Promise<StreamEntry[]> {
+    const raw = (await this.redis.xrange(this.ks.events, `(${afterId}`, "+", "COUNT", count)) as RawEntries;
+    return parse(raw);
+  }
+
+  /** Blocks up to `blockMs` for entries after `afterId` ("$" = only ones added from now on). */
+  async follow(afterId: string, options: { count?: number; blockMs?: number } = {}): Promise<StreamEntry[]> {
+    const res = (await this.redis.xread(
+      "COUNT", options.count ?? 100, "BLOCK", options.blockMs ?? 5_000, "STREAMS", this.ks.events, afterId,
+    )) as [string, RawEntries][] | null;
+    return parse(res?.[0]?.[1] ?? []);
+  }
+}
+
+function parse(entries: RawEntries): StreamEntry[] {
+  return entries.map(([id, fields]) => {
+    const map = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] ?? "", fields[i + 1] ?? "");
+    return {
+      id,
+      buildId: map.get("buildId") ?? "",
+      event: BuildEvent.parse(JSON.parse(map.get("event") ?? "null")),
+    };
+  });
+}

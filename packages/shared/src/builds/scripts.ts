@@ -1,0 +1,58 @@
+/**
+ * Lua scripts for the build store. Each runs atomically in Redis, so a build
+ * record, its event in the stream and its per-build history change together or
+ * not at all: a worker that crashes between steps cannot leave one without the
+ * other. All keys share the prefix's hash tag (Redis Cluster safe).
+ */
+
+/**
+ * Create a build record with its first event.
+ * KEYS: 1 record hash, 2 events stream, 3 per-build history list, 4 index zset, 5 idempotency key ("" slot unused → pass record key)
+ * ARGV: 1 record json, 2 state, 3 event json, 4 stream maxlen, 5 created-at ms, 6 build id, 7 idempotency ttl s (0 = no key), 8 history max
+ * Returns: {1, buildId} created; {0, existingBuildId} idempotency key or record already taken.
+ */
+export const CREATE_BUILD = `
+if tonumber(ARGV[7]) > 0 then
+  local existing = redis.call('GET', KEYS[5])
+  if existing then return {0, existing} end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, ARGV[6]} end
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'state', ARGV[2], 'version', 1, 'eventSeq', 1, 'tkey', ARGV[2])
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'buildId', ARGV[6], 'event', ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+if tonumber(ARGV[7]) > 0 then
+  redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7])
+end
+return {1, id}
+`;
+
+/**
+ * Compare-and-set update: applies only if the record's version is still the
+ * one the caller read, so two workers racing on one build cannot both publish
+ * the same transition. `version` counts every write; `eventSeq` counts events
+ * (the per-build sequence number consumers see).
+ * KEYS: 1 record hash, 2 events stream, 3 per-build history list
+ * ARGV: 1 expected version, 2 record json, 3 state, 4 event json ("" = no event),
+ *       5 maxlen, 6 build id, 7 transition key, 8 history max
+ * Returns: {1, streamId} applied; {0, currentVersion} changed meanwhile (re-read
+ * and retry); {-1, ""} record missing.
+ */
+export const UPDATE_BUILD = `
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version then return {-1, ''} end
+if version ~= ARGV[1] then return {0, version} end
+local nextVersion = tonumber(version) + 1
+local streamId = ''
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[1], 'record', ARGV[2], 'state', ARGV[3], 'version', nextVersion, 'tkey', ARGV[7])
+  redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
+  streamId = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'buildId', ARGV[6], 'event', ARGV[4])
+  redis.call('RPUSH', KEYS[3], ARGV[4])
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
+else
+  redis.call('HSET', KEYS[1], 'record', ARGV[2], 'state', ARGV[3], 'version', nextVersion)
+end
+return {1, streamId}
+`;
