@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../errors/index.js";
 import type { FieldIssue } from "../errors/index.js";
-import { priorityValue } from "./build-request.js";
+import { priorityValue } from "./priority.js";
 import type { BuildRequestInput } from "./build-request.js";
 import { parseBuildRequest, validateBuildRequest } from "./validate.js";
 import type { ValidateOptions } from "./validate.js";
@@ -127,7 +127,14 @@ describe("BuildRequest: real scenarios are accepted", () => {
 
 describe("BuildRequest: rejections say where, what and how to fix it", () => {
   it("rejects an unknown field instead of dropping it", () => {
-    expect(issuesOf(base({ destination: "x" }))).toEqual([{ path: "destination", message: 'unknown field "destination"' }]);
+    expect(issuesOf(base({ destination: "x" }))).toEqual([
+      { path: "destination", message: 'unknown field "destination" (did you mean "destinations"?)' },
+    ]);
+    expect(issuesOf(base({ Retries: 1 }))[0]?.message).toBe('unknown field "Retries" (did you mean "retries"?)');
+    expect(issuesOf(base({ context: { type: "volume", claimName: "kaniko-workspace", path: "my-build", subpath: "x" } }))[0]).toMatchObject({
+      path: "context.subpath",
+      message: 'unknown field "subpath" (did you mean "subPath"?)',
+    });
     expect(issuesOf(base({ cache: { enabled: true, size: 3 } }))).toEqual([
       { path: "cache.size", message: 'unknown field "size"', example: '{ "enabled": true, "ttl": "24h" }' },
     ]);
@@ -359,11 +366,22 @@ describe("BuildRequest: rejections say where, what and how to fix it", () => {
   });
 });
 
-describe("priorityValue", () => {
-  it("orders interactive before normal before bulk, never 0 (BullMQ's un-prioritized lane)", () => {
-    const values = (["interactive", "normal", "bulk"] as const).map(priorityValue);
-    expect(values).toEqual([...values].sort((a, b) => a - b));
-    expect(new Set(values).size).toBe(3);
-    expect(Math.min(...values)).toBeGreaterThan(0);
+describe("BuildRequest: keys that would vanish when copied", () => {
+  const withJson = (fragment: string) =>
+    JSON.parse(JSON.stringify(busyboxMirror).replace('"destinations"', `${fragment},"destinations"`)) as unknown;
+
+  it("refuses a __proto__ build-arg instead of silently dropping it", () => {
+    expect(issuesOf(withJson('"buildArgs":{"__proto__":"x","A":"b"}'))).toEqual([
+      { path: "buildArgs.__proto__", message: 'the key "__proto__" is not allowed' },
+    ]);
+  });
+
+  it("refuses a __proto__ inline file name", () => {
+    const input = JSON.parse(JSON.stringify(busyboxMirror).replace('"files":{}', '"files":{"__proto__":"x"}')) as unknown;
+    expect(issuesOf(input)[0]).toMatchObject({ path: "context.files.__proto__", message: 'the key "__proto__" is not allowed' });
+  });
+
+  it("refuses a top-level __proto__ field", () => {
+    expect(issuesOf(withJson('"__proto__":{"retries":9}'))[0]).toMatchObject({ path: "__proto__", message: 'the key "__proto__" is not allowed' });
   });
 });

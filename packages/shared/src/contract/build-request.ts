@@ -12,7 +12,10 @@ import {
   relativePathProblem,
   textControlProblem,
 } from "./checks.js";
+import { BuildContext, CONTEXT_FIELDS, utf8Bytes } from "./context.js";
 import { IMAGE_REFERENCE_EXAMPLE, formatImageReference, tryParseImageReference } from "./image-reference.js";
+import { LIMITS } from "./limits.js";
+import { Priority } from "./priority.js";
 
 /**
  * The v1 BuildRequest: what a producer fills in to have an image built. Every
@@ -22,135 +25,6 @@ import { IMAGE_REFERENCE_EXAMPLE, formatImageReference, tryParseImageReference }
  */
 
 export const API_VERSION = "buildfleet.dev/v1";
-
-export const LIMITS = {
-  destinations: 10,
-  inlineFiles: 32,
-  /** Inline files must fit one ConfigMap (1 MiB) with room to spare. */
-  inlineBytes: 512 * 1024,
-  inlineDockerfileBytes: 64 * 1024,
-  buildArgs: 64,
-  imageLabels: 64,
-  labels: 16,
-  urlLength: 2048,
-} as const;
-
-// ── context ──────────────────────────────────────────────────────────────────
-
-function urlProblem(value: string, schemes: readonly string[]): string | undefined {
-  if (value.length > LIMITS.urlLength) return `it is longer than ${LIMITS.urlLength} characters`;
-  const control = controlProblem(value);
-  if (control) return control;
-  if (/\s/.test(value)) return "it contains a space";
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined || !schemes.includes(scheme)) {
-    return `the scheme must be one of ${schemes.map((s) => `${s}://`).join(", ")}`;
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "it is not a valid URL";
-  }
-  if (url.hostname === "") return "it names no host";
-  // Credentials in a URL would be visible in the Job spec and in logs.
-  if (url.password !== "") return "it embeds a password; use a Kubernetes Secret instead";
-  return undefined;
-}
-
-function gitRefProblem(value: string): string | undefined {
-  if (value.length > 255) return "it is longer than 255 characters";
-  const control = controlProblem(value);
-  if (control) return control;
-  // git check-ref-format rules, plus no leading '-' (it would read as a flag).
-  if (/[\s~^:?*[\\]/.test(value)) return "it contains a space or one of ~ ^ : ? * [ \\";
-  if (value.startsWith("-")) return "it starts with '-'";
-  if (value.includes("..") || value.includes("@{") || value.includes("//")) return "it contains '..', '@{' or '//'";
-  if (value.startsWith("/") || value.endsWith("/") || value.endsWith(".") || value.endsWith(".lock")) {
-    return "it starts or ends with '/', or ends with '.' or '.lock'";
-  }
-  return value === "" ? "it is empty" : undefined;
-}
-
-const GitContext = z.strictObject({
-  type: z.literal("git"),
-  url: checkedString(
-    "a git repository URL",
-    (v) => urlProblem(v, ["https", "http", "git"]),
-    "https://github.com/example/app.git",
-  ),
-  ref: checkedString("a git branch, tag or refs/… name", gitRefProblem, "refs/heads/main").optional(),
-  commit: checkedString(
-    "a commit id",
-    (v) => (/^[0-9a-f]{40}$/.test(v) ? undefined : "expected 40 lowercase hex digits"),
-    "3f786850e387550fdab836ed7e6dc881de23001b",
-  ).optional(),
-  subPath: checkedString("a path inside the repository", relativePathProblem, "services/api").optional(),
-});
-
-const TarballContext = z.strictObject({
-  type: z.literal("tarball"),
-  url: checkedString(
-    "a tarball URL",
-    (v) => {
-      const problem = urlProblem(v, ["s3", "gs", "https"]);
-      if (problem) return problem;
-      // Signed https URLs carry a query string: look at the path only.
-      const path = new URL(v).pathname;
-      return path.endsWith(".tar.gz") || path.endsWith(".tgz") ? undefined : "it must end in .tar.gz or .tgz";
-    },
-    "s3://build-contexts/team/app.tar.gz",
-  ),
-});
-
-const VolumeContext = z.strictObject({
-  type: z.literal("volume"),
-  claimName: checkedString("a PersistentVolumeClaim name", dnsSubdomainProblem, "kaniko-workspace"),
-  path: checkedString("a path inside the volume", relativePathProblem, "my-build"),
-});
-
-function inlineNameProblem(name: string): string | undefined {
-  const problem = relativePathProblem(name, 255);
-  if (problem) return problem;
-  if (name.split("/").some((s) => s === "" || s === ".")) return "use a plain relative path such as src/app.py";
-  return undefined;
-}
-
-const utf8Bytes = (s: string): number => Buffer.byteLength(s, "utf8");
-
-const InlineContext = z.strictObject({
-  type: z.literal("inline"),
-  files: z
-    .record(
-      checkedString("an inline file name", inlineNameProblem, "src/app.py"),
-      z.string().check((ctx) => {
-        const problem = textControlProblem(ctx.value);
-        if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: `the file content: ${problem}` });
-      }),
-    )
-    .check((ctx) => {
-      const names = Object.keys(ctx.value);
-      if (names.length > LIMITS.inlineFiles) {
-        ctx.issues.push({
-          code: "custom",
-          input: ctx.value,
-          message: `${names.length} inline files are more than the limit of ${LIMITS.inlineFiles}; use a tarball, git or volume context`,
-        });
-      }
-      const bytes = names.reduce((sum, n) => sum + utf8Bytes(n) + utf8Bytes(ctx.value[n] ?? ""), 0);
-      if (bytes > LIMITS.inlineBytes) {
-        ctx.issues.push({
-          code: "custom",
-          input: ctx.value,
-          message: `inline files total ${bytes} bytes, more than the limit of ${LIMITS.inlineBytes} (512 KiB); use a tarball, git or volume context`,
-        });
-      }
-    }),
-});
-
-export const BuildContext = z.discriminatedUnion("type", [GitContext, TarballContext, VolumeContext, InlineContext]);
-export type BuildContext = z.infer<typeof BuildContext>;
-export const CONTEXT_TYPES = ["git", "tarball", "volume", "inline"] as const;
 
 // ── dockerfile ───────────────────────────────────────────────────────────────
 
@@ -247,7 +121,10 @@ const BuildArgs = boundedRecord(
   // Identifiers only: a key like "--insecure" must never become a kaniko flag.
   checkedString(
     "a build-arg name",
-    (k) => (/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(k) ? undefined : "a name starts with a letter or _ and holds at most 128 letters, digits and _"),
+    (k) =>
+      /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(k)
+        ? undefined
+        : "a name starts with a letter or _ and holds at most 128 letters, digits and _",
     "APP_VERSION",
   ),
   // Values may hold '=' and spaces (kaniko gets --build-arg=KEY=VALUE as one argv entry), not newlines.
@@ -337,27 +214,6 @@ const Timeouts = z.strictObject({
   /** Give up if no build pod has started this long after submission. */
   queueSeconds: wholeNumber(10, 86_400).default(1800),
 });
-
-export const PRIORITIES = ["interactive", "normal", "bulk"] as const;
-export const Priority = z.enum(PRIORITIES);
-export type Priority = z.infer<typeof Priority>;
-
-/**
- * BullMQ priority (lower runs sooner). Every build gets a non-zero priority so
- * they all live in BullMQ's one prioritized set: un-prioritized (0) jobs would
- * otherwise jump ahead of all of them.
- */
-export function priorityValue(priority: Priority): number {
-  switch (priority) {
-    case "interactive":
-      return 1;
-    case "normal":
-      return 10;
-    case "bulk":
-      return 100;
-  }
-}
-
 // ── the request ──────────────────────────────────────────────────────────────
 
 export const BuildRequest = z
@@ -406,3 +262,16 @@ export const BuildRequest = z
 export type BuildRequest = z.infer<typeof BuildRequest>;
 /** What a producer may send (defaults not yet applied). */
 export type BuildRequestInput = z.input<typeof BuildRequest>;
+
+/** Field names per object path, for "did you mean" suggestions on unknown fields. */
+export const KNOWN_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  "": Object.keys(BuildRequest.shape),
+  context: CONTEXT_FIELDS,
+  dockerfile: ["path", "inline"],
+  cache: Object.keys(Cache.shape),
+  registryCredentials: Object.keys(RegistryCredentials.shape),
+  resources: Object.keys(Resources.shape),
+  "resources.requests": Object.keys(ResourceList.shape),
+  "resources.limits": Object.keys(ResourceList.shape),
+  timeouts: Object.keys(Timeouts.shape),
+};

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { FieldIssue } from "../errors/index.js";
+import { KNOWN_FIELDS } from "./build-request.js";
 import { quote } from "./checks.js";
 
 /**
@@ -84,6 +85,36 @@ function examplePath(path: Path): string {
   return out;
 }
 
+/** Levenshtein distance, bounded: field names are short. */
+function distance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Infinity;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The known field a misspelt one most likely meant (case slips and up to two edits). */
+function suggestField(parent: Path, key: string): string | undefined {
+  const known = KNOWN_FIELDS[examplePath(parent)] ?? [];
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const field of known) {
+    const d = field.toLowerCase() === key.toLowerCase() ? 0 : distance(key, field);
+    if (d < bestDistance) {
+      best = field;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
 function valueAt(input: unknown, path: Path): unknown {
   let value = input;
   for (const key of path) {
@@ -135,7 +166,7 @@ function fromIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
         const inCredentials = issue.path.at(-1) === "registryCredentials" && CREDENTIAL_FIELDS.has(key.toLowerCase());
         return inCredentials
           ? at(path, `unknown field "${key}": buildfleet never takes credentials; give the name of a kubernetes.io/dockerconfigjson Secret in registryCredentials.secretName`, '{ "secretName": "regcred" }')
-          : at(path, `unknown field "${key}"`, EXAMPLES[examplePath(issue.path)]);
+          : at(path, unknownField(issue.path, key), EXAMPLES[examplePath(issue.path)]);
       });
     case "invalid_union": {
       // zod puts the allowed discriminator values on the issue without typing them.
@@ -159,6 +190,11 @@ function fromIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
     default:
       return [at(issue.path, issue.message, exampleOf(issue))];
   }
+}
+
+function unknownField(parent: Path, key: string): string {
+  const suggestion = suggestField(parent, key);
+  return suggestion === undefined ? `unknown field "${key}"` : `unknown field "${key}" (did you mean "${suggestion}"?)`;
 }
 
 function exampleOf(issue: z.core.$ZodIssue | undefined): string | undefined {

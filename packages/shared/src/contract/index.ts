@@ -8,17 +8,10 @@ export {
   IMAGE_REFERENCE_EXAMPLE,
 } from "./image-reference.js";
 export type { ImageReference, ImageReferenceResult } from "./image-reference.js";
-export {
-  BuildRequest,
-  BuildContext,
-  Dockerfile,
-  Priority,
-  PRIORITIES,
-  CONTEXT_TYPES,
-  API_VERSION,
-  LIMITS,
-  priorityValue,
-} from "./build-request.js";
+export { BuildRequest, Dockerfile, API_VERSION, KNOWN_FIELDS } from "./build-request.js";
+export { BuildContext, CONTEXT_TYPES } from "./context.js";
+export { LIMITS } from "./limits.js";
+export { Priority, PRIORITIES, priorityValue } from "./priority.js";
 export type { BuildRequestInput } from "./build-request.js";
 export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransition } from "./build-state.js";
 export type { TerminalState } from "./build-state.js";
@@ -30,6 +23,7 @@ export {
   BUILD_EVENT_TYPES,
   BuildQueuedData,
   BuildStartedData,
+  BuildRunningData,
   BuildRetryingData,
   BuildSucceededData,
   BuildFailedData,

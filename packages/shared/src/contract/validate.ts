@@ -2,7 +2,7 @@ import { ValidationError } from "../errors/index.js";
 import type { FieldIssue } from "../errors/index.js";
 import { BuildRequest } from "./build-request.js";
 import { quote } from "./checks.js";
-import { toFieldIssues } from "./field-issues.js";
+import { formatPath, toFieldIssues } from "./field-issues.js";
 import { tryParseImageReference } from "./image-reference.js";
 
 export const TAG_POLICIES = ["require-versioned", "allow-latest"] as const;
@@ -36,8 +36,29 @@ function tagPolicyIssues(request: BuildRequest, policy: TagPolicy): FieldIssue[]
   ];
 }
 
+/**
+ * Own `__proto__` keys (JSON.parse creates them) are skipped by zod and lost
+ * when an object is copied, so a field would vanish without an error. They
+ * are refused before parsing. The walk is bounded in depth and nodes.
+ */
+function protoKeyIssues(input: unknown): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  let budget = 10_000;
+  const walk = (value: unknown, path: PropertyKey[], depth: number): void => {
+    if (typeof value !== "object" || value === null || depth > 8 || budget-- <= 0) return;
+    if (Object.hasOwn(value, "__proto__")) {
+      issues.push({ path: formatPath([...path, "__proto__"]), message: 'the key "__proto__" is not allowed' });
+    }
+    for (const [key, child] of Object.entries(value)) walk(child, [...path, Array.isArray(value) ? Number(key) : key], depth + 1);
+  };
+  walk(input, [], 0);
+  return issues;
+}
+
 /** Validates an untrusted request; never throws. */
 export function validateBuildRequest(input: unknown, options: ValidateOptions = {}): ValidationResult {
+  const protoIssues = protoKeyIssues(input);
+  if (protoIssues.length > 0) return { ok: false, issues: protoIssues };
   const parsed = BuildRequest.safeParse(input);
   if (!parsed.success) return { ok: false, issues: toFieldIssues(parsed.error.issues, input) };
   const issues = tagPolicyIssues(parsed.data, options.tagPolicy ?? "require-versioned");
