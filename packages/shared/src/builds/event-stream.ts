@@ -68,9 +68,9 @@ export class EventStream {
 
   /** Blocks up to `blockMs` for entries after `afterId` ("$" = only ones added from now on). */
   async follow(afterId: string, options: { count?: number; blockMs?: number } = {}): Promise<StreamEntry[]> {
-    const res = (await this.redis.xread(
+    const res = await this.redis.xread(
       "COUNT", options.count ?? 100, "BLOCK", options.blockMs ?? 5_000, "STREAMS", this.ks.events, afterId,
-    )) as [string, RawEntries][] | null;
+    );
     return parse(res?.[0]?.[1] ?? []);
   }
 }
