@@ -62,7 +62,8 @@ function asPodView(pod: KubeObject): PodView {
 export function createJobController(store: Store, options: JobControllerOptions = {}): JobController {
   const legacy = options.legacyJobConditions === true;
   const memory = new Map<string, JobMemory>();
-  /** Informer-style cache: Job uid → its pods by uid, kept from store events (no list per sync). */
+  /** Informer-style caches kept from store events (read-only objects; no get/list per sync). */
+  const jobs = new Map<string, KubeObject>();
   const podsByJob = new Map<string, Map<string, KubeObject>>();
   const queue = new Set<string>();
   let flushScheduled = false;
@@ -130,10 +131,15 @@ export function createJobController(store: Store, options: JobControllerOptions 
   function onEvent(event: StoreEvent): void {
     const obj = event.object;
     if (event.resource === "jobs") {
+      const key = `${obj.metadata.namespace ?? ""}/${obj.metadata.name ?? ""}`;
       if (event.type === "DELETED") {
+        if (jobs.get(key)?.metadata.uid === obj.metadata.uid) jobs.delete(key);
         forget(obj.metadata.uid ?? "");
         podsByJob.delete(obj.metadata.uid ?? "");
-      } else enqueue(`${obj.metadata.namespace ?? ""}/${obj.metadata.name ?? ""}`);
+      } else {
+        jobs.set(key, obj);
+        enqueue(key);
+      }
       return;
     }
     if (event.resource !== "pods") return;
@@ -223,6 +229,8 @@ export function createJobController(store: Store, options: JobControllerOptions 
   }
 
   function writeStatus(job: KubeObject, status: JobStatus): void {
+    // Most syncs change nothing; skip the store's copy-and-compare for them.
+    if (JSON.stringify(status) === JSON.stringify(job["status"] ?? {})) return;
     store.mutate("jobs", job.metadata.namespace, job.metadata.name ?? "", (obj) => {
       if (obj.metadata.uid !== job.metadata.uid) return;
       obj["status"] = status;
@@ -230,7 +238,7 @@ export function createJobController(store: Store, options: JobControllerOptions 
   }
 
   function syncJob(ns: string, name: string): void {
-    const job = store.get("jobs", ns, name);
+    const job = jobs.get(`${ns}/${name}`);
     if (job === undefined || job.metadata.deletionTimestamp !== undefined) return;
     const uid = job.metadata.uid ?? "";
     const key = `${ns}/${name}`;
@@ -406,7 +414,9 @@ export function createJobController(store: Store, options: JobControllerOptions 
         if (owner !== undefined) indexPod(owner.uid, pod);
       }
       // Level-triggered resync: adopt state left by a previous run (restart that kept state).
-      for (const job of store.list("jobs", undefined).items) {
+      const existing = store.list("jobs", undefined).items;
+      for (const job of existing) jobs.set(`${job.metadata.namespace ?? ""}/${job.metadata.name ?? ""}`, job);
+      for (const job of existing) {
         const status = (job["status"] ?? {}) as JobStatus;
         const m = mem(job.metadata.uid ?? "");
         // Terminal pods that exist now were accounted before the restart.
@@ -424,6 +434,7 @@ export function createJobController(store: Store, options: JobControllerOptions 
       unsubscribe = undefined;
       queue.clear();
       podsByJob.clear();
+      jobs.clear();
       for (const uid of [...memory.keys()]) forget(uid);
       for (const cancel of cancelRetry) cancel();
       cancelRetry.clear();

@@ -121,7 +121,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
 
   function admit(pod: KubeObject): void {
     const uid = pod.metadata.uid ?? "";
-    if (records.has(uid) || store.get("pods", pod.metadata.namespace, pod.metadata.name ?? "")?.metadata.uid !== uid) return;
+    if (records.has(uid)) return;
     const specs = ((pod["spec"] as { containers?: ContainerSpec[] } | undefined)?.containers ?? []);
     const attempt = attemptOf(pod);
     const target = {
@@ -265,11 +265,12 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     }
   }
 
-  const pending = new Set<KubeObject>();
+  /** Pods seen but not admitted yet; a DELETED event removes them, so admission never needs a get. */
+  const pending = new Map<string, KubeObject>();
   let flushScheduled = false;
   function flush(): void {
     flushScheduled = false;
-    const pods = [...pending];
+    const pods = [...pending.values()];
     pending.clear();
     for (const pod of pods) {
       if (!running) return;
@@ -287,6 +288,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     const pod = event.object;
     const uid = pod.metadata.uid ?? "";
     if (event.type === "DELETED") {
+      pending.delete(uid);
       drop(uid, true);
       return;
     }
@@ -299,7 +301,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     }
     const phase = (pod["status"] as { phase?: string } | undefined)?.phase;
     if (phase === "Succeeded" || phase === "Failed" || pod.metadata.deletionTimestamp !== undefined) return;
-    pending.add(pod);
+    pending.set(uid, pod);
     if (!flushScheduled) {
       flushScheduled = true;
       // Store listeners run inside the store's commit; write pod status after it returns.
