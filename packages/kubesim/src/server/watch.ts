@@ -102,14 +102,31 @@ class ActiveWatch {
     this.close();
   }
 
+  private pending: string[] = [];
+
+  /**
+   * Lines are buffered and written once per event-loop turn: under a burst of
+   * creates, one socket write per watcher per turn instead of one per event
+   * is what lets 50 watchers keep up.
+   */
   private write(line: string): void {
     if (this.closed) return;
-    this.res.write(`${line}\n`);
+    this.pending.push(line, "\n");
+    if (this.pending.length === 2) this.hub.scheduleFlush(this);
+  }
+
+  flush(): void {
+    if (this.closed || this.pending.length === 0) return;
+    const chunk = this.pending.join("");
+    this.pending = [];
+    this.res.write(chunk);
     if (this.res.writableLength > MAX_BUFFERED_BYTES) this.close();
   }
 
   close(): void {
     if (this.closed) return;
+    // Whatever was already produced (e.g. an ERROR event) goes out before the end.
+    this.flush();
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.hub.remove(this);
@@ -127,6 +144,21 @@ export class WatchHub {
     private readonly bookmarkIntervalMs: number,
   ) {
     this.unsubscribe = store.subscribe((event) => this.dispatch(event));
+  }
+
+  private readonly toFlush = new Set<ActiveWatch>();
+  private flushScheduled = false;
+
+  scheduleFlush(watch: ActiveWatch): void {
+    this.toFlush.add(watch);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const watches = [...this.toFlush];
+      this.toFlush.clear();
+      for (const w of watches) w.flush();
+    });
   }
 
   get size(): number {
