@@ -61,6 +61,7 @@ export {
   BUILD_EVENT_TYPES,
   BuildQueuedData,
   BuildStartedData,
+  BuildRunningData,
   BuildRetryingData,
   BuildSucceededData,
   BuildFailedData,

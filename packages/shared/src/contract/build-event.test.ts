@@ -52,6 +52,7 @@ describe("build events", () => {
   it.each<[BuildEventType, Record<string, unknown>]>([
     ["build.queued", { buildId, tenant: "team-a", priority: "normal", destinations: ["r.io/a:v1"] }],
     ["build.started", { buildId, jobName: "b-app-1a2b3c", attempt: 1 }],
+    ["build.running", { buildId, jobName: "b-app-1a2b3c", attempt: 1, podName: "b-app-1a2b3c-x7k2p" }],
     ["build.retrying", { buildId, attempt: 2, previous: { exitCode: 1, reason: "Error", message: "push failed" } }],
     ["build.succeeded", { buildId, digest, destinations: ["r.io/a:v1"], attempts: 2 }],
     ["build.failed", { buildId, reason: "QueueTimeout", message: "not started within 1800s", attempts: 0 }],
