@@ -109,6 +109,37 @@ describe.skipIf(!hasKubectl)("kubectl against kubesim", () => {
     await expect(kubectl("apply", "-f", join(dir, "job-v2.yaml"))).rejects.toThrow(/field is immutable/);
   });
 
+  it("waits for the build-image Job with kubectl wait --for=condition=complete", async () => {
+    expect(await kubectl("wait", "--for=condition=complete", "job/build-image", "--timeout=20s")).toContain(
+      "job.batch/build-image condition met",
+    );
+    expect(await kubectl("get", "jobs")).toMatch(/^build-image\s+Complete\s+1\/1\s/m);
+  });
+
+  it("lists every condition in 1.31+ order, so (index .status.conditions 0) is not the terminal one", async () => {
+    const all = await kubectl(
+      "get", "job", "build-image", "-o",
+      "go-template={{range .status.conditions}}{{.type}}={{.status}}/{{.reason}} {{end}}",
+    );
+    expect(all).toBe("SuccessCriteriaMet=True/CompletionsReached Complete=True/CompletionsReached ");
+    // The old habit reads the interim condition on a modern cluster.
+    expect(await kubectl("get", "job", "build-image", "-o", "go-template={{(index .status.conditions 0).type}}")).toBe(
+      "SuccessCriteriaMet",
+    );
+    const counts = await kubectl("get", "job", "build-image", "-o", "jsonpath={.status.succeeded}/{.status.failed}/{.status.active}");
+    expect(counts).toBe("1/0/0");
+  });
+
+  it("prints the Kaniko log with kubectl logs job/build-image", async () => {
+    const log = await kubectl("logs", "job/build-image");
+    expect(log).toMatch(/^INFO\[0000\] Retrieving image manifest /);
+    expect(log).toContain("INFO[0001] Executing 0 build triggers");
+    expect(log).toMatch(/^INFO\[\d{4}\] Pushing image to registry\.local\/team\/app:v1$/m);
+    expect(log).toMatch(/^INFO\[\d{4}\] Pushed registry\.local\/team\/app:v1@sha256:[0-9a-f]{64}$/m);
+    expect((await kubectl("logs", "job/build-image", "--tail=1")).trim()).toMatch(/Pushed registry\.local\/team\/app:v1@sha256:/);
+    await expect(kubectl("logs", "job/build-image", "--previous")).rejects.toThrow(/previous terminated container "kaniko"/);
+  });
+
   it("deletes the Job with kubectl delete job", async () => {
     expect(await kubectl("delete", "job", "build-image")).toContain('job.batch "build-image" deleted');
     await expect(kubectl("get", "job", "build-image")).rejects.toThrow(/NotFound|not found/);

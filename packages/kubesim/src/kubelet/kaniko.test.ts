@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { flagValues, isKanikoDigestContainer, kanikoDigest, kanikoLogPlan } from "./kaniko.js";
+import { flagValues, isKanikoContainer, isKanikoDigestContainer, kanikoDigest, kanikoLogPlan } from "./kaniko.js";
 
 const args = ["--context=/w", "--destination=r.local/a:1", "-d", "r.local/a:2", "--digest-file=/dev/termination-log"];
 
@@ -9,6 +9,13 @@ describe("kaniko", () => {
     expect(isKanikoDigestContainer(args)).toBe(true);
     expect(isKanikoDigestContainer(["--digest-file", "/dev/termination-log"])).toBe(true);
     expect(isKanikoDigestContainer(["--digest-file=/tmp/digest"])).toBe(false);
+  });
+
+  it("recognises the executor by image or by its build flags", () => {
+    expect(isKanikoContainer("gcr.io/kaniko-project/executor:v1.23.2", [])).toBe(true);
+    expect(isKanikoContainer("ghcr.io/osscontainertools/kaniko/executor@sha256:abc", [])).toBe(true);
+    expect(isKanikoContainer("registry.local/tools/builder:1", ["--context=/w", "--destination=r/a:1"])).toBe(true);
+    expect(isKanikoContainer("busybox:1.36", ["--context=/w"])).toBe(false);
   });
 
   it("reads repeated flags in order", () => {

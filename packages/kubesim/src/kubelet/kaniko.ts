@@ -23,6 +23,16 @@ export function isKanikoDigestContainer(args: readonly string[]): boolean {
   return flagValues(args, "--digest-file").includes(TERMINATION_LOG);
 }
 
+/**
+ * A container is simulated as the Kaniko executor (Kaniko log lines) when it runs
+ * the executor image or passes the executor's build flags; the digest is only
+ * written to the termination message when `isKanikoDigestContainer` says so.
+ */
+export function isKanikoContainer(image: string, args: readonly string[]): boolean {
+  if (/(^|\/)kaniko-project\/executor([:@]|$)/.test(image) || /(^|\/)kaniko\/executor([:@]|$)/.test(image)) return true;
+  return isKanikoDigestContainer(args) || (flagValues(args, "--context", "-c").length > 0 && kanikoDestinations(args).length > 0);
+}
+
 export function kanikoDestinations(args: readonly string[]): string[] {
   return flagValues(args, "--destination", "-d");
 }

@@ -6,7 +6,7 @@ import type { Outcome, ScenarioRule } from "../scenario/rules.js";
 import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
 import type { PlannedLine } from "./kaniko.js";
-import { genericLogPlan, isKanikoDigestContainer, kanikoDigest, kanikoLogPlan } from "./kaniko.js";
+import { genericLogPlan, isKanikoContainer, isKanikoDigestContainer, kanikoDigest, kanikoLogPlan } from "./kaniko.js";
 import type { LogStore } from "./logs.js";
 import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
 import { UNSCHEDULABLE_MESSAGE, buildPodStatus, killed, podPhase } from "./pod-status.js";
@@ -185,7 +185,8 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     options.logs.start(rec.namespace, rec.name, c.name);
 
     const runMs = runMsOf(outcome, options.defaultRunMs);
-    const kaniko = isKanikoDigestContainer(args);
+    const kaniko = isKanikoContainer(c.image, args);
+    const writesDigest = isKanikoDigestContainer(args);
     const exitCode =
       "succeed" in outcome ? 0 : "exit" in outcome ? outcome.exit.code : "oomKilled" in outcome ? 137 : undefined;
     const lines: PlannedLine[] = kaniko
@@ -220,7 +221,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
         const message =
           "exit" in outcome && outcome.exit.message !== undefined
             ? outcome.exit.message
-            : code === 0 && kaniko
+            : code === 0 && writesDigest
               ? kanikoDigest(args)
               : undefined;
         c.state = {
