@@ -14,6 +14,7 @@ describe("build states", () => {
     ["retrying", "starting"],
     ["retrying", "running"],
     ["retrying", "retrying"],
+    ["running", "running"],
     ["running", "succeeded"],
     ["running", "failed"],
     ["queued", "failed"],
@@ -28,8 +29,8 @@ describe("build states", () => {
     ["running", "queued"],
     ["starting", "queued"],
     ["running", "starting"],
-    ["running", "running"],
     ["queued", "queued"],
+    ["starting", "starting"],
   ])("refuses %s → %s (no going back)", (from, to) => {
     expect(canTransition(from, to)).toBe(false);
   });

@@ -16,12 +16,15 @@ export function isTerminalState(state: BuildState): state is TerminalState {
  * worker that restarts may only see a later picture, so forward jumps are
  * allowed (queued → running, any live state → any terminal state). Nothing
  * leaves a terminal state, and a build never goes back to queued.
- * retrying → retrying: another attempt failed before the next one was seen running.
+ * Same-state moves are for a later attempt: retrying → retrying when another
+ * attempt failed before the next was seen running, running → running when a
+ * later attempt is seen running and the failure between was missed (the
+ * build store tells such moves apart from duplicates by their key).
  */
 const NEXT: Readonly<Record<BuildState, readonly BuildState[]>> = {
   queued: ["starting", "running", "retrying", "succeeded", "failed", "cancelled"],
   starting: ["running", "retrying", "succeeded", "failed", "cancelled"],
-  running: ["retrying", "succeeded", "failed", "cancelled"],
+  running: ["running", "retrying", "succeeded", "failed", "cancelled"],
   retrying: ["starting", "running", "retrying", "succeeded", "failed", "cancelled"],
   succeeded: [],
   failed: [],
