@@ -364,3 +364,76 @@ describe("Job controller: deadline, TTL, suspend", () => {
     expect(statusOf(suspended)).toMatchObject({ active: 0, failed: 0 });
   });
 });
+
+describe("Job controller: pods and deletion", () => {
+  it("runs completions: 3 with parallelism: 2, never more than 2 active, counting 3 successes", async () => {
+    const { store } = sim();
+    let maxActive = 0;
+    const unsubscribe = store.subscribe((e) => {
+      if (e.resource !== "pods") return;
+      const running = podsOf(store, "fan-out").filter((p) => !["Succeeded", "Failed"].includes(podStatus(p).phase ?? "")).length;
+      maxActive = Math.max(maxActive, running);
+    });
+    store.create("jobs", NS, job("fan-out", { completions: 3, parallelism: 2 }));
+    const done = await waitFor(store, finished(store, "fan-out"), "job complete");
+    unsubscribe();
+    expect(statusOf(done)).toMatchObject({ succeeded: 3, failed: 0, active: 0 });
+    expect(podsOf(store, "fan-out")).toHaveLength(3);
+    expect(maxActive).toBe(2);
+  });
+
+  it("counts a running pod deleted by a user as failed and replaces it", async () => {
+    const { store } = sim({}, [{ match: { jobName: "deleted-pod" }, attempts: [{ hang: {} }, { succeed: {} }] }]);
+    store.create("jobs", NS, job("deleted-pod"));
+    const first = await waitFor(store, () => {
+      const p = podsOf(store, "deleted-pod")[0];
+      return podStatus(p).phase === "Running" ? p : undefined;
+    }, "first pod running");
+    store.delete("pods", NS, first.metadata.name ?? "");
+    const done = await waitFor(store, finished(store, "deleted-pod"), "job complete");
+    expect(statusOf(done)).toMatchObject({ succeeded: 1, failed: 1 });
+    expect(podsOf(store, "deleted-pod").map((p) => p.metadata.name)).not.toContain(first.metadata.name);
+  });
+
+  it("fails the Job with a FailJob rule on the DisruptionTarget pod condition", async () => {
+    const { store } = sim({}, [{ match: { jobName: "no-evictions" }, attempts: [{ evict: {} }] }]);
+    store.create("jobs", NS, job("no-evictions", {
+      podFailurePolicy: { rules: [{ action: "FailJob", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },
+    }));
+    const failed = await waitFor(store, finished(store, "no-evictions"), "job failed");
+    const pod = podsOf(store, "no-evictions")[0];
+    expect(statusOf(failed).conditions?.[1]).toMatchObject({
+      type: "Failed",
+      reason: "PodFailurePolicy",
+      message: `Pod default/${pod?.metadata.name ?? ""} has condition DisruptionTarget matching FailJob rule at index 0`,
+    });
+  });
+
+  it("leaves orphaned pods alone after a delete with propagationPolicy Orphan", async () => {
+    const { store } = sim({}, [{ match: { jobName: "orphaner" }, attempts: [{ hang: {} }] }]);
+    store.create("jobs", NS, job("orphaner"));
+    await waitFor(store, () => (podStatus(podsOf(store, "orphaner")[0]).phase === "Running" ? true : undefined), "pod running");
+    store.delete("jobs", NS, "orphaner", { propagationPolicy: "Orphan" });
+    // A second Job with the same name must not adopt or multiply the orphan.
+    store.create("jobs", NS, job("orphaner"));
+    await waitFor(store, () => (podsOf(store, "orphaner").length === 2 ? true : undefined), "new Job's own pod");
+    const pods = podsOf(store, "orphaner");
+    expect(pods.filter((p) => p.metadata.ownerReferences === undefined)).toHaveLength(1);
+    expect(podStatus(pods.find((p) => p.metadata.ownerReferences === undefined)).phase).toBe("Running");
+  });
+
+  it("removes the Job only after its pods with propagationPolicy Foreground, creating no new pod meanwhile", async () => {
+    const { store } = sim({}, [{ match: { jobName: "foreground" }, attempts: [{ hang: {} }] }]);
+    store.create("jobs", NS, job("foreground"));
+    await waitFor(store, () => (podStatus(podsOf(store, "foreground")[0]).phase === "Running" ? true : undefined), "pod running");
+    let podsCreated = 0;
+    const unsubscribe = store.subscribe((e) => {
+      if (e.resource === "pods" && e.type === "ADDED") podsCreated += 1;
+    });
+    store.delete("jobs", NS, "foreground", { propagationPolicy: "Foreground" });
+    await waitFor(store, () => (store.get("jobs", NS, "foreground") === undefined ? true : undefined), "job gone");
+    unsubscribe();
+    expect(podsOf(store, "foreground")).toHaveLength(0);
+    expect(podsCreated).toBe(0);
+  });
+});
