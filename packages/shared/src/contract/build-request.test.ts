@@ -155,6 +155,11 @@ describe("BuildRequest: rejections say where, what and how to fix it", () => {
       { path: "context", message: "required", example: '{ "type": "git", "url": "https://github.com/example/app.git" }' },
     ]);
     expect(issuesOf([])).toEqual([{ path: "", message: "expected an object, got array" }]);
+    expect(issuesOf(undefined)).toEqual([{ path: "", message: "expected a build request object, got nothing" }]);
+    expect(issuesOf(base({ context: { type: "inline", files: "Dockerfile" } }))[0]).toMatchObject({
+      path: "context.files",
+      message: "expected an object, got string",
+    });
     expect(issuesOf(base({ retries: 1.5 }))[0]?.message).toBe("expected a whole number, got number 1.5");
   });
 

@@ -136,6 +136,7 @@ function expectedName(expected: string): string {
     case "int":
       return "a whole number";
     case "object":
+    case "record":
       return "an object";
     case "array":
       return "an array";
@@ -158,7 +159,9 @@ function fromIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
   const value = valueAt(input, issue.path);
   switch (issue.code) {
     case "invalid_type":
-      if (value === undefined) return [at(issue.path, "required")];
+      if (value === undefined) {
+        return [at(issue.path, issue.path.length === 0 ? "expected a build request object, got nothing" : "required")];
+      }
       return [at(issue.path, `expected ${expectedName(issue.expected)}, got ${typeName(value)}`)];
     case "unrecognized_keys":
       return issue.keys.map((key) => {
