@@ -312,7 +312,9 @@ describe("BuildRequest: rejections say where, what and how to fix it", () => {
 
   it.each([
     [{ type: "git", url: "ssh://git@github.com/x/y.git" }, "context.url", "the scheme must be one of https://, http://, git://"],
-    [{ type: "git", url: "https://user:token@github.com/x/y.git" }, "context.url", "embeds a password"],
+    [{ type: "git", url: "https://user:token@github.com/x/y.git" }, "context.url", "embeds credentials"],
+    [{ type: "git", url: "https://ghp_abc123@github.com/x/y.git" }, "context.url", "embeds credentials"],
+    [{ type: "git", url: "https://github.com/x/y.git#refs/heads/main" }, "context.url", "has a #fragment"],
     [{ type: "git", url: "https://github.com/x/y.git", ref: "--upload-pack=evil" }, "context.ref", "starts with '-'"],
     [{ type: "git", url: "https://github.com/x/y.git", commit: "abc" }, "context.commit", "expected 40 lowercase hex digits"],
     [{ type: "volume", claimName: "Kaniko_Workspace", path: "my-build" }, "context.claimName", "is not a PersistentVolumeClaim name"],

@@ -30,8 +30,8 @@ function urlProblem(value: string, schemes: readonly string[]): string | undefin
     return "it is not a valid URL";
   }
   if (url.hostname === "") return "it names no host";
-  // Credentials in a URL would be visible in the Job spec and in logs.
-  if (url.password !== "") return "it embeds a password; use a Kubernetes Secret instead";
+  // Credentials in a URL (a token as the user name is common) would be visible in the Job spec and in logs.
+  if (url.username !== "" || url.password !== "") return "it embeds credentials; use a Kubernetes Secret instead";
   return undefined;
 }
 
@@ -53,7 +53,8 @@ const GitContext = z.strictObject({
   type: z.literal("git"),
   url: checkedString(
     "a git repository URL",
-    (v) => urlProblem(v, ["https", "http", "git"]),
+    // Kaniko takes the ref and commit as #fragments it appends itself: one in the URL would garble them.
+    (v) => urlProblem(v, ["https", "http", "git"]) ?? (v.includes("#") ? "it has a #fragment; give the branch in ref and the commit in commit" : undefined),
     "https://github.com/example/app.git",
   ),
   ref: checkedString("a git branch, tag or refs/… name", gitRefProblem, "refs/heads/main").optional(),
