@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { isStatusError } from "../store/errors.js";
 import type { MatchTarget } from "./rules.js";
 import { imagePatternToRegExp, outcomeFor, parseScenario } from "./rules.js";
@@ -29,6 +30,23 @@ describe("parseScenario", () => {
     const rules = [{ match: { jobName: "x" }, attempts: [{ exit: { code: 1 } }, { succeed: {} }] }];
     expect(parseScenario(rules)).toHaveLength(1);
     expect(parseScenario({ rules })[0]?.attempts[1]).toEqual({ succeed: {} });
+  });
+
+  it("accepts a YAML scenario file as the CLI parses it", () => {
+    const file = [
+      "rules:",
+      "  - name: flaky push",
+      "    match:",
+      "      image: 'gcr.io/kaniko-project/*'",
+      "      args: '--destination=registry\\.local/'",
+      "    attempts:",
+      "      - exit: { code: 1, afterMs: 2000, message: push failed }",
+      "      - succeed: {}",
+      "",
+    ].join("\n");
+    const [rule] = parseScenario(parseYaml(file));
+    expect(rule?.attempts).toEqual([{ exit: { code: 1, afterMs: 2000, message: "push failed" } }, { succeed: {} }]);
+    expect(rule?.match.args).toBe("--destination=registry\\.local/");
   });
 
   it("defaults a missing match to match-everything", () => {
