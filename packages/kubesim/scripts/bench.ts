@@ -180,18 +180,26 @@ async function main(): Promise<void> {
     });
     child.once("exit", () => reject(new Error("server exited early")));
   });
-  const stats = async () => (await getJson(base, "/kubesim/v1/stats")) as { rssBytes: number; objects: Record<string, number> };
+  const stats = async () => (await getJson(base, "/kubesim/v1/stats")) as { rssBytes: number; cpuMicros: number; objects: Record<string, number> };
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
   console.log(`kubesim bench: ${JOBS} jobs, ${WATCHES} watches, concurrency ${CONCURRENCY}, controller ${args["no-controller"] ? "off" : "on"}, node ${process.version}`);
   try {
+    const cpu0 = (await stats()).cpuMicros;
     const warm = await createMany(base, "bench-a", WARMUP, "warm");
+    const cpu1 = (await stats()).cpuMicros;
     console.log(`baseline (0 watches): ${warm.created} creates in ${warm.seconds.toFixed(2)} s = ${warm.perSecond.toFixed(0)}/s, p50 ${warm.p50.toFixed(1)} ms, p99 ${warm.p99.toFixed(1)} ms, failures ${warm.failures}`);
+    // Server CPU per create does not depend on what else runs on the machine.
+    const cpuPer = (micros: number, n: number) => `server CPU ${(micros / n).toFixed(0)} µs/create (≈ ${(1e6 / (micros / n)).toFixed(0)} creates/s per core)`;
+    console.log(`  ${cpuPer(cpu1 - cpu0, warm.created)}`);
     const watches = await Promise.all(Array.from({ length: WATCHES }, () => openWatch(base, "bench-b")));
+    const cpu2 = (await stats()).cpuMicros;
     const t0 = performance.now();
     const run = await createMany(base, "bench-b", JOBS, "job");
     const delivered = await until(() => watches.every((w) => w.jobEvents >= run.created), PHASE_TIMEOUT_MS);
+    const cpu3 = (await stats()).cpuMicros;
     const caughtUp = (performance.now() - t0) / 1000;
     console.log(`with ${WATCHES} watches: ${run.created} creates in ${run.seconds.toFixed(2)} s = ${run.perSecond.toFixed(0)}/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, failures ${run.failures}`);
+    console.log(`  ${cpuPer(cpu3 - cpu2, run.created)}, including delivery to ${WATCHES} watches`);
     const minSeen = Math.min(...watches.map((w) => w.jobEvents));
     console.log(`watch delivery: every watch saw ${minSeen}/${run.created} ADDED events ${delivered ? "" : "(INCOMPLETE) "}within ${caughtUp.toFixed(2)} s of the first create`);
     const l0 = performance.now();
@@ -199,6 +207,8 @@ async function main(): Promise<void> {
     console.log(`LIST all jobs: ${(list.items as unknown[]).length} items in ${(performance.now() - l0).toFixed(0)} ms`);
     const s = await stats();
     console.log(`server: ${JSON.stringify(s.objects)}, RSS ${mb(s.rssBytes)}`);
+    const loadavg = (await import("node:os")).loadavg();
+    console.log(`machine load average (1 min) at the end: ${loadavg[0]?.toFixed(2)} on ${(await import("node:os")).availableParallelism()} cores`);
     for (const w of watches) w.close();
   } finally {
     child.kill("SIGTERM");

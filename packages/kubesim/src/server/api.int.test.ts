@@ -66,6 +66,15 @@ describe("kubectl-facing output", () => {
     expect(table.rows[0]?.object.kind).toBe("PartialObjectMetadata");
   });
 
+  it("sends one-row Tables on a watch with the Table Accept header, as kubectl get -w expects", async () => {
+    await call("POST", JOBS, buildJob("tw"));
+    const reply = await call("GET", `${JOBS}?watch=true&timeoutSeconds=1`, undefined, { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io" });
+    const event = JSON.parse(reply.text.split("\n")[0] ?? "") as { type: string; object: { kind: string; rows: Array<{ cells: unknown[] }> } };
+    expect(event.type).toBe("ADDED");
+    expect(event.object.kind).toBe("Table");
+    expect(event.object.rows[0]?.cells[0]).toBe("tw");
+  });
+
   it("answers JSON even when protobuf is preferred", async () => {
     const reply = await call("GET", "/api/v1/namespaces", undefined, { Accept: "application/vnd.kubernetes.protobuf,application/json" });
     expect(reply.headers["content-type"]).toBe("application/json");

@@ -92,6 +92,8 @@ export async function handleControl(deps: ControlDeps, path: string, req: Incomi
         objects: Object.fromEntries(RESOURCE_NAMES.map((r) => [r, deps.store.count(r)])),
         openWatches: deps.openWatches(),
         rssBytes: process.memoryUsage().rss,
+        // Process CPU time, so benchmarks can report cost per request independent of machine load.
+        cpuMicros: process.cpuUsage().user + process.cpuUsage().system,
       });
     default:
       throw route.match(/^\/(faults|watches\/drop|watches\/expire-next|restart|scenario|stats)$/)

@@ -69,7 +69,7 @@ function resourceVersionParam(query: URLSearchParams): number | undefined {
   return n;
 }
 
-export function handleWatch(ctx: ResourceContext, p: ResourcePath, query: URLSearchParams, res: ServerResponse): void {
+export function handleWatch(ctx: ResourceContext, p: ResourcePath, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
   const labelSelector = query.get("labelSelector") ?? undefined;
   const fieldSelector = query.get("fieldSelector") ?? undefined;
   const filter = labelSelector || fieldSelector ? compileFilter(p.resource, labelSelector, fieldSelector) : undefined;
@@ -82,6 +82,10 @@ export function handleWatch(ctx: ResourceContext, p: ResourcePath, query: URLSea
       bookmarks: boolParam(query.get("allowWatchBookmarks")),
       timeoutSeconds: intParam("timeoutSeconds", query.get("timeoutSeconds")),
       forceExpired: ctx.faults.takeWatchExpiry(),
+      // `kubectl get -w` watches with the Table Accept header and expects one-row Tables.
+      transform: wantsTable(req)
+        ? (obj) => toTable(p.resource, [obj], ctx.store.clock.now(), { resourceVersion: obj.metadata.resourceVersion ?? "" }, includeObject(query))
+        : undefined,
     },
     res,
     (rv) => expired(rv, ctx.store.currentResourceVersion()),

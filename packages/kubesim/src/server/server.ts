@@ -124,7 +124,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       case "list":
         return handleList(ctx, p, q, req, res);
       case "watch":
-        return handleWatch(ctx, p, q, res);
+        return handleWatch(ctx, p, q, req, res);
       case "create":
         return handleCreate(ctx, p, req, res);
       case "update":

@@ -22,6 +22,8 @@ export interface WatchRequest {
   timeoutSeconds: number | undefined;
   /** Answer with one ERROR 410 and close (forced by a fault). */
   forceExpired: boolean;
+  /** Per-object rendering (kubectl `get -w` asks for Table rows); undefined sends the object. */
+  transform?: ((obj: KubeObject) => unknown) | undefined;
 }
 
 type EventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -64,7 +66,7 @@ class ActiveWatch {
   sendInitial(items: KubeObject[]): void {
     for (const obj of items) {
       if (this.req.filter) this.inside.add(keyOf(obj));
-      this.write(JSON.stringify({ type: "ADDED", object: obj }));
+      this.write(this.line("ADDED", obj));
     }
   }
 
@@ -77,7 +79,7 @@ class ActiveWatch {
     const { req } = this;
     if (req.namespace !== undefined && event.object.metadata.namespace !== req.namespace) return;
     if (!req.filter) {
-      this.write(serialized());
+      this.write(req.transform ? this.line(event.type, event.object) : serialized());
       return;
     }
     const key = keyOf(event.object);
@@ -93,8 +95,12 @@ class ActiveWatch {
       type = "DELETED";
       this.inside.delete(key);
     }
-    if (type === event.type) this.write(serialized());
-    else if (type !== undefined) this.write(JSON.stringify({ type, object: event.object }));
+    if (type === event.type && !req.transform) this.write(serialized());
+    else if (type !== undefined) this.write(this.line(type, event.object));
+  }
+
+  private line(type: EventType, obj: KubeObject): string {
+    return JSON.stringify({ type, object: this.req.transform ? this.req.transform(obj) : obj });
   }
 
   error(err: StatusError): void {

@@ -78,7 +78,8 @@ export function quantityValue(value: string): number {
   if (!match) return NaN;
   const [, number = "", suffix = ""] = match;
   if (suffix === "") return Number(number);
-  if (/^[eE]/.test(suffix)) return Number(number) * 10 ** Number(suffix.slice(1));
+  // "E" alone is exa; "E6" or "e6" is an exponent.
+  if (/^[eE][0-9]+$/.test(suffix)) return Number(number) * 10 ** Number(suffix.slice(1));
   return Number(number) * (SUFFIX[suffix] ?? NaN);
 }
 
