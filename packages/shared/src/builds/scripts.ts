@@ -16,7 +16,11 @@ if tonumber(ARGV[7]) > 0 then
   local existing = redis.call('GET', KEYS[5])
   if existing then return {0, existing} end
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, ARGV[6]} end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  -- Created already (by a worker that took the queue entry first): still claim the key.
+  if tonumber(ARGV[7]) > 0 then redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7], 'NX') end
+  return {0, ARGV[6]}
+end
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'state', ARGV[2], 'version', 1, 'eventSeq', 1, 'tkey', ARGV[2])
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'buildId', ARGV[6], 'event', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[3])

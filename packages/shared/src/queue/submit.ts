@@ -55,6 +55,10 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     await deps.queue.remove(queued.buildId).catch(() => 0);
     throw err;
   }
+  if (!created.created && created.buildId === queued.buildId) {
+    // A worker took the entry first and created the record from it: same build.
+    return { created: true, record: (await deps.store.get(queued.buildId)) ?? recordForQueuedBuild(queued) };
+  }
   if (!created.created) {
     // Lost a race on the idempotency key: drop our entry, answer with the winner.
     await deps.queue.remove(queued.buildId);

@@ -1,0 +1,93 @@
+import { Queue } from "bullmq";
+import { useRedis } from "@buildfleet/testkit";
+import { describe, expect, it } from "vitest";
+import { BuildStore } from "../builds/build-store.js";
+import { ValidationError } from "../errors/index.js";
+import { keyspace } from "../redis/keyspace.js";
+import { BUILD_JOB_NAME } from "./build-queue.js";
+import { recordForQueuedBuild, submitBuild, type SubmitDeps } from "./submit.js";
+import type { QueuedBuild } from "../contract/index.js";
+
+const request = {
+  context: { type: "volume", claimName: "kaniko-workspace", path: "my-build" },
+  destinations: ["registry.internal:5000/team/app:v1.0.0", "registry.internal:5000/team/app:latest"],
+  registryCredentials: { secretName: "regcred" },
+};
+
+describe("submitBuild", () => {
+  const redis = useRedis();
+  const deps = (): SubmitDeps & { queue: Queue } => {
+    const ks = keyspace(redis.prefix);
+    const conn = redis.connection();
+    return {
+      store: new BuildStore({ redis: conn, keyspace: ks, source: "/test" }),
+      queue: redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix })),
+      tagPolicy: "require-versioned",
+    };
+  };
+
+  it("records the build as queued and adds it to the queue under its id", async () => {
+    const d = deps();
+    const res = await submitBuild(d, { tenant: "team-a", request });
+
+    expect(res.created).toBe(true);
+    const id = res.created ? res.record.id : "";
+    const job = await d.queue.getJob(id);
+    expect(job?.name).toBe(BUILD_JOB_NAME);
+    expect((job?.data as QueuedBuild).request.destinations).toEqual(request.destinations);
+    expect((await d.store.events(id)).map((e) => e.type)).toEqual(["build.queued"]);
+  });
+
+  it("answers a repeated idempotency key with the first build and enqueues nothing", async () => {
+    const d = deps();
+    const first = await submitBuild(d, { tenant: "team-a", request, idempotencyKey: "release-1.0.0" });
+    const second = await submitBuild(d, { tenant: "team-a", request, idempotencyKey: "release-1.0.0" });
+    const otherTenant = await submitBuild(d, { tenant: "team-b", request, idempotencyKey: "release-1.0.0" });
+
+    expect(second).toMatchObject({ created: false, buildId: first.created ? first.record.id : "" });
+    expect(otherTenant.created).toBe(true);
+    expect(await d.queue.count()).toBe(2);
+  });
+
+  it("writes nothing for an invalid request and names the field", async () => {
+    const d = deps();
+    const err = await submitBuild(d, { tenant: "team-a", request: { ...request, destinations: ["team app:v1"] } }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues[0]?.path).toBe("destinations[0]");
+    expect(await d.queue.count()).toBe(0);
+    expect(await redis.connection().keys(`${redis.prefix}:build:*`)).toEqual([]);
+  });
+
+  it("keeps the build when a worker took the entry and created its record first", async () => {
+    const d = deps();
+    // A worker so fast it creates the record between the two writes.
+    const racingQueue = {
+      add: async (name: string, data: QueuedBuild, opts: object) => {
+        const job = await d.queue.add(name, data, opts);
+        await d.store.create(recordForQueuedBuild(data));
+        return job;
+      },
+      remove: (id: string) => d.queue.remove(id),
+    } as unknown as Queue;
+
+    const res = await submitBuild({ ...d, queue: racingQueue }, { tenant: "team-a", request, idempotencyKey: "k1" });
+
+    expect(res.created).toBe(true);
+    const id = res.created ? res.record.id : "";
+    expect(await d.queue.getJob(id)).toBeDefined();
+    // The idempotency key still points at it.
+    expect(await submitBuild(d, { tenant: "team-a", request, idempotencyKey: "k1" })).toMatchObject({ created: false, buildId: id });
+  });
+
+  it("writes no record when the queue entry cannot be added", async () => {
+    const d = deps();
+    const broken = {
+      add: () => Promise.reject(new Error("Redis went away")),
+      remove: () => Promise.resolve(0),
+    } as unknown as Queue;
+    await expect(submitBuild({ ...d, queue: broken }, { tenant: "team-a", request })).rejects.toThrow(/went away/);
+    expect(await redis.connection().keys(`${redis.prefix}:build:*`)).toEqual([]);
+  });
+});
