@@ -210,6 +210,33 @@ describe("kubelet: phases and status", () => {
   });
 });
 
+describe("kubelet: attempts", () => {
+  it("continues a Job's per-attempt script after a control-plane restart", async () => {
+    const store = createStore({ speed: SPEED });
+    const rules = [{ attempts: [{ exit: { code: 1 } }, { hang: {} }, { succeed: {} }] }];
+    const first = createControlPlane(store, { defaultRunMs: 5_000, startDelayMs: 1_000 });
+    first.setScenario(rules);
+    first.start();
+    store.create("jobs", NS, {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "scripted" },
+      spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox:1.36" }] } } },
+    });
+    const phases = () => store.list("pods", NS).items.map((p) => statusOf(p).phase).sort();
+    await waitFor(store, () => (phases().join() === "Failed,Running" ? true : undefined), "attempt 0 failed, attempt 1 hanging");
+    first.stop();
+    const second = createControlPlane(store, { defaultRunMs: 5_000, startDelayMs: 1_000 });
+    cleanups.push(() => second.stop());
+    second.setScenario(rules);
+    second.start();
+    // The hanging pod is attempt 1 again (it hangs); only after it is deleted does attempt 2 succeed.
+    const running = await waitFor(store, () => store.list("pods", NS).items.find((p) => statusOf(p).phase === "Running"), "attempt 1 running again");
+    store.delete("pods", NS, running.metadata.name ?? "");
+    await waitFor(store, () => (phases().join() === "Failed,Succeeded" ? true : undefined), "attempt 2 succeeded");
+  });
+});
+
 describe("kubelet: logs", () => {
   it("serves Kaniko log lines: manifest, build steps, one push per destination with the digest", async () => {
     const { store, cp } = sim();

@@ -319,6 +319,15 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       // Logs survive a restart that kept the pods (kubectl logs still works), not a wipe.
       const alive = new Set(pods.map((p) => `${p.metadata.namespace ?? ""}/${p.metadata.name ?? ""}`));
       options.logs.retainPods((namespace, name) => alive.has(`${namespace}/${name}`));
+      // Attempts already played out (terminal pods) keep their index, so a scenario's
+      // per-attempt script continues where it was rather than starting over.
+      for (const pod of pods) {
+        const owner = pod.metadata.ownerReferences?.find((o) => o.controller === true && o.kind === "Job");
+        const phase = (pod["status"] as { phase?: string } | undefined)?.phase;
+        if (owner !== undefined && (phase === "Succeeded" || phase === "Failed")) {
+          attempts.set(owner.uid, (attempts.get(owner.uid) ?? 0) + 1);
+        }
+      }
       // Pods left by a previous run start over: their simulated containers did not survive.
       for (const pod of pods) {
         onEvent({ type: "ADDED", resource: "pods", object: pod, resourceVersion: 0 });
