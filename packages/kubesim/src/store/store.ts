@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { createSimClock } from "./clock.js";
+import { jsonCopy } from "./copy.js";
 import { applyCreateDefaults, applyUpdateDefaults, validateSpec } from "./defaults.js";
 import { alreadyExists, badRequest, conflict, invalid, notFound, type StatusError } from "./errors.js";
 import { EventHistory } from "./history.js";
@@ -62,7 +63,7 @@ export interface SimStore extends Store {
 
 export const DEFAULT_NAMESPACES = ["default", "kube-system", "buildfleet"];
 
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const clone = jsonCopy;
 
 function keyOf(namespace: string | undefined, name: string): string {
   return namespace === undefined ? name : `${namespace}/${name}`;
