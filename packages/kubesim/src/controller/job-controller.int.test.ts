@@ -275,6 +275,25 @@ describe("Job controller: podFailurePolicy", () => {
     });
   });
 
+  it("ignores a pod evicted through the Eviction API (marked, then deleted)", async () => {
+    const { store } = sim({}, [{ match: { jobName: "api-evicted" }, attempts: [{ evict: { by: "api" } }, { succeed: {} }] }]);
+    let evictedPod: KubeObject | undefined;
+    const unsubscribe = store.subscribe((e) => {
+      if (e.resource === "pods" && e.type === "DELETED") evictedPod = e.object;
+    });
+    store.create("jobs", NS, job("api-evicted", { backoffLimit: 0, podFailurePolicy: policy }));
+    const done = await waitFor(store, finished(store, "api-evicted"), "job complete");
+    unsubscribe();
+    expect(statusOf(done)).toMatchObject({ failed: 0, succeeded: 1 });
+    expect(podsOf(store, "api-evicted")).toHaveLength(1);
+    expect(podStatus(evictedPod).conditions?.[0]).toMatchObject({
+      type: "DisruptionTarget",
+      reason: "EvictionByEvictionAPI",
+      message: "Eviction API: evicting",
+    });
+    expect(podStatus(evictedPod).phase).toBe("Failed");
+  });
+
   it("counts the same eviction as a failure without the policy", async () => {
     const { store } = sim({}, [{ attempts: [{ evict: { afterMs: 2_000 } }, { succeed: {} }] }]);
     store.create("jobs", NS, job("evicted-counted", { backoffLimit: 0 }));

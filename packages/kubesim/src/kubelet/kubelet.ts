@@ -209,7 +209,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     after(rec, runMs, () => {
       if (c.state.kind !== "running") return;
       if ("evict" in outcome) {
-        evict(rec);
+        evict(rec, outcome.evict.by ?? "kubelet");
         return;
       }
       writeLinesUpTo(1);
@@ -239,18 +239,27 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     });
   }
 
-  /** Node-pressure eviction by the kubelet: every container is killed, the pod fails with reason Evicted. */
-  function evict(rec: PodRecord): void {
+  /**
+   * Eviction: every container is killed and the pod gets the DisruptionTarget
+   * condition. Node pressure (`kubelet`) leaves a Failed pod with reason Evicted;
+   * the Eviction API (`api`) then deletes the pod, as the real API server does.
+   */
+  function evict(rec: PodRecord, by: "kubelet" | "api"): void {
     const now = store.clock.now();
     for (const c of rec.rt.containers) if (c.state.kind !== "terminated") c.state = killed(c, now);
-    rec.rt.disruption = {
-      reason: "TerminationByKubelet",
-      message: EVICTION_MESSAGE,
-      podReason: "Evicted",
-      podMessage: EVICTION_MESSAGE,
-    };
+    rec.rt.disruption =
+      by === "kubelet"
+        ? { reason: "TerminationByKubelet", message: EVICTION_MESSAGE, podReason: "Evicted", podMessage: EVICTION_MESSAGE }
+        : { reason: "EvictionByEvictionAPI", message: "Eviction API: evicting" };
     finishIfDone(rec);
     write(rec);
+    if (by === "api") {
+      try {
+        store.delete("pods", rec.namespace, rec.name);
+      } catch {
+        // Already deleted.
+      }
+    }
   }
 
   /** Deletion held by finalizers: the kubelet kills the containers (no grace period modelled). */

@@ -29,7 +29,14 @@ const OomKilled = z.strictObject({ afterMs: AfterMs.optional() });
 const Hang = z.strictObject({});
 const Unschedulable = z.strictObject({ message: z.string().max(1024).optional() });
 const ImagePullBackOff = z.strictObject({});
-const Evict = z.strictObject({ afterMs: AfterMs.optional() });
+const Evict = z.strictObject({
+  afterMs: AfterMs.optional(),
+  /**
+   * `kubelet` (default): node-pressure eviction, the pod stays as Failed/Evicted.
+   * `api`: an Eviction API call, the pod is marked and then deleted.
+   */
+  by: z.enum(["kubelet", "api"]).optional(),
+});
 
 /** One scripted outcome for a container attempt; exactly one key. */
 export type Outcome =
