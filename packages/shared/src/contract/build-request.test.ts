@@ -337,6 +337,13 @@ describe("BuildRequest: rejections say where, what and how to fix it", () => {
     expect(issuesOf(base({ labels }))[0]).toMatchObject({ path: "labels", message: "17 labels are more than the limit of 16" });
   });
 
+  it("describes a wrong value briefly, not by dumping it", () => {
+    expect(issuesOf(base({ priority: { huge: "x".repeat(10_000) } }))[0]?.message).toBe(
+      'expected one of "interactive", "normal", "bulk", got an object',
+    );
+    expect(issuesOf(base({ priority: 3 }))[0]?.message).toBe('expected one of "interactive", "normal", "bulk", got 3');
+  });
+
   it("rejects a bad priority, apiVersion and idempotency key with the allowed values", () => {
     expect(issuesOf(base({ priority: "urgent", apiVersion: "buildfleet.dev/v2", idempotencyKey: "a b" }))).toEqual([
       { path: "apiVersion", message: 'expected "buildfleet.dev/v1", got "buildfleet.dev/v2"', example: "buildfleet.dev/v1" },

@@ -214,6 +214,7 @@ const Timeouts = z.strictObject({
   /** Give up if no build pod has started this long after submission. */
   queueSeconds: wholeNumber(10, 86_400).default(1800),
 });
+
 // ── the request ──────────────────────────────────────────────────────────────
 
 export const BuildRequest = z
@@ -258,6 +259,7 @@ export const BuildRequest = z
       });
     }
   });
+
 /** A validated request with defaults applied. */
 export type BuildRequest = z.infer<typeof BuildRequest>;
 /** What a producer may send (defaults not yet applied). */

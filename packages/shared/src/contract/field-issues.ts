@@ -145,8 +145,11 @@ function expectedName(expected: string): string {
   }
 }
 
+/** A short description of a wrong value: never the whole of a large object. */
 function describeValue(value: unknown): string {
-  return typeof value === "string" ? quote(value) : JSON.stringify(value) ?? typeName(value);
+  if (typeof value === "string") return quote(value);
+  if (typeof value === "object" && value !== null) return `an ${typeName(value) === "array" ? "array" : "object"}`;
+  return String(value);
 }
 
 function fromIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
