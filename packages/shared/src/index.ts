@@ -96,3 +96,5 @@ export { requestCancel } from "./queue/cancel.js";
 export type { CancelDeps } from "./queue/cancel.js";
 export { submitBuild, recordForQueuedBuild } from "./queue/submit.js";
 export type { SubmitDeps, SubmitInput, SubmitResult } from "./queue/submit.js";
+export { appendBuildLog, readBuildLog, DEFAULT_MAX_LOG_LINES, MAX_LOG_LINE_CHARS } from "./builds/build-logs.js";
+export type { BuildLogLine } from "./builds/build-logs.js";
