@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConditionLike, JobLike, PodLike } from "./k8s-shapes.js";
-import { deriveBuildStatus, isTerminalPhase } from "./derive-status.js";
+import { deriveBuildStatus, isTerminalPhase, observationAfterJobDeleted } from "./derive-status.js";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const T0 = "2026-01-01T10:00:00Z";
@@ -266,5 +266,18 @@ describe("deriveBuildStatus: Job finished before its pods show it", () => {
     expect(deriveBuildStatus(j, [], { podsFinal: true })).toMatchObject({ phase: "failed", failure: { reason: "DigestMissing" } });
     const f = job([cond("Failed", "BackoffLimitExceeded")], { failed: 1 });
     expect(deriveBuildStatus(f, [], { podsFinal: true })).toMatchObject({ phase: "failed", failure: { reason: "BackoffLimitExceeded" } });
+  });
+});
+
+describe("observationAfterJobDeleted", () => {
+  it("keeps a terminal observation (TTL cleanup after the end is normal)", () => {
+    const done = deriveBuildStatus(job([cond("Complete")], { succeeded: 1 }), [pod(1, { kind: "succeeded" })]);
+    expect(observationAfterJobDeleted(done)).toBe(done);
+  });
+
+  it("turns a running build into failed/JobDeleted", () => {
+    const running = deriveBuildStatus(job([]), [pod(1, { kind: "running" })]);
+    expect(observationAfterJobDeleted(running)).toMatchObject({ phase: "failed", failure: { reason: "JobDeleted" }, attempts: running.attempts });
+    expect(observationAfterJobDeleted(undefined)).toMatchObject({ phase: "failed", failure: { reason: "JobDeleted" } });
   });
 });

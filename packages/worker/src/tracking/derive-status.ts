@@ -22,6 +22,7 @@ export type DerivedFailureReason =
   | "PodFailurePolicy"
   | "DigestMissing"
   | "OOMKilled"
+  | "JobDeleted"
   | "InfrastructureError";
 
 export type BuildPhase = "pending" | "running" | "retrying" | "succeeded" | "failed";
@@ -64,6 +65,23 @@ export interface BuildObservation {
    * `{ podsFinal: true }` after a grace period if they never do (pods TTL'd/deleted).
    */
   awaitingPodStatus?: true;
+}
+
+/**
+ * The Job disappeared. After a terminal observation that is normal (TTL cleanup) and
+ * the last observation stands; before it, someone deleted the Job (a cancel, an
+ * operator): failed with `JobDeleted` — the caller decides whether it was a cancel.
+ */
+export function observationAfterJobDeleted(last: BuildObservation | undefined): BuildObservation {
+  if (last !== undefined && isTerminalPhase(last.phase)) return last;
+  const obs: BuildObservation = {
+    ...(last ?? { attempts: [], failedAttempts: 0 }),
+    phase: "failed",
+    failure: { reason: "JobDeleted", message: "the Job was deleted before it finished" },
+  };
+  delete obs.pendingReason;
+  delete obs.awaitingPodStatus;
+  return obs;
 }
 
 export interface DeriveOptions {

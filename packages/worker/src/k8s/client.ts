@@ -1,0 +1,267 @@
+import type { Writable } from "node:stream";
+import {
+  BatchV1Api,
+  CoreV1Api,
+  Log,
+  Observable,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+  type V1ConfigMap,
+  type V1Job,
+  type V1OwnerReference,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import { K8sError, k8sErrorFromWatchStatus, toK8sError } from "./errors.js";
+
+/**
+ * The ONLY module that imports `@kubernetes/client-node` at run time. Everything
+ * else receives a `K8sApi`: small function-shaped ports that tests replace with
+ * lambdas. Every call has a deadline; every failure is a `K8sError`.
+ */
+
+export interface ListResult<T> {
+  items: T[];
+  /** The collection's resourceVersion: start the watch from here so nothing is missed. */
+  resourceVersion: string;
+}
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface WatchCallbacks<T> {
+  onEvent(type: WatchEventType, object: T): void;
+  /** BOOKMARK: no object change, only a newer resourceVersion (and proof the stream is alive). */
+  onBookmark(resourceVersion: string): void;
+  /**
+   * Called exactly once when the watch ends: `undefined` for a normal server-side
+   * close (re-watch from the last resourceVersion), a `K8sError` otherwise
+   * (`GONE` → relist). Not called after `abort()`.
+   */
+  onEnd(err: K8sError | undefined): void;
+}
+
+export interface WatchOptions {
+  labelSelector: string;
+  resourceVersion: string;
+  /** Server-side bound on the watch's length; the caller re-watches. */
+  timeoutSeconds?: number;
+}
+
+export interface WatchHandle {
+  abort(): void;
+}
+
+export interface LogStreamHandle {
+  abort(): void;
+  /** Settles when the log stream ends, fails or is aborted; never rejects. */
+  done: Promise<void>;
+}
+
+export interface K8sApi {
+  readonly namespace: string;
+  createJob(job: V1Job): Promise<V1Job>;
+  readJob(name: string): Promise<V1Job>;
+  /** ALWAYS with propagationPolicy Background: a Job deleted without it orphans its pods. */
+  deleteJob(name: string): Promise<void>;
+  createConfigMap(configMap: V1ConfigMap): Promise<V1ConfigMap>;
+  patchConfigMapOwner(name: string, owner: V1OwnerReference): Promise<V1ConfigMap>;
+  listJobs(labelSelector: string): Promise<ListResult<V1Job>>;
+  listPods(labelSelector: string): Promise<ListResult<V1Pod>>;
+  watchJobs(opts: WatchOptions, callbacks: WatchCallbacks<V1Job>): Promise<WatchHandle>;
+  watchPods(opts: WatchOptions, callbacks: WatchCallbacks<V1Pod>): Promise<WatchHandle>;
+  streamPodLog(
+    podName: string,
+    container: string,
+    opts: { follow: boolean; sinceTime?: string },
+    out: Writable,
+  ): Promise<LogStreamHandle>;
+}
+
+export interface K8sApiOptions {
+  /** The build namespace: every port works in it. */
+  namespace: string;
+  /** Deadline of every non-streaming call, and of opening a watch or log stream. */
+  requestTimeoutMs: number;
+  /** Page size of list calls (bounded memory per response at thousands of Jobs). */
+  listPageSize?: number;
+}
+
+/** Aborts the request when the deadline passes: the fetch is cancelled, not just abandoned. */
+function deadlineMiddleware(ms: number): ObservableMiddleware {
+  return {
+    pre: (ctx: RequestContext) => {
+      ctx.setSignal(AbortSignal.timeout(ms));
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (res: ResponseContext) => new Observable(Promise.resolve(res)),
+  };
+}
+
+async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toK8sError(err, operation);
+  }
+}
+
+/**
+ * Bounds a promise that cannot be cancelled (client-node returns the watch/log
+ * AbortController only once response headers arrived). If it settles after the
+ * deadline, `late` releases what it produced.
+ */
+function withDeadline<T>(operation: string, ms: number, promise: Promise<T>, late: (value: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      reject(new K8sError("UNAVAILABLE", `${operation}: no answer before the deadline`, { operation }));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        if (expired) late(value);
+        else resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (!expired) reject(toK8sError(err, operation));
+      },
+    );
+  });
+}
+
+export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8sApi {
+  const { namespace, requestTimeoutMs } = options;
+  const pageSize = options.listPageSize ?? 500;
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const watcher = new Watch(kubeConfig);
+  const logs = new Log(kubeConfig);
+  const callOpts: ConfigurationOptions<ObservableMiddleware> = {
+    middleware: [deadlineMiddleware(requestTimeoutMs)],
+    middlewareMergeStrategy: "append",
+  };
+  const mergePatchOpts = setHeaderOptions("Content-Type", PatchStrategy.MergePatch, callOpts);
+
+  async function listAll<T>(
+    operation: string,
+    page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
+  ): Promise<ListResult<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion = "";
+    // Bounded: a server that keeps returning continue tokens cannot loop us forever.
+    for (let pages = 0; pages < 10_000; pages++) {
+      const res = await call(operation, () => page(cont));
+      items.push(...res.items);
+      resourceVersion = res.metadata?.resourceVersion ?? resourceVersion;
+      cont = res.metadata?._continue;
+      if (cont === undefined || cont === "") return { items, resourceVersion };
+    }
+    throw new K8sError("UNAVAILABLE", `${operation}: too many pages`, { operation });
+  }
+
+  function watchPath<T>(path: string, kind: string, opts: WatchOptions, cb: WatchCallbacks<T>): Promise<WatchHandle> {
+    const operation = `watch ${kind}`;
+    let ended = false;
+    let aborted = false;
+    const end = (err: K8sError | undefined): void => {
+      if (ended || aborted) return;
+      ended = true;
+      cb.onEnd(err);
+    };
+    let controller: AbortController | undefined;
+    const started = watcher.watch(
+      path,
+      {
+        labelSelector: opts.labelSelector,
+        resourceVersion: opts.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: opts.timeoutSeconds,
+      },
+      (type: string, object: unknown) => {
+        if (ended || aborted) return;
+        switch (type) {
+          case "ADDED":
+          case "MODIFIED":
+          case "DELETED":
+            cb.onEvent(type, object as T);
+            return;
+          case "BOOKMARK": {
+            const rv = (object as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
+            if (rv !== undefined) cb.onBookmark(rv);
+            return;
+          }
+          case "ERROR":
+            end(k8sErrorFromWatchStatus(object, operation));
+            controller?.abort();
+            return;
+          default:
+            return;
+        }
+      },
+      (err: unknown) => end(err === null || err === undefined ? undefined : toK8sError(err, operation)),
+    );
+    return withDeadline(operation, requestTimeoutMs, started, (c) => c.abort()).then(
+      (c) => {
+        controller = c;
+        if (ended) c.abort();
+        return {
+          abort: () => {
+            aborted = true;
+            c.abort();
+          },
+        };
+      },
+      (err: unknown) => {
+        aborted = true; // the caller learns of the failure from this rejection, not from onEnd too
+        throw toK8sError(err, operation);
+      },
+    );
+  }
+
+  return {
+    namespace,
+    createJob: (job) => call(`create Job ${job.metadata?.name ?? "?"}`, () => batch.createNamespacedJob({ namespace, body: job }, callOpts)),
+    readJob: (name) => call(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }, callOpts)),
+    deleteJob: async (name) => {
+      await call(`delete Job ${name}`, () => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" }, callOpts));
+    },
+    createConfigMap: (configMap) =>
+      call(`create ConfigMap ${configMap.metadata?.name ?? "?"}`, () => core.createNamespacedConfigMap({ namespace, body: configMap }, callOpts)),
+    patchConfigMapOwner: (name, owner) =>
+      call(`patch ConfigMap ${name}`, () =>
+        core.patchNamespacedConfigMap({ name, namespace, body: { metadata: { ownerReferences: [owner] } } }, mergePatchOpts),
+      ),
+    listJobs: (labelSelector) =>
+      listAll("list Jobs", (cont) => batch.listNamespacedJob({ namespace, labelSelector, limit: pageSize, _continue: cont }, callOpts)),
+    listPods: (labelSelector) =>
+      listAll("list Pods", (cont) => core.listNamespacedPod({ namespace, labelSelector, limit: pageSize, _continue: cont }, callOpts)),
+    watchJobs: (opts, cb) => watchPath(`/apis/batch/v1/namespaces/${namespace}/jobs`, "Jobs", opts, cb),
+    watchPods: (opts, cb) => watchPath(`/api/v1/namespaces/${namespace}/pods`, "Pods", opts, cb),
+    streamPodLog: async (podName, container, opts, out) => {
+      const operation = `stream log of pod ${podName}`;
+      let settle: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        settle = resolve;
+        out.once("finish", () => resolve());
+        out.once("close", () => resolve());
+        out.once("error", () => resolve());
+        // client-node pipes the response into `out`; a dropped upstream may only show as an unpipe.
+        out.once("unpipe", () => resolve());
+      });
+      const logOpts = opts.sinceTime === undefined ? { follow: opts.follow } : { follow: opts.follow, sinceTime: opts.sinceTime };
+      const controller = await withDeadline(operation, requestTimeoutMs, logs.log(namespace, podName, container, out, logOpts), (c) =>
+        c.abort(),
+      );
+      controller.signal.addEventListener("abort", () => settle(), { once: true });
+      return { abort: () => controller.abort(), done };
+    },
+  };
+}

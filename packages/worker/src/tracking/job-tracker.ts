@@ -1,0 +1,267 @@
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { K8sApi } from "../k8s/client.js";
+import { ANNOTATION_BUILD_ID, LABEL_BUILD_ID, MANAGED_SELECTOR } from "../kaniko/labels.js";
+import type { BuildObservation } from "./derive-status.js";
+import { deriveBuildStatus, observationAfterJobDeleted } from "./derive-status.js";
+import type { JobLike, PodLike } from "./k8s-shapes.js";
+import { Reflector } from "./reflector.js";
+
+/**
+ * ONE shared list+watch of buildfleet's Jobs and one of their Pods per process,
+ * feeding every in-flight build: the API server sees two watches, never a request
+ * per build (no per-build polling). Builds subscribe with `watchBuild` and get the
+ * derived observation whenever their Job or Pods change.
+ *
+ * Idempotent delivery: a subscriber is called only when the observation differs
+ * from the last one it got (stable key = the observation's JSON), so relists,
+ * resyncs and duplicate watch events cause no duplicate callbacks.
+ */
+export type BuildListener = (obs: BuildObservation) => void;
+
+export interface JobTrackerOptions {
+  api: Pick<K8sApi, "listJobs" | "listPods" | "watchJobs" | "watchPods">;
+  logger: Logger;
+  labelSelector?: string;
+  /** No event and no bookmark for this long → the watch is restarted. */
+  inactivityTimeoutMs?: number;
+  /** Full relist period: the level-triggered safety net. */
+  resyncIntervalMs?: number;
+  /** Server-side watch length (kept below the inactivity timeout). */
+  watchTimeoutSeconds?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** How long a finished Job may wait for its pods' final status before we decide without it. */
+  podStatusGraceMs?: number;
+  random?: () => number;
+}
+
+interface Subscriber {
+  fn: BuildListener;
+  lastKey: string | undefined;
+}
+
+interface BuildEntry {
+  job: JobLike | undefined;
+  /** Terminal pods stay after their DELETED event (see onPod); `deleted` marks them. */
+  pods: Map<string, { pod: PodLike; deleted: boolean }>;
+  /** Set once the Job was seen and then disappeared. */
+  jobGone: boolean;
+  last: BuildObservation | undefined;
+  podsFinal: boolean;
+  graceTimer: NodeJS.Timeout | undefined;
+  subscribers: Set<Subscriber>;
+}
+
+function buildIdOf(o: { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> } }): string | undefined {
+  // The annotation holds the id verbatim; the label may have been made label-safe.
+  return o.metadata?.annotations?.[ANNOTATION_BUILD_ID] ?? o.metadata?.labels?.[LABEL_BUILD_ID];
+}
+
+export class JobTracker {
+  private readonly builds = new Map<string, BuildEntry>();
+  private readonly jobs: Reflector<V1Job>;
+  private readonly pods: Reflector<V1Pod>;
+  private readonly logger: Logger;
+  private readonly podStatusGraceMs: number;
+  private started = false;
+  private stopped = false;
+  private syncWaiters = new Set<() => void>();
+
+  constructor(opts: JobTrackerOptions) {
+    this.logger = opts.logger;
+    this.podStatusGraceMs = opts.podStatusGraceMs ?? 10_000;
+    const common = {
+      labelSelector: opts.labelSelector ?? MANAGED_SELECTOR,
+      logger: opts.logger,
+      inactivityTimeoutMs: opts.inactivityTimeoutMs ?? 90_000,
+      resyncIntervalMs: opts.resyncIntervalMs ?? 5 * 60_000,
+      watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 60,
+      backoffInitialMs: opts.backoffInitialMs ?? 500,
+      backoffMaxMs: opts.backoffMaxMs ?? 30_000,
+      random: opts.random ?? Math.random,
+    };
+    this.jobs = new Reflector<V1Job>({
+      ...common,
+      kind: "Jobs",
+      list: (sel) => opts.api.listJobs(sel),
+      watch: (o, cb) => opts.api.watchJobs(o, cb),
+      onUpsert: (job) => this.onJob(job, false),
+      onDelete: (job) => this.onJob(job, true),
+      onSynced: () => this.wakeSyncWaiters(),
+    });
+    this.pods = new Reflector<V1Pod>({
+      ...common,
+      kind: "Pods",
+      list: (sel) => opts.api.listPods(sel),
+      watch: (o, cb) => opts.api.watchPods(o, cb),
+      onUpsert: (pod) => this.onPod(pod, false),
+      onDelete: (pod) => this.onPod(pod, true),
+      onSynced: () => this.wakeSyncWaiters(),
+    });
+  }
+
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.jobs.start();
+    this.pods.start();
+  }
+
+  /** Idempotent. Leaves no timer or socket behind; subscribers get nothing more. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.jobs.stop();
+    this.pods.stop();
+    for (const entry of this.builds.values()) clearTimeout(entry.graceTimer);
+    this.builds.clear();
+    for (const wake of this.syncWaiters) wake();
+    this.syncWaiters.clear();
+  }
+
+  /** For readiness: both list+watches synced and not failing beyond the inactivity bound. */
+  isLive(): boolean {
+    return this.started && !this.stopped && this.jobs.isLive() && this.pods.isLive();
+  }
+
+  /** Resolves true once both kinds were listed, false on timeout or stop. Bounded by `timeoutMs`. */
+  waitForSync(timeoutMs: number): Promise<boolean> {
+    if (this.jobs.hasSynced() && this.pods.hasSynced()) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.syncWaiters.delete(done);
+        resolve(this.jobs.hasSynced() && this.pods.hasSynced());
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.syncWaiters.add(done);
+    });
+  }
+
+  /** The current observation of a build whose Job is (or was) known to this tracker. */
+  get(buildId: string): BuildObservation | undefined {
+    const entry = this.builds.get(buildId);
+    return entry === undefined ? undefined : this.observe(entry);
+  }
+
+  /**
+   * Calls `onChange` whenever this build's observation changes, and once right
+   * away if the build's Job is already known. Returns the unsubscribe function.
+   */
+  watchBuild(buildId: string, onChange: BuildListener): () => void {
+    if (this.stopped) return () => undefined;
+    const entry = this.entry(buildId);
+    const sub: Subscriber = { fn: onChange, lastKey: undefined };
+    entry.subscribers.add(sub);
+    const obs = this.observe(entry);
+    if (obs !== undefined) this.deliver(buildId, sub, obs);
+    return () => {
+      entry.subscribers.delete(sub);
+      this.maybeForget(buildId, entry);
+    };
+  }
+
+  private entry(buildId: string): BuildEntry {
+    let entry = this.builds.get(buildId);
+    if (entry === undefined) {
+      entry = { job: undefined, pods: new Map(), jobGone: false, last: undefined, podsFinal: false, graceTimer: undefined, subscribers: new Set() };
+      this.builds.set(buildId, entry);
+    }
+    return entry;
+  }
+
+  /** Drop what nobody needs: no subscriber and no live Job (memory stays ∝ builds in the cluster). */
+  private maybeForget(buildId: string, entry: BuildEntry): void {
+    const livePods = [...entry.pods.values()].some((p) => !p.deleted);
+    if (entry.subscribers.size === 0 && entry.job === undefined && !livePods) {
+      clearTimeout(entry.graceTimer);
+      this.builds.delete(buildId);
+    }
+  }
+
+  private onJob(job: V1Job, deleted: boolean): void {
+    const buildId = buildIdOf(job);
+    if (buildId === undefined) return;
+    const entry = this.entry(buildId);
+    if (deleted) {
+      // Only the Job we track: a stale DELETED for an older Job of the same name is ignored.
+      if (entry.job !== undefined && entry.job.metadata?.uid !== job.metadata?.uid) return;
+      if (entry.job !== undefined) entry.last = this.observe(entry);
+      entry.job = undefined;
+      entry.jobGone = true;
+    } else {
+      entry.job = job;
+      entry.jobGone = false;
+    }
+    this.changed(buildId, entry);
+  }
+
+  private onPod(pod: V1Pod, deleted: boolean): void {
+    const buildId = buildIdOf(pod);
+    const name = pod.metadata?.name;
+    if (buildId === undefined || name === undefined) return;
+    const entry = this.entry(buildId);
+    const phase = pod.status?.phase;
+    if (deleted && phase !== "Succeeded" && phase !== "Failed") entry.pods.delete(name);
+    // A finished pod is evidence (digest, exit code) even once deleted: TTL/GC removes pods and
+    // Job in either order on our two watches, and the result must not depend on that order.
+    else entry.pods.set(name, { pod, deleted });
+    this.changed(buildId, entry);
+  }
+
+  private wakeSyncWaiters(): void {
+    if (this.syncWaiters.size === 0 || !(this.jobs.hasSynced() && this.pods.hasSynced())) return;
+    for (const wake of [...this.syncWaiters]) wake();
+  }
+
+  private observe(entry: BuildEntry): BuildObservation | undefined {
+    if (entry.job === undefined) return entry.jobGone ? observationAfterJobDeleted(entry.last) : undefined;
+    const pods = [...entry.pods.values()].map((p) => p.pod).filter((p) => {
+      // Pods of an older Job with the same name (deleted and re-created) are not this Job's attempts.
+      const owner = p.metadata as { ownerReferences?: { uid?: string }[] } | undefined;
+      const uid = owner?.ownerReferences?.[0]?.uid;
+      return uid === undefined || entry.job?.metadata?.uid === undefined || uid === entry.job.metadata.uid;
+    });
+    return deriveBuildStatus(entry.job, pods, { podsFinal: entry.podsFinal });
+  }
+
+  private changed(buildId: string, entry: BuildEntry): void {
+    const obs = this.observe(entry);
+    if (obs !== undefined) {
+      entry.last = obs;
+      this.armGrace(buildId, entry, obs);
+      for (const sub of [...entry.subscribers]) this.deliver(buildId, sub, obs);
+    }
+    this.maybeForget(buildId, entry);
+  }
+
+  /** A finished Job whose pods never show it (deleted, or the event was lost): decide after a grace period. */
+  private armGrace(buildId: string, entry: BuildEntry, obs: BuildObservation): void {
+    if (obs.awaitingPodStatus !== true) {
+      clearTimeout(entry.graceTimer);
+      entry.graceTimer = undefined;
+      return;
+    }
+    if (entry.graceTimer !== undefined || entry.podsFinal) return;
+    entry.graceTimer = setTimeout(() => {
+      entry.graceTimer = undefined;
+      if (this.stopped || this.builds.get(buildId) !== entry) return;
+      this.logger.warn({ buildId, jobName: obs.jobName }, "Job finished but its pods never showed it; deciding without them");
+      entry.podsFinal = true;
+      this.changed(buildId, entry);
+    }, this.podStatusGraceMs);
+  }
+
+  private deliver(buildId: string, sub: Subscriber, obs: BuildObservation): void {
+    const key = JSON.stringify(obs);
+    if (key === sub.lastKey) return;
+    sub.lastKey = key;
+    try {
+      sub.fn(obs);
+    } catch (err) {
+      this.logger.error({ buildId, jobName: obs.jobName, err }, "build listener threw");
+    }
+  }
+}
