@@ -171,6 +171,19 @@ describe("Job controller: success", () => {
     expect(eventReasons(store, "build-image")).toEqual(["SuccessfulCreate", "Completed"]);
   });
 
+  it("publishes SuccessCriteriaMet alone before Complete, as separate updates a watcher can see", async () => {
+    const { store } = sim();
+    const seen: string[] = [];
+    const unsubscribe = store.subscribe((e) => {
+      if (e.resource === "jobs" && e.object.metadata.name === "observed") seen.push(conditionTypes(e.object).join("+"));
+    });
+    store.create("jobs", NS, job("observed"));
+    await waitFor(store, finished(store, "observed"), "job complete");
+    unsubscribe();
+    const distinct = seen.filter((v, i) => v !== "" && v !== seen[i - 1]);
+    expect(distinct).toEqual(["SuccessCriteriaMet", "SuccessCriteriaMet+Complete"]);
+  });
+
   it("writes only the terminal condition in legacy (≤ 1.30) mode", async () => {
     const { store } = sim({ legacyJobConditions: true }, [
       { match: { jobName: "fails" }, attempts: [{ exit: { code: 1 } }] },

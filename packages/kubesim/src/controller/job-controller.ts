@@ -313,7 +313,10 @@ export function createJobController(store: Store, options: JobControllerOptions 
       m.timers.get("deadline")?.cancel();
       m.timers.delete("deadline");
       const interim = interimConditionType(target);
-      if (!legacy && findCondition(prev, interim) === undefined) {
+      // The interim condition gets its own status write, so watchers see a Job that
+      // met its criteria but is not finished yet, as on a real 1.31+ cluster.
+      const interimIsNew = !legacy && findCondition(prev, interim) === undefined;
+      if (interimIsNew) {
         conditions = setCondition(conditions, interim, "True", target.reason, target.message, now);
       }
       m.target = target;
@@ -323,7 +326,7 @@ export function createJobController(store: Store, options: JobControllerOptions 
           if (target.outcome === "success") m.counted.add(pod.metadata.uid ?? "");
           deletePod(job, pod);
         }
-      } else if (terminating === 0) {
+      } else if (terminating === 0 && !interimIsNew) {
         conditions = setCondition(conditions, terminalConditionType(target), "True", target.reason, target.message, now);
         if (target.outcome === "success") status.completionTime = kubeTime(now);
         if (target.outcome === "success") recordEvent(job, "Normal", "Completed", "Job completed");
