@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonCopy } from "./copy.js";
+import { jsonCopy, jsonEqual } from "./copy.js";
 
 describe("jsonCopy", () => {
   it("matches a JSON round trip on plain data, Dates, undefined and non-finite numbers", () => {
@@ -22,5 +22,17 @@ describe("jsonCopy", () => {
     out.meta.labels.a = "2";
     out.list[0]!.x = 2;
     expect(input).toEqual({ meta: { labels: { a: "1" } }, list: [{ x: 1 }] });
+  });
+});
+
+describe("jsonEqual", () => {
+  it("ignores key order and undefined members, and sees every difference", () => {
+    expect(jsonEqual({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1, u: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+    expect(jsonEqual({ a: {} }, { a: [] })).toBe(false);
+    expect(jsonEqual({ a: null }, { a: {} })).toBe(false);
+    expect(jsonEqual("1", 1)).toBe(false);
   });
 });

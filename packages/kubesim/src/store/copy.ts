@@ -30,3 +30,29 @@ function copy(value: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * Structural equality of plain JSON data, key order ignored; undefined members
+ * count as absent, as in JSON. Faster than util.isDeepStrictEqual, which the
+ * store calls on every write to skip no-op updates.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i += 1) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in ra) {
+    if (ra[key] === undefined) continue;
+    count += 1;
+    if (!jsonEqual(ra[key], rb[key])) return false;
+  }
+  for (const key in rb) if (rb[key] !== undefined) count -= 1;
+  return count === 0;
+}

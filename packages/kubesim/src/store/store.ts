@@ -2,9 +2,8 @@
 // optimistic concurrency, status subresource, generateName, finalizers,
 // ownerReference garbage collection and delete propagation.
 import { randomUUID } from "node:crypto";
-import { isDeepStrictEqual } from "node:util";
 import { createSimClock } from "./clock.js";
-import { jsonCopy } from "./copy.js";
+import { jsonCopy, jsonEqual } from "./copy.js";
 import { applyCreateDefaults, applyUpdateDefaults, validateSpec } from "./defaults.js";
 import { alreadyExists, badRequest, conflict, invalid, notFound, type StatusError } from "./errors.js";
 import { EventHistory } from "./history.js";
@@ -70,12 +69,12 @@ function keyOf(namespace: string | undefined, name: string): string {
 }
 
 /** Key-order-insensitive: clients (client-node's serializer) reorder fields. */
-const sameSpec = (a: KubeObject, b: KubeObject): boolean => isDeepStrictEqual(a.spec ?? null, b.spec ?? null);
+const sameSpec = (a: KubeObject, b: KubeObject): boolean => jsonEqual(a.spec ?? null, b.spec ?? null);
 
 function sameIgnoringRv(a: KubeObject, b: KubeObject): boolean {
   const { resourceVersion: _a, ...metaA } = a.metadata;
   const { resourceVersion: _b, ...metaB } = b.metadata;
-  return isDeepStrictEqual({ ...a, metadata: metaA }, { ...b, metadata: metaB });
+  return jsonEqual({ ...a, metadata: metaA }, { ...b, metadata: metaB });
 }
 
 export function createStore(options: StoreOptions = {}): SimStore {
@@ -461,7 +460,7 @@ function checkJobImmutable(name: string, next: KubeObject, existing: KubeObject)
   const fields = ["selector", "completions", "completionMode"];
   if (spec(existing).suspend !== true) fields.push("template");
   const causes = fields
-    .filter((f) => !isDeepStrictEqual(spec(next)[f], spec(existing)[f]))
+    .filter((f) => !jsonEqual(spec(next)[f], spec(existing)[f]))
     .map((f) => ({ reason: "FieldValueInvalid", message: "field is immutable", field: `spec.${f}` }));
   if (causes.length > 0) throw invalid("Job", "batch", name, causes);
 }
