@@ -469,3 +469,36 @@ describe("Job controller: pods and deletion", () => {
     expect(podsCreated).toBe(0);
   });
 });
+
+describe("Job controller: many Jobs at once", () => {
+  it("finishes 150 concurrent Jobs with mixed scripts, each with exactly the expected counts", async () => {
+    const { store } = sim({}, [
+      { match: { labels: { kind: "ok" } }, attempts: [{ succeed: { afterMs: 3_000 } }] },
+      { match: { labels: { kind: "retry" } }, attempts: [{ exit: { code: 1, afterMs: 1_000 } }, { succeed: {} }] },
+      { match: { labels: { kind: "doomed" } }, attempts: [{ exit: { code: 2, afterMs: 500 } }] },
+    ]);
+    const kinds = ["ok", "retry", "doomed"] as const;
+    const N = 150;
+    for (let i = 0; i < N; i++) {
+      const kind = kinds[i % 3] ?? "ok";
+      const j = job(`many-${i}`, { backoffLimit: 1 });
+      const template = (j["spec"] as { template: { metadata: { labels: Record<string, string> } } }).template;
+      template.metadata.labels = { kind };
+      store.create("jobs", NS, j);
+    }
+    await waitFor(
+      store,
+      () => (store.list("jobs", NS).items.every((j) => finished(store, j.metadata.name ?? "")() !== undefined) ? true : undefined),
+      "all Jobs finished",
+      20_000,
+    );
+    const expected = { ok: [1, 0, 1, "Complete"], retry: [1, 1, 2, "Complete"], doomed: [0, 2, 2, "Failed"] } as const;
+    for (let i = 0; i < N; i++) {
+      const name = `many-${i}`;
+      const [succeeded, failed, pods, terminal] = expected[kinds[i % 3] ?? "ok"];
+      const status = statusOf(store.get("jobs", NS, name));
+      expect({ name, succeeded: status.succeeded, failed: status.failed, pods: podsOf(store, name).length, terminal: conditionTypes(store.get("jobs", NS, name)).at(-1) })
+        .toEqual({ name, succeeded, failed, pods, terminal });
+    }
+  });
+});
