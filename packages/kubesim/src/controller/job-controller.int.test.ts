@@ -486,12 +486,14 @@ describe("Job controller: many Jobs at once", () => {
       template.metadata.labels = { kind };
       store.create("jobs", NS, j);
     }
-    await waitFor(
-      store,
-      () => (store.list("jobs", NS).items.every((j) => finished(store, j.metadata.name ?? "")() !== undefined) ? true : undefined),
-      "all Jobs finished",
-      20_000,
-    );
+    const done = new Set<string>();
+    const unsubscribe = store.subscribe((e) => {
+      if (e.resource === "jobs" && ["Complete", "Failed"].some((t) => conditionTypes(e.object).includes(t))) {
+        done.add(e.object.metadata.name ?? "");
+      }
+    });
+    await waitFor(store, () => (done.size === N ? true : undefined), "all Jobs finished", 20_000);
+    unsubscribe();
     const expected = { ok: [1, 0, 1, "Complete"], retry: [1, 1, 2, "Complete"], doomed: [0, 2, 2, "Failed"] } as const;
     for (let i = 0; i < N; i++) {
       const name = `many-${i}`;
