@@ -26,12 +26,15 @@ export function createControlPlane(store: Store, options: ControlPlaneOptions): 
     logs,
     setScenario(input) {
       rules = parseScenario(input);
+      kubelet.retryPending();
     },
     addRules(input) {
       rules = [...rules, ...parseScenario(input)];
+      kubelet.retryPending();
     },
     clearScenario() {
       rules = [];
+      kubelet.retryPending();
     },
     getScenario() {
       return { rules: structuredClone(rules) };

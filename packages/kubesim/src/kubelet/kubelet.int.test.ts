@@ -162,6 +162,21 @@ describe("kubelet: phases and status", () => {
     expect(statusOf(p).conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ContainersNotReady" });
   });
 
+  it("schedules and pulls pods held Pending once the scenario no longer holds them", async () => {
+    const { store, cp } = sim([
+      { match: { labels: { size: "huge" } }, attempts: [{ unschedulable: {} }] },
+      { match: { labels: { image: "missing" } }, attempts: [{ imagePullBackOff: {} }] },
+    ]);
+    store.create("pods", NS, pod("later", [], { size: "huge" }));
+    store.create("pods", NS, pod("pulled-later", [], { image: "missing" }));
+    await waitFor(store, podWhere(store, "later", (s) => s.conditions?.[0]?.reason === "Unschedulable"), "Unschedulable");
+    await waitFor(store, podWhere(store, "pulled-later", (s) => s.containerStatuses?.[0]?.state.waiting?.reason === "ImagePullBackOff"), "ImagePullBackOff");
+    cp.clearScenario();
+    const done = await waitFor(store, podWhere(store, "later", (s) => s.phase === "Succeeded"), "scheduled and run");
+    expect((done["spec"] as { nodeName?: string }).nodeName).toBe("kubesim-node-1");
+    await waitFor(store, podWhere(store, "pulled-later", (s) => s.phase === "Succeeded"), "pulled and run");
+  });
+
   it("exits with the scripted code and message", async () => {
     const { store } = sim([{ attempts: [{ exit: { code: 3, message: "no space left" } }] }]);
     store.create("pods", NS, pod("bad"));

@@ -27,6 +27,11 @@ export interface KubeletOptions {
 export interface Kubelet {
   start(): void;
   stop(): void;
+  /**
+   * Scenario rules changed: pods held Pending by a rule (Unschedulable, image pull
+   * back-off) are looked at again, as the scheduler and kubelet keep retrying.
+   */
+  retryPending(): void;
 }
 
 interface ContainerSpec {
@@ -43,6 +48,7 @@ interface PodRecord {
   rt: PodRuntime;
   timers: Set<() => void>;
   finished: boolean;
+  attempt: number;
 }
 
 function sha256(text: string): string {
@@ -119,11 +125,11 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     return n;
   }
 
-  function admit(pod: KubeObject): void {
+  function admit(pod: KubeObject, retryOf?: number): void {
     const uid = pod.metadata.uid ?? "";
     if (records.has(uid)) return;
     const specs = ((pod["spec"] as { containers?: ContainerSpec[] } | undefined)?.containers ?? []);
-    const attempt = attemptOf(pod);
+    const attempt = retryOf ?? attemptOf(pod);
     const target = {
       namespace: pod.metadata.namespace ?? "",
       labels: pod.metadata.labels ?? {},
@@ -144,6 +150,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       rt: { containers: plans.map((p) => ({ name: p.spec.name ?? "", image: p.spec.image ?? "", state: { kind: "waiting", reason: "ContainerCreating" } })) },
       timers: new Set(),
       finished: false,
+      attempt,
     };
     records.set(uid, rec);
 
@@ -319,7 +326,27 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     }
   }
 
+  function heldPending(rec: PodRecord): boolean {
+    if (rec.finished) return false;
+    if (rec.rt.scheduling?.scheduled === false) return true;
+    return rec.rt.containers.some(
+      (c) => c.state.kind === "waiting" && (c.state.reason === "ErrImagePull" || c.state.reason === "ImagePullBackOff"),
+    );
+  }
+
+  function retryPending(): void {
+    if (!running) return;
+    for (const rec of [...records.values()]) {
+      if (!heldPending(rec)) continue;
+      const pod = store.get("pods", rec.namespace, rec.name);
+      for (const cancel of rec.timers) cancel();
+      records.delete(rec.uid);
+      if (pod?.metadata.uid === rec.uid) admit(pod, rec.attempt);
+    }
+  }
+
   return {
+    retryPending,
     start() {
       if (running) return;
       running = true;
