@@ -99,6 +99,11 @@ const EnvSchema = z.object({
   RESYNC_INTERVAL_MS: int(1_000, 3_600_000, 60_000),
   WATCH_INACTIVITY_MS: int(1_000, 3_600_000, 120_000),
   K8S_REQUEST_TIMEOUT_MS: int(500, 300_000, 15_000),
+  CAPTURE_LOGS: z.preprocess(
+    unsetIfEmpty,
+    z.stringbool({ error: "expected true or false" }).default(true),
+  ),
+  MAX_LOG_LINES: int(100, 1_000_000, 10_000),
 });
 
 export interface BuildfleetConfig {
@@ -122,6 +127,9 @@ export interface BuildfleetConfig {
     maxStalledCount: number;
     resyncIntervalMs: number;
     watchInactivityMs: number;
+    /** Stream each attempt's Kaniko log into Redis (one log request per pod). */
+    captureLogs: boolean;
+    maxLogLines: number;
   };
 }
 
@@ -161,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
       maxStalledCount: e.MAX_STALLED_COUNT,
       resyncIntervalMs: e.RESYNC_INTERVAL_MS,
       watchInactivityMs: e.WATCH_INACTIVITY_MS,
+      captureLogs: e.CAPTURE_LOGS,
+      maxLogLines: e.MAX_LOG_LINES,
     },
   };
 }
