@@ -7,3 +7,4 @@ export type { FaultConfig, VerbFault, Verb } from "./server/faults.js";
 export { createStore, createSimClock, StatusError, isStatusError } from "./store/index.js";
 export type { SimStore, StoreOptions } from "./store/index.js";
 export type * from "./store/types.js";
+export { kanikoDigest } from "./kubelet/kaniko.js";

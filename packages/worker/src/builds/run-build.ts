@@ -1,0 +1,313 @@
+import type { V1Job } from "@kubernetes/client-node";
+import {
+  isTerminalState,
+  recordForQueuedBuild,
+  type BuildRecord,
+  type BuildStore,
+  type FailureReason,
+  type Logger,
+  type QueuedBuild,
+  type Transition,
+} from "@buildfleet/shared";
+import type { K8sApi } from "../k8s/client.js";
+import { isK8sError } from "../k8s/errors.js";
+import type { RenderedBuild } from "../kaniko/render-job.js";
+import { ownerReferenceForJob } from "../kaniko/render-job.js";
+import { LABEL_BUILD_ID } from "../kaniko/labels.js";
+import { isTerminalPhase, type BuildObservation } from "../tracking/derive-status.js";
+import { cancelledTransition, failedTransition, planTransitions, startedTransition } from "./plan.js";
+
+/**
+ * One build, from its queue entry to a terminal record. Re-entrant: after a
+ * crash, a redelivery or a hand-back on shutdown, running it again adopts the
+ * existing Job (its name is deterministic) and records only what was not yet
+ * recorded. Build failures end here as a `failed` record; only infrastructure
+ * errors escape (BullMQ retries those with backoff).
+ */
+
+/** The slice of the shared Job/Pod watch one build needs. */
+export interface BuildTracker {
+  /**
+   * Calls `onChange` whenever the build's Job or Pods change (and once at once
+   * if known). `undefined` means the Job is gone (deleted, or TTL'd).
+   */
+  watchBuild(buildId: string, onChange: (obs: BuildObservation | undefined) => void): () => void;
+}
+
+export type BuildK8s = Pick<K8sApi, "createJob" | "readJob" | "deleteJob" | "createConfigMap" | "patchConfigMapOwner">;
+
+export interface RunBuildDeps {
+  store: BuildStore;
+  k8s: BuildK8s;
+  tracker: BuildTracker;
+  render: (build: QueuedBuild) => RenderedBuild;
+  logger: Logger;
+  /** Sees every observation (log capture); told when the build is over here. */
+  observer?: { observe(buildId: string, obs: BuildObservation): void; release(buildId: string): void };
+  now?: () => number;
+}
+
+export interface RunBuildSignals {
+  /** Aborted on worker shutdown: stop following and hand the build back (its Job keeps running). */
+  shutdown: AbortSignal;
+  /** Aborted when a cancel for this build was requested. */
+  cancel: AbortSignal;
+}
+
+/** What the BullMQ job returns (QueueEvents users see it; the durable record is the truth). */
+export interface BuildResult {
+  buildId: string;
+  state: BuildRecord["state"];
+  jobName?: string;
+  digest?: string;
+  failure?: BuildRecord["failure"];
+}
+
+/** Thrown when the worker shuts down mid-build: the queue entry goes back to wait. */
+export class HandBackError extends Error {
+  readonly code = "HAND_BACK";
+  constructor() {
+    super("worker is shutting down; build handed back to the queue");
+    this.name = "HandBackError";
+  }
+}
+
+/** Thrown when the request can never succeed (the API server rejected the Job as invalid, name taken by another build). */
+export class InvalidBuildError extends Error {
+  readonly code = "INVALID_BUILD";
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidBuildError";
+  }
+}
+
+export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: RunBuildSignals): Promise<BuildResult> {
+  const { store, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const record = await ensureRecord(store, build);
+
+  if (isTerminalState(record.state)) {
+    // Redelivered after the outcome was recorded: make sure a cancelled build's Job is gone.
+    if (record.state === "cancelled" && record.jobName) await deleteJobQuietly(deps, record.jobName);
+    return resultOf(record);
+  }
+  if (record.cancelRequestedAt || signals.cancel.aborted) return cancel(deps, build, record.jobName, record.cancelledBy);
+
+  const queueDeadline = Date.parse(build.submittedAt) + build.request.timeouts.queueSeconds * 1000;
+  if (record.state === "queued" && now() > queueDeadline) {
+    const res = await store.transition(
+      build.buildId,
+      failedTransition({
+        reason: "QueueTimeout",
+        message: `not started within ${build.request.timeouts.queueSeconds} s of submission`,
+      }),
+    );
+    return resultOf(res.record);
+  }
+
+  const rendered = deps.render(build);
+  const jobName = rendered.job.metadata?.name ?? "";
+  const log = logger.child({ buildId: build.buildId, jobName });
+  try {
+    await ensureJob(deps, build.buildId, rendered, log);
+  } catch (err) {
+    if (err instanceof InvalidBuildError) {
+      await store.transition(build.buildId, failedTransition({ reason: "InvalidRequest", message: err.message }));
+    }
+    throw err;
+  }
+  await apply(store, build.buildId, [startedTransition(jobName)]);
+
+  return follow(build, jobName, queueDeadline, deps, signals, log);
+}
+
+/**
+ * The build's record. The producer writes it right after the queue entry; if
+ * that second write failed, the entry is all there is, and the record (with its
+ * `build.queued` event) is created here from it.
+ */
+async function ensureRecord(store: BuildStore, build: QueuedBuild): Promise<BuildRecord> {
+  const existing = await store.get(build.buildId);
+  if (existing) return existing;
+  await store.create(recordForQueuedBuild(build));
+  return current(store, build.buildId);
+}
+
+/** Creates the Job (and its ConfigMap), or adopts the one a previous run created. */
+async function ensureJob(deps: RunBuildDeps, buildId: string, rendered: RenderedBuild, log: Logger): Promise<V1Job> {
+  const { k8s } = deps;
+  if (rendered.configMap) {
+    try {
+      await k8s.createConfigMap(rendered.configMap);
+    } catch (err) {
+      if (!isK8sError(err, "ALREADY_EXISTS")) throw invalidOr(err);
+    }
+  }
+  let job: V1Job;
+  try {
+    job = await k8s.createJob(rendered.job);
+    log.info("created build Job");
+  } catch (err) {
+    if (!isK8sError(err, "ALREADY_EXISTS")) throw invalidOr(err);
+    job = await k8s.readJob(rendered.job.metadata?.name ?? "");
+    const owner = job.metadata?.labels?.[LABEL_BUILD_ID];
+    if (owner !== buildId) {
+      throw new InvalidBuildError(
+        `Job ${job.metadata?.name ?? "?"} exists but belongs to build ${owner ?? "(none)"}, not ${buildId}`,
+      );
+    }
+    log.info("adopted existing build Job");
+  }
+  if (rendered.configMap?.metadata?.name && job.metadata?.uid) {
+    await k8s.patchConfigMapOwner(rendered.configMap.metadata.name, ownerReferenceForJob(job));
+  }
+  return job;
+}
+
+function invalidOr(err: unknown): unknown {
+  if (isK8sError(err, "INVALID")) return new InvalidBuildError(`the Kubernetes API rejected the build Job: ${err.message}`);
+  return err;
+}
+
+/** Follows the shared watch until the build is terminal, cancelled, timed out, or handed back. */
+function follow(
+  build: QueuedBuild,
+  jobName: string,
+  queueDeadline: number,
+  deps: RunBuildDeps,
+  signals: RunBuildSignals,
+  log: Logger,
+): Promise<BuildResult> {
+  const { store, tracker } = deps;
+  const now = deps.now ?? Date.now;
+  return new Promise<BuildResult>((resolve, reject) => {
+    let latest: BuildObservation | undefined;
+    let done = false;
+    let chain: Promise<void> = Promise.resolve();
+    // Pending past the queue deadline with no further pod change still fails the build.
+    const queueTimer = setTimeout(() => enqueue(() => checkQueueTimeout(latest)), Math.max(0, queueDeadline - now()) + 50);
+    queueTimer.unref();
+
+    const finish = (outcome: { result: BuildResult } | { error: unknown }): void => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      deps.observer?.release(build.buildId);
+      clearTimeout(queueTimer);
+      signals.shutdown.removeEventListener("abort", onShutdown);
+      signals.cancel.removeEventListener("abort", onCancel);
+      if ("result" in outcome) resolve(outcome.result);
+      else reject(outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error)));
+    };
+    // Observations are handled one at a time, in order; a failure ends the run
+    // with the error (BullMQ retries; the next run adopts the Job).
+    const enqueue = (step: () => Promise<BuildResult | undefined>): void => {
+      chain = chain.then(async () => {
+        if (done) return;
+        try {
+          const result = await step();
+          if (result) finish({ result });
+        } catch (err) {
+          finish({ error: err });
+        }
+      });
+    };
+
+    const onObservation = (obs: BuildObservation | undefined): void => {
+      latest = obs;
+      if (obs) deps.observer?.observe(build.buildId, obs);
+      enqueue(async () => {
+        if (!obs) return jobGone(store, build, jobName, log);
+        const record = await apply(store, build.buildId, planTransitions(await current(store, build.buildId), obs, jobName));
+        if (isTerminalState(record.state)) return resultOf(record);
+        if (isTerminalPhase(obs.phase)) return undefined;
+        return checkQueueTimeout(obs);
+      });
+    };
+
+    const checkQueueTimeout = async (obs: BuildObservation | undefined): Promise<BuildResult | undefined> => {
+      if (!obs?.pendingReason && obs?.phase !== "pending") return undefined;
+      if (now() <= queueDeadline) return undefined;
+      const reason: FailureReason = obs.pendingReason ?? "QueueTimeout";
+      const res = await store.transition(
+        build.buildId,
+        failedTransition({
+          reason,
+          message: `not running within ${build.request.timeouts.queueSeconds} s of submission${
+            obs.pendingReason ? ` (pod ${obs.pendingReason})` : ""
+          }`,
+        }),
+      );
+      await deleteJobQuietly(deps, jobName);
+      return resultOf(res.record);
+    };
+
+    const onShutdown = (): void => finish({ error: new HandBackError() });
+    const onCancel = (): void =>
+      enqueue(async () => {
+        const record = await current(store, build.buildId);
+        return cancel(deps, build, jobName, record.cancelledBy);
+      });
+
+    signals.shutdown.addEventListener("abort", onShutdown);
+    signals.cancel.addEventListener("abort", onCancel);
+    const unsubscribe = tracker.watchBuild(build.buildId, onObservation);
+    if (signals.shutdown.aborted) onShutdown();
+    else if (signals.cancel.aborted) onCancel();
+  });
+}
+
+/** Records a cancel once and deletes the Job (Background: its pods go too). */
+async function cancel(deps: RunBuildDeps, build: QueuedBuild, jobName: string | undefined, by?: string): Promise<BuildResult> {
+  const res = await deps.store.transition(build.buildId, cancelledTransition(by));
+  const name = jobName ?? res.record.jobName;
+  if (name) await deleteJobQuietly(deps, name);
+  return resultOf(res.record);
+}
+
+/** The Job vanished while the build was live: deleted by someone, or a cancel raced us. */
+async function jobGone(store: BuildStore, build: QueuedBuild, jobName: string, log: Logger): Promise<BuildResult> {
+  const record = await current(store, build.buildId);
+  if (isTerminalState(record.state)) return resultOf(record);
+  if (record.cancelRequestedAt) {
+    return resultOf((await store.transition(build.buildId, cancelledTransition(record.cancelledBy))).record);
+  }
+  log.warn("build Job disappeared before it finished");
+  const res = await store.transition(
+    build.buildId,
+    failedTransition({ reason: "JobDeleted", message: `Job ${jobName} was deleted before the build finished` }),
+  );
+  return resultOf(res.record);
+}
+
+async function deleteJobQuietly(deps: Pick<RunBuildDeps, "k8s">, name: string): Promise<void> {
+  try {
+    await deps.k8s.deleteJob(name);
+  } catch (err) {
+    if (!isK8sError(err, "NOT_FOUND")) throw err;
+  }
+}
+
+/** Applies planned transitions in order; returns the record as it then is. */
+async function apply(store: BuildStore, buildId: string, plan: readonly Transition[]): Promise<BuildRecord> {
+  let record: BuildRecord | undefined;
+  for (const t of plan) record = (await store.transition(buildId, t)).record;
+  return record ?? current(store, buildId);
+}
+
+async function current(store: BuildStore, buildId: string): Promise<BuildRecord> {
+  const record = await store.get(buildId);
+  if (!record) throw new InvalidBuildError(`build ${buildId} has no record`);
+  return record;
+}
+
+export function resultOf(record: BuildRecord): BuildResult {
+  return {
+    buildId: record.id,
+    state: record.state,
+    ...(record.jobName ? { jobName: record.jobName } : {}),
+    ...(record.digest ? { digest: record.digest } : {}),
+    ...(record.failure ? { failure: record.failure } : {}),
+  };
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { createLogger, loadConfig, redactUrl } from "@buildfleet/shared";
+import { loadKubeConfig } from "./k8s/kubeconfig.js";
+import { WorkerService } from "./service.js";
+
+/**
+ * Worker process entry point: read config once, one root logger, start the
+ * service, and on SIGTERM/SIGINT stop taking work, hand in-flight builds back
+ * (their Jobs keep running in the cluster) and exit 0 within the bound.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ name: "buildfleet-worker", level: config.log.level });
+  logger.info(
+    { redis: redactUrl(config.redis.url), prefix: config.redis.prefix, namespace: config.builds.namespace },
+    "starting worker",
+  );
+  const service = new WorkerService({ config, logger, kubeConfig: loadKubeConfig(config.kubernetes) });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const hardExit = setTimeout(() => {
+      logger.error("shutdown exceeded its bound; exiting");
+      process.exit(1);
+    }, config.worker.shutdownTimeoutMs + 2_000);
+    hardExit.unref();
+    service.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  await service.start();
+}
+
+main().catch((err: unknown) => {
+  // Config errors carry their own readable message; anything else is unexpected.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`buildfleet-worker: ${message}\n`);
+  process.exit(1);
+});

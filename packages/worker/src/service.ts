@@ -1,0 +1,184 @@
+import { hostname } from "node:os";
+import {
+  BuildStore,
+  createWorkerConnection,
+  keyspace,
+  waitForReady,
+  type BuildfleetConfig,
+  type Logger,
+  type Redis,
+} from "@buildfleet/shared";
+import type { KubeConfig } from "./k8s/kubeconfig.js";
+import { createK8sApi, type K8sApi } from "./k8s/client.js";
+import { renderBuildJob, type RenderOptions } from "./kaniko/render-job.js";
+import { BuildWorker } from "./queue/build-worker.js";
+import { JobTracker } from "./tracking/job-tracker.js";
+import { HealthServer } from "./http/health-server.js";
+import { LogCollector } from "./logs/log-collector.js";
+
+/**
+ * Composes one worker process: Redis connections, the build store, the shared
+ * Job/Pod watch, the BullMQ worker, cancel signals and health endpoints.
+ * `start()` and `stop()` are idempotent; `stop()` is bounded.
+ */
+
+export interface WorkerServiceOptions {
+  config: BuildfleetConfig;
+  logger: Logger;
+  kubeConfig: KubeConfig;
+  /** Override for tests: a Kubernetes adapter built elsewhere. */
+  k8s?: K8sApi;
+  /** Listen for /healthz and /readyz (default true). */
+  http?: boolean;
+  /** Tracker tuning for tests (watch inactivity, resync). */
+  tracker?: { inactivityTimeoutMs?: number; resyncIntervalMs?: number; podStatusGraceMs?: number };
+  stalledIntervalMs?: number;
+}
+
+export const DEFAULT_BUILD_RESOURCES: RenderOptions["defaultResources"] = {
+  requests: { cpu: "500m", memory: "1Gi" },
+  limits: { cpu: "1", memory: "2Gi" },
+};
+
+export class WorkerService {
+  readonly store: BuildStore;
+  readonly tracker: JobTracker;
+  readonly worker: BuildWorker;
+  private readonly redis: Redis;
+  private readonly queueConnection: Redis;
+  private readonly subscriber: Redis;
+  private readonly health: HealthServer;
+  private readonly logs: LogCollector | undefined;
+  private readonly logger: Logger;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+  port: number | undefined;
+
+  constructor(private readonly options: WorkerServiceOptions) {
+    const { config } = options;
+    this.logger = options.logger.child({ component: "worker" });
+    const ks = keyspace(config.redis.prefix);
+    this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-worker-store" });
+    this.queueConnection = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-worker-queue" });
+    this.subscriber = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-worker-cancel" });
+    for (const conn of [this.redis, this.queueConnection, this.subscriber]) {
+      conn.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
+    }
+    const k8s =
+      options.k8s ??
+      createK8sApi(options.kubeConfig, {
+        namespace: config.builds.namespace,
+        requestTimeoutMs: config.kubernetes.requestTimeoutMs,
+      });
+    this.store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/worker/${hostname()}` });
+    this.tracker = new JobTracker({
+      api: k8s,
+      logger: this.logger.child({ component: "tracker" }),
+      inactivityTimeoutMs: options.tracker?.inactivityTimeoutMs ?? config.worker.watchInactivityMs,
+      resyncIntervalMs: options.tracker?.resyncIntervalMs ?? config.worker.resyncIntervalMs,
+      ...(options.tracker?.podStatusGraceMs !== undefined ? { podStatusGraceMs: options.tracker.podStatusGraceMs } : {}),
+    });
+    const renderOptions: RenderOptions = {
+      namespace: config.builds.namespace,
+      executorImage: config.kaniko.image,
+      ttlSecondsAfterFinished: config.kaniko.jobTtlSeconds,
+      pushRetry: config.kaniko.pushRetry,
+      defaultResources: DEFAULT_BUILD_RESOURCES,
+    };
+    this.logs = config.worker.captureLogs
+      ? new LogCollector({
+          k8s,
+          redis: this.redis,
+          keyspace: ks,
+          logger: this.logger.child({ component: "logs" }),
+          maxLines: config.worker.maxLogLines,
+        })
+      : undefined;
+    this.worker = new BuildWorker({
+      connection: this.queueConnection,
+      keyspace: ks,
+      store: this.store,
+      deps: {
+        k8s,
+        tracker: this.tracker,
+        render: (build) => renderBuildJob(build, renderOptions),
+        ...(this.logs ? { observer: this.logs } : {}),
+      },
+      logger: this.logger,
+      concurrency: config.worker.concurrency,
+      globalConcurrency: config.worker.globalConcurrency,
+      lockDurationMs: config.worker.lockDurationMs,
+      maxStalledCount: config.worker.maxStalledCount,
+      ...(options.stalledIntervalMs !== undefined ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    });
+    this.health = new HealthServer({
+      live: () => true,
+      ready: async () => ({
+        redis: this.redis.status === "ready",
+        watches: this.tracker.isLive(),
+        queue: this.worker.isRunning(),
+      }),
+    });
+  }
+
+  start(): Promise<void> {
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    const { config } = this.options;
+    await waitForReady(this.redis, 15_000);
+    this.tracker.start();
+    // Adopted builds must see their Jobs' current state before following them.
+    if (!(await this.tracker.waitForSync(15_000))) this.logger.warn("Job/Pod watch not synced yet; continuing");
+    await this.worker.start();
+    const ks = keyspace(config.redis.prefix);
+    this.subscriber.on("message", (_channel: string, buildId: string) => {
+      if (this.worker.cancel(buildId)) this.logger.info({ buildId }, "cancel requested");
+    });
+    await this.subscriber.subscribe(ks.cancelChannel);
+    // A cancel message can be missed (reconnect): sweep the in-flight builds' records now and then.
+    this.sweepTimer = setInterval(() => void this.sweepCancels(), config.worker.resyncIntervalMs);
+    this.sweepTimer.unref();
+    if (this.options.http ?? true) {
+      this.port = await this.health.listen(config.worker.httpPort, config.worker.httpHost);
+    }
+    this.logger.info(
+      { concurrency: config.worker.concurrency, namespace: config.builds.namespace, httpPort: this.port },
+      "worker started",
+    );
+  }
+
+  private async sweepCancels(): Promise<void> {
+    for (const buildId of this.worker.inFlightBuilds()) {
+      try {
+        const record = await this.store.get(buildId);
+        if (record?.cancelRequestedAt) this.worker.cancel(buildId);
+      } catch (err) {
+        this.logger.warn({ buildId, err: { message: (err as Error).message } }, "cancel sweep failed");
+        return;
+      }
+    }
+  }
+
+  /** Stops intake, hands in-flight builds back (their Jobs keep running), closes everything. */
+  stop(): Promise<void> {
+    this.stopped ??= this.doStop();
+    return this.stopped;
+  }
+
+  private async doStop(): Promise<void> {
+    const timeoutMs = this.options.config.worker.shutdownTimeoutMs;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.worker.stop(Math.floor(timeoutMs * 0.8));
+    this.logs?.stop();
+    this.tracker.stop();
+    await this.health.close();
+    for (const conn of [this.subscriber, this.queueConnection, this.redis]) {
+      conn.disconnect();
+    }
+    this.logger.info("worker stopped");
+  }
+}
