@@ -81,6 +81,15 @@ describe("kubectl-facing output", () => {
     expect(reply.json().kind).toBe("NamespaceList");
   });
 
+  it("leaves kind and apiVersion out of list items, like a real server", async () => {
+    await call("POST", JOBS, buildJob("li"));
+    const list = (await call("GET", JOBS)).json() as { kind: string; apiVersion: string; items: Array<Record<string, unknown>> };
+    expect([list.kind, list.apiVersion]).toEqual(["JobList", "batch/v1"]);
+    expect(list.items[0]).not.toHaveProperty("kind");
+    expect(list.items[0]).not.toHaveProperty("apiVersion");
+    expect((list.items[0]?.metadata as { name: string }).name).toBe("li");
+  });
+
   it("serves discovery for core and batch", async () => {
     const core = (await call("GET", "/api/v1")).json() as { resources: Array<{ name: string }> };
     expect(core.resources.map((r) => r.name)).toEqual(expect.arrayContaining(["pods", "pods/log", "pods/status", "secrets", "configmaps", "events", "namespaces"]));

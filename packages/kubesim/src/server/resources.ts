@@ -112,7 +112,10 @@ export function handleList(ctx: ResourceContext, p: ResourcePath, query: URLSear
     sendJson(res, 200, toTable(p.resource, page.items, store.clock.now(), metadata, includeObject(query)));
     return;
   }
-  sendJson(res, 200, { kind: info.listKind, apiVersion: info.apiVersion, metadata, items: page.items });
+  // Real servers leave kind/apiVersion out of list items (only the list has them);
+  // a client that relies on item.kind must fail here as it would on a cluster.
+  const items = page.items.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest);
+  sendJson(res, 200, { kind: info.listKind, apiVersion: info.apiVersion, metadata, items });
 }
 
 export function handleGet(ctx: ResourceContext, p: ResourcePath, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
