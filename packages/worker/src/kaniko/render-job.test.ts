@@ -1,4 +1,5 @@
 import type { V1Container, V1Job } from "@kubernetes/client-node";
+import { newBuildId, parseBuildRequest, type QueuedBuild } from "@buildfleet/shared";
 import { describe, expect, it } from "vitest";
 import type { BuildRequestInput, QueuedBuildInput } from "./build-input.js";
 import { isDns1123Label } from "./job-name.js";
@@ -236,5 +237,21 @@ describe("ownerReferenceForJob", () => {
       controller: false,
       blockOwnerDeletion: false,
     });
+  });
+});
+
+describe("renderBuildJob with the shared contract", () => {
+  it("renders a QueuedBuild parsed by the contract (the types line up and defaults apply)", () => {
+    const request = parseBuildRequest({
+      context: { type: "volume", claimName: "kaniko-workspace", path: "my-build" },
+      dockerfile: { inline: "FROM busybox:latest" },
+      destinations: ["registry.example.com/team/debian:v1.0.0"],
+    });
+    const queued: QueuedBuild = { buildId: newBuildId(), tenant: "acme", request, submittedAt: new Date().toISOString() };
+    const { job, configMap } = renderBuildJob(queued, opts);
+    expect(job.spec?.backoffLimit).toBe(request.retries);
+    expect(job.metadata?.annotations?.["buildfleet.dev/priority"]).toBe(request.priority);
+    expect(configMap?.data).toEqual({ dockerfile: "FROM busybox:latest" });
+    expect(args(job)).toContain("--context=dir:///workspace/my-build");
   });
 });

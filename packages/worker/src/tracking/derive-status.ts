@@ -1,3 +1,4 @@
+import type { FailureReason } from "@buildfleet/shared";
 import { KANIKO_CONTAINER_NAME } from "../kaniko/labels.js";
 import type { ConditionLike, ContainerStatusLike, JobLike, PodLike } from "./k8s-shapes.js";
 import { toIso } from "./k8s-shapes.js";
@@ -15,15 +16,17 @@ import { toIso } from "./k8s-shapes.js";
  *   container's `terminated.message`. Complete without `sha256:<64 hex>` is `DigestMissing`.
  */
 
-/** The failure reasons derivation can produce (a subset of the contract's `FailureReason`). */
-export type DerivedFailureReason =
-  | "BackoffLimitExceeded"
-  | "DeadlineExceeded"
-  | "PodFailurePolicy"
-  | "DigestMissing"
-  | "OOMKilled"
-  | "JobDeleted"
-  | "InfrastructureError";
+/** The failure reasons derivation can produce: checked against the contract's `FailureReason`. */
+export const DERIVED_FAILURE_REASONS = [
+  "BackoffLimitExceeded",
+  "DeadlineExceeded",
+  "PodFailurePolicy",
+  "DigestMissing",
+  "OOMKilled",
+  "JobDeleted",
+  "InfrastructureError",
+] as const satisfies readonly FailureReason[];
+export type DerivedFailureReason = (typeof DERIVED_FAILURE_REASONS)[number];
 
 export type BuildPhase = "pending" | "running" | "retrying" | "succeeded" | "failed";
 export type PendingReason = "Unschedulable" | "ImagePullBackOff";
