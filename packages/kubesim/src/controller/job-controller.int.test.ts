@@ -252,6 +252,41 @@ describe("Job controller: failures and retries", () => {
   });
 });
 
+describe("Job controller: restartPolicy OnFailure", () => {
+  function onFailureJob(name: string, backoffLimit: number): KubeObject {
+    const j = job(name, { backoffLimit });
+    (j["spec"] as { template: { spec: { restartPolicy: string } } }).template.spec.restartPolicy = "OnFailure";
+    return j;
+  }
+
+  it("fails the Job once container restarts reach backoffLimit, deleting its one pod", async () => {
+    const { store } = sim({}, [{ match: { jobName: "crash-loop" }, attempts: [{ exit: { code: 1 } }] }]);
+    let restartsSeen = 0;
+    const unsubscribe = store.subscribe((e) => {
+      if (e.resource !== "pods") return;
+      const cs = (e.object["status"] as { containerStatuses?: { restartCount: number }[] }).containerStatuses?.[0];
+      restartsSeen = Math.max(restartsSeen, cs?.restartCount ?? 0);
+    });
+    store.create("jobs", NS, onFailureJob("crash-loop", 2));
+    const failed = await waitFor(store, finished(store, "crash-loop"), "job failed");
+    unsubscribe();
+    expect(conditionTypes(failed)).toEqual(["FailureTarget", "Failed"]);
+    expect(statusOf(failed).conditions?.[1]?.reason).toBe("BackoffLimitExceeded");
+    expect(restartsSeen).toBe(2);
+    expect(statusOf(failed)).toMatchObject({ failed: 1, active: 0 });
+    expect(podsOf(store, "crash-loop")).toHaveLength(0);
+    expect(eventReasons(store, "crash-loop").filter((r) => r === "SuccessfulCreate")).toHaveLength(1);
+  });
+
+  it("completes in the same pod when a restart succeeds", async () => {
+    const { store } = sim({}, [{ match: { jobName: "second-wind" }, attempts: [{ exit: { code: 1 } }, { succeed: {} }] }]);
+    store.create("jobs", NS, onFailureJob("second-wind", 3));
+    const done = await waitFor(store, finished(store, "second-wind"), "job complete");
+    expect(statusOf(done)).toMatchObject({ succeeded: 1, failed: 0 });
+    expect(podsOf(store, "second-wind")).toHaveLength(1);
+  });
+});
+
 describe("Job controller: podFailurePolicy", () => {
   const policy = {
     rules: [

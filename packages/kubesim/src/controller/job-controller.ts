@@ -18,6 +18,7 @@ import {
   jobFinished,
   jobPodLabels,
   kubeTime,
+  pastBackoffLimitOnFailure,
   recordedTarget,
   setCondition,
   terminalConditionType,
@@ -299,7 +300,7 @@ export function createJobController(store: Store, options: JobControllerOptions 
 
     if (target === undefined) {
       if (succeeded >= completions) target = COMPLETIONS_REACHED;
-      else if (failed > backoffLimit) target = BACKOFF_LIMIT_EXCEEDED;
+      else if (failed > backoffLimit || pastBackoffLimitOnFailure(spec, active.map(asPodView))) target = BACKOFF_LIMIT_EXCEEDED;
       else if (!suspended && spec.activeDeadlineSeconds !== undefined && prev.startTime !== undefined) {
         const due = Date.parse(prev.startTime) + spec.activeDeadlineSeconds * 1000;
         if (now.getTime() >= due) target = DEADLINE_EXCEEDED;

@@ -4,6 +4,7 @@ import {
   backoffDelayMs,
   evaluatePodFailurePolicy,
   jobFinished,
+  pastBackoffLimitOnFailure,
   recordedTarget,
   setCondition,
 } from "./job-status.js";
@@ -107,5 +108,22 @@ describe("evaluatePodFailurePolicy", () => {
 
   it("counts when there is no policy", () => {
     expect(evaluatePodFailurePolicy(undefined, failedPod({ main: 42 }))).toEqual({ action: "Count" });
+  });
+});
+
+describe("pastBackoffLimitOnFailure", () => {
+  const running = (restartCount: number): PodView => ({
+    namespace: "ns",
+    name: "p",
+    status: { phase: "Running", containerStatuses: [{ name: "main", restartCount }] },
+  });
+  const spec = (restartPolicy: string, backoffLimit: number) => ({ backoffLimit, template: { spec: { restartPolicy } } });
+
+  it("sums restarts of live pods against backoffLimit, only for OnFailure", () => {
+    expect(pastBackoffLimitOnFailure(spec("OnFailure", 3), [running(1), running(1)])).toBe(false);
+    expect(pastBackoffLimitOnFailure(spec("OnFailure", 3), [running(2), running(1)])).toBe(true);
+    expect(pastBackoffLimitOnFailure(spec("OnFailure", 0), [running(1)])).toBe(true);
+    expect(pastBackoffLimitOnFailure(spec("OnFailure", 0), [running(0)])).toBe(false);
+    expect(pastBackoffLimitOnFailure(spec("Never", 1), [running(5)])).toBe(false);
   });
 });

@@ -38,7 +38,10 @@ export interface JobSpec {
   ttlSecondsAfterFinished?: number;
   podFailurePolicy?: { rules?: PodFailurePolicyRule[] };
   selector?: { matchLabels?: Record<string, string> };
-  template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
+  template?: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: { restartPolicy?: string; [key: string]: unknown };
+  };
   [key: string]: unknown;
 }
 
@@ -152,7 +155,8 @@ export interface PodView {
   status?: {
     phase?: string;
     conditions?: { type?: string; status?: string }[];
-    containerStatuses?: { name?: string; state?: { terminated?: { exitCode?: number } } }[];
+    containerStatuses?: { name?: string; restartCount?: number; state?: { terminated?: { exitCode?: number } } }[];
+    initContainerStatuses?: { restartCount?: number }[];
   };
 }
 
@@ -222,4 +226,22 @@ export function jobPodLabels(jobName: string, uid: string): Record<string, strin
     "controller-uid": uid,
     "job-name": jobName,
   };
+}
+
+/**
+ * With restartPolicy OnFailure failures are container restarts inside live pods;
+ * the real controller fails the Job once their sum reaches backoffLimit
+ * (any restart when backoffLimit is 0) — see pastBackoffLimitOnFailure upstream.
+ */
+export function pastBackoffLimitOnFailure(spec: JobSpec, pods: readonly PodView[]): boolean {
+  if (spec.template?.spec?.restartPolicy !== "OnFailure") return false;
+  let restarts = 0;
+  for (const pod of pods) {
+    if (pod.status?.phase !== "Running" && pod.status?.phase !== "Pending") continue;
+    for (const cs of [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])]) {
+      restarts += cs.restartCount ?? 0;
+    }
+  }
+  const limit = spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT;
+  return limit === 0 ? restarts > 0 : restarts >= limit;
 }

@@ -225,6 +225,28 @@ describe("kubelet: phases and status", () => {
   });
 });
 
+describe("kubelet: in-place restarts", () => {
+  it("restarts a failed container with restartPolicy OnFailure: CrashLoopBackOff, lastState, restartCount, previous logs", async () => {
+    const { store, cp } = sim([{ attempts: [{ exit: { code: 1 } }, { succeed: {} }] }]);
+    const p = pod("crashy");
+    const podSpec = p["spec"] as { restartPolicy: string; containers: { image: string }[] };
+    podSpec.restartPolicy = "OnFailure";
+    podSpec.containers[0] = { ...podSpec.containers[0], image: "busybox:1.36" };
+    store.create("pods", NS, p);
+    const backoff = await waitFor(store, podWhere(store, "crashy", (s) => s.containerStatuses?.[0]?.state.waiting?.reason === "CrashLoopBackOff"), "CrashLoopBackOff");
+    const cs = statusOf(backoff).containerStatuses?.[0] as unknown as { restartCount: number; lastState: { terminated?: { exitCode: number } }; state: { waiting: { message: string } } };
+    expect(statusOf(backoff).phase).toBe("Running");
+    expect(cs.restartCount).toBe(1);
+    expect(cs.lastState.terminated?.exitCode).toBe(1);
+    expect(cs.state.waiting.message).toMatch(/^back-off 10s restarting failed container=main pod=crashy_default\(/);
+
+    const done = await waitFor(store, podWhere(store, "crashy", (s) => s.phase === "Succeeded"), "Succeeded after restart");
+    expect(statusOf(done).containerStatuses?.[0]).toMatchObject({ restartCount: 1, state: { terminated: { exitCode: 0 } } });
+    expect(cp.logs.read(NS, "crashy", "main", { previous: true })).toContain("exiting with code 1");
+    expect(cp.logs.read(NS, "crashy", "main", {})).toContain("exiting with code 0");
+  });
+});
+
 describe("kubelet: attempts", () => {
   it("continues a Job's per-attempt script after a control-plane restart", async () => {
     const store = createStore({ speed: SPEED });

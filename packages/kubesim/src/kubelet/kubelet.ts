@@ -41,6 +41,21 @@ interface ContainerSpec {
   args?: string[];
 }
 
+interface ContainerRun {
+  args: string[];
+  /** Outcome of the n-th in-place restart of this container. */
+  outcomeAt: (restarts: number) => Outcome;
+  restartPolicy: string;
+}
+
+/** Kubelet restart back-off: 10 s doubling, capped at 5 minutes. */
+const CRASH_LOOP_BASE_MS = 10_000;
+const CRASH_LOOP_MAX_MS = 300_000;
+
+function shouldRestart(restartPolicy: string, exitCode: number): boolean {
+  return restartPolicy === "Always" || (restartPolicy === "OnFailure" && exitCode !== 0);
+}
+
 interface PodRecord {
   uid: string;
   namespace: string;
@@ -136,12 +151,15 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       annotations: pod.metadata.annotations ?? {},
       jobName: pod.metadata.labels?.["batch.kubernetes.io/job-name"],
     };
+    const restartPolicy = (pod["spec"] as { restartPolicy?: string } | undefined)?.restartPolicy ?? "Always";
     const plans = specs.map((c) => {
       const args = [...(c.command ?? []), ...(c.args ?? [])];
-      const outcome: Outcome = outcomeFor(options.rules(), { ...target, image: c.image ?? "", args }, attempt) ?? {
-        succeed: { afterMs: options.defaultRunMs },
-      };
-      return { spec: c, args, outcome };
+      // An in-place restart is the next attempt of the script.
+      const outcomeAt = (restarts: number): Outcome =>
+        outcomeFor(options.rules(), { ...target, image: c.image ?? "", args }, attempt + restarts) ?? {
+          succeed: { afterMs: options.defaultRunMs },
+        };
+      return { spec: c, args, outcome: outcomeAt(0), outcomeAt };
     });
     const rec: PodRecord = {
       uid,
@@ -169,13 +187,15 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     after(rec, options.startDelayMs, () => {
       plans.forEach((plan, index) => {
         const c = rec.rt.containers[index];
-        if (c !== undefined) startContainer(rec, c, plan.args, plan.outcome);
+        if (c !== undefined) startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy });
       });
       write(rec);
     });
   }
 
-  function startContainer(rec: PodRecord, c: ContainerRuntime, args: string[], outcome: Outcome): void {
+  function startContainer(rec: PodRecord, c: ContainerRuntime, run: ContainerRun): void {
+    const { args } = run;
+    const outcome = run.outcomeAt(c.restartCount ?? 0);
     if ("imagePullBackOff" in outcome) {
       const message = `failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": not found`;
       c.state = { kind: "waiting", reason: "ErrImagePull", message };
@@ -241,7 +261,29 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
         };
       }
       options.logs.end(rec.namespace, rec.name, c.name);
-      finishIfDone(rec);
+      const ended = c.state;
+      if (ended.kind === "terminated" && shouldRestart(run.restartPolicy, ended.exitCode)) {
+        restartLater(rec, c, run);
+      } else {
+        finishIfDone(rec);
+      }
+      write(rec);
+    });
+  }
+
+  /** CrashLoopBackOff, then the same container starts again with restartCount + 1. */
+  function restartLater(rec: PodRecord, c: ContainerRuntime, run: ContainerRun): void {
+    const restarts = (c.restartCount ?? 0) + 1;
+    const delay = Math.min(CRASH_LOOP_MAX_MS, CRASH_LOOP_BASE_MS * 2 ** Math.min(restarts - 1, 20));
+    c.lastState = c.state;
+    c.restartCount = restarts;
+    c.state = {
+      kind: "waiting",
+      reason: "CrashLoopBackOff",
+      message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${rec.name}_${rec.namespace}(${rec.uid})`,
+    };
+    after(rec, delay, () => {
+      startContainer(rec, c, run);
       write(rec);
     });
   }

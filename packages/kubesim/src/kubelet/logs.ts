@@ -13,12 +13,14 @@ interface LogLine {
 
 interface ContainerLog {
   lines: LogLine[];
+  /** The instance before the last in-place restart (restartPolicy OnFailure/Always). */
+  previous?: LogLine[];
   ended: boolean;
   followers: Set<{ onLine: (line: string) => void; onEnd: () => void }>;
 }
 
 export interface LogStore extends LogSource {
-  /** The container started: from now on reads return its (possibly empty) log. */
+  /** The container (re)started: from now on reads return its (possibly empty) log. */
   start(namespace: string, pod: string, container: string): void;
   append(namespace: string, pod: string, container: string, text: string, time: Date): void;
   /** The container terminated: followers are told the stream ended. */
@@ -85,9 +87,12 @@ export function createLogStore(lookupPod: (namespace: string, name: string) => K
   return {
     read(namespace, pod, container, opts) {
       const log = existing(namespace, pod, container);
-      // restartPolicy Never (and kubesim never restarts containers): no previous instance exists.
+      // With restartPolicy Never there is never a previous instance: 400, like the real kubelet.
       if (opts.previous === true) {
-        throw badRequest(`previous terminated container "${container}" in pod "${pod}" not found`);
+        if (log.previous === undefined) {
+          throw badRequest(`previous terminated container "${container}" in pod "${pod}" not found`);
+        }
+        return formatLog(log.previous, opts);
       }
       return formatLog(log.lines, opts);
     },
@@ -105,7 +110,14 @@ export function createLogStore(lookupPod: (namespace: string, name: string) => K
     },
     start(namespace, pod, container) {
       const k = key(namespace, pod, container);
-      if (!logs.has(k)) logs.set(k, { lines: [], ended: false, followers: new Set() });
+      const log = logs.get(k);
+      if (log === undefined) logs.set(k, { lines: [], ended: false, followers: new Set() });
+      else if (log.ended) {
+        // An in-place restart: the ended instance becomes `previous`.
+        log.previous = log.lines;
+        log.lines = [];
+        log.ended = false;
+      }
     },
     append(namespace, pod, container, text, time) {
       const log = logs.get(key(namespace, pod, container));

@@ -2,7 +2,7 @@
 // Shapes follow what a real 1.31 kubelet writes, so code reading them behaves
 // the same against a cluster.
 
-export type WaitingReason = "ContainerCreating" | "ErrImagePull" | "ImagePullBackOff";
+export type WaitingReason = "ContainerCreating" | "ErrImagePull" | "ImagePullBackOff" | "CrashLoopBackOff";
 export type TerminatedReason = "Completed" | "Error" | "OOMKilled";
 
 export type ContainerState =
@@ -25,6 +25,9 @@ export interface ContainerRuntime {
   /** Set once the container has been "created". */
   containerID?: string;
   state: ContainerState;
+  /** Restarts in place (restartPolicy OnFailure/Always) and how the last instance ended. */
+  restartCount?: number;
+  lastState?: ContainerState;
 }
 
 export interface Disruption {
@@ -64,7 +67,9 @@ export function podPhase(rt: PodRuntime): PodPhase {
   if (states.length > 0 && states.every((s) => s.kind === "terminated")) {
     return states.every((s) => s.kind === "terminated" && s.exitCode === 0) ? "Succeeded" : "Failed";
   }
-  return states.some((s) => s.kind === "waiting") ? "Pending" : "Running";
+  // A container waiting to restart (CrashLoopBackOff) has started before: the pod stays Running.
+  const neverStarted = rt.containers.some((c) => c.state.kind === "waiting" && (c.restartCount ?? 0) === 0);
+  return neverStarted ? "Pending" : "Running";
 }
 
 export const UNSCHEDULABLE_MESSAGE =
@@ -75,10 +80,8 @@ function iso(d: Date): string {
   return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-function containerStatus(c: ContainerRuntime): Record<string, unknown> {
-  const s = c.state;
-  const state =
-    s.kind === "waiting"
+function stateJson(s: ContainerState, containerID: string | undefined): Record<string, unknown> {
+  return s.kind === "waiting"
       ? { waiting: { reason: s.reason, ...(s.message === undefined ? {} : { message: s.message }) } }
       : s.kind === "running"
         ? { running: { startedAt: iso(s.startedAt) } }
@@ -89,15 +92,19 @@ function containerStatus(c: ContainerRuntime): Record<string, unknown> {
               ...(s.message === undefined ? {} : { message: s.message }),
               startedAt: iso(s.startedAt),
               finishedAt: iso(s.finishedAt),
-              ...(c.containerID === undefined ? {} : { containerID: c.containerID }),
+              ...(containerID === undefined ? {} : { containerID }),
             },
           };
+}
+
+function containerStatus(c: ContainerRuntime): Record<string, unknown> {
+  const s = c.state;
   return {
     name: c.name,
-    state,
-    lastState: {},
+    state: stateJson(s, c.containerID),
+    lastState: c.lastState === undefined ? {} : stateJson(c.lastState, undefined),
     ready: s.kind === "running",
-    restartCount: 0,
+    restartCount: c.restartCount ?? 0,
     image: c.image,
     imageID: c.imageID ?? "",
     ...(c.containerID === undefined ? {} : { containerID: c.containerID }),
