@@ -38,6 +38,9 @@ export interface KubeSimControl {
   /** Ends every open watch now; returns how many were open. */
   dropWatches(): number;
   openWatches(): number;
+  /** API requests served so far by "verb resource" (e.g. "create jobs", "watch pods"). */
+  requestCounts(): Record<string, number>;
+  resetRequestCounts(): void;
   /** The next `count` watches get one ERROR 410 Expired event and close. */
   expireNextWatches(count?: number): void;
   /** Cuts every connection and restarts the control plane; `keepState: false` also loses all objects. */
@@ -111,6 +114,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     getFaults: () => faults.get(),
     dropWatches: () => api.hub.dropAll(),
     openWatches: () => api.hub.size,
+    requestCounts: () => api.requestCounts(),
+    resetRequestCounts: () => api.resetRequestCounts(),
     expireNextWatches: (count = 1) => faults.expireNextWatches(count),
     restart,
     setScenario: (rules) => controlPlane.setScenario(rules),

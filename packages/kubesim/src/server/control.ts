@@ -20,6 +20,7 @@ export interface ControlDeps {
   openWatches(): number;
   /** Called after the response was sent, since a restart cuts every connection. */
   restart(opts: { keepState: boolean }): Promise<void>;
+  requestCounts(): Record<string, number>;
 }
 
 const RestartBody = z.strictObject({ keepState: z.boolean().default(true) });
@@ -91,6 +92,7 @@ export async function handleControl(deps: ControlDeps, path: string, req: Incomi
         resourceVersion: deps.store.currentResourceVersion(),
         objects: Object.fromEntries(RESOURCE_NAMES.map((r) => [r, deps.store.count(r)])),
         openWatches: deps.openWatches(),
+        requests: deps.requestCounts(),
         rssBytes: process.memoryUsage().rss,
         // Process CPU time, so benchmarks can report cost per request independent of machine load.
         cpuMicros: process.cpuUsage().user + process.cpuUsage().system,

@@ -44,6 +44,9 @@ export interface ApiServerDeps {
 export interface ApiServer {
   server: Server;
   hub: WatchHub;
+  /** API requests served so far, by "verb resource" (e.g. "create jobs"); control endpoints are not counted. */
+  requestCounts(): Record<string, number>;
+  resetRequestCounts(): void;
 }
 
 function verbOf(method: string, p: ResourcePath, watch: boolean): Verb | undefined {
@@ -65,6 +68,9 @@ function verbOf(method: string, p: ResourcePath, watch: boolean): Verb | undefin
 
 export function createApiServer(deps: ApiServerDeps): ApiServer {
   const hub = new WatchHub(deps.store, deps.bookmarkIntervalMs);
+  // Benchmarks report API-server requests per build from these counts.
+  const requests = new Map<string, number>();
+  const requestCounts = (): Record<string, number> => Object.fromEntries(requests);
   const ctx: ResourceContext = { store: deps.store, hub, faults: deps.faults, logs: () => deps.controlPlane().logs };
   const controlDeps: ControlDeps = {
     store: deps.store,
@@ -73,6 +79,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     dropWatches: () => hub.dropAll(),
     openWatches: () => hub.size,
     restart: (opts) => deps.restart(opts),
+    requestCounts,
   };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -114,6 +121,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     const isWatch = watch === "true" || watch === "1";
     const verb = verbOf(method, p, isWatch);
     if (!verb) throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    const counted = `${verb} ${p.resource}`;
+    requests.set(counted, (requests.get(counted) ?? 0) + 1);
     const fault = deps.faults.decide(verb, p.resource);
     if (fault.delayMs > 0) await delay(fault.delayMs);
     if (fault.error) throw fault.error;
@@ -149,5 +158,5 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   });
   // Watches and follow-logs are long-lived; Node's default per-request timeout would cut them.
   server.requestTimeout = 0;
-  return { server, hub };
+  return { server, hub, requestCounts, resetRequestCounts: () => requests.clear() };
 }
