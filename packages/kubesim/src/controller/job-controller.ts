@@ -3,7 +3,8 @@
 // conditions, terminal condition once no pod is left running). Decisions come
 // from job-status.ts; this module does the store IO and timers.
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
-import type { FinishTarget, JobSpec, JobStatus, PodView } from "./job-status.js";
+import { asPodView, jobEvent, podForJob, podOwnerJob } from "./job-objects.js";
+import type { FinishTarget, JobSpec, JobStatus } from "./job-status.js";
 import {
   BACKOFF_LIMIT_EXCEEDED,
   COMPLETIONS_REACHED,
@@ -16,7 +17,6 @@ import {
   isPodReady,
   isPodTerminal,
   jobFinished,
-  jobPodLabels,
   kubeTime,
   pastBackoffLimitOnFailure,
   recordedTarget,
@@ -45,19 +45,6 @@ interface JobMemory {
   /** Finish decided but not yet recorded as a condition (legacy mode has no interim condition). */
   target?: FinishTarget;
   timers: Map<string, { due: number; cancel: () => void }>;
-}
-
-function podOwnerJob(pod: KubeObject): { name: string; uid: string } | undefined {
-  const ref = pod.metadata.ownerReferences?.find((o) => o.controller === true && o.kind === "Job");
-  return ref === undefined ? undefined : { name: ref.name, uid: ref.uid };
-}
-
-function asPodView(pod: KubeObject): PodView {
-  return {
-    namespace: pod.metadata.namespace ?? "",
-    name: pod.metadata.name ?? "",
-    status: pod["status"] as PodView["status"],
-  };
 }
 
 export function createJobController(store: Store, options: JobControllerOptions = {}): JobController {
@@ -170,52 +157,11 @@ export function createJobController(store: Store, options: JobControllerOptions 
   }
 
   function recordEvent(job: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void {
-    const ns = job.metadata.namespace ?? "default";
-    const at = store.clock.now().toISOString();
-    store.create("events", ns, {
-      apiVersion: "v1",
-      kind: "Event",
-      // Named like the real recorder (`<object>.<unix nanos in hex>`), so names sort by time.
-      metadata: { name: `${job.metadata.name ?? "job"}.${eventSuffix()}`, namespace: ns },
-      involvedObject: {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        namespace: ns,
-        name: job.metadata.name,
-        uid: job.metadata.uid,
-        resourceVersion: job.metadata.resourceVersion,
-      },
-      reason,
-      message,
-      type,
-      source: { component: "job-controller" },
-      firstTimestamp: at,
-      lastTimestamp: at,
-      eventTime: null,
-      count: 1,
-      reportingComponent: "job-controller",
-      reportingInstance: "",
-    });
+    store.create("events", job.metadata.namespace, jobEvent(job, type, reason, message, store.clock.now(), eventSuffix()));
   }
 
   function createPod(job: KubeObject, spec: JobSpec): void {
-    const name = job.metadata.name ?? "";
-    const uid = job.metadata.uid ?? "";
-    const templateMeta = spec.template?.metadata ?? {};
-    const created = store.create("pods", job.metadata.namespace, {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        generateName: `${name}-`,
-        namespace: job.metadata.namespace,
-        labels: { ...templateMeta.labels, ...jobPodLabels(name, uid) },
-        annotations: { ...templateMeta.annotations, "batch.kubernetes.io/job-tracking": "" },
-        ownerReferences: [
-          { apiVersion: "batch/v1", kind: "Job", name, uid, controller: true, blockOwnerDeletion: true },
-        ],
-      },
-      spec: structuredClone(spec.template?.spec ?? {}),
-    });
+    const created = store.create("pods", job.metadata.namespace, podForJob(job, spec));
     recordEvent(job, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name ?? ""}`);
   }
 
