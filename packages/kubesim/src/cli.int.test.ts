@@ -1,7 +1,7 @@
 // The CLI as a user runs it: prints the chosen port and kubeconfig path, the
 // kubeconfig works with client-node, SIGTERM exits cleanly.
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,24 @@ import { waitFor } from "./test-support/wait.js";
 const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
 let dir: string | undefined;
 
+interface Running {
+  output: () => string;
+  exited: Promise<number | null>;
+  kill: () => void;
+}
+
+function runCli(args: string[]): Running {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+  return {
+    output: () => out,
+    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+    kill: () => child.kill("SIGTERM"),
+  };
+}
+
 afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -20,23 +38,42 @@ describe("kubesim serve", () => {
   it("serves on a free port, writes a usable kubeconfig and exits 0 on SIGTERM", async () => {
     dir = await mkdtemp(join(tmpdir(), "kubesim-cli-"));
     const kubeconfig = join(dir, "kubeconfig");
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", cli, "serve", "--port", "0", "--kubeconfig-out", kubeconfig, "--speed", "10"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const run = runCli(["serve", "--port", "0", "--kubeconfig-out", kubeconfig, "--speed", "10"]);
     try {
-      await waitFor(() => out.includes("kubeconfig written"), "CLI start-up", 30_000);
-      expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(port \d+\)/);
+      await waitFor(() => run.output().includes("kubeconfig written"), "CLI start-up", 30_000);
+      expect(run.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(port \d+\)/);
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfig);
       const namespaces = await kc.makeApiClient(CoreV1Api).listNamespace();
       expect(namespaces.items.map((n) => n.metadata?.name)).toEqual(["buildfleet", "default", "kube-system"]);
     } finally {
-      child.kill("SIGTERM");
+      run.kill();
     }
-    expect(await exited).toBe(0);
+    expect(await run.exited).toBe(0);
+  });
+
+  it("loads a YAML scenario file given with --scenario", async () => {
+    dir = await mkdtemp(join(tmpdir(), "kubesim-cli-"));
+    const scenario = join(dir, "scenario.yaml");
+    await writeFile(scenario, "rules:\n  - name: oom\n    match: { jobName: build-image }\n    attempts:\n      - oomKilled: {}\n");
+    const run = runCli(["serve", "--port", "0", "--scenario", scenario]);
+    try {
+      await waitFor(() => /listening on (\S+) /.exec(run.output()), "CLI start-up", 30_000);
+      const url = /listening on (\S+) /.exec(run.output())?.[1] ?? "";
+      const rules = (await (await fetch(`${url}/kubesim/v1/scenario`)).json());
+      expect(JSON.stringify(rules)).toContain('"oom"');
+    } finally {
+      run.kill();
+    }
+    expect(await run.exited).toBe(0);
+  });
+
+  it("exits non-zero with a message for an invalid scenario file", async () => {
+    dir = await mkdtemp(join(tmpdir(), "kubesim-cli-"));
+    const scenario = join(dir, "bad.yaml");
+    await writeFile(scenario, "rules:\n  - attempts: []\n");
+    const run = runCli(["serve", "--port", "0", "--scenario", scenario]);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain("kubesim:");
   });
 });
