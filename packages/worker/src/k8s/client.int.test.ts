@@ -102,10 +102,12 @@ describe("createK8sApi on kubesim", () => {
     const created = await api.createJob(job);
     const patched = await api.patchConfigMapOwner(configMap.metadata?.name ?? "", ownerReferenceForJob(created));
     expect(patched.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: "Job", uid: created.metadata?.uid })]);
+    const cmName = configMap.metadata?.name ?? "";
+    expect(sim.control.store.get("configmaps", NAMESPACE, cmName)).toBeDefined();
     await api.deleteJob(job.metadata?.name ?? "");
     await eventually(
-      () => sim.control.store.list("configmaps", { namespace: NAMESPACE }).items.length,
-      (n) => n === 0,
+      async () => sim.control.store.get("configmaps", NAMESPACE, cmName) === undefined,
+      (gone) => gone,
     );
   });
 
