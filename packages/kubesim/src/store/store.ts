@@ -109,7 +109,12 @@ export function createStore(options: StoreOptions = {}): SimStore {
 
   function indexOwners(resource: ResourceName, key: string, obj: KubeObject | undefined, previous: KubeObject | undefined): void {
     const id = `${resource}\0${key}`;
-    for (const o of previous?.metadata.ownerReferences ?? []) dependents.get(o.uid)?.delete(id);
+    for (const o of previous?.metadata.ownerReferences ?? []) {
+      const set = dependents.get(o.uid);
+      set?.delete(id);
+      // Drop empty entries, or every Job that ever ran would leave one behind.
+      if (set?.size === 0) dependents.delete(o.uid);
+    }
     for (const o of obj?.metadata.ownerReferences ?? []) {
       let set = dependents.get(o.uid);
       if (!set) dependents.set(o.uid, (set = new Set()));
