@@ -1,12 +1,11 @@
 // Kubelet stand-in: takes every new pod through Pending → Running →
 // Succeeded/Failed following the scenario rules, writes real-looking pod status
 // and container logs. All waiting goes through the simulated clock.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Outcome, ScenarioRule } from "../scenario/rules.js";
 import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
-import type { PlannedLine } from "./kaniko.js";
-import { genericLogPlan, isKanikoContainer, isKanikoDigestContainer, kanikoDigest, kanikoLogPlan } from "./kaniko.js";
+import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState } from "./container-plan.js";
 import type { LogStore } from "./logs.js";
 import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
 import { UNSCHEDULABLE_MESSAGE, buildPodStatus, killed, podPhase } from "./pod-status.js";
@@ -48,14 +47,6 @@ interface ContainerRun {
   restartPolicy: string;
 }
 
-/** Kubelet restart back-off: 10 s doubling, capped at 5 minutes. */
-const CRASH_LOOP_BASE_MS = 10_000;
-const CRASH_LOOP_MAX_MS = 300_000;
-
-function shouldRestart(restartPolicy: string, exitCode: number): boolean {
-  return restartPolicy === "Always" || (restartPolicy === "OnFailure" && exitCode !== 0);
-}
-
 interface PodRecord {
   uid: string;
   namespace: string;
@@ -64,26 +55,6 @@ interface PodRecord {
   timers: Set<() => void>;
   finished: boolean;
   attempt: number;
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/** `docker.io/library/alpine@sha256:…` style imageID for an image reference. */
-export function imageIdFor(image: string): string {
-  const withoutDigest = image.split("@")[0] ?? image;
-  const repo = withoutDigest.replace(/:[^/:]+$/, "");
-  const qualified = repo.includes("/") ? (repo.split("/")[0]?.includes(".") === true ? repo : `docker.io/${repo}`) : `docker.io/library/${repo}`;
-  return `${qualified}@sha256:${sha256(image)}`;
-}
-
-function runMsOf(outcome: Outcome, defaultRunMs: number): number | undefined {
-  if ("succeed" in outcome) return outcome.succeed.afterMs ?? defaultRunMs;
-  if ("exit" in outcome) return outcome.exit.afterMs ?? defaultRunMs;
-  if ("oomKilled" in outcome) return outcome.oomKilled.afterMs ?? defaultRunMs;
-  if ("evict" in outcome) return outcome.evict.afterMs ?? defaultRunMs;
-  return undefined;
 }
 
 export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
@@ -212,13 +183,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     options.logs.start(rec.namespace, rec.name, c.name);
 
     const runMs = runMsOf(outcome, options.defaultRunMs);
-    const kaniko = isKanikoContainer(c.image, args);
-    const writesDigest = isKanikoDigestContainer(args);
-    const exitCode =
-      "succeed" in outcome ? 0 : "exit" in outcome ? outcome.exit.code : "oomKilled" in outcome ? 137 : undefined;
-    const lines: PlannedLine[] = kaniko
-      ? kanikoLogPlan(args, runMs ?? options.defaultRunMs, exitCode === 0 ? "success" : exitCode === undefined || exitCode === 137 ? "killed" : "failure")
-      : genericLogPlan(c.name, c.image, "evict" in outcome || "oomKilled" in outcome ? undefined : exitCode);
+    const lines = logPlanFor(c.image, c.name, args, outcome, runMs ?? options.defaultRunMs);
     let written = 0;
     const writeLinesUpTo = (fraction: number) => {
       while (written < lines.length && (lines[written]?.at ?? 2) <= fraction) {
@@ -240,26 +205,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
         return;
       }
       writeLinesUpTo(1);
-      const finishedAt = store.clock.now();
-      if ("oomKilled" in outcome) {
-        c.state = { kind: "terminated", exitCode: 137, reason: "OOMKilled", startedAt, finishedAt };
-      } else {
-        const code = exitCode ?? 0;
-        const message =
-          "exit" in outcome && outcome.exit.message !== undefined
-            ? outcome.exit.message
-            : code === 0 && writesDigest
-              ? kanikoDigest(args)
-              : undefined;
-        c.state = {
-          kind: "terminated",
-          exitCode: code,
-          reason: code === 0 ? "Completed" : "Error",
-          ...(message === undefined ? {} : { message }),
-          startedAt,
-          finishedAt,
-        };
-      }
+      c.state = terminatedState(outcome, args, startedAt, store.clock.now());
       options.logs.end(rec.namespace, rec.name, c.name);
       const ended = c.state;
       if (ended.kind === "terminated" && shouldRestart(run.restartPolicy, ended.exitCode)) {
@@ -274,7 +220,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
   /** CrashLoopBackOff, then the same container starts again with restartCount + 1. */
   function restartLater(rec: PodRecord, c: ContainerRuntime, run: ContainerRun): void {
     const restarts = (c.restartCount ?? 0) + 1;
-    const delay = Math.min(CRASH_LOOP_MAX_MS, CRASH_LOOP_BASE_MS * 2 ** Math.min(restarts - 1, 20));
+    const delay = crashLoopDelayMs(restarts);
     c.lastState = c.state;
     c.restartCount = restarts;
     c.state = {
