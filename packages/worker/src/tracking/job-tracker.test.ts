@@ -83,6 +83,11 @@ class FakeWatchApi implements Pick<K8sApi, "listJobs" | "listPods" | "watchJobs"
     if (obj !== undefined) for (const w of this.open(kind)) w.cb.onEvent("MODIFIED", structuredClone(obj) as never);
   }
 
+  /** Send a BOOKMARK on every open watch of a kind. */
+  bookmark(kind: Kind): void {
+    for (const w of this.open(kind)) w.cb.onBookmark(String(this.rv));
+  }
+
   /** End every open watch of a kind the way a server/network would. */
   drop(kind: Kind, err?: K8sError): void {
     for (const w of this.open(kind)) {
@@ -222,6 +227,31 @@ describe("JobTracker", () => {
     expect(api.calls.watch.jobs).toBe(2);
     expect(api.calls.list.jobs).toBe(1);
     expect(api.open("jobs")).toHaveLength(1); // the silent one was aborted
+  });
+
+  it("keeps a quiet watch that sends bookmarks", async () => {
+    makeTracker().start();
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(20_000);
+      api.bookmark("jobs");
+      api.bookmark("pods");
+    }
+    expect(api.calls.watch).toEqual({ jobs: 1, pods: 1 });
+    expect(tracker.isLive()).toBe(true);
+  });
+
+  it("backs off instead of spinning when a server keeps closing watches at once", async () => {
+    makeTracker({ backoffInitialMs: 1_000, backoffMaxMs: 8_000 }).start();
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < 10; i++) {
+      api.drop("jobs"); // normal close, nothing delivered
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    // 1 initial watch, then one re-watch per backoff window at most: far fewer than 10 drops.
+    expect(api.calls.watch.jobs).toBeLessThanOrEqual(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(api.open("jobs")).toHaveLength(1);
   });
 
   it("re-watches after a watch error with backoff, and after a normal close", async () => {
