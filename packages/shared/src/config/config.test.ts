@@ -69,4 +69,36 @@ describe("loadConfig", () => {
   it("rejects a stall count below 3 (long builds would be failed as stalled)", () => {
     expect(() => loadConfig({ MAX_STALLED_COUNT: "1" })).toThrow(/MAX_STALLED_COUNT/);
   });
+
+  it("gives the API a 1 MiB body limit on 0.0.0.0:8080 and no tokens by default", () => {
+    expect(loadConfig({}).api).toEqual({
+      host: "0.0.0.0",
+      port: 8080,
+      bodyLimitBytes: 1024 * 1024,
+      tokensFile: undefined,
+      tokens: undefined,
+    });
+  });
+
+  it("reads the API variables", () => {
+    const api = loadConfig({
+      API_HOST: "127.0.0.1",
+      API_PORT: "0",
+      API_BODY_LIMIT_BYTES: "2048",
+      BUILDFLEET_TOKENS_FILE: "/etc/buildfleet/tokens.yaml",
+      BUILDFLEET_TOKENS: "[]",
+    }).api;
+    expect(api).toEqual({
+      host: "127.0.0.1",
+      port: 0,
+      bodyLimitBytes: 2048,
+      tokensFile: "/etc/buildfleet/tokens.yaml",
+      tokens: "[]",
+    });
+  });
+
+  it("rejects an API port or body limit out of range", () => {
+    expect(() => loadConfig({ API_PORT: "70000" })).toThrow(/API_PORT: expected a whole number from 0 to 65535/);
+    expect(() => loadConfig({ API_BODY_LIMIT_BYTES: "10" })).toThrow(/API_BODY_LIMIT_BYTES/);
+  });
 });

@@ -104,6 +104,12 @@ const EnvSchema = z.object({
     z.stringbool({ error: "expected true or false" }).default(true),
   ),
   MAX_LOG_LINES: int(100, 1_000_000, 10_000),
+  API_HOST: z.preprocess(unsetIfEmpty, z.string().default("0.0.0.0")),
+  API_PORT: int(0, 65_535, 8080),
+  // Large enough for an inline context (512 KiB of files plus JSON escaping), small enough to refuse abuse.
+  API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024, 1024 * 1024),
+  BUILDFLEET_TOKENS_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
+  BUILDFLEET_TOKENS: z.preprocess(unsetIfEmpty, z.string().optional()),
 });
 
 export interface BuildfleetConfig {
@@ -130,6 +136,15 @@ export interface BuildfleetConfig {
     /** Stream each attempt's Kaniko log into Redis (one log request per pod). */
     captureLogs: boolean;
     maxLogLines: number;
+  };
+  api: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Path of a YAML/JSON token list (parsed by the API, which owns the token format). */
+    tokensFile: string | undefined;
+    /** The same list as JSON text, inline. */
+    tokens: string | undefined;
   };
 }
 
@@ -171,6 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
       watchInactivityMs: e.WATCH_INACTIVITY_MS,
       captureLogs: e.CAPTURE_LOGS,
       maxLogLines: e.MAX_LOG_LINES,
+    },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+      tokensFile: e.BUILDFLEET_TOKENS_FILE,
+      tokens: e.BUILDFLEET_TOKENS,
     },
   };
 }
