@@ -1,0 +1,31 @@
+export { BuildfleetClient } from "./client/client.js";
+export type { BuildfleetClientOptions, SubmitOptions, ListOptions, LogsOptions, WaitForOptions } from "./client/client.js";
+export type { EventsOptions } from "./streams/events.js";
+export {
+  ApiError,
+  ConnectionError,
+  TimeoutError,
+  BuildFailedError,
+  BuildCancelledError,
+  apiErrorFrom,
+} from "./client/errors.js";
+export type { IssueLike } from "./client/errors.js";
+export type { FetchLike } from "./client/http.js";
+export type {
+  BuildEvent,
+  BuildEventType,
+  BuildRecord,
+  BuildRequestInput,
+  BuildState,
+  BuildLinks,
+  BuildSummary,
+  BuildView,
+  BuildList,
+  QueueCounts,
+  QueueView,
+  StreamedEvent,
+  ApiErrorBody,
+} from "./client/types.js";
+export { parseSse } from "./streams/sse.js";
+export type { SseItem, SseMessage } from "./streams/sse.js";
+export { splitLines, textChunks } from "./streams/lines.js";
