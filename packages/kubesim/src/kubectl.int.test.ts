@@ -87,6 +87,16 @@ describe.skipIf(!hasKubectl)("kubectl against kubesim", () => {
     await expect(kubectl("create", "-f", file)).rejects.toThrow(/AlreadyExists|already exists/);
   });
 
+  it("changes nothing on --dry-run=server", async () => {
+    const file = join(dir, "dry.yaml");
+    await writeFile(file, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dry\ndata:\n  a: \"1\"\n");
+    expect(await kubectl("apply", "--dry-run=server", "-f", file)).toContain("configmap/dry created (server dry run)");
+    await expect(kubectl("get", "configmap", "dry")).rejects.toThrow(/NotFound|not found/);
+    await kubectl("create", "-f", file);
+    await kubectl("delete", "configmap", "dry", "--dry-run=server");
+    expect(await kubectl("get", "configmap", "dry", "-o", "name")).toBe("configmap/dry\n");
+  });
+
   it("applies the build-image Job, prints it as a table and its conditions via go-template", async () => {
     expect(await kubectl("apply", "-f", join(dir, "job.yaml"))).toContain("job.batch/build-image created");
     expect(await kubectl("apply", "-f", join(dir, "job.yaml"))).toContain("job.batch/build-image unchanged");

@@ -90,6 +90,20 @@ describe("kubectl-facing output", () => {
     expect((list.items[0]?.metadata as { name: string }).name).toBe("li");
   });
 
+  it("validates but stores nothing for dryRun=All, and rejects other dryRun values", async () => {
+    const dry = await call("POST", `${JOBS}?dryRun=All`, buildJob("dry"));
+    expect(dry.status).toBe(201);
+    expect((await call("GET", `${JOBS}/dry`)).status).toBe(404);
+    expect((await call("POST", `${JOBS}?dryRun=All`, buildJob("d".repeat(64)))).status).toBe(422);
+    expect((await call("POST", `${JOBS}?dryRun=Some`, buildJob("dry"))).status).toBe(400);
+    await call("POST", JOBS, buildJob("kept"));
+    const patched = await call("PATCH", `${JOBS}/kept?dryRun=All`, { metadata: { labels: { x: "1" } } }, { "Content-Type": "application/merge-patch+json" });
+    expect((patched.json().metadata as { labels: Record<string, string> }).labels.x).toBe("1");
+    expect(((await call("GET", `${JOBS}/kept`)).json().metadata as { labels?: Record<string, string> }).labels?.x).toBeUndefined();
+    expect((await call("DELETE", `${JOBS}/kept?dryRun=All`)).status).toBe(200);
+    expect((await call("GET", `${JOBS}/kept`)).status).toBe(200);
+  });
+
   it("serves discovery for core and batch", async () => {
     const core = (await call("GET", "/api/v1")).json() as { resources: Array<{ name: string }> };
     expect(core.resources.map((r) => r.name)).toEqual(expect.arrayContaining(["pods", "pods/log", "pods/status", "secrets", "configmaps", "events", "namespaces"]));

@@ -56,6 +56,15 @@ function decodeContinue(value: string): ContinueToken {
   }
 }
 
+/** dryRun=All: validate, answer as if done, change nothing. */
+function dryRunParam(query: URLSearchParams): boolean {
+  const values = query.getAll("dryRun");
+  for (const v of values) {
+    if (v !== "All") throw new StatusError(400, "BadRequest", `Invalid dryRun value: ${JSON.stringify(v)}: supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
 function includeObject(query: URLSearchParams): IncludeObject {
   const v = query.get("includeObject");
   return v === "None" || v === "Object" ? v : "Metadata";
@@ -132,12 +141,12 @@ export function handleGet(ctx: ResourceContext, p: ResourcePath, name: string, q
   sendJson(res, 200, obj);
 }
 
-export async function handleCreate(ctx: ResourceContext, p: ResourcePath, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleCreate(ctx: ResourceContext, p: ResourcePath, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (RESOURCES[p.resource].namespaced && p.namespace === undefined) {
     throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   }
   const obj = asObject(parseBody(req.headers["content-type"], await readBody(req)));
-  sendJson(res, 201, ctx.store.create(p.resource, p.namespace, obj));
+  sendJson(res, 201, ctx.store.create(p.resource, p.namespace, obj, { dryRun: dryRunParam(query) }));
 }
 
 function parseBody(contentType: string | undefined, text: string): unknown {
@@ -151,7 +160,7 @@ function parseBody(contentType: string | undefined, text: string): unknown {
   return parseJson(text);
 }
 
-export async function handleUpdate(ctx: ResourceContext, p: ResourcePath, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleUpdate(ctx: ResourceContext, p: ResourcePath, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const obj = asObject(parseBody(req.headers["content-type"], await readBody(req)));
   if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
     throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -160,11 +169,12 @@ export async function handleUpdate(ctx: ResourceContext, p: ResourcePath, name: 
     throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
   }
   obj.metadata.name = name;
-  const opts = p.subresource === "status" ? { subresource: "status" as const } : {};
+  const opts = { ...(p.subresource === "status" ? { subresource: "status" as const } : {}), dryRun: dryRunParam(query) };
   sendJson(res, 200, ctx.store.update(p.resource, p.namespace, obj, opts));
 }
 
-export async function handlePatch(ctx: ResourceContext, p: ResourcePath, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handlePatch(ctx: ResourceContext, p: ResourcePath, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const dryRun = dryRunParam(query);
   const type = patchTypeOf(req.headers["content-type"]);
   if (!type) {
     throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
@@ -177,19 +187,21 @@ export async function handlePatch(ctx: ResourceContext, p: ResourcePath, name: s
     if (type === "apply" && p.subresource === undefined) {
       const obj = asObject(patch);
       obj.metadata.name = name;
-      sendJson(res, 201, ctx.store.create(p.resource, p.namespace, obj));
+      sendJson(res, 201, ctx.store.create(p.resource, p.namespace, obj, { dryRun }));
       return;
     }
     throw notFound(refOf(p), name);
   }
   const patched = asObject(applyPatch(type, existing, patch));
   patched.metadata.name = name;
-  const opts = p.subresource === "status" ? { subresource: "status" as const } : {};
+  const opts = { ...(p.subresource === "status" ? { subresource: "status" as const } : {}), dryRun };
   sendJson(res, 200, ctx.store.update(p.resource, p.namespace, patched, opts));
 }
 
 interface DeleteOptions {
   propagationPolicy?: string;
+  /** kubectl sends dryRun in the DeleteOptions body rather than the query. */
+  dryRun?: string[];
   orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
@@ -201,6 +213,14 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   if (fromQuery) body.propagationPolicy = fromQuery;
   if (query.get("orphanDependents") !== null) body.orphanDependents = boolParam(query.get("orphanDependents"));
   return body;
+}
+
+function deleteDryRun(opts: DeleteOptions): boolean {
+  if (opts.dryRun === undefined) return false;
+  if (!Array.isArray(opts.dryRun) || opts.dryRun.some((v) => v !== "All")) {
+    throw new StatusError(400, "BadRequest", `Invalid dryRun value: ${JSON.stringify(opts.dryRun)}: supported values: "All"`);
+  }
+  return opts.dryRun.length > 0;
 }
 
 function policyOf(p: ResourcePath, opts: DeleteOptions): PropagationPolicy {
@@ -224,8 +244,9 @@ export async function handleDelete(ctx: ResourceContext, p: ResourcePath, name: 
     throw new StatusError(409, "Conflict", `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid ?? ""}`);
   }
   if (pre?.resourceVersion && pre.resourceVersion !== existing.metadata.resourceVersion) throw conflict(refOf(p), name);
-  const result = ctx.store.delete(p.resource, p.namespace, name, { propagationPolicy: policyOf(p, opts) });
-  if (ctx.store.get(p.resource, p.namespace, name)) {
+  const dryRun = dryRunParam(query) || deleteDryRun(opts);
+  const result = ctx.store.delete(p.resource, p.namespace, name, { propagationPolicy: policyOf(p, opts), dryRun });
+  if (!dryRun && ctx.store.get(p.resource, p.namespace, name)) {
     // Deletion in progress (finalizers, foreground): the real server answers 202 with the object.
     sendJson(res, 202, ctx.store.get(p.resource, p.namespace, name));
     return;
@@ -249,7 +270,8 @@ export async function handleDeleteCollection(ctx: ResourceContext, p: ResourcePa
   const policy = policyOf(p, opts);
   const filter = compileFilter(p.resource, query.get("labelSelector") ?? undefined, query.get("fieldSelector") ?? undefined);
   const targets = ctx.store.listPage(p.resource, p.namespace, { filter }).items.map((o) => ({ ns: o.metadata.namespace, name: o.metadata.name ?? "" }));
-  const deleted = targets.map((t) => ctx.store.delete(p.resource, t.ns, t.name, { propagationPolicy: policy }));
+  const dryRun = dryRunParam(query) || deleteDryRun(opts);
+  const deleted = targets.map((t) => ctx.store.delete(p.resource, t.ns, t.name, { propagationPolicy: policy, dryRun }));
   const info = RESOURCES[p.resource];
   sendJson(res, 200, { kind: info.listKind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(ctx.store.currentResourceVersion()) }, items: deleted });
 }

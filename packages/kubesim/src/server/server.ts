@@ -135,11 +135,11 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       case "watch":
         return handleWatch(ctx, p, q, req, res);
       case "create":
-        return handleCreate(ctx, p, req, res);
+        return handleCreate(ctx, p, q, req, res);
       case "update":
-        return handleUpdate(ctx, p, p.name ?? "", req, res);
+        return handleUpdate(ctx, p, p.name ?? "", q, req, res);
       case "patch":
-        return handlePatch(ctx, p, p.name ?? "", req, res);
+        return handlePatch(ctx, p, p.name ?? "", q, req, res);
       case "delete":
         return p.name === undefined ? handleDeleteCollection(ctx, p, q, req, res) : handleDelete(ctx, p, p.name, q, req, res);
     }

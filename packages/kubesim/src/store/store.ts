@@ -56,6 +56,20 @@ export interface SimStore extends Store {
   /** One page of a list in key order (namespace/name), items are read-only views: do not mutate. */
   listPage(resource: ResourceName, namespace: string | undefined, opts?: PageOptions): Page;
   count(resource: ResourceName): number;
+  /** `dryRun`: validate and return what would be stored, without committing (the API's dryRun=All). */
+  create(resource: ResourceName, namespace: string | undefined, obj: KubeObject, opts?: { dryRun?: boolean }): KubeObject;
+  update(
+    resource: ResourceName,
+    namespace: string | undefined,
+    obj: KubeObject,
+    opts?: { subresource?: "status"; dryRun?: boolean },
+  ): KubeObject;
+  delete(
+    resource: ResourceName,
+    namespace: string | undefined,
+    name: string,
+    opts?: { propagationPolicy?: PropagationPolicy; dryRun?: boolean },
+  ): KubeObject;
   /** Restart that lost state: every object vanishes (no events), resourceVersion keeps increasing, history expires. */
   wipe(): void;
 }
@@ -282,7 +296,7 @@ export function createStore(options: StoreOptions = {}): SimStore {
   const store: SimStore = {
     clock,
 
-    create(resource, namespace, input) {
+    create(resource, namespace, input, opts = {}) {
       const ns = checkScope(resource, namespace);
       const info = RESOURCES[resource];
       const obj = clone(input);
@@ -320,6 +334,7 @@ export function createStore(options: StoreOptions = {}): SimStore {
       applyCreateDefaults(resource, obj);
       const specCauses = validateSpec(resource, obj);
       if (specCauses.length > 0) throw invalid(info.kind, info.group, name, specCauses);
+      if (opts.dryRun) return clone(obj);
       const stored = commit(resource, key, obj, undefined);
       // An object created with an owner that no longer exists is collected, like the real GC does.
       for (const o of stored.metadata.ownerReferences ?? []) if (!byUid.has(o.uid)) scheduleGc(o.uid);
@@ -398,7 +413,7 @@ export function createStore(options: StoreOptions = {}): SimStore {
         if (resource === "jobs") checkJobImmutable(name, next, existing);
         if (!sameSpec(next, existing)) next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
       }
-      return finishWrite(resource, key, next, existing);
+      return finishWrite(resource, key, next, existing, opts.dryRun === true);
     },
 
     mutate(resource, namespace, name, fn) {
@@ -421,6 +436,7 @@ export function createStore(options: StoreOptions = {}): SimStore {
       const key = keyOf(ns, name);
       const existing = table(resource).get(key);
       if (!existing) throw notFound(ref(resource), name);
+      if (opts.dryRun) return clone(existing);
       return deleteAt(resource, key, existing, opts.propagationPolicy ?? "Background");
     },
 
@@ -445,9 +461,10 @@ export function createStore(options: StoreOptions = {}): SimStore {
   };
 
   /** Commits unless nothing changed; completes a pending deletion once finalizers are gone. */
-  function finishWrite(resource: ResourceName, key: string, next: KubeObject, existing: KubeObject): KubeObject {
+  function finishWrite(resource: ResourceName, key: string, next: KubeObject, existing: KubeObject, dryRun = false): KubeObject {
     next.metadata.resourceVersion = existing.metadata.resourceVersion;
     if (sameIgnoringRv(next, existing)) return clone(existing);
+    if (dryRun) return clone(next);
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers?.length ?? 0) === 0) {
       remove(resource, key, next);
       return clone(next);
