@@ -182,7 +182,7 @@ describe("delete propagation over REST", () => {
 });
 
 describe("client-node Watch and informer", () => {
-  it("streams ADDED, MODIFIED and DELETED for a label selector", async () => {
+  it("streams ADDED, MODIFIED and DELETED for a label selector, as objects enter and leave it", async () => {
     const events: string[] = [];
     const watch = new Watch(sim.kubeConfig);
     let done: unknown = "open";
@@ -204,8 +204,13 @@ describe("client-node Watch and informer", () => {
       { namespace: "default", name: "w1", body: { metadata: { labels: { team: "moved" } } } },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
-    await waitFor(() => events.length >= 3, "three watch events");
-    expect(events).toEqual(["ADDED w1", "MODIFIED w1", "DELETED w1"]);
+    // An object that starts matching the selector arrives as ADDED.
+    await batch.patchNamespacedJob(
+      { namespace: "default", name: "other", body: { metadata: { labels: { team: "w" } } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await waitFor(() => events.length >= 4, "four watch events");
+    expect(events).toEqual(["ADDED w1", "MODIFIED w1", "DELETED w1", "ADDED other"]);
     req.abort();
     await waitFor(() => done !== "open", "watch done callback");
   });
