@@ -133,13 +133,17 @@ export function createJobController(store: Store, options: JobControllerOptions 
     if (event.resource !== "pods") return;
     const owner = podOwnerJob(obj);
     if (owner === undefined) return;
+    const jobKey = `${obj.metadata.namespace ?? ""}/${owner.name}`;
+    const job = jobs.get(jobKey);
+    // A finished Job never looks at its pods again: keep no copies of them.
+    if (job?.metadata.uid === owner.uid && jobFinished(job["status"] as JobStatus | undefined) !== undefined) return;
     if (event.type === "DELETED") {
       podsByJob.get(owner.uid)?.delete(obj.metadata.uid ?? "");
       memory.get(owner.uid)?.deletedPods.push(obj);
     } else {
       indexPod(owner.uid, obj);
     }
-    enqueue(`${obj.metadata.namespace ?? ""}/${owner.name}`);
+    enqueue(jobKey);
   }
 
   function indexPod(jobUid: string, pod: KubeObject): void {
@@ -196,7 +200,11 @@ export function createJobController(store: Store, options: JobControllerOptions 
 
     const finished = jobFinished(prev);
     if (finished !== undefined) {
+      // Only the TTL timer is still needed for a finished Job.
       m.deletedPods = [];
+      m.counted.clear();
+      m.deletedForSuspend.clear();
+      podsByJob.delete(uid);
       armTtl(job, spec, prev, m, key);
       return;
     }
