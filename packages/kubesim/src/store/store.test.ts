@@ -282,3 +282,28 @@ describe("store Job immutability", () => {
     expect(err.body.details?.causes?.[0]).toMatchObject({ field: "spec.template", message: "field is immutable" });
   });
 });
+
+describe("store Secrets", () => {
+  it("merges stringData into base64 data and never stores stringData", () => {
+    const store = createStore();
+    const created = store.create("secrets", "default", {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "docker-config" },
+      data: { a: Buffer.from("x").toString("base64") },
+      stringData: { "config.json": '{"auths":{}}' },
+    });
+    expect(created.stringData).toBeUndefined();
+    expect(created.type).toBe("Opaque");
+    expect(Buffer.from((created.data as Record<string, string>)["config.json"] ?? "", "base64").toString()).toBe('{"auths":{}}');
+    const updated = store.update("secrets", "default", { ...created, stringData: { a: "y" } });
+    expect((updated.data as Record<string, string>).a).toBe(Buffer.from("y").toString("base64"));
+  });
+
+  it("rejects data that is not base64 with 400", () => {
+    const err = statusOf(() =>
+      createStore().create("secrets", "default", { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { a: "not base64!" } }),
+    );
+    expect(err.code).toBe(400);
+  });
+});
