@@ -321,6 +321,12 @@ describe("Job controller: podFailurePolicy", () => {
       status: "True",
       reason: "TerminationByKubelet",
     });
+    // The kubelet records the eviction on the pod.
+    expect(
+      store.list("events", NS).items.some(
+        (e) => e["reason"] === "Evicted" && (e["involvedObject"] as { name: string }).name === first?.metadata.name,
+      ),
+    ).toBe(true);
   });
 
   it("ignores a pod evicted through the Eviction API (marked, then deleted)", async () => {

@@ -96,6 +96,14 @@ function podWhere(store: SimStore, name: string, test: (s: PodStatus) => boolean
   };
 }
 
+function podEvents(store: SimStore, name: string): { reason: string; type: string; source: { component: string } }[] {
+  return store
+    .list("events", NS)
+    .items.filter((e) => (e["involvedObject"] as { kind: string; name: string }).kind === "Pod" && (e["involvedObject"] as { name: string }).name === name)
+    .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
+    .map((e) => ({ reason: e["reason"] as string, type: e["type"] as string, source: e["source"] as { component: string } }));
+}
+
 function statusError(fn: () => unknown): { code: number; message: string } {
   try {
     fn();
@@ -151,6 +159,9 @@ describe("kubelet: phases and status", () => {
     expect(statusOf(p).conditions?.[0]?.message).toMatch(/^0\/1 nodes are available: 1 Insufficient memory/);
     expect((p["spec"] as { nodeName?: string }).nodeName).toBeUndefined();
     expect(statusOf(p).containerStatuses).toBeUndefined();
+    expect(podEvents(store, "big")).toEqual([
+      { reason: "FailedScheduling", type: "Warning", source: { component: "default-scheduler" } },
+    ]);
   });
 
   it("reports ErrImagePull then ImagePullBackOff and stays Pending", async () => {
@@ -160,6 +171,7 @@ describe("kubelet: phases and status", () => {
     expect(statusOf(p).phase).toBe("Pending");
     expect(statusOf(p).containerStatuses?.[0]?.state.waiting?.message).toBe('Back-off pulling image "gcr.io/kaniko-project/executor:v1.23.2"');
     expect(statusOf(p).conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ContainersNotReady" });
+    expect(podEvents(store, "nopull").map((e) => e.reason)).toEqual(["Failed", "BackOff"]);
   });
 
   it("schedules and pulls pods held Pending once the scenario no longer holds them", async () => {

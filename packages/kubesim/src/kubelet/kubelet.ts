@@ -7,6 +7,7 @@ import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
 import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState } from "./container-plan.js";
 import type { LogStore } from "./logs.js";
+import { podEvent } from "./pod-events.js";
 import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
 import { UNSCHEDULABLE_MESSAGE, buildPodStatus, killed, podPhase } from "./pod-status.js";
 
@@ -94,6 +95,19 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     });
   }
 
+  let lastNanos = 0n;
+  function warn(rec: PodRecord, component: "default-scheduler" | "kubelet", reason: string, message: string): void {
+    // Event names are `<object>.<unix nanos in hex>` like the real recorder's.
+    let nanos = BigInt(store.clock.now().getTime()) * 1_000_000n;
+    if (nanos <= lastNanos) nanos = lastNanos + 1n;
+    lastNanos = nanos;
+    try {
+      store.create("events", rec.namespace, podEvent(rec, component, reason, message, store.clock.now(), nanos.toString(16)));
+    } catch {
+      // The namespace is being deleted; the event has nowhere to go.
+    }
+  }
+
   function finishIfDone(rec: PodRecord): void {
     const phase = podPhase(rec.rt);
     if (phase !== "Succeeded" && phase !== "Failed") return;
@@ -147,6 +161,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     if (unschedulable !== undefined && "unschedulable" in unschedulable) {
       rec.rt.scheduling = { scheduled: false, message: unschedulable.unschedulable.message ?? UNSCHEDULABLE_MESSAGE };
       write(rec);
+      warn(rec, "default-scheduler", "FailedScheduling", rec.rt.scheduling.message);
       return;
     }
     nextIp = (nextIp % 60_000) + 1;
@@ -170,9 +185,11 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     if ("imagePullBackOff" in outcome) {
       const message = `failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": not found`;
       c.state = { kind: "waiting", reason: "ErrImagePull", message };
+      warn(rec, "kubelet", "Failed", `Failed to pull image "${c.image}": ${message}`);
       after(rec, IMAGE_PULL_BACKOFF_MS, () => {
         c.state = { kind: "waiting", reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` };
         write(rec);
+        warn(rec, "kubelet", "BackOff", `Back-off pulling image "${c.image}"`);
       });
       return;
     }
@@ -248,6 +265,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
         : { reason: "EvictionByEvictionAPI", message: "Eviction API: evicting" };
     finishIfDone(rec);
     write(rec);
+    if (by === "kubelet") warn(rec, "kubelet", "Evicted", EVICTION_MESSAGE);
     if (by === "api") {
       try {
         store.delete("pods", rec.namespace, rec.name);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PodRuntime } from "./pod-status.js";
+import { podEvent } from "./pod-events.js";
 import { buildPodStatus, podPhase } from "./pod-status.js";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
@@ -71,6 +72,20 @@ describe("buildPodStatus", () => {
     expect((s["conditions"] as { type: string; reason?: string }[])[0]).toMatchObject({ type: "DisruptionTarget", reason: "TerminationByKubelet" });
     expect((s["containerStatuses"] as { state: unknown }[])[0]?.state).toEqual({
       terminated: { exitCode: 137, reason: "Error", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:30Z" },
+    });
+  });
+});
+
+describe("podEvent", () => {
+  it("records a Warning about the pod from the scheduler or the kubelet", () => {
+    const e = podEvent({ namespace: "ns", name: "p", uid: "u" }, "kubelet", "BackOff", "Back-off pulling image", new Date("2026-01-01T00:00:00.5Z"), "1a");
+    expect(e).toMatchObject({
+      metadata: { name: "p.1a", namespace: "ns" },
+      involvedObject: { apiVersion: "v1", kind: "Pod", namespace: "ns", name: "p", uid: "u" },
+      type: "Warning",
+      reason: "BackOff",
+      source: { component: "kubelet", host: "kubesim-node-1" },
+      firstTimestamp: "2026-01-01T00:00:00Z",
     });
   });
 });
