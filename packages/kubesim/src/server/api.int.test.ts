@@ -14,13 +14,22 @@ interface Reply {
 }
 
 let sim: KubeSim;
+const followers = { open: 0 };
 const logLines = ["pulling base image", "step 1/2", "step 2/2", "pushing registry.local/team/app:v1"];
 const fakeLogs: LogSource = {
   read: (_ns, _pod, _container, opts) => {
     const lines = opts.tailLines !== undefined ? logLines.slice(-opts.tailLines) : logLines;
     return lines.map((l) => `${l}\n`).join("");
   },
-  follow: (_ns, _pod, _container, onLine, onEnd) => {
+  follow: (_ns, _pod, container, onLine, onEnd) => {
+    if (container === "side") {
+      // A container that keeps running: the stream only ends when the client leaves.
+      onLine("side running");
+      followers.open += 1;
+      return () => {
+        followers.open -= 1;
+      };
+    }
     const timer = setImmediate(() => {
       onLine("done");
       onEnd();
@@ -129,6 +138,21 @@ describe("pod logs", () => {
     const reply = await call("GET", "/api/v1/namespaces/default/pods/p/log");
     expect(reply.status).toBe(400);
     expect(reply.json().message).toBe("a container name must be specified for pod p, choose one of: [kaniko side]");
+  });
+
+  it("stops following when the client goes away", async () => {
+    let received = "";
+    const req = request(`${sim.url}/api/v1/namespaces/default/pods/p/log?container=side&follow=true`, { agent: false }, (res) => {
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (received += c));
+      res.on("error", () => undefined);
+    });
+    req.on("error", () => undefined);
+    req.end();
+    await waitFor(() => received.includes("side running"), "first followed line");
+    expect(followers.open).toBe(1);
+    req.destroy();
+    await waitFor(() => followers.open === 0, "follow to be unsubscribed");
   });
 
   it("follows the log until the container ends", async () => {

@@ -1,7 +1,7 @@
 // GET .../pods/{name}/log, served from the control plane's LogSource with the
 // real query parameters (container, follow, tailLines, sinceTime,
 // sinceSeconds, previous, timestamps).
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { badRequest, notFound } from "../store/errors.js";
 import type { SimStore } from "../store/store.js";
 import type { LogReadOptions, LogSource } from "../store/types.js";
@@ -13,7 +13,6 @@ export function serveLogs(
   namespace: string,
   name: string,
   query: URLSearchParams,
-  req: IncomingMessage,
   res: ServerResponse,
 ): void {
   const pod = store.listPage("pods", namespace, { filter: (o) => o.metadata.name === name }).items[0];
@@ -60,7 +59,8 @@ export function serveLogs(
     subscription.stop?.();
     if (!res.writableEnded) res.end();
   };
-  req.on("close", end);
+  // res, not req: the response closing is the reliable sign that the client went away.
+  res.on("close", end);
   const unsubscribe = logs.follow(
     namespace,
     name,

@@ -129,7 +129,7 @@ export function handleList(ctx: ResourceContext, p: ResourcePath, query: URLSear
 
 export function handleGet(ctx: ResourceContext, p: ResourcePath, name: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
   if (p.subresource === "log") {
-    serveLogs(ctx.store, ctx.logs(), p.namespace ?? "", name, query, req, res);
+    serveLogs(ctx.store, ctx.logs(), p.namespace ?? "", name, query, res);
     return;
   }
   const obj = ctx.store.get(p.resource, p.namespace, name);
