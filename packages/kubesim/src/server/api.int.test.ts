@@ -197,7 +197,7 @@ describe("fault injection", () => {
   });
 
   it("adds latency to the configured verb only", async () => {
-    sim.control.setFaults({ verbs: { get: { latencyMs: 300 } } });
+    sim.control.setFaults({ verbs: { get: { latencyMs: 2_000 } } });
     await call("POST", JOBS, buildJob("slow"));
     // Observable outcome, not a timing assertion: a GET still in flight while a LIST completes.
     let getDone = false;
