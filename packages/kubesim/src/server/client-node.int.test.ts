@@ -124,6 +124,20 @@ describe("client-node CRUD", () => {
     expect(names).toEqual(["cm-0", "cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-6"]);
   });
 
+  it("answers 410 Expired for a continue token older than the kept history", async () => {
+    await sim.close();
+    sim = await startKubeSim({ controlPlane: () => noopControlPlane(), historySize: 2 });
+    core = sim.kubeConfig.makeApiClient(CoreV1Api);
+    for (let i = 0; i < 3; i += 1) await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: `c-${i}` } } });
+    const first = await core.listNamespacedConfigMap({ namespace: "default", limit: 1 });
+    const token = first.metadata?._continue ?? "";
+    expect(token).not.toBe("");
+    for (let i = 3; i < 6; i += 1) await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: `c-${i}` } } });
+    const err = await apiError(core.listNamespacedConfigMap({ namespace: "default", limit: 1, _continue: token }));
+    expect(err.code).toBe(410);
+    expect(JSON.parse(err.body)).toMatchObject({ reason: "Expired" });
+  });
+
   it("filters pods by status.phase and lists across namespaces", async () => {
     const job = await batch.createNamespacedJob({ namespace: "default", body: buildJob("ph") });
     await core.createNamespacedPod({ namespace: "default", body: podOf("ph-1", job) });

@@ -107,7 +107,16 @@ export function handleList(ctx: ResourceContext, p: ResourcePath, query: URLSear
   const filter = compileFilter(p.resource, query.get("labelSelector") ?? undefined, query.get("fieldSelector") ?? undefined);
   const limit = intParam("limit", query.get("limit"));
   const cont = query.get("continue");
-  const after = cont ? decodeContinue(cont).start : undefined;
+  const token = cont ? decodeContinue(cont) : undefined;
+  if (token && store.isCompacted(token.rv)) {
+    // Same answer as a real server whose etcd compacted past the first page.
+    throw new StatusError(
+      410,
+      "Expired",
+      "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+    );
+  }
+  const after = token?.start;
   const page = store.listPage(p.resource, p.namespace, {
     filter,
     ...(limit !== undefined ? { limit } : {}),

@@ -51,6 +51,8 @@ export interface Page {
 export interface SimStore extends Store {
   /** Current (latest committed) resourceVersion. */
   currentResourceVersion(): number;
+  /** True when events after `rv` are no longer all kept (a watch or continue from it gets 410). */
+  isCompacted(rv: number): boolean;
   /** Events after `rv`, or a 410 Expired StatusError when they were compacted away. */
   eventsSince(rv: number): StoreEvent[] | StatusError;
   /** One page of a list in key order (namespace/name), items are read-only views: do not mutate. */
@@ -447,6 +449,7 @@ export function createStore(options: StoreOptions = {}): SimStore {
 
     currentResourceVersion: () => rv,
     eventsSince: (since) => history.since(since),
+    isCompacted: (since) => since < history.oldest(),
     count: (resource) => table(resource).size,
 
     wipe() {
