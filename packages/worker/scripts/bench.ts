@@ -1,0 +1,285 @@
+/**
+ * Worker benchmark on kubesim + a real Redis. Prints figures; asserts nothing.
+ *
+ *   pnpm --filter @buildfleet/worker bench            (defaults below)
+ *   BENCH_BUILDS=1000 BENCH_INFLIGHT=10000 pnpm --filter @buildfleet/worker bench
+ *
+ * 1. API-server requests per build (goal ≤ 1.2 without inline files; log capture off and on)
+ * 2. Dispatch throughput vs a bare BullMQ worker whose processor only creates the Job (goal ≥ 0.8)
+ * 3. Latency from the Job's terminal condition to the published event (goal p99 ≤ 100 ms)
+ * 4. Memory per in-flight build with BENCH_INFLIGHT builds in flight (kubesim in a child process)
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Queue, Worker } from "bullmq";
+import { KubeConfig } from "@kubernetes/client-node";
+import { startKubeSim } from "@buildfleet/kubesim";
+import {
+  BuildStore,
+  EventStream,
+  createLogger,
+  createWorkerConnection,
+  keyspace,
+  loadConfig,
+  submitBuild,
+  type BuildfleetConfig,
+  type QueuedBuild,
+  type Redis,
+} from "@buildfleet/shared";
+import { startRedis, uniquePrefix, type TestRedis } from "@buildfleet/testkit";
+import { createK8sApi } from "../src/k8s/client.js";
+import { renderBuildJob } from "../src/kaniko/render-job.js";
+import { DEFAULT_BUILD_RESOURCES, WorkerService } from "../src/service.js";
+
+const BUILDS = Number(process.env["BENCH_BUILDS"] ?? 1000);
+const INFLIGHT = Number(process.env["BENCH_INFLIGHT"] ?? 10_000);
+const PHASE_TIMEOUT_MS = Number(process.env["BENCH_PHASE_TIMEOUT_MS"] ?? 300_000);
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+const request = (tag: string) => ({
+  context: { type: "volume", claimName: "kaniko-workspace", path: "my-build" },
+  destinations: [`registry.internal:5000/bench/app:${tag}`],
+});
+
+function configFor(redisUrl: string, env: Record<string, string> = {}): BuildfleetConfig {
+  return loadConfig({
+    REDIS_URL: redisUrl,
+    BUILDFLEET_PREFIX: uniquePrefix(),
+    BUILD_NAMESPACE: "buildfleet",
+    BUILDFLEET_TAG_POLICY: "allow-latest",
+    WORKER_HTTP_PORT: "0",
+    WORKER_HTTP_HOST: "127.0.0.1",
+    WORKER_CONCURRENCY: String(Math.max(BUILDS, INFLIGHT) + 100),
+    LOG_LEVEL: "error",
+    ...env,
+  });
+}
+
+function pct(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = PHASE_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Producer {
+  store: BuildStore;
+  queue: Queue;
+  conn: Redis;
+  close(): Promise<void>;
+}
+
+function producer(config: BuildfleetConfig): Producer {
+  const ks = keyspace(config.redis.prefix);
+  const conn = createWorkerConnection(config.redis.url);
+  const store = new BuildStore({ redis: conn, keyspace: ks, source: "/bench" });
+  const queue = new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix });
+  return { store, queue, conn, close: async () => { await queue.close(); conn.disconnect(); } };
+}
+
+async function submitAll(p: Producer, config: BuildfleetConfig, n: number, label: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, (_, j) =>
+        submitBuild({ store: p.store, queue: p.queue, tagPolicy: config.builds.tagPolicy }, { tenant: "bench", request: request(`${label}-${i + j}`) }),
+      ),
+    );
+    for (const r of batch) if (r.created) ids.push(r.record.id);
+  }
+  return ids;
+}
+
+async function countEvents(config: BuildfleetConfig, conn: Redis, type: string): Promise<number> {
+  const stream = new EventStream(conn, keyspace(config.redis.prefix));
+  let n = 0;
+  let cursor = "0";
+  for (;;) {
+    const batch = await stream.after(cursor, 5_000);
+    if (batch.length === 0) return n;
+    n += batch.filter((e) => e.event.type === type).length;
+    cursor = batch.at(-1)?.id ?? cursor;
+  }
+}
+
+/** Phases 1–3: one run of BUILDS short builds. */
+async function runBuilds(redis: TestRedis, captureLogs: boolean): Promise<void> {
+  const sim = await startKubeSim({ speed: 50, defaultRunMs: 20_000, startDelayMs: 500 });
+  const config = configFor(redis.url, { CAPTURE_LOGS: String(captureLogs) });
+  const logger = createLogger({ name: "bench", level: "error" });
+  const service = new WorkerService({ config, logger, kubeConfig: sim.kubeConfig, http: false });
+  const p = producer(config);
+  // Exact commit time of each Job's terminal condition, in this process's clock.
+  const terminalAt = new Map<string, number>();
+  const unsubscribe = sim.control.store.subscribe((e) => {
+    if (e.resource !== "jobs" || e.type !== "MODIFIED") return;
+    const name = e.object.metadata.name ?? "";
+    const conds = (e.object["status"] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
+    if (!terminalAt.has(name) && conds?.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True")) {
+      terminalAt.set(name, Date.now());
+    }
+  });
+  try {
+    await service.start();
+    sim.control.resetRequestCounts();
+    const t0 = Date.now();
+    const ids = await submitAll(p, config, BUILDS, captureLogs ? "logs" : "nologs");
+    await until(`${BUILDS} builds finished`, async () => (await countEvents(config, p.conn, "build.succeeded")) >= ids.length);
+    const elapsed = Date.now() - t0;
+    const counts = sim.control.requestCounts();
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    console.log(`\n[requests per build] log capture ${captureLogs ? "ON " : "OFF"}: ${(total / ids.length).toFixed(3)} (${total} requests for ${ids.length} builds in ${elapsed} ms)`);
+    console.log(`  by verb: ${JSON.stringify(counts)}`);
+
+    if (!captureLogs) {
+      // Latency: Job terminal condition → build.succeeded event published.
+      const latencies: number[] = [];
+      for (const id of ids) {
+        const record = await p.store.get(id);
+        const events = await p.store.events(id);
+        const done = events.find((e) => e.type === "build.succeeded");
+        const at = record?.jobName ? terminalAt.get(record.jobName) : undefined;
+        if (done && at !== undefined) latencies.push(Date.parse(done.time) - at);
+      }
+      console.log(
+        `[terminal condition → event] n=${latencies.length} p50=${pct(latencies, 50)} ms p95=${pct(latencies, 95)} ms p99=${pct(latencies, 99)} ms max=${Math.max(...latencies)} ms (goal p99 ≤ 100 ms)`,
+      );
+    }
+  } finally {
+    unsubscribe();
+    await service.stop();
+    await p.close();
+    await sim.close();
+  }
+}
+
+/** Phase 2: time to turn BUILDS queue entries into Jobs, buildfleet vs a bare BullMQ create-only worker. */
+async function dispatch(redis: TestRedis): Promise<void> {
+  const scenario = [{ match: { image: "*" }, attempts: [{ hang: {} }] }];
+  // Baseline: the least a queue → Job worker can do.
+  const baselineSim = await startKubeSim({ speed: 1, scenario, startDelayMs: 3_600_000 });
+  const bConfig = configFor(redis.url);
+  const bKs = keyspace(bConfig.redis.prefix);
+  const k8s = createK8sApi(baselineSim.kubeConfig, { namespace: "buildfleet", requestTimeoutMs: 15_000 });
+  const bp = producer(bConfig);
+  let created = 0;
+  const bareConn = createWorkerConnection(redis.url);
+  const bare = new Worker(
+    bKs.buildQueue,
+    async (job) => {
+      const { job: manifest } = renderBuildJob(job.data as QueuedBuild, {
+        namespace: "buildfleet",
+        executorImage: bConfig.kaniko.image,
+        ttlSecondsAfterFinished: 3600,
+        defaultResources: DEFAULT_BUILD_RESOURCES,
+      });
+      await k8s.createJob(manifest);
+      created += 1;
+    },
+    { connection: bareConn, prefix: bKs.bullPrefix, concurrency: BUILDS + 100, autorun: false },
+  );
+  await submitAll(bp, bConfig, BUILDS, "baseline");
+  let t0 = Date.now();
+  void bare.run();
+  await until("baseline created all Jobs", () => created >= BUILDS);
+  const baselineMs = Date.now() - t0;
+  await bare.close(true);
+  bareConn.disconnect();
+  await bp.close();
+  await baselineSim.close();
+
+  const sim = await startKubeSim({ speed: 1, scenario, startDelayMs: 3_600_000 });
+  const config = configFor(redis.url);
+  const p = producer(config);
+  await submitAll(p, config, BUILDS, "bf");
+  const service = new WorkerService({ config, logger: createLogger({ name: "bench", level: "error" }), kubeConfig: sim.kubeConfig, http: false });
+  t0 = Date.now();
+  await service.start();
+  await until("buildfleet started all builds", async () => (await countEvents(config, p.conn, "build.started")) >= BUILDS);
+  const bfMs = Date.now() - t0;
+  await service.stop();
+  await p.close();
+  await sim.close();
+  console.log(
+    `\n[dispatch] ${BUILDS} queue entries → Jobs: bare BullMQ create-only ${baselineMs} ms (${((BUILDS / baselineMs) * 1000).toFixed(0)}/s), buildfleet ${bfMs} ms (${((BUILDS / bfMs) * 1000).toFixed(0)}/s) → ratio ${(baselineMs / bfMs).toFixed(2)} (goal ≥ 0.8)`,
+  );
+}
+
+/** Phase 4: memory of the worker process per in-flight build (kubesim runs in a child process). */
+async function memory(redis: TestRedis): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "bf-bench-"));
+  const scenarioFile = join(dir, "scenario.json");
+  await writeFile(scenarioFile, JSON.stringify([{ match: { image: "*" }, attempts: [{ hang: {} }] }]));
+  const kubeconfig = join(dir, "kubeconfig");
+  const child = spawn(
+    join(ROOT, "node_modules/.bin/tsx"),
+    ["--conditions=source", join(ROOT, "packages/kubesim/src/cli.ts"), "serve", "--port", "0", "--kubeconfig-out", kubeconfig, "--scenario", scenarioFile, "--history-size", "200000"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`kubesim did not start: ${out}`)), 30_000);
+      child.stdout?.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes(kubeconfig)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.stdout?.resume();
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const config = configFor(redis.url, { RESYNC_INTERVAL_MS: "3600000" });
+    const p = producer(config);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const service = new WorkerService({ config, logger: createLogger({ name: "bench", level: "error" }), kubeConfig: kc, http: false });
+    await service.start();
+    gc?.();
+    const before = process.memoryUsage();
+    await submitAll(p, config, INFLIGHT, "mem");
+    await until(`${INFLIGHT} builds in flight`, async () => (await countEvents(config, p.conn, "build.started")) >= INFLIGHT, 600_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    gc?.();
+    const after = process.memoryUsage();
+    const perBuildHeap = (after.heapUsed - before.heapUsed) / INFLIGHT;
+    const perBuildRss = (after.rss - before.rss) / INFLIGHT;
+    console.log(
+      `\n[memory] ${INFLIGHT} builds in flight: heapUsed ${(before.heapUsed / 2 ** 20).toFixed(0)} → ${(after.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MiB; per build ≈ ${(perBuildHeap / 1024).toFixed(1)} KiB heap, ${(perBuildRss / 1024).toFixed(1)} KiB rss${gc ? "" : " (run with node --expose-gc for steadier figures)"}`,
+    );
+    await service.stop();
+    await p.close();
+  } finally {
+    child.kill("SIGTERM");
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedis();
+  console.log(`buildfleet worker benchmark: BUILDS=${BUILDS} INFLIGHT=${INFLIGHT}, Redis ${redis.source}, Node ${process.version}`);
+  try {
+    const phases = (process.env["BENCH_PHASES"] ?? "requests,dispatch,memory").split(",");
+    if (phases.includes("requests")) {
+      await runBuilds(redis, false);
+      await runBuilds(redis, true);
+    }
+    if (phases.includes("dispatch")) await dispatch(redis);
+    if (phases.includes("memory")) await memory(redis);
+  } finally {
+    await redis.stop();
+  }
+}
+
+await main();
