@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import type { BuildState } from "@buildfleet/sdk";
+import type { CommandContext } from "../context.js";
+import { collect } from "../context.js";
+import { UsageError } from "../exit-codes.js";
+import { eventLine, printBuilds, parseOutput } from "../output/print.js";
+
+/** status, ls, logs, events: the read-only commands. */
+
+interface Globals {
+  server?: string;
+  token?: string;
+  output?: string;
+}
+
+const STATES = ["queued", "starting", "running", "retrying", "succeeded", "failed", "cancelled"];
+
+export function registerRead(program: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+  const signal = (): { signal?: AbortSignal } => (io.signal ? { signal: io.signal } : {});
+
+  program
+    .command("status")
+    .argument("<id>", "build id")
+    .description("show one build")
+    .option("-o, --output <format>", "table, wide, name, json or yaml (json/yaml include the event history)")
+    .action(async (id: string, _o: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<Globals>();
+      const format = parseOutput(opts.output);
+      const view = await (await ctx.client(opts)).get(id, signal());
+      io.stdout(printBuilds([view], format, true));
+    });
+
+  program
+    .command("ls")
+    .alias("list")
+    .description("list builds, newest first")
+    .option("--state <state>", `only builds in this state (repeatable): ${STATES.join(", ")}`, collect)
+    .option("-l, --selector <KEY=VALUE>", "only builds with this label (repeatable, all must match)", collect)
+    .option("--limit <n>", "at most this many builds", "50")
+    .option("--cursor <cursor>", "continue a previous listing")
+    .option("-o, --output <format>", "table, wide, name, json or yaml")
+    .action(async (_o: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string }>();
+      const format = parseOutput(opts.output);
+      for (const s of opts.state ?? []) {
+        if (!STATES.includes(s)) throw new UsageError(`--state must be one of ${STATES.join(", ")}, got ${JSON.stringify(s)}`);
+      }
+      if (!/^\d+$/.test(opts.limit)) throw new UsageError(`--limit expects a whole number, got ${JSON.stringify(opts.limit)}`);
+      const page = await (await ctx.client(opts)).list({
+        ...(opts.state ? { state: opts.state as BuildState[] } : {}),
+        ...(opts.selector ? { label: opts.selector } : {}),
+        limit: Number(opts.limit),
+        ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
+        ...signal(),
+      });
+      if (format === "json" || format === "yaml") {
+        io.stdout(printBuilds(page.items, format, false));
+      } else if (page.items.length === 0) {
+        io.stderr("No builds found.\n");
+      } else {
+        io.stdout(printBuilds(page.items, format, false));
+      }
+      if (page.nextCursor !== null) io.stderr(`More builds: buildfleet ls --cursor ${page.nextCursor}\n`);
+    });
+
+  program
+    .command("logs")
+    .argument("<id>", "build id")
+    .description("print a build's log")
+    .option("-f, --follow", "keep printing new lines until the build is finished")
+    .option("--tail <n>", "only the last n lines")
+    .action(async (id: string, _o: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<Globals & { follow?: boolean; tail?: string }>();
+      if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new UsageError(`--tail expects a whole number, got ${JSON.stringify(opts.tail)}`);
+      const client = await ctx.client(opts);
+      try {
+        for await (const line of client.logs(id, { follow: opts.follow ?? false, ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}), ...signal() })) {
+          io.stdout(`${line}\n`);
+        }
+      } catch (err) {
+        if (!io.signal?.aborted) throw err; // Ctrl-C ends a follow normally.
+      }
+    });
+
+  program
+    .command("events")
+    .description("follow build events as they happen (Ctrl-C stops)")
+    .option("--build <id>", "only this build's events")
+    .option("--since <stream-id>", "start after this event id instead of with new events")
+    .option("--count <n>", "exit after this many events")
+    .option("-o, --output <format>", "table (one line per event) or json (one CloudEvent per line)")
+    .action(async (_o: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<Globals & { build?: string; since?: string; count?: string }>();
+      const format = parseOutput(opts.output);
+      if (opts.count !== undefined && !/^[1-9]\d*$/.test(opts.count)) throw new UsageError(`--count expects a positive whole number, got ${JSON.stringify(opts.count)}`);
+      const client = await ctx.client(opts);
+      let seen = 0;
+      try {
+        for await (const e of client.events({
+          ...(opts.build !== undefined ? { buildId: opts.build } : {}),
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...signal(),
+        })) {
+          io.stdout(format === "json" ? `${JSON.stringify({ streamId: e.id, ...e.event })}\n` : eventLine(e));
+          if (opts.count !== undefined && ++seen >= Number(opts.count)) break;
+        }
+      } catch (err) {
+        if (!io.signal?.aborted) throw err;
+      }
+    });
+}

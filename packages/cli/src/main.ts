@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { runCli } from "./program.js";
+
+/**
+ * The `buildfleet` bin: real stdio, the environment, Ctrl-C as an abort
+ * signal (a second Ctrl-C exits at once).
+ */
+const controller = new AbortController();
+let interrupted = false;
+process.on("SIGINT", () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  controller.abort(new Error("interrupted"));
+});
+
+const readStdin = async (): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+};
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  env: process.env,
+  // `pnpm buildfleet …` runs in the repository root; INIT_CWD is where the user typed it.
+  cwd: process.env["INIT_CWD"] ?? process.cwd(),
+  readStdin,
+  signal: controller.signal,
+});
+process.exitCode = code;

@@ -1,0 +1,80 @@
+import { stringify } from "yaml";
+import type { BuildRecord, QueueView, StreamedEvent } from "@buildfleet/sdk";
+import { UsageError } from "../exit-codes.js";
+import { formatAge, renderTable } from "./table.js";
+
+/** Rendering of builds, queue and events for `-o table|wide|json|yaml|name`. */
+
+export const OUTPUT_FORMATS = ["table", "wide", "json", "yaml", "name"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export function parseOutput(value: string | undefined): OutputFormat {
+  const v = value ?? "table";
+  if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
+  throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(", ")}, got ${JSON.stringify(v)}`);
+}
+
+export function asDocument(value: unknown, format: "json" | "yaml"): string {
+  return format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value);
+}
+
+const shortDigest = (d: string | undefined): string => (d === undefined ? "" : d.slice(0, 19));
+
+export function buildsTable(builds: readonly BuildRecord[], format: "table" | "wide", now = Date.now()): string {
+  if (format === "wide") {
+    return renderTable(
+      ["NAME", "STATE", "ATTEMPTS", "PRIORITY", "JOB", "DIGEST", "REASON", "DESTINATION", "AGE"],
+      builds.map((b) => [
+        b.id,
+        b.state,
+        String(b.attempts.length),
+        String(b.request.priority ?? "normal"),
+        b.jobName ?? "",
+        b.digest ?? "",
+        b.failure?.reason ?? "",
+        b.request.destinations[0] ?? "",
+        formatAge(b.createdAt, now),
+      ]),
+    );
+  }
+  return renderTable(
+    ["NAME", "STATE", "ATTEMPTS", "DIGEST", "AGE"],
+    builds.map((b) => [b.id, b.state, String(b.attempts.length), shortDigest(b.digest), formatAge(b.createdAt, now)]),
+  );
+}
+
+export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat, single: boolean): string {
+  switch (format) {
+    case "json":
+    case "yaml":
+      return asDocument(single ? builds[0] : { items: builds }, format);
+    case "name":
+      return builds.map((b) => `build/${b.id}\n`).join("");
+    case "table":
+    case "wide":
+      return buildsTable(builds, format);
+  }
+}
+
+export function queueTable(view: QueueView): string {
+  const c = view.counts;
+  return renderTable(
+    ["WAITING", "ACTIVE", "DELAYED", "PRIORITIZED", "COMPLETED", "FAILED", "PAUSED"],
+    [[c.waiting, c.active, c.delayed, c.prioritized, c.completed, c.failed, view.paused].map(String)],
+  );
+}
+
+/** One line per event: time, type, build, and what matters about it. */
+export function eventLine(e: StreamedEvent): string {
+  const data = e.event.data as Record<string, unknown>;
+  const detail = [
+    typeof data["attempt"] === "number" ? `attempt=${data["attempt"]}` : "",
+    typeof data["jobName"] === "string" ? `job=${data["jobName"]}` : "",
+    typeof data["digest"] === "string" ? `digest=${data["digest"]}` : "",
+    typeof data["reason"] === "string" ? `reason=${data["reason"]}` : "",
+    typeof data["message"] === "string" ? `message=${JSON.stringify(data["message"])}` : "",
+  ]
+    .filter((s) => s !== "")
+    .join(" ");
+  return `${e.event.time}  ${e.type.padEnd(15)}  build/${e.event.subject}${detail ? `  ${detail}` : ""}\n`;
+}

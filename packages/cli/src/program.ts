@@ -1,0 +1,46 @@
+import { Command, CommanderError } from "commander";
+import { registerRead } from "./commands/read.js";
+import { registerSubmit } from "./commands/submit.js";
+import { registerWrite } from "./commands/write.js";
+import { commandContext, type CliIo } from "./context.js";
+import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor } from "./exit-codes.js";
+
+/** Exit code when Ctrl-C interrupted a command (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command("buildfleet")
+    .description("Submit and follow container-image builds on a buildfleet API")
+    .option("--server <url>", "API address (default: BUILDFLEET_URL, then .buildfleet/dev.env)")
+    .option("--token <token>", "bearer token (default: BUILDFLEET_TOKEN, then .buildfleet/dev.env)")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addHelpText("after", EXIT_CODES_HELP);
+  const ctx = commandContext(io);
+  registerSubmit(program, ctx);
+  registerRead(program, ctx);
+  registerWrite(program, ctx);
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  return program;
+}
+
+/** Runs the CLI on `args` (without node and the script) and returns the exit code; never calls process.exit. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end with exit code 0; everything else commander throws is a usage error.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (io.signal?.aborted) {
+      io.stderr("interrupted\n");
+      return EXIT_INTERRUPTED;
+    }
+    io.stderr(`${describeError(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
