@@ -45,7 +45,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
     .option("--image-label <KEY=VALUE>", "OCI image label (repeatable)", collect)
     .option("--secret <name>", "Kubernetes Secret with the registry credentials (docker config.json)")
     .option("--retries <n>", "attempts after the first failure (0-10)")
-    .option("--priority <p>", "interactive, high, normal or low")
+    .option("--priority <p>", "interactive, normal or bulk")
     .option("--idempotency-key <key>", "submitting the same key again returns the same build")
     .option("--cache", "enable kaniko layer caching")
     .option("--cache-repo <repository>", "registry repository for cached layers")

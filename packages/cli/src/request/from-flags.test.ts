@@ -8,14 +8,14 @@ describe("requestFromFlags", () => {
         dockerfileInline: "FROM busybox:latest",
         destination: ["registry.internal:5000/mirror/busybox:1.36", "registry.internal:5000/mirror/busybox:latest"],
         retries: "1",
-        priority: "high",
+        priority: "bulk",
       }),
     ).toEqual({
       context: { type: "inline", files: {} },
       dockerfile: { inline: "FROM busybox:latest" },
       destinations: ["registry.internal:5000/mirror/busybox:1.36", "registry.internal:5000/mirror/busybox:latest"],
       retries: 1,
-      priority: "high",
+      priority: "bulk",
     });
   });
 
