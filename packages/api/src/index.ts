@@ -1,1 +1,11 @@
-export const packageName = "@buildfleet/api";
+export { buildApp, DEFAULT_RATE_LIMIT } from "./app.js";
+export { startApi } from "./start.js";
+export type { RunningApi, StartApiOptions } from "./start.js";
+export type { ApiDeps, ApiTiming } from "./context.js";
+export { hashToken, loadTokens, parseTokenList, TokenTable, TokenEntry, SCOPES } from "./auth/tokens.js";
+export type { Scope, RateLimit } from "./auth/tokens.js";
+export { registryAllowed, allowListIssues } from "./auth/allow-list.js";
+export { BuildSummary, buildLinks } from "./builds/summary.js";
+export { QueueView } from "./queue/routes.js";
+export { openApiDocument } from "./ops/openapi.js";
+export type { ErrorBody } from "./http/error-response.js";

@@ -1,0 +1,91 @@
+import rateLimit from "@fastify/rate-limit";
+import { RateLimitedError, keyspace } from "@buildfleet/shared";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import { bearerToken } from "./auth/authenticate.js";
+import { hashToken, type RateLimit } from "./auth/tokens.js";
+import { registerBuildRoutes } from "./builds/routes.js";
+import { DEFAULT_TIMING, type ApiContext, type ApiDeps } from "./context.js";
+import { registerEventRoutes } from "./events/routes.js";
+import { errorResponse } from "./http/error-response.js";
+import { registerLogRoutes } from "./logs/routes.js";
+import { createMetrics } from "./ops/metrics.js";
+import { registerOpsRoutes } from "./ops/routes.js";
+import { registerQueueRoutes } from "./queue/routes.js";
+
+/** Tokens without their own rateLimit get this one. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { max: 600, timeWindowMs: 60_000 };
+
+/**
+ * The API as a fastify instance (not listening): tests drive it with
+ * inject(), startApi() listens. The caller owns the connections in `deps`.
+ */
+export function buildApp(deps: ApiDeps): FastifyInstance {
+  const closing = new AbortController();
+  const ctx: ApiContext = {
+    ...deps,
+    ks: keyspace(deps.config.redis.prefix),
+    metrics: createMetrics(deps.queue),
+    timing: { ...DEFAULT_TIMING, ...deps.timing },
+    closing: closing.signal,
+  };
+  // Typed as fastify's logger interface so the instance is a plain FastifyInstance for callers.
+  const logger: FastifyBaseLogger = deps.logger.child({ component: "api" });
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: deps.config.api.bodyLimitBytes,
+    // Ids are ours; a client's X-Request-Id is not trusted into log lines.
+    requestIdHeader: false,
+  });
+
+  // Streams (SSE, log follow) end when the app closes, so close() is not held open by clients.
+  app.addHook("preClose", async () => {
+    closing.abort();
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const res = errorResponse(err);
+    if (res.serverFault) request.log.error({ err }, "request failed");
+    else request.log.info({ code: res.body.error.code, status: res.status }, res.body.error.message);
+    if (res.retryAfterSeconds !== undefined) void reply.header("retry-after", String(res.retryAfterSeconds));
+    return reply.code(res.status).send(res.body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0] ?? ""}` } }),
+  );
+
+  app.addHook("onResponse", async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
+    ctx.metrics.requests.inc(labels);
+    ctx.metrics.duration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  // Limits are per token (keyed by its hash, never the token), so one noisy client cannot starve the rest.
+  const limitOf = (request: FastifyRequest): RateLimit => {
+    const token = bearerToken(request.headers.authorization);
+    return (token !== undefined ? deps.tokens.lookup(token)?.rateLimit : undefined) ?? DEFAULT_RATE_LIMIT;
+  };
+  void app.register(rateLimit, {
+    global: true,
+    keyGenerator: (request) => {
+      const token = bearerToken(request.headers.authorization);
+      return token !== undefined ? `t:${hashToken(token)}` : `ip:${request.ip}`;
+    },
+    max: (request) => limitOf(request).max,
+    timeWindow: (request) => limitOf(request).timeWindowMs,
+    // Probes and scrapers are not limited.
+    allowList: (request) => !request.url.startsWith("/v1/") && request.url !== "/v1",
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError(`rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+
+  void app.register(async (routes) => {
+    registerOpsRoutes(routes, ctx);
+    registerBuildRoutes(routes, ctx);
+    registerLogRoutes(routes, ctx);
+    registerEventRoutes(routes, ctx);
+    registerQueueRoutes(routes, ctx);
+  });
+  return app;
+}

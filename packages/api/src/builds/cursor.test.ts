@@ -1,0 +1,28 @@
+import { ValidationError } from "@buildfleet/shared";
+import { describe, expect, it } from "vitest";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+
+describe("list cursors", () => {
+  it("round-trips a position", () => {
+    const position = { score: 1_700_000_000_123, id: "01hzx3k2v6w8y9a0b1c2d3e4f5" };
+    const cursor = encodeCursor(position);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor)).toEqual(position);
+  });
+
+  it.each(["", "garbage", Buffer.from('{"s":-1,"i":"x"}').toString("base64url"), Buffer.from('{"s":1,"i":"x","z":1}').toString("base64url")])(
+    "refuses %j as a cursor, naming the field",
+    (cursor) => {
+      const err = (() => {
+        try {
+          decodeCursor(cursor);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).issues[0]?.path).toBe("cursor");
+    },
+  );
+});

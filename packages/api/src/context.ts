@@ -1,0 +1,42 @@
+import type { Queue } from "bullmq";
+import type { BuildStore, BuildfleetConfig, Keyspace, Logger, Redis } from "@buildfleet/shared";
+import type { TokenTable } from "./auth/tokens.js";
+import type { ApiMetrics } from "./ops/metrics.js";
+
+/** What buildApp needs; the caller owns (and closes) every connection in it. */
+export interface ApiDeps {
+  config: BuildfleetConfig;
+  logger: Logger;
+  /** Producer connection (fails fast when Redis is down): reads, writes, publish. */
+  redis: Redis;
+  queue: Queue;
+  store: BuildStore;
+  tokens: TokenTable;
+  /**
+   * Opens a dedicated connection for one blocking stream reader (an SSE
+   * client): a blocking XREAD would stall every other command on a shared
+   * connection. The API closes it when the client leaves.
+   */
+  openStreamConnection: () => Redis;
+  timing?: Partial<ApiTiming>;
+}
+
+export interface ApiTiming {
+  /** SSE comment interval that keeps proxies from closing idle streams. */
+  keepAliveMs: number;
+  /** How long one blocking read of the events stream waits. */
+  eventsBlockMs: number;
+  /** How often a followed log is polled for new lines. */
+  logPollMs: number;
+}
+
+export const DEFAULT_TIMING: ApiTiming = { keepAliveMs: 15_000, eventsBlockMs: 5_000, logPollMs: 500 };
+
+/** Shared by the route modules of one app. */
+export interface ApiContext extends Omit<ApiDeps, "timing"> {
+  ks: Keyspace;
+  metrics: ApiMetrics;
+  timing: ApiTiming;
+  /** Aborted when the app closes: streams end instead of holding close() open. */
+  closing: AbortSignal;
+}

@@ -1,0 +1,66 @@
+import { BuildfleetError, ValidationError, errorCode, httpStatusForCode, type ErrorCode, type FieldIssue } from "@buildfleet/shared";
+
+/**
+ * The one mapping from anything thrown in a request to the API's error body
+ * `{ error: { code, message, issues? } }` and its status (shared table).
+ * Server-side faults answer with a generic message: internals (Redis
+ * addresses, stack traces) never reach a client; they are logged instead.
+ */
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; issues?: FieldIssue[] };
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  /** Seconds for a Retry-After header. */
+  retryAfterSeconds?: number;
+  /** Whether this is our fault (log it at error level). */
+  serverFault: boolean;
+}
+
+/** Network error codes of Redis being unreachable: the API cannot serve, try again later. */
+const INFRA_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH"]);
+
+function response(code: ErrorCode, message: string, extra: Partial<ErrorResponse> = {}): ErrorResponse {
+  const status = httpStatusForCode(code);
+  return { status, body: { error: { code, message } }, serverFault: status >= 500, ...extra };
+}
+
+export function errorResponse(err: unknown): ErrorResponse {
+  if (err instanceof ValidationError) {
+    return { status: 400, body: { error: { code: err.code, message: err.message, issues: [...err.issues] } }, serverFault: false };
+  }
+  if (err instanceof BuildfleetError) {
+    if (err.code === "INTERNAL" || err.code === "CONFIG_INVALID") return response("INTERNAL", "internal error");
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return response(err.code, err.message, typeof retryAfter === "number" ? { retryAfterSeconds: retryAfter } : {});
+  }
+  const code = errorCode(err) ?? "";
+  const statusCode = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  const message = err instanceof Error ? err.message : String(err);
+  // fastify's own request errors (FST_ERR_*), mapped onto our codes.
+  if (code === "FST_ERR_CTP_BODY_TOO_LARGE" || statusCode === 413) {
+    return response("PAYLOAD_TOO_LARGE", "the request body is larger than the limit");
+  }
+  if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || statusCode === 415) {
+    return validation("", "expected Content-Type: application/json");
+  }
+  if (code === "FST_ERR_CTP_EMPTY_JSON_BODY") return validation("", "the body is empty; send a JSON object");
+  if (code === "FST_ERR_CTP_INVALID_JSON_BODY" || err instanceof SyntaxError) {
+    return validation("", `the body is not valid JSON: ${message}`);
+  }
+  if (INFRA_CODES.has(code) || /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out/i.test(message)) {
+    return response("INFRASTRUCTURE", "the build queue is unavailable; try again shortly");
+  }
+  if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) {
+    if (statusCode === 404) return response("NOT_FOUND", "not found");
+    return validation("", message);
+  }
+  return response("INTERNAL", "internal error");
+}
+
+function validation(path: string, message: string): ErrorResponse {
+  return { status: 400, body: { error: { code: "VALIDATION_FAILED", message, issues: [{ path, message }] } }, serverFault: false };
+}

@@ -1,0 +1,65 @@
+import type { Queue } from "bullmq";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Prometheus metrics of one API instance. Each app has its own Registry (not
+ * prom-client's global one), so several apps in one process — tests — do not
+ * collide. Queue counts are read from Redis when scraped, not on a timer.
+ */
+
+export const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed"] as const;
+export type QueueCounts = Record<(typeof QUEUE_STATES)[number], number>;
+
+export const SUBMIT_OUTCOMES = ["created", "idempotent", "invalid", "forbidden", "error"] as const;
+export type SubmitOutcome = (typeof SUBMIT_OUTCOMES)[number];
+
+export interface ApiMetrics {
+  registry: Registry;
+  requests: Counter<"method" | "route" | "status">;
+  duration: Histogram<"method" | "route" | "status">;
+  submits: Counter<"outcome">;
+}
+
+export async function readQueueCounts(queue: Queue): Promise<QueueCounts> {
+  const counts = await queue.getJobCounts(...QUEUE_STATES);
+  return Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s] ?? 0])) as QueueCounts;
+}
+
+export function createMetrics(queue: Queue): ApiMetrics {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: "buildfleet_api_requests_total",
+    help: "HTTP requests answered, by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "buildfleet_api_request_duration_seconds",
+    help: "Time to answer an HTTP request (for streams: until the stream ended)",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const submits = new Counter({
+    name: "buildfleet_api_submits_total",
+    help: "Build submissions by outcome (created, idempotent, invalid, forbidden, error)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "buildfleet_api_queue_jobs",
+    help: "Builds in the queue by BullMQ state, read at scrape time",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const counts = await readQueueCounts(queue);
+        for (const state of QUEUE_STATES) this.set({ state }, counts[state]);
+      } catch {
+        // Redis unreachable: leave the gauge out of this scrape rather than fail /metrics.
+        this.reset();
+      }
+    },
+  });
+  return { registry, requests, duration, submits };
+}

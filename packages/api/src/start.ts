@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import { Queue } from "bullmq";
+import {
+  BuildStore,
+  createProducerConnection,
+  createWorkerConnection,
+  keyspace,
+  waitForReady,
+  type BuildfleetConfig,
+  type Logger,
+} from "@buildfleet/shared";
+import { buildApp } from "./app.js";
+import { loadTokens, type TokenTable } from "./auth/tokens.js";
+import type { ApiTiming } from "./context.js";
+
+export interface RunningApi {
+  /** e.g. http://127.0.0.1:8080 (a wildcard listen address is reported as 127.0.0.1). */
+  url: string;
+  /** Stops listening, ends open streams and closes Redis; idempotent, bounded by `timeoutMs`. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface StartApiOptions {
+  /** Tokens to use instead of reading BUILDFLEET_TOKENS_FILE / BUILDFLEET_TOKENS (e.g. a dev stack's). */
+  tokens?: TokenTable;
+  timing?: Partial<ApiTiming>;
+}
+
+/** Connects to Redis, builds the app and listens on config.api.host:port. */
+export async function startApi(config: BuildfleetConfig, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
+  const tokens = options.tokens ?? loadTokens(config.api, (path) => readFileSync(path, "utf8"));
+  if (tokens.size === 0) logger.warn("no API tokens are configured: every /v1 request will be refused (401)");
+  const ks = keyspace(config.redis.prefix);
+  const redis = createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" });
+  const streams = new Set<ReturnType<typeof createWorkerConnection>>();
+  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
+  const closeRedis = async (): Promise<void> => {
+    await queue.close().catch(() => undefined);
+    for (const conn of streams) conn.disconnect();
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  try {
+    await waitForReady(redis, 10_000);
+  } catch (err) {
+    await closeRedis();
+    throw err;
+  }
+  const app = buildApp({
+    config,
+    logger,
+    redis,
+    queue,
+    store: new BuildStore({ redis, keyspace: ks, source: "/buildfleet/api" }),
+    tokens,
+    openStreamConnection: () => {
+      const conn = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-api-events" });
+      streams.add(conn);
+      conn.once("end", () => streams.delete(conn));
+      return conn;
+    },
+    ...(options.timing ? { timing: options.timing } : {}),
+  });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.api.host, port: config.api.port });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await closeRedis();
+    throw err;
+  }
+  const url = address.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://127.0.0.1");
+  logger.info({ url }, "API listening");
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    close(timeoutMs = config.worker.shutdownTimeoutMs) {
+      closed ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            logger.warn({ timeoutMs }, "API did not close in time; dropping connections");
+            resolve();
+          }, timeoutMs);
+        });
+        await Promise.race([app.close(), timeout]);
+        clearTimeout(timer);
+        await closeRedis();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { Queue } from "bullmq";
+import {
+  BuildStore,
+  createLogger,
+  createProducerConnection,
+  createWorkerConnection,
+  keyspace,
+  loadConfig,
+  waitForReady,
+  type BuildRecord,
+  type BuildfleetConfig,
+  type Keyspace,
+  type Redis,
+} from "@buildfleet/shared";
+import type { RedisTestContext } from "@buildfleet/testkit";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { buildApp } from "../app.js";
+import { hashToken, TokenTable, type TokenEntry } from "../auth/tokens.js";
+import type { ApiTiming } from "../context.js";
+
+/** Tokens of the test tenants. */
+export const TOKENS = {
+  teamA: "token-team-a",
+  teamB: "token-team-b",
+  readOnly: "token-team-a-read",
+  admin: "token-ops-admin",
+  limited: "token-team-c-limited",
+} as const;
+
+const entry = (token: string, e: Omit<TokenEntry, "tokenSha256">): TokenEntry => ({ ...e, tokenSha256: hashToken(token) });
+
+export const TOKEN_ENTRIES: TokenEntry[] = [
+  entry(TOKENS.teamA, {
+    tenant: "team-a",
+    scopes: ["submit", "read", "cancel"],
+    registries: ["registry.internal:5000/team-a", "ghcr.io/team-a"],
+    secrets: ["regcred"],
+  }),
+  entry(TOKENS.teamB, {
+    tenant: "team-b",
+    scopes: ["submit", "read", "cancel"],
+    registries: ["registry.internal:5000/team-b"],
+    secrets: ["team-b-cred"],
+  }),
+  entry(TOKENS.readOnly, { tenant: "team-a", scopes: ["read"], registries: [], secrets: [] }),
+  entry(TOKENS.admin, { tenant: "ops", scopes: ["read", "admin"], registries: [], secrets: [] }),
+  entry(TOKENS.limited, {
+    tenant: "team-c",
+    scopes: ["read"],
+    registries: [],
+    secrets: [],
+    rateLimit: { max: 3, timeWindowMs: 60_000 },
+  }),
+];
+
+/** A valid request team-a may submit. */
+export const REQUEST = {
+  context: { type: "volume", claimName: "kaniko-workspace", path: "my-build" },
+  destinations: ["registry.internal:5000/team-a/app:v1.0.0"],
+  registryCredentials: { secretName: "regcred" },
+  labels: { team: "payments" },
+};
+
+export interface ApiHarness {
+  app: FastifyInstance;
+  config: BuildfleetConfig;
+  ks: Keyspace;
+  redis: Redis;
+  queue: Queue;
+  store: BuildStore;
+  inject(token: string | undefined, options: InjectOptions): Promise<LightMyRequestResponse>;
+  submit(request?: unknown, token?: string): Promise<{ id: string }>;
+  /** Every key of builds/idempotency/logs under the test prefix (the queue's own keys excluded). */
+  buildKeys(): Promise<string[]>;
+  /** Moves a build the way a worker would (for cancel and stream tests). */
+  finish(id: string, to?: "succeeded" | "failed"): Promise<BuildRecord>;
+  markRunning(id: string): Promise<BuildRecord>;
+}
+
+export async function startHarness(
+  redis: RedisTestContext,
+  options: { env?: Record<string, string>; timing?: Partial<ApiTiming> } = {},
+): Promise<ApiHarness> {
+  const config = loadConfig({
+    REDIS_URL: redis.url,
+    BUILDFLEET_PREFIX: redis.prefix,
+    LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
+    API_HOST: "127.0.0.1",
+    API_PORT: "0",
+    ...options.env,
+  });
+  const ks = keyspace(config.redis.prefix);
+  const conn = redis.track(createProducerConnection(redis.url));
+  await waitForReady(conn);
+  const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
+  const store = new BuildStore({ redis: conn, keyspace: ks, source: "/test/api" });
+  const app = buildApp({
+    config,
+    logger: createLogger({ name: "api-test", level: config.log.level }),
+    redis: conn,
+    queue,
+    store,
+    tokens: new TokenTable(TOKEN_ENTRIES),
+    openStreamConnection: () => redis.track(createWorkerConnection(redis.url)),
+    ...(options.timing ? { timing: options.timing } : {}),
+  });
+  redis.track(app);
+  await app.ready();
+  const workerStore = new BuildStore({ redis: conn, keyspace: ks, source: "/test/worker" });
+
+  const h: ApiHarness = {
+    app,
+    config,
+    ks,
+    redis: conn,
+    queue,
+    store,
+    inject(token, opts) {
+      const headers = { ...(opts.headers ?? {}), ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) };
+      return app.inject({ ...opts, headers });
+    },
+    async submit(request = REQUEST, token = TOKENS.teamA) {
+      const res = await h.inject(token, { method: "POST", url: "/v1/builds", payload: request as object });
+      if (res.statusCode !== 202) throw new Error(`submit answered ${res.statusCode}: ${res.body}`);
+      return res.json<{ id: string }>();
+    },
+    async buildKeys() {
+      // Redis glob treats { } literally; the prefix holds nothing else special.
+      const p = ks.bullPrefix;
+      const groups = await Promise.all([`${p}:build:*`, `${p}:idem:*`, `${p}:logs:*`, ks.buildIndex, ks.events].map((g) => conn.keys(g)));
+      return groups.flat().sort();
+    },
+    async markRunning(id) {
+      const res = await workerStore.transition(id, {
+        to: "running",
+        patch: () => ({ jobName: "b-test-1", startedAt: new Date().toISOString() }),
+        event: { type: "build.running", data: (r) => ({ buildId: r.id, jobName: "b-test-1", attempt: 1 }) },
+      });
+      return res.record;
+    },
+    async finish(id, to = "succeeded") {
+      const digest = `sha256:${"a".repeat(64)}`;
+      const res =
+        to === "succeeded"
+          ? await workerStore.transition(id, {
+              to,
+              patch: () => ({ digest }),
+              event: { type: "build.succeeded", data: (r) => ({ buildId: r.id, digest, destinations: r.request.destinations, attempts: 1 }) },
+            })
+          : await workerStore.transition(id, {
+              to,
+              patch: () => ({ failure: { reason: "BackoffLimitExceeded", message: "RUN exited 1" } }),
+              event: { type: "build.failed", data: (r) => ({ buildId: r.id, reason: "BackoffLimitExceeded", message: "RUN exited 1", attempts: 1 }) },
+            });
+      return res.record;
+    },
+  };
+  return h;
+}
