@@ -183,6 +183,7 @@ function follow(
   const now = deps.now ?? Date.now;
   return new Promise<BuildResult>((resolve, reject) => {
     let latest: BuildObservation | undefined;
+    let known: BuildRecord | undefined;
     let done = false;
     let chain: Promise<void> = Promise.resolve();
     // Pending past the queue deadline with no further pod change still fails the build.
@@ -219,7 +220,13 @@ function follow(
       if (obs) deps.observer?.observe(build.buildId, obs);
       enqueue(async () => {
         if (!obs) return jobGone(store, build, jobName, log);
-        const record = await apply(store, build.buildId, planTransitions(await current(store, build.buildId), obs, jobName));
+        // Plan from the last record this run saw (one Redis round trip less per
+        // change); the store re-checks the real state when it applies anything.
+        const base = known ?? (await current(store, build.buildId));
+        const plan = planTransitions(base, obs, jobName);
+        if (plan.length === 0) return isTerminalPhase(obs.phase) ? undefined : checkQueueTimeout(obs);
+        const record = await apply(store, build.buildId, plan);
+        known = record;
         if (isTerminalState(record.state)) return resultOf(record);
         if (isTerminalPhase(obs.phase)) return undefined;
         return checkQueueTimeout(obs);
