@@ -1,5 +1,5 @@
 import rateLimit from "@fastify/rate-limit";
-import { RateLimitedError, keyspace } from "@buildfleet/shared";
+import { RateLimitedError, ValidationError, keyspace } from "@buildfleet/shared";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import { bearerToken } from "./auth/authenticate.js";
 import { hashToken, type RateLimit } from "./auth/tokens.js";
@@ -35,6 +35,24 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     bodyLimit: deps.config.api.bodyLimitBytes,
     // Ids are ours; a client's X-Request-Id is not trusted into log lines.
     requestIdHeader: false,
+  });
+
+  // Our own JSON parser: fastify's refuses "__proto__" keys with a message that names no field;
+  // JSON.parse keeps them as plain own keys (no prototype change), and validateBuildRequest then
+  // refuses them naming the path. An empty body is "no body" (e.g. POST /v1/queue/pause).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      done(new ValidationError([{ path: "", message: `the body is not valid JSON: ${why}` }]), undefined);
+    }
   });
 
   // Streams (SSE, log follow) end when the app closes, so close() is not held open by clients.

@@ -29,6 +29,8 @@ describe("errorResponse", () => {
     const bad = errorResponse(Object.assign(new SyntaxError("Unexpected token"), { statusCode: 400, code: "FST_ERR_CTP_INVALID_JSON_BODY" }));
     expect(bad).toMatchObject({ status: 400, body: { error: { code: "VALIDATION_FAILED" } } });
     expect(errorResponse(Object.assign(new Error("x"), { code: "FST_ERR_CTP_INVALID_MEDIA_TYPE", statusCode: 415 })).status).toBe(400);
+    const proto = errorResponse(Object.assign(new SyntaxError("Object contains forbidden prototype property"), { statusCode: 400 }));
+    expect(proto.body.error.issues?.[0]?.path).toBe("__proto__");
   });
 
   it("hides the details of server faults", () => {

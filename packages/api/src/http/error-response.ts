@@ -48,6 +48,10 @@ export function errorResponse(err: unknown): ErrorResponse {
     return validation("", "expected Content-Type: application/json");
   }
   if (code === "FST_ERR_CTP_EMPTY_JSON_BODY") return validation("", "the body is empty; send a JSON object");
+  // fastify's JSON parser (secure-json-parse) refuses prototype keys before our validation sees them.
+  if (/forbidden prototype property/.test(message)) {
+    return validation("__proto__", 'the keys "__proto__" and "constructor.prototype" are not allowed');
+  }
   if (code === "FST_ERR_CTP_INVALID_JSON_BODY" || err instanceof SyntaxError) {
     return validation("", `the body is not valid JSON: ${message}`);
   }
