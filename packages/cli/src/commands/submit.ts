@@ -76,7 +76,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
       }
       // Progress goes to stderr so that stdout holds only the result (a digest, or -o json).
       io.stderr(`build/${summary.id} ${what} (${summary.state}${position})\n`);
-      const build = await waitAndStream(ctx, client, summary.id, timeoutMs, opts.logs);
+      const build = await waitAndStream(ctx, client, summary.id, summary.state, timeoutMs, opts.logs);
       if (output === "json" || output === "yaml") io.stdout(asDocument(build, output));
       else if (output === "name") io.stdout(`build/${build.id}\n`);
       else io.stdout(`build/${build.id} succeeded\ndigest: ${build.digest ?? "<none>"}\n`);
@@ -84,8 +84,16 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
 }
 
 /** Follows the build's state (and log, if asked) until it ends; throws the SDK's typed errors. */
-async function waitAndStream(ctx: CommandContext, client: BuildfleetClient, id: string, timeoutMs: number, logs: boolean): Promise<BuildView> {
+async function waitAndStream(
+  ctx: CommandContext,
+  client: BuildfleetClient,
+  id: string,
+  submittedState: string,
+  timeoutMs: number,
+  logs: boolean,
+): Promise<BuildView> {
   const { io } = ctx;
+  let last = submittedState;
   const stopLogs = new AbortController();
   const onAbort = (): void => stopLogs.abort();
   io.signal?.addEventListener("abort", onAbort, { once: true });
@@ -98,7 +106,11 @@ async function waitAndStream(ctx: CommandContext, client: BuildfleetClient, id: 
     return await client.waitFor(id, {
       timeout: timeoutMs,
       ...(io.signal ? { signal: io.signal } : {}),
-      onState: (b) => io.stderr(`build/${id} ${b.state}${b.jobName ? ` (job ${b.jobName})` : ""}\n`),
+      onState: (b) => {
+        if (b.state === last) return; // Already shown with "submitted (…)".
+        last = b.state;
+        io.stderr(`build/${id} ${b.state}${b.jobName ? ` (job ${b.jobName})` : ""}\n`);
+      },
     });
   } catch (err) {
     // Timed out or interrupted: the build may go on, and so would its log; stop reading now.

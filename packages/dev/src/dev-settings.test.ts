@@ -1,0 +1,36 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { TokenEntry } from "@buildfleet/api";
+import { startKubeSim } from "@buildfleet/kubesim";
+import { FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
+
+describe("dev token", () => {
+  it("is random and stored only as its SHA-256, with every scope and the examples' allow-lists", () => {
+    const token = newDevToken();
+    expect(token).not.toBe(newDevToken());
+    const entry = TokenEntry.parse(devTokenEntry(token));
+    expect(entry.tokenSha256).toBe(createHash("sha256").update(token).digest("hex"));
+    expect(JSON.stringify(entry)).not.toContain(token);
+    expect(entry).toMatchObject({ tenant: "dev", scopes: ["submit", "read", "cancel", "admin"], registries: ["registry.internal:5000"], secrets: ["regcred"] });
+  });
+});
+
+describe("renderDevEnv", () => {
+  it("writes shell-safe KEY='value' lines", () => {
+    const text = renderDevEnv({ url: "http://127.0.0.1:1", token: "a'b", kubeconfig: "/x/kubeconfig" });
+    expect(text).toContain("BUILDFLEET_URL='http://127.0.0.1:1'\n");
+    expect(text).toContain("BUILDFLEET_TOKEN='a'\\''b'\n");
+    expect(text).toContain("KUBECONFIG='/x/kubeconfig'\n");
+  });
+});
+
+describe("FAIL_ON_PURPOSE_SCENARIO", () => {
+  it("is accepted by kubesim", async () => {
+    const sim = await startKubeSim({ scenario: FAIL_ON_PURPOSE_SCENARIO });
+    try {
+      expect(sim.control.getScenario()).toMatchObject({ rules: [{ name: "fail on purpose" }] });
+    } finally {
+      await sim.close();
+    }
+  });
+});

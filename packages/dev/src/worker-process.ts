@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The worker as a child process, started the way it runs in production (its
+ * own main.ts, configuration from the environment). `@buildfleet/worker`
+ * exports no service for in-process use, and a separate process also keeps
+ * its shutdown honest: SIGTERM, then a bounded wait, then SIGKILL.
+ */
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL("../../worker/src/main.ts", import.meta.url));
+
+export interface WorkerProcess {
+  pid: number | undefined;
+  /** Last lines the worker wrote (for error messages). */
+  outputTail(): string;
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  env: Record<string, string>;
+  /** The worker's health port, polled on /readyz until it answers 200. */
+  healthPort: number;
+  readyTimeoutMs?: number;
+  onOutput?: (text: string) => void;
+}
+
+export async function startWorkerProcess(options: StartWorkerOptions): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", WORKER_MAIN], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail: string[] = [];
+  const onData = (chunk: Buffer): void => {
+    const text = chunk.toString("utf8");
+    tail = [...tail, ...text.split("\n").filter((l) => l !== "")].slice(-30);
+    options.onOutput?.(text);
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const handle: WorkerProcess = {
+    pid: child.pid,
+    outputTail: () => tail.join("\n"),
+    stop: (timeoutMs) => stopChild(child, exited, timeoutMs),
+  };
+  try {
+    await waitReady(child, exited, options.healthPort, options.readyTimeoutMs ?? 60_000);
+  } catch (err) {
+    await handle.stop(5_000);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\nworker output:\n${handle.outputTail()}`);
+  }
+  return handle;
+}
+
+async function waitReady(child: ChildProcess, exited: Promise<void>, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  // Bounded polling of the health endpoint: the worker signals readiness nowhere else.
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`the worker exited during start-up (code ${String(child.exitCode)})`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the worker was not ready within ${timeoutMs} ms`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve();
+    }, timeoutMs);
+  });
+  await Promise.race([exited, killed]);
+  clearTimeout(timer);
+  await exited;
+}
