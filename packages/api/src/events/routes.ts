@@ -91,7 +91,10 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
         close();
         request.raw.off("close", close);
         ctx.closing.removeEventListener("abort", close);
-        raw.end();
+        // An event stream only ends on a disconnect, an error or shutdown: never reuse its socket,
+        // or server.close() would wait for the keep-alive timeout.
+        const socket = raw.socket; // detached from the response once it finishes
+        raw.end(() => socket?.destroy());
       });
   });
 }

@@ -33,6 +33,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const pump = async (): Promise<void> => {
       out.write(text(first.lines));
       let next = first.next;
+      let terminalSeen = false;
       while (!stop.signal.aborted) {
         const current = await ctx.store.get(record.id);
         const terminal = current === undefined || isTerminalState(current.state);
@@ -44,7 +45,9 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
             stop.signal.addEventListener("abort", () => resolve(), { once: true });
           });
         }
-        if (terminal && more.lines.length === 0) return;
+        // One more poll after the build is seen finished: the worker's log capture may trail the state change.
+        if (terminalSeen && more.lines.length === 0) return;
+        terminalSeen ||= terminal;
         await delay(ctx.timing.logPollMs, undefined, { signal: stop.signal }).catch(() => undefined);
       }
     };
@@ -53,6 +56,9 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
       .finally(() => {
         request.raw.off("close", onClose);
         ctx.closing.removeEventListener("abort", onClose);
+        // Ended by shutdown: drop the socket so server.close() need not wait for its keep-alive timeout.
+        const socket = reply.raw.socket; // detached from the response once it finishes
+        if (ctx.closing.aborted) reply.raw.once("finish", () => socket?.destroy());
         out.end();
       });
     return reply.send(out);

@@ -75,6 +75,8 @@ export interface ApiHarness {
   /** Moves a build the way a worker would (for cancel and stream tests). */
   finish(id: string, to?: "succeeded" | "failed"): Promise<BuildRecord>;
   markRunning(id: string): Promise<BuildRecord>;
+  /** Listens on 127.0.0.1 (random port) for streaming tests; the harness closes it. */
+  listen(): Promise<string>;
 }
 
 export async function startHarness(
@@ -130,6 +132,7 @@ export async function startHarness(
       const groups = await Promise.all([`${p}:build:*`, `${p}:idem:*`, `${p}:logs:*`, ks.buildIndex, ks.events].map((g) => conn.keys(g)));
       return groups.flat().sort();
     },
+    listen: () => app.listen({ host: "127.0.0.1", port: 0 }),
     async markRunning(id) {
       const res = await workerStore.transition(id, {
         to: "running",
