@@ -90,4 +90,15 @@ describe("worker: cancellation, invalid requests, queue timeout", () => {
     expect(done.failure?.message).toMatch(/10 s/);
     await expect.poll(() => stack.jobsFor(build.id), { timeout: 5_000 }).toEqual([]);
   });
+
+  it("reconciles the fleet-wide cap (BullMQ global concurrency) from config at start", async () => {
+    const stack = await startStack(redis);
+    const capped = await stack.startWorker({ config: { ...stack.config, worker: { ...stack.config.worker, globalConcurrency: 3 } } });
+    expect(await stack.queue.getGlobalConcurrency()).toBe(3);
+    await capped.stop();
+
+    // A later deployment without a cap removes the one stored in Redis.
+    await stack.startWorker();
+    expect(await stack.queue.getGlobalConcurrency()).toBeNull();
+  });
 });
