@@ -170,21 +170,7 @@ export class BuildStore {
         time,
         data: t.event.data(next),
       });
-      const [status, value] = (await this.redis.eval(
-        UPDATE_BUILD,
-        3,
-        this.ks.build(buildId),
-        this.ks.events,
-        this.history(buildId),
-        String(current.version),
-        JSON.stringify(next),
-        next.state,
-        JSON.stringify(event),
-        this.streamMaxLen,
-        buildId,
-        key,
-        this.historyMax,
-      )) as [number, string];
+      const [status, value] = await this.compareAndSet(buildId, current.version, next, event, key);
       if (status === 1) return { applied: true, record: next, event, streamId: value };
       if (status === -1) throw new NotFoundError(`build ${buildId} not found`);
       // status 0: someone else wrote meanwhile; read again and re-decide.
@@ -199,25 +185,36 @@ export class BuildStore {
       const changes = patch(current.record);
       if (!changes) return current.record;
       const next = BuildRecord.parse({ ...current.record, ...changes, updatedAt: this.now().toISOString() });
-      const [status] = (await this.redis.eval(
-        UPDATE_BUILD,
-        3,
-        this.ks.build(buildId),
-        this.ks.events,
-        this.history(buildId),
-        String(current.version),
-        JSON.stringify(next),
-        next.state,
-        "",
-        this.streamMaxLen,
-        buildId,
-        "",
-        this.historyMax,
-      )) as [number, string];
+      const [status] = await this.compareAndSet(buildId, current.version, next, undefined, "");
       if (status === 1) return next;
       if (status === -1) throw new NotFoundError(`build ${buildId} not found`);
     }
     throw new ConflictError(`build ${buildId}: too much contention, gave up after ${MAX_CAS_ROUNDS} rounds`);
+  }
+
+  /** One atomic write of the record (and its event, if any) if the version is still `version`. */
+  private async compareAndSet(
+    buildId: string,
+    version: number,
+    next: BuildRecord,
+    event: BuildEvent | undefined,
+    transitionKey: string,
+  ): Promise<[status: number, streamIdOrVersion: string]> {
+    return (await this.redis.eval(
+      UPDATE_BUILD,
+      3,
+      this.ks.build(buildId),
+      this.ks.events,
+      this.history(buildId),
+      String(version),
+      JSON.stringify(next),
+      next.state,
+      event ? JSON.stringify(event) : "",
+      this.streamMaxLen,
+      buildId,
+      transitionKey,
+      this.historyMax,
+    )) as [number, string];
   }
 
   private history(buildId: string): string {
