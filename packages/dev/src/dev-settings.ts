@@ -16,8 +16,13 @@ export function newDevToken(): string {
 }
 
 /** The token-list entry for the dev token (the API stores only the hash). */
-export function devTokenEntry(token: string, registries: readonly string[] = DEV_REGISTRIES) {
+export function devTokenEntry(
+  token: string,
+  registries: readonly string[] = DEV_REGISTRIES,
+  rateLimit?: { max: number; timeWindowMs: number },
+) {
   return {
+    ...(rateLimit ? { rateLimit } : {}),
     tenant: DEV_TENANT,
     tokenSha256: createHash("sha256").update(token, "utf8").digest("hex"),
     scopes: ["submit", "read", "cancel", "admin"] as ("submit" | "read" | "cancel" | "admin")[],

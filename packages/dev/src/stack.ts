@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Registries the dev token may push to (default: the examples' registry). */
   registries?: readonly string[];
+  /** The dev token's rate limit (default: the API's per-token default). */
+  rateLimit?: { max: number; timeWindowMs: number };
   onWorkerOutput?: (text: string) => void;
   /** Write <stateDir>/dev.env (default true). */
   writeEnvFile?: boolean;
@@ -105,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const config = loadConfig(env);
     const token = newDevToken();
-    const tokens = new TokenTable([TokenEntry.parse(devTokenEntry(token, options.registries ?? DEV_REGISTRIES))]);
+    const tokens = new TokenTable([TokenEntry.parse(devTokenEntry(token, options.registries ?? DEV_REGISTRIES, options.rateLimit))]);
 
     const worker: WorkerProcess = await startWorkerProcess({
       env,
