@@ -9,7 +9,8 @@ import { startLocalStack } from "./stack.js";
  *
  * Environment: REDIS_URL (use this Redis), API_PORT (default: a free port),
  * LOG_LEVEL (default info), DEV_KUBECONFIG (a real cluster instead of kubesim),
- * DEV_WORKER_LOGS=true (show the worker's log lines).
+ * DEV_WORKER_LOGS=true (show the worker's log lines), DEV_STATE_DIR (instead of
+ * <repo>/.buildfleet), BUILDFLEET_PREFIX (Redis key prefix).
  */
 const level = (process.env["LOG_LEVEL"] ?? "info") as LogLevel;
 if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -23,6 +24,8 @@ const stack = await startLocalStack({
   ...(process.env["REDIS_URL"] ? { redisUrl: process.env["REDIS_URL"] } : {}),
   ...(process.env["DEV_KUBECONFIG"] ? { kubeconfig: process.env["DEV_KUBECONFIG"] } : {}),
   ...(process.env["API_PORT"] ? { apiPort: Number(process.env["API_PORT"]) } : {}),
+  ...(process.env["DEV_STATE_DIR"] ? { stateDir: process.env["DEV_STATE_DIR"] } : {}),
+  ...(process.env["BUILDFLEET_PREFIX"] ? { prefix: process.env["BUILDFLEET_PREFIX"] } : {}),
   logLevel: level,
   onWorkerOutput: (text) => {
     if (showWorker && !stopping) process.stderr.write(text);
