@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { TokenEntry } from "@buildfleet/api";
-import { startKubeSim } from "@buildfleet/kubesim";
-import { FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
+import { devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
 
 describe("dev token", () => {
   it("is random and stored only as its SHA-256, with every scope and the examples' allow-lists", () => {
@@ -21,16 +20,5 @@ describe("renderDevEnv", () => {
     expect(text).toContain("BUILDFLEET_URL='http://127.0.0.1:1'\n");
     expect(text).toContain("BUILDFLEET_TOKEN='a'\\''b'\n");
     expect(text).toContain("KUBECONFIG='/x/kubeconfig'\n");
-  });
-});
-
-describe("FAIL_ON_PURPOSE_SCENARIO", () => {
-  it("is accepted by kubesim", async () => {
-    const sim = await startKubeSim({ scenario: FAIL_ON_PURPOSE_SCENARIO });
-    try {
-      expect(sim.control.getScenario()).toMatchObject({ rules: [{ name: "fail on purpose" }] });
-    } finally {
-      await sim.close();
-    }
   });
 });
