@@ -57,9 +57,22 @@ describe(`end to end on ${realCluster ? "a real cluster (E2E_KUBECONFIG)" : "kub
         expect(types).toContain("build.started");
         expect(types.at(-1)).toBe("build.succeeded");
       }
+      const first = results[0]!.build;
       const lines: string[] = [];
-      for await (const line of client.logs(results[0]!.build.id)) lines.push(line);
+      for await (const line of client.logs(first.id)) lines.push(line);
       expect(lines.length).toBeGreaterThan(0);
+      // A follow on a finished build ends by itself with the same lines.
+      const followed: string[] = [];
+      for await (const line of client.logs(first.id, { follow: true, signal: AbortSignal.timeout(20_000) })) followed.push(line);
+      expect(followed).toEqual(lines);
+      // The SSE stream replays the build's history from the start of the stream ("0-0"), in order, parsed by the SDK.
+      const replayed: string[] = [];
+      for await (const e of client.events({ buildId: first.id, since: "0-0", signal: AbortSignal.timeout(20_000) })) {
+        expect(e.event.subject).toBe(first.id);
+        replayed.push(e.type);
+        if (replayed.length === first.events.length) break;
+      }
+      expect(replayed).toEqual(first.events.map((e) => e.type));
       const listed = await client.list({ state: "succeeded", limit: 50 });
       expect(listed.items.map((b) => b.id)).toEqual(expect.arrayContaining(results.map((r) => r.build.id)));
     },
