@@ -193,6 +193,14 @@ describe("waitFor", () => {
     await expect(client.waitFor(id, { timeout: 10_000 })).rejects.toBeInstanceOf(BuildCancelledError);
   });
 
+  it("polls without opening an event stream when followEvents is false", async () => {
+    const { id } = await client.submit(REQUEST);
+    const wait = client.waitFor(id, { timeout: 10_000, followEvents: false, pollIntervalMs: 10 });
+    fake.advance(id, "succeeded");
+    expect((await wait).state).toBe("succeeded");
+    expect(fake.requests.some((r) => r.url.startsWith("/v1/events"))).toBe(false);
+  });
+
   it("throws TimeoutError when the build does not finish in time", async () => {
     const { id } = await client.submit(REQUEST);
     const err = await client.waitFor(id, { timeout: 50 }).catch((e: unknown) => e);

@@ -48,6 +48,13 @@ export interface WaitForOptions {
   pollIntervalMs?: number;
   /** Called with the build each time its state is seen to change. */
   onState?: (build: BuildRecord) => void;
+  /**
+   * Follow the build's event stream to notice changes at once (default true).
+   * Each follow holds one SSE connection (and one Redis reader in the API):
+   * a producer waiting on hundreds of builds should pass false and rely on
+   * `pollIntervalMs`, or read one `events()` stream itself.
+   */
+  followEvents?: boolean;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
@@ -155,6 +162,7 @@ export class BuildfleetClient {
     let wake: (() => void) | undefined;
     // Events only wake the loop; the build record is the truth.
     const follower = (async () => {
+      if (options.followEvents === false) return;
       try {
         for await (const _ of this.events({ buildId: id, signal: stop.signal })) wake?.();
       } catch {
