@@ -84,6 +84,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   };
   void app.register(rateLimit, {
     global: true,
+    // Counters live in Redis (under our prefix, so in our hash slot) so that a token's limit holds
+    // across API replicas. If Redis fails here, the request goes on and fails on its own Redis call.
+    redis: deps.redis,
+    nameSpace: `${ctx.ks.bullPrefix}:ratelimit:`,
+    skipOnError: true,
     keyGenerator: (request) => {
       const token = bearerToken(request.headers.authorization);
       return token !== undefined ? `t:${hashToken(token)}` : `ip:${request.ip}`;

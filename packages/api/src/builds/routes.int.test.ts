@@ -263,5 +263,13 @@ describe("builds API", () => {
       expect((await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/builds" })).statusCode).toBe(200);
       expect((await h.app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
     });
+
+    it("shares a token's budget between API replicas (counters in Redis)", async () => {
+      const one = await startHarness(redis);
+      const two = await startHarness(redis);
+      const get = (h: typeof one) => h.inject(TOKENS.limited, { method: "GET", url: "/v1/builds" });
+      expect([(await get(one)).statusCode, (await get(two)).statusCode, (await get(one)).statusCode]).toEqual([200, 200, 200]);
+      expect((await get(two)).statusCode).toBe(429);
+    });
   });
 });
