@@ -70,4 +70,35 @@ describe("deploy/ manifests", () => {
     // Nothing cluster-wide.
     expect((await docs("rbac.yaml")).some((d) => d.kind === "ClusterRole")).toBe(false);
   });
+
+  it("run the API with its probes, a token file and no Kubernetes credentials", async () => {
+    const all = await docs("api.yaml");
+    const deployment = all.find((d) => d.kind === "Deployment");
+    const service = all.find((d) => d.kind === "Service");
+    const pod = (deployment?.["spec"] as { template: { spec: Record<string, unknown> } }).template.spec;
+    const [container] = pod["containers"] as {
+      args: string[];
+      env: { name: string; value: string }[];
+      livenessProbe: { httpGet: { path: string } };
+      readinessProbe: { httpGet: { path: string } };
+    }[];
+    expect(container?.args).toEqual(["node", "packages/api/dist/main.js"]);
+    expect(container?.livenessProbe.httpGet.path).toBe("/healthz");
+    expect(container?.readinessProbe.httpGet.path).toBe("/readyz");
+    expect(pod["automountServiceAccountToken"]).toBe(false);
+    const env = Object.fromEntries(container?.env.map((e) => [e.name, e.value]) ?? []);
+    const [configMap, secret] = await docs("config.yaml");
+    const config = loadConfig({
+      ...(configMap?.["data"] as Record<string, string>),
+      ...(secret?.["stringData"] as Record<string, string>),
+      ...env,
+    });
+    expect(config.api.port).toBe(8080);
+    expect(service?.["spec"]).toMatchObject({ ports: [{ targetPort: "http" }] });
+  });
+
+  it("list every manifest in the kustomization", async () => {
+    const [kustomization] = await docs("kustomization.yaml");
+    expect(kustomization?.["resources"]).toEqual(["namespace.yaml", "rbac.yaml", "config.yaml", "worker.yaml", "api.yaml"]);
+  });
 });
