@@ -10,13 +10,14 @@ import { TERMINAL_EVENTS, startStack, volumeRequest, type Stack } from "../test-
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const MAIN = join(REPO_ROOT, "packages/worker/src/main.ts");
-const TSX = join(REPO_ROOT, "node_modules/.bin/tsx");
 
 /** The worker's real entry point in a child process, as a Deployment would run it. */
 async function spawnWorker(stack: Stack, dir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   const kubeconfig = join(dir, "kubeconfig");
   await writeFile(kubeconfig, stack.sim.kubeconfigYaml);
-  const child = spawn(TSX, ["--conditions=source", MAIN], {
+  // One process (node with the tsx loader), not the tsx CLI wrapper: SIGKILL must hit the worker itself.
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", MAIN], {
+    cwd: REPO_ROOT,
     env: {
       PATH: process.env["PATH"] ?? "",
       KUBECONFIG: kubeconfig,
