@@ -351,9 +351,9 @@ async function main(): Promise<void> {
   try {
     const phases = (process.env["BENCH_PHASES"] ?? "requests,dispatch,memory").split(",");
     if (phases.includes("requests")) {
-      await runBuilds(redis, false);
+      if (process.env["BENCH_ONLY_SPREAD"] !== "1") await runBuilds(redis, false);
       await runBuilds(redis, false, true);
-      await runBuilds(redis, true);
+      if (process.env["BENCH_ONLY_SPREAD"] !== "1") await runBuilds(redis, true);
     }
     if (phases.includes("dispatch")) await dispatch(redis);
     if (phases.includes("memory")) await memory(redis);
