@@ -1,26 +1,20 @@
 /**
- * API and end-to-end benchmark (prints figures; asserts nothing).
+ * End-to-end benchmark (prints figures; asserts nothing).
  *
  *   pnpm exec tsx --conditions=source packages/dev/scripts/api-bench.ts [--quick]
  *
- * 1. Submit throughput in one process: the contract's validation alone (the
- *    baseline), POST /v1/builds through fastify inject() (auth + validation +
- *    Redis writes + enqueue, no sockets), and the same over real HTTP on
- *    loopback. Ratios are against the baseline measured in the same run.
- * 2. End to end on the local stack (API + worker + kubesim + Redis): time from
- *    the submit call to the build's `build.started` event arriving over SSE, at
- *    1, 10 and 100 concurrent producers (p50/p95/p99).
+ * On the local stack (API + worker + kubesim + Redis): time from the submit
+ * call to the build's `build.started` event arriving over SSE, at 1, 10 and
+ * 100 concurrent producers (p50/p95/p99). API submit throughput on its own
+ * (inject and loopback HTTP against a validation baseline) is
+ * `pnpm --filter @buildfleet/api bench`.
  * Every loop is bounded in count and in time; everything listens on 127.0.0.1.
  */
-import { Queue } from "bullmq";
-import { TokenEntry, TokenTable, buildApp, hashToken, startApi } from "@buildfleet/api";
 import { startLocalStack } from "@buildfleet/dev";
 import { BuildfleetClient } from "@buildfleet/sdk";
-import { BuildStore, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, validateBuildRequest } from "@buildfleet/shared";
 import { startRedis, uniquePrefix } from "@buildfleet/testkit";
 
 const quick = process.argv.includes("--quick");
-const SUBMITS = quick ? 500 : 3_000;
 const PHASE_LIMIT_MS = 60_000;
 const LEVELS = [
   { producers: 1, builds: quick ? 10 : 30 },
@@ -28,7 +22,6 @@ const LEVELS = [
   { producers: 100, builds: quick ? 100 : 400 },
 ];
 
-const TOKEN = "bench-token";
 const request = (i: number) => ({
   context: { type: "inline", files: {} },
   dockerfile: { inline: "FROM busybox:latest" },
@@ -55,66 +48,6 @@ async function pool(count: number, concurrency: number, limitMs: number, task: (
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, runner));
   return { done, seconds: (performance.now() - start) / 1000 };
-}
-
-const fmt = (n: number): string => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
-
-async function submitThroughput(redisUrl: string): Promise<void> {
-  console.log(`\n## Submit throughput (one process, ${SUBMITS} submits each)`);
-  // Baseline: validation alone.
-  const vStart = performance.now();
-  let vCount = 0;
-  while (vCount < SUBMITS * 5 && performance.now() - vStart < 10_000) {
-    if (!validateBuildRequest(request(vCount)).ok) throw new Error("bench request invalid");
-    vCount++;
-  }
-  const validatePerSec = vCount / ((performance.now() - vStart) / 1000);
-  console.log(`validateBuildRequest only:          ${fmt(validatePerSec)} /s   (baseline)`);
-
-  const prefix = uniquePrefix();
-  const config = loadConfig({ REDIS_URL: redisUrl, BUILDFLEET_PREFIX: prefix, API_HOST: "127.0.0.1", API_PORT: "0", LOG_LEVEL: "silent" });
-  const tokens = new TokenTable([
-    TokenEntry.parse({ tenant: "bench", tokenSha256: hashToken(TOKEN), scopes: ["submit", "read"], registries: ["registry.internal:5000"], rateLimit: { max: 1_000_000, timeWindowMs: 60_000 } }),
-  ]);
-  const logger = createLogger({ name: "bench", level: "silent" });
-  const ks = keyspace(prefix);
-  const redis = createProducerConnection(redisUrl);
-  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
-  const app = buildApp({
-    config,
-    logger,
-    redis,
-    queue,
-    store: new BuildStore({ redis, keyspace: ks, source: "/bench" }),
-    tokens,
-    openStreamConnection: () => createWorkerConnection(redisUrl),
-  });
-  await app.ready();
-  let failures = 0;
-  const inj = await pool(SUBMITS, 16, PHASE_LIMIT_MS, async (i) => {
-    const res = await app.inject({ method: "POST", url: "/v1/builds", headers: { authorization: `Bearer ${TOKEN}` }, payload: request(i) });
-    if (res.statusCode !== 202) failures++;
-  });
-  const injectPerSec = inj.done / inj.seconds;
-  console.log(`POST /v1/builds via inject():       ${fmt(injectPerSec)} /s   (${(injectPerSec / validatePerSec).toFixed(3)}× baseline; ${inj.done} in ${inj.seconds.toFixed(1)} s, ${failures} not 202)`);
-  await app.close();
-  await queue.close();
-  await redis.quit();
-
-  const api = await startApi(loadConfig({ REDIS_URL: redisUrl, BUILDFLEET_PREFIX: uniquePrefix(), API_HOST: "127.0.0.1", API_PORT: "0", LOG_LEVEL: "silent" }), logger, { tokens });
-  failures = 0;
-  const http = await pool(SUBMITS, 32, PHASE_LIMIT_MS, async (i) => {
-    const res = await fetch(`${api.url}/v1/builds`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify(request(i)),
-    });
-    await res.arrayBuffer();
-    if (res.status !== 202) failures++;
-  });
-  const httpPerSec = http.done / http.seconds;
-  console.log(`POST /v1/builds over loopback HTTP: ${fmt(httpPerSec)} /s   (${(httpPerSec / validatePerSec).toFixed(3)}× baseline; ${http.done} in ${http.seconds.toFixed(1)} s, 32 in flight, ${failures} not 202)`);
-  await api.close(5_000);
 }
 
 async function submitToStarted(redisUrl: string): Promise<void> {
@@ -193,7 +126,6 @@ async function submitToStarted(redisUrl: string): Promise<void> {
 const redis = await startRedis();
 console.log(`# buildfleet API benchmark — Node ${process.version}, Redis ${redis.source}${quick ? ", --quick" : ""}`);
 try {
-  await submitThroughput(redis.url);
   await submitToStarted(redis.url);
 } finally {
   await redis.stop();
