@@ -101,4 +101,33 @@ describe("worker: cancellation, invalid requests, queue timeout", () => {
     await stack.startWorker();
     expect(await stack.queue.getGlobalConcurrency()).toBeNull();
   });
+
+  it("fails a build whose Job someone deleted before it finished (JobDeleted)", async () => {
+    const stack = await startStack(redis, { kubesim: { scenario: [{ match: { args: "forever" }, attempts: [{ hang: {} }] }] } });
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ buildArgs: { MODE: "forever" } }));
+    await stack.waitForEvent(build.id, (e) => e.type === "build.running");
+    const [jobName] = await stack.jobsFor(build.id);
+
+    stack.sim.control.store.delete("jobs", "buildfleet", jobName ?? "", { propagationPolicy: "Background" });
+
+    const done = await stack.waitForTerminal(build.id);
+    expect(done).toMatchObject({ state: "failed", failure: { reason: "JobDeleted" } });
+  });
+
+  it("records cancelled, not failed, when a Job marked for cancel disappears", async () => {
+    const stack = await startStack(redis, { kubesim: { scenario: [{ match: { args: "forever" }, attempts: [{ hang: {} }] }] } });
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ buildArgs: { MODE: "forever" } }));
+    await stack.waitForEvent(build.id, (e) => e.type === "build.running");
+    const [jobName] = await stack.jobsFor(build.id);
+
+    // The mark without the pub/sub message (as after a missed message), then the Job goes.
+    await stack.store.patch(build.id, () => ({ cancelRequestedAt: new Date().toISOString(), cancelledBy: "ops" }));
+    stack.sim.control.store.delete("jobs", "buildfleet", jobName ?? "", { propagationPolicy: "Background" });
+
+    const done = await stack.waitForTerminal(build.id);
+    expect(done).toMatchObject({ state: "cancelled", cancelledBy: "ops" });
+    expect((await stack.store.events(build.id)).some((e) => e.type === "build.failed")).toBe(false);
+  });
 });

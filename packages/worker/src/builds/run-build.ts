@@ -29,9 +29,9 @@ import { cancelledTransition, failedTransition, planTransitions, startedTransiti
 export interface BuildTracker {
   /**
    * Calls `onChange` whenever the build's Job or Pods change (and once at once
-   * if known). `undefined` means the Job is gone (deleted, or TTL'd).
+   * if known). A Job deleted before it finished arrives as failed / JobDeleted.
    */
-  watchBuild(buildId: string, onChange: (obs: BuildObservation | undefined) => void): () => void;
+  watchBuild(buildId: string, onChange: (obs: BuildObservation) => void): () => void;
 }
 
 export type BuildK8s = Pick<K8sApi, "createJob" | "readJob" | "deleteJob" | "createConfigMap" | "patchConfigMapOwner">;
@@ -215,11 +215,11 @@ function follow(
       });
     };
 
-    const onObservation = (obs: BuildObservation | undefined): void => {
+    const onObservation = (obs: BuildObservation): void => {
       latest = obs;
-      if (obs) deps.observer?.observe(build.buildId, obs);
+      deps.observer?.observe(build.buildId, obs);
       enqueue(async () => {
-        if (!obs) return jobGone(store, build, jobName, log);
+        if (obs.failure?.reason === "JobDeleted") return jobGone(store, build, obs, jobName, log);
         // Plan from the last record this run saw (one Redis round trip less per
         // change); the store re-checks the real state when it applies anything.
         const base = known ?? (await current(store, build.buildId));
@@ -273,19 +273,21 @@ async function cancel(deps: RunBuildDeps, build: QueuedBuild, jobName: string | 
   return resultOf(res.record);
 }
 
-/** The Job vanished while the build was live: deleted by someone, or a cancel raced us. */
-async function jobGone(store: BuildStore, build: QueuedBuild, jobName: string, log: Logger): Promise<BuildResult> {
+/** The Job vanished before it finished: a cancel (ours, or one that raced us) or someone deleted it. */
+async function jobGone(
+  store: BuildStore,
+  build: QueuedBuild,
+  obs: BuildObservation,
+  jobName: string,
+  log: Logger,
+): Promise<BuildResult> {
   const record = await current(store, build.buildId);
   if (isTerminalState(record.state)) return resultOf(record);
   if (record.cancelRequestedAt) {
     return resultOf((await store.transition(build.buildId, cancelledTransition(record.cancelledBy))).record);
   }
   log.warn("build Job disappeared before it finished");
-  const res = await store.transition(
-    build.buildId,
-    failedTransition({ reason: "JobDeleted", message: `Job ${jobName} was deleted before the build finished` }),
-  );
-  return resultOf(res.record);
+  return resultOf(await apply(store, build.buildId, planTransitions(record, obs, jobName)));
 }
 
 async function deleteJobQuietly(deps: Pick<RunBuildDeps, "k8s">, name: string): Promise<void> {
