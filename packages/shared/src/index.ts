@@ -10,7 +10,7 @@ export { loadConfig, DEFAULT_KANIKO_IMAGE } from "./config/config.js";
 export type { BuildfleetConfig } from "./config/config.js";
 export * from "./contract/index.js";
 export { BuildStore } from "./builds/build-store.js";
-export type { BuildStoreOptions, Transition, TransitionResult } from "./builds/build-store.js";
+export type { BuildStoreOptions, StoredBuild, Transition, TransitionResult } from "./builds/build-store.js";
 export { EventStream } from "./builds/event-stream.js";
 export type { StreamEntry } from "./builds/event-stream.js";
 export { BUILD_JOB_NAME, buildJobOptions } from "./queue/build-queue.js";

@@ -119,6 +119,54 @@ describe("BuildStore", () => {
     expect((await s.events(record.id)).map((e) => e.sequence)).toEqual([1, 2, 3]);
   });
 
+  it("carries what it wrote into the next transition: the result's `stored` is what a fresh read would return", async () => {
+    const s = store();
+    const record = queuedRecord();
+    const created = await s.create(record);
+    if (!created.created) throw new Error("not created");
+    expect(created.stored).toMatchObject({ version: 1, eventSeq: 1, tkey: "queued" });
+
+    const first = await s.transition(record.id, started("b-x-1"), { from: created.stored });
+    expect(first.stored).toEqual(await s.snapshot(record.id));
+    const done = await s.transition(record.id, succeeded, { from: first.stored });
+    expect(done).toMatchObject({ applied: true, record: { state: "succeeded", sequence: 3 } });
+    expect(done.stored).toEqual(await s.snapshot(record.id));
+    expect(done.stored).toMatchObject({ version: 3, eventSeq: 3, tkey: "succeeded" });
+    expect(await s.snapshot(newBuildId())).toBeUndefined();
+  });
+
+  it("never applies a stale `from`: the write is refused and the store decides again on a fresh read", async () => {
+    const s = store();
+    const other = store();
+    const record = queuedRecord();
+    await s.create(record);
+    const stale = await s.snapshot(record.id);
+    if (!stale) throw new Error("no snapshot");
+
+    // Another writer moves the build on; our snapshot still says queued.
+    await other.transition(record.id, started("b-x-1"));
+
+    // Allowed either way: applied on top of the real state, with the next sequence number.
+    const running: Transition = {
+      to: "running",
+      onlyFrom: ["starting"],
+      event: { type: "build.running", data: (r) => ({ buildId: r.id, jobName: r.jobName ?? "", attempt: 1, podName: "b-x-1-abcde" }) },
+    };
+    // Not allowed from the stale state (onlyFrom starting), allowed from the real one.
+    const res = await s.transition(record.id, running, { from: stale });
+    expect(res).toMatchObject({ applied: true, record: { state: "running", jobName: "b-x-1", sequence: 3 } });
+
+    // A duplicate judged on a stale snapshot is re-checked, not assumed.
+    const dup = await s.transition(record.id, started("b-x-1"), { from: stale });
+    expect(dup).toMatchObject({ applied: false, why: "not-allowed", record: { state: "running" } });
+
+    expect((await s.events(record.id)).map((e) => `${e.sequence}:${e.type}`)).toEqual([
+      "1:build.queued",
+      "2:build.started",
+      "3:build.running",
+    ]);
+  });
+
   it("updates record details without publishing an event", async () => {
     const s = store();
     const record = queuedRecord();

@@ -47,9 +47,31 @@ export interface Transition {
   event: { type: BuildEventType; data: (record: BuildRecord) => Record<string, unknown> };
 }
 
+/**
+ * A record as last read or written, with the bookkeeping its next
+ * compare-and-set needs. A writer that carries it from one transition to the
+ * next skips the read before each write; a stale one costs one extra round
+ * (the write is refused, the store reads again and re-decides).
+ */
+export interface StoredBuild {
+  record: BuildRecord;
+  /** Counts every write of the record hash. */
+  version: number;
+  /** The sequence number of the build's last event. */
+  eventSeq: number;
+  /** Key of the last applied transition (de-duplication). */
+  tkey: string;
+}
+
 export type TransitionResult =
-  | { applied: true; record: BuildRecord; event: BuildEvent; streamId: string }
-  | { applied: false; record: BuildRecord; why: "duplicate" | "not-allowed" };
+  | { applied: true; record: BuildRecord; event: BuildEvent; streamId: string; stored: StoredBuild }
+  | { applied: false; record: BuildRecord; why: "duplicate" | "not-allowed"; stored: StoredBuild };
+
+/** The store's Lua scripts as ioredis commands: sent as EVALSHA (the script body once per connection, not per call). */
+interface ScriptCommands {
+  buildfleetCreateBuild(...args: (string | number)[]): Promise<[number, string]>;
+  buildfleetUpdateBuild(...args: (string | number)[]): Promise<[number, string]>;
+}
 
 const MAX_CAS_ROUNDS = 20;
 
@@ -67,7 +89,7 @@ function checkedRecord(candidate: BuildRecord): BuildRecord {
 }
 
 export class BuildStore {
-  private readonly redis: Redis;
+  private readonly redis: Redis & ScriptCommands;
   private readonly ks: Keyspace;
   private readonly source: string;
   private readonly streamMaxLen: number;
@@ -75,7 +97,10 @@ export class BuildStore {
   private readonly now: () => Date;
 
   constructor(options: BuildStoreOptions) {
-    this.redis = options.redis;
+    // defineCommand gives EVALSHA with a fallback to EVAL on NOSCRIPT (after a Redis restart or failover).
+    options.redis.defineCommand("buildfleetCreateBuild", { numberOfKeys: 5, lua: CREATE_BUILD });
+    options.redis.defineCommand("buildfleetUpdateBuild", { numberOfKeys: 3, lua: UPDATE_BUILD });
+    this.redis = options.redis as Redis & ScriptCommands;
     this.ks = options.keyspace;
     this.source = options.source;
     this.streamMaxLen = options.streamMaxLen ?? 100_000;
@@ -90,7 +115,7 @@ export class BuildStore {
   async create(
     record: BuildRecord,
     options: { idempotencyKey?: string; idempotencyTtlSeconds?: number } = {},
-  ): Promise<{ created: true; record: BuildRecord; streamId: string } | { created: false; buildId: string }> {
+  ): Promise<{ created: true; record: BuildRecord; streamId: string; stored: StoredBuild } | { created: false; buildId: string }> {
     const valid = BuildRecord.parse({ ...record, sequence: 1 });
     const event = makeBuildEvent("build.queued", {
       buildId: valid.id,
@@ -106,9 +131,7 @@ export class BuildStore {
     });
     const idemKey = options.idempotencyKey ? this.ks.idempotency(valid.tenant, options.idempotencyKey) : this.ks.build(valid.id);
     const ttl = options.idempotencyKey ? (options.idempotencyTtlSeconds ?? 24 * 3600) : 0;
-    const [created, value] = (await this.redis.eval(
-      CREATE_BUILD,
-      5,
+    const [created, value] = await this.redis.buildfleetCreateBuild(
       this.ks.build(valid.id),
       this.ks.events,
       this.history(valid.id),
@@ -122,8 +145,10 @@ export class BuildStore {
       valid.id,
       ttl,
       this.historyMax,
-    )) as [number, string];
-    if (created === 1) return { created: true, record: valid, streamId: value };
+    );
+    if (created === 1) {
+      return { created: true, record: valid, streamId: value, stored: { record: valid, version: 1, eventSeq: 1, tkey: valid.state } };
+    }
     return { created: false, buildId: value };
   }
 
@@ -155,16 +180,28 @@ export class BuildStore {
    * Applies a state transition and publishes its event, exactly once: a
    * duplicate (same state and key as the last transition) or a transition the
    * state machine forbids (e.g. anything after a terminal state) is a no-op.
+   *
+   * `from`: the build as this caller last saw it (a previous result's
+   * `stored`). The write is still a compare-and-set on its version, so a stale
+   * `from` is never applied; the store then reads the build and decides again.
+   * A no-op is only ever decided on a fresh read.
    */
-  async transition(buildId: string, t: Transition): Promise<TransitionResult> {
+  async transition(buildId: string, t: Transition, options: { from?: StoredBuild } = {}): Promise<TransitionResult> {
     const key = t.key ?? t.to;
+    let current = options.from ?? (await this.readVersioned(buildId));
+    let fresh = options.from === undefined;
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      const current = await this.readVersioned(buildId);
-      if (current.state === t.to && current.tkey === key) {
-        return { applied: false, record: current.record, why: "duplicate" };
-      }
-      if (!canTransition(current.record.state, t.to) || (t.onlyFrom && !t.onlyFrom.includes(current.record.state))) {
-        return { applied: false, record: current.record, why: "not-allowed" };
+      const noop =
+        current.record.state === t.to && current.tkey === key
+          ? ("duplicate" as const)
+          : !canTransition(current.record.state, t.to) || (t.onlyFrom && !t.onlyFrom.includes(current.record.state))
+            ? ("not-allowed" as const)
+            : undefined;
+      if (noop !== undefined) {
+        if (fresh) return { applied: false, record: current.record, why: noop, stored: current };
+        current = await this.readVersioned(buildId);
+        fresh = true;
+        continue;
       }
       const time = this.now().toISOString();
       const sequence = current.eventSeq + 1;
@@ -184,11 +221,36 @@ export class BuildStore {
         data: t.event.data(next),
       });
       const [status, value] = await this.compareAndSet(buildId, current.version, next, event, key);
-      if (status === 1) return { applied: true, record: next, event, streamId: value };
+      if (status === 1) {
+        return {
+          applied: true,
+          record: next,
+          event,
+          streamId: value,
+          stored: { record: next, version: current.version + 1, eventSeq: sequence, tkey: key },
+        };
+      }
       if (status === -1) throw new NotFoundError(`build ${buildId} not found`);
       // status 0: someone else wrote meanwhile; read again and re-decide.
+      current = await this.readVersioned(buildId);
+      fresh = true;
     }
     throw new ConflictError(`build ${buildId}: too much contention, gave up after ${MAX_CAS_ROUNDS} rounds`);
+  }
+
+  /**
+   * The build with its write bookkeeping, for a caller that will apply
+   * transitions (`transition(id, t, { from })`). The record's fields are
+   * validated; its request is not re-validated (it was at create and never
+   * changes) — `get()` validates everything.
+   */
+  async snapshot(buildId: string): Promise<StoredBuild | undefined> {
+    try {
+      return await this.readVersioned(buildId);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /** Updates record fields without a state change or event (e.g. attempt details). */
@@ -213,9 +275,7 @@ export class BuildStore {
     event: BuildEvent | undefined,
     transitionKey: string,
   ): Promise<[status: number, streamIdOrVersion: string]> {
-    return (await this.redis.eval(
-      UPDATE_BUILD,
-      3,
+    const [status, value] = await this.redis.buildfleetUpdateBuild(
       this.ks.build(buildId),
       this.ks.events,
       this.history(buildId),
@@ -227,16 +287,15 @@ export class BuildStore {
       buildId,
       transitionKey,
       this.historyMax,
-    )) as [number, string];
+    );
+    return [status, value];
   }
 
   private history(buildId: string): string {
     return `${this.ks.build(buildId)}:events`;
   }
 
-  private async readVersioned(
-    buildId: string,
-  ): Promise<{ record: BuildRecord; state: string; version: number; eventSeq: number; tkey: string }> {
+  private async readVersioned(buildId: string): Promise<StoredBuild> {
     const [record, state, version, eventSeq, tkey] = await this.redis.hmget(
       this.ks.build(buildId),
       "record",
@@ -251,7 +310,6 @@ export class BuildStore {
     }
     return {
       record: checkedRecord(JSON.parse(record) as BuildRecord),
-      state,
       version: Number(version),
       eventSeq: Number(eventSeq),
       tkey: tkey ?? "",
