@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "./test-support/wait.js";
 
@@ -66,6 +66,42 @@ describe("kubesim serve", () => {
       run.kill();
     }
     expect(await run.exited).toBe(0);
+  });
+
+  it("takes the kubelet's timings from --start-delay-ms and --default-run-ms", async () => {
+    dir = await mkdtemp(join(tmpdir(), "kubesim-cli-"));
+    const slow = join(dir, "slow");
+    const fast = join(dir, "fast");
+    const slowRun = runCli(["serve", "--port", "0", "--kubeconfig-out", slow, "--start-delay-ms", "3600000"]);
+    const fastRun = runCli(["serve", "--port", "0", "--kubeconfig-out", fast, "--start-delay-ms", "10", "--default-run-ms", "50"]);
+    const job = (name: string) => ({
+      metadata: { name },
+      spec: { backoffLimit: 0, template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox:latest" }] } } },
+    });
+    try {
+      await waitFor(() => slowRun.output().includes("kubeconfig written") && fastRun.output().includes("kubeconfig written"), "CLI start-up", 30_000);
+      const clients = [slow, fast].map((file) => {
+        const kc = new KubeConfig();
+        kc.loadFromFile(file);
+        return { batch: kc.makeApiClient(BatchV1Api), core: kc.makeApiClient(CoreV1Api) };
+      });
+      const [s, f] = clients as [(typeof clients)[0], (typeof clients)[0]];
+      await s.batch.createNamespacedJob({ namespace: "default", body: job("held") });
+      await f.batch.createNamespacedJob({ namespace: "default", body: job("quick") });
+      // Defaults (1 s start, 5 s run) would not finish within 4 s; 10 ms + 50 ms do.
+      await waitFor(
+        async () => (await f.batch.readNamespacedJob({ name: "quick", namespace: "default" })).status?.succeeded === 1,
+        "quick Job complete",
+        4_000,
+      );
+      const held = await s.core.listNamespacedPod({ namespace: "default", labelSelector: "job-name=held" });
+      expect(held.items.map((p) => p.status?.phase)).toEqual(["Pending"]);
+    } finally {
+      slowRun.kill();
+      fastRun.kill();
+    }
+    expect(await slowRun.exited).toBe(0);
+    expect(await fastRun.exited).toBe(0);
   });
 
   it("exits non-zero with a message for an invalid scenario file", async () => {

@@ -26,6 +26,8 @@ interface ServeOptions {
   speed: number;
   legacyJobConditions?: boolean;
   historySize?: number;
+  defaultRunMs?: number;
+  startDelayMs?: number;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -37,6 +39,8 @@ async function serve(opts: ServeOptions): Promise<void> {
     ...(opts.legacyJobConditions ? { legacyJobConditions: true } : {}),
     ...(scenario !== undefined ? { scenario } : {}),
     ...(opts.historySize !== undefined ? { historySize: opts.historySize } : {}),
+    ...(opts.defaultRunMs !== undefined ? { defaultRunMs: opts.defaultRunMs } : {}),
+    ...(opts.startDelayMs !== undefined ? { startDelayMs: opts.startDelayMs } : {}),
   });
   console.log(`kubesim listening on ${sim.url} (port ${sim.port})`);
   if (opts.kubeconfigOut) {
@@ -78,6 +82,8 @@ program
   .option("--speed <factor>", "simulated time speed factor", positiveNumber, 1)
   .option("--legacy-job-conditions", "model Kubernetes <= 1.30 Job conditions (terminal condition only)")
   .option("--history-size <n>", "watch events kept for resumption", (v) => Math.floor(positiveNumber(v)))
+  .option("--default-run-ms <ms>", "simulated run time of a container no scenario rule matches", (v) => Math.floor(positiveNumber(v)))
+  .option("--start-delay-ms <ms>", "simulated time from a pod's creation to its container starting", (v) => Math.floor(positiveNumber(v)))
   .action(async (opts: ServeOptions) => {
     await serve(opts);
   });
