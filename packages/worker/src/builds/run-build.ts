@@ -7,6 +7,7 @@ import {
   type FailureReason,
   type Logger,
   type QueuedBuild,
+  type StoredBuild,
   type Transition,
 } from "@buildfleet/shared";
 import type { K8sApi } from "../k8s/client.js";
@@ -85,7 +86,8 @@ export class InvalidBuildError extends Error {
 export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: RunBuildSignals): Promise<BuildResult> {
   const { store, logger } = deps;
   const now = deps.now ?? Date.now;
-  const record = await ensureRecord(store, build);
+  const stored = await ensureRecord(store, build);
+  const record = stored.record;
 
   if (isTerminalState(record.state)) {
     // Redelivered after the outcome was recorded: make sure a cancelled build's Job is gone.
@@ -102,6 +104,7 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
         reason: "QueueTimeout",
         message: `not started within ${build.request.timeouts.queueSeconds} s of submission`,
       }),
+      { from: stored },
     );
     return resultOf(res.record);
   }
@@ -117,21 +120,25 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
     }
     throw err;
   }
-  await apply(store, build.buildId, [startedTransition(jobName)]);
+  const afterStart = await apply(store, build.buildId, [startedTransition(jobName)], stored);
 
-  return follow(build, jobName, queueDeadline, deps, signals, log);
+  return follow(build, jobName, queueDeadline, afterStart, deps, signals, log);
 }
 
 /**
  * The build's record. The producer writes it right after the queue entry; if
  * that second write failed, the entry is all there is, and the record (with its
- * `build.queued` event) is created here from it.
+ * `build.queued` event) is created here from it. Read as a snapshot: the
+ * request in it is the one just validated from the queue entry.
  */
-async function ensureRecord(store: BuildStore, build: QueuedBuild): Promise<BuildRecord> {
-  const existing = await store.get(build.buildId);
+async function ensureRecord(store: BuildStore, build: QueuedBuild): Promise<StoredBuild> {
+  const existing = await store.snapshot(build.buildId);
   if (existing) return existing;
-  await store.create(recordForQueuedBuild(build));
-  return current(store, build.buildId);
+  const created = await store.create(recordForQueuedBuild(build));
+  if (created.created) return created.stored;
+  const raced = await store.snapshot(build.buildId);
+  if (!raced) throw new InvalidBuildError(`build ${build.buildId} has no record`);
+  return raced;
 }
 
 /** Creates the Job (and its ConfigMap), or adopts the one a previous run created. */
@@ -175,6 +182,7 @@ function follow(
   build: QueuedBuild,
   jobName: string,
   queueDeadline: number,
+  started: StoredBuild,
   deps: RunBuildDeps,
   signals: RunBuildSignals,
   log: Logger,
@@ -183,7 +191,9 @@ function follow(
   const now = deps.now ?? Date.now;
   return new Promise<BuildResult>((resolve, reject) => {
     let latest: BuildObservation | undefined;
-    let known: BuildRecord | undefined;
+    // The build as this run last wrote or read it: transitions start from it
+    // (no read before each write); the store re-checks the real state.
+    let known: StoredBuild = started;
     let done = false;
     let chain: Promise<void> = Promise.resolve();
     // Pending past the queue deadline with no further pod change still fails the build.
@@ -220,13 +230,10 @@ function follow(
       deps.observer?.observe(build.buildId, obs);
       enqueue(async () => {
         if (obs.failure?.reason === "JobDeleted") return jobGone(store, build, obs, jobName, log);
-        // Plan from the last record this run saw (one Redis round trip less per
-        // change); the store re-checks the real state when it applies anything.
-        const base = known ?? (await current(store, build.buildId));
-        const plan = planTransitions(base, obs, jobName);
+        const plan = planTransitions(known.record, obs, jobName);
         if (plan.length === 0) return isTerminalPhase(obs.phase) ? undefined : checkQueueTimeout(obs);
-        const record = await apply(store, build.buildId, plan);
-        known = record;
+        known = await apply(store, build.buildId, plan, known);
+        const record = known.record;
         if (isTerminalState(record.state)) return resultOf(record);
         if (isTerminalPhase(obs.phase)) return undefined;
         return checkQueueTimeout(obs);
@@ -287,7 +294,7 @@ async function jobGone(
     return resultOf((await store.transition(build.buildId, cancelledTransition(record.cancelledBy))).record);
   }
   log.warn("build Job disappeared before it finished");
-  return resultOf(await apply(store, build.buildId, planTransitions(record, obs, jobName)));
+  return resultOf((await apply(store, build.buildId, planTransitions(record, obs, jobName))).record);
 }
 
 async function deleteJobQuietly(deps: Pick<RunBuildDeps, "k8s">, name: string): Promise<void> {
@@ -298,11 +305,14 @@ async function deleteJobQuietly(deps: Pick<RunBuildDeps, "k8s">, name: string): 
   }
 }
 
-/** Applies planned transitions in order; returns the record as it then is. */
-async function apply(store: BuildStore, buildId: string, plan: readonly Transition[]): Promise<BuildRecord> {
-  let record: BuildRecord | undefined;
-  for (const t of plan) record = (await store.transition(buildId, t)).record;
-  return record ?? current(store, buildId);
+/** Applies planned transitions in order, each from what the previous one left; returns the build as it then is. */
+async function apply(store: BuildStore, buildId: string, plan: readonly Transition[], from?: StoredBuild): Promise<StoredBuild> {
+  let stored = from;
+  for (const t of plan) stored = (await store.transition(buildId, t, stored ? { from: stored } : {})).stored;
+  if (stored) return stored;
+  const fresh = await store.snapshot(buildId);
+  if (!fresh) throw new InvalidBuildError(`build ${buildId} has no record`);
+  return fresh;
 }
 
 async function current(store: BuildStore, buildId: string): Promise<BuildRecord> {
