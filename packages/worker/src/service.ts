@@ -59,7 +59,10 @@ export class WorkerService {
     const { config } = options;
     this.logger = options.logger.child({ component: "worker" });
     const ks = keyspace(config.redis.prefix);
-    this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-worker-store" });
+    // Auto-pipelining: the commands of one event-loop turn (a burst of Job
+    // completions, log lines of many builds) go out in one write, not one
+    // syscall each. Nothing blocking runs on this connection.
+    this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-worker-store", enableAutoPipelining: true });
     this.queueConnection = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-worker-queue" });
     this.subscriber = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-worker-cancel" });
     for (const conn of [this.redis, this.queueConnection, this.subscriber]) {
