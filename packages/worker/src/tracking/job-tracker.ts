@@ -1,10 +1,9 @@
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { K8sApi } from "../k8s/client.js";
 import { ANNOTATION_BUILD_ID, LABEL_BUILD_ID, MANAGED_SELECTOR } from "../kaniko/labels.js";
 import type { BuildObservation } from "./derive-status.js";
 import { deriveBuildStatus, observationAfterJobDeleted } from "./derive-status.js";
-import type { JobLike, PodLike } from "./k8s-shapes.js";
+import { slimJob, slimPod, type JobLike, type PodLike } from "./k8s-shapes.js";
 import { Reflector } from "./reflector.js";
 
 /**
@@ -60,8 +59,8 @@ function buildIdOf(o: { metadata?: { annotations?: Record<string, string>; label
 
 export class JobTracker {
   private readonly builds = new Map<string, BuildEntry>();
-  private readonly jobs: Reflector<V1Job>;
-  private readonly pods: Reflector<V1Pod>;
+  private readonly jobs: Reflector<JobLike>;
+  private readonly pods: Reflector<PodLike>;
   private readonly logger: Logger;
   private readonly podStatusGraceMs: number;
   private started = false;
@@ -81,20 +80,27 @@ export class JobTracker {
       backoffMaxMs: opts.backoffMaxMs ?? 30_000,
       random: opts.random ?? Math.random,
     };
-    this.jobs = new Reflector<V1Job>({
+    // Only the projection (slimJob/slimPod) is cached and handed on: the pod template is never read.
+    this.jobs = new Reflector<JobLike>({
       ...common,
       kind: "Jobs",
-      list: (sel) => opts.api.listJobs(sel),
-      watch: (o, cb) => opts.api.watchJobs(o, cb),
+      list: async (sel) => {
+        const res = await opts.api.listJobs(sel);
+        return { resourceVersion: res.resourceVersion, items: res.items.map(slimJob) };
+      },
+      watch: (o, cb) => opts.api.watchJobs(o, { ...cb, onEvent: (type, job) => cb.onEvent(type, slimJob(job)) }),
       onUpsert: (job) => this.onJob(job, false),
       onDelete: (job) => this.onJob(job, true),
       onSynced: () => this.wakeSyncWaiters(),
     });
-    this.pods = new Reflector<V1Pod>({
+    this.pods = new Reflector<PodLike>({
       ...common,
       kind: "Pods",
-      list: (sel) => opts.api.listPods(sel),
-      watch: (o, cb) => opts.api.watchPods(o, cb),
+      list: async (sel) => {
+        const res = await opts.api.listPods(sel);
+        return { resourceVersion: res.resourceVersion, items: res.items.map(slimPod) };
+      },
+      watch: (o, cb) => opts.api.watchPods(o, { ...cb, onEvent: (type, pod) => cb.onEvent(type, slimPod(pod)) }),
       onUpsert: (pod) => this.onPod(pod, false),
       onDelete: (pod) => this.onPod(pod, true),
       onSynced: () => this.wakeSyncWaiters(),
@@ -181,7 +187,7 @@ export class JobTracker {
     }
   }
 
-  private onJob(job: V1Job, deleted: boolean): void {
+  private onJob(job: JobLike, deleted: boolean): void {
     const buildId = buildIdOf(job);
     if (buildId === undefined) return;
     const entry = this.entry(buildId);
@@ -198,7 +204,7 @@ export class JobTracker {
     this.changed(buildId, entry);
   }
 
-  private onPod(pod: V1Pod, deleted: boolean): void {
+  private onPod(pod: PodLike, deleted: boolean): void {
     const buildId = buildIdOf(pod);
     const name = pod.metadata?.name;
     if (buildId === undefined || name === undefined) return;
@@ -220,8 +226,7 @@ export class JobTracker {
     if (entry.job === undefined) return entry.jobGone ? observationAfterJobDeleted(entry.last) : undefined;
     const pods = [...entry.pods.values()].map((p) => p.pod).filter((p) => {
       // Pods of an older Job with the same name (deleted and re-created) are not this Job's attempts.
-      const owner = p.metadata as { ownerReferences?: { uid?: string }[] } | undefined;
-      const uid = owner?.ownerReferences?.[0]?.uid;
+      const uid = p.metadata?.ownerReferences?.[0]?.uid;
       return uid === undefined || entry.job?.metadata?.uid === undefined || uid === entry.job.metadata.uid;
     });
     return deriveBuildStatus(entry.job, pods, { podsFinal: entry.podsFinal });
