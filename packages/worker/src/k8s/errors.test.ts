@@ -1,7 +1,7 @@
 import { ApiException } from "@kubernetes/client-node";
 import { isRetryable } from "@buildfleet/shared";
 import { describe, expect, it } from "vitest";
-import { k8sErrorFromWatchStatus, parseStatusBody, toK8sError } from "./errors.js";
+import { k8sErrorFromResponse, k8sErrorFromWatchStatus, parseStatusBody, toK8sError } from "./errors.js";
 
 function status(code: number, reason: string, message = `${reason} happened`, details?: object): string {
   return JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message, details });
@@ -65,5 +65,21 @@ describe("toK8sError", () => {
     expect(toK8sError(abort, "read Job")).toMatchObject({ code: "UNAVAILABLE", retryable: true });
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     expect(toK8sError(refused, "read Job").message).toBe("read Job: network error ECONNREFUSED");
+  });
+
+  it("names TLS failures by their code, not by their message", () => {
+    for (const code of ["DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED"]) {
+      const err = toK8sError(Object.assign(new Error(`details of ${code}`), { code }), "read Job");
+      expect(err).toMatchObject({ code: "UNAVAILABLE", retryable: true, message: `read Job: TLS error ${code}` });
+    }
+  });
+});
+
+describe("k8sErrorFromResponse", () => {
+  it("maps a raw answer from node's http client: lower-case headers, text body", () => {
+    const err = k8sErrorFromResponse(429, status(429, "TooManyRequests", "slow down"), { "retry-after": "2", "set-cookie": ["s3cr3t"] }, "list Jobs");
+    expect(err).toMatchObject({ code: "RATE_LIMITED", status: 429, reason: "TooManyRequests", retryAfterSeconds: 2 });
+    expect(err.message).toBe("list Jobs: RATE_LIMITED (429): slow down");
+    expect(JSON.stringify(err)).not.toContain("s3cr3t");
   });
 });

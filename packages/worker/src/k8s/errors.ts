@@ -111,7 +111,23 @@ export function codeForStatus(status: number, reason?: string): K8sErrorCode {
   return "UNAVAILABLE";
 }
 
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|UNABLE_TO_(GET|VERIFY)/;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET"]);
+
+/**
+ * A non-2xx answer → `K8sError`: the code from the status and the Status `reason`, the
+ * message from the Status `message` (bounded). Headers are read for Retry-After only.
+ */
+export function k8sErrorFromResponse(httpStatus: number, body: unknown, headers: unknown, operation: string): K8sError {
+  const status = parseStatusBody(body);
+  const code = codeForStatus(httpStatus, status.reason);
+  const details: K8sErrorDetails = { status: httpStatus, operation };
+  if (status.reason !== undefined) details.reason = status.reason;
+  const ra = retryAfter(headers, status);
+  if (ra !== undefined) details.retryAfterSeconds = ra;
+  const what = status.message ?? status.reason ?? `HTTP ${httpStatus}`;
+  return new K8sError(code, `${operation}: ${code} (${httpStatus}): ${what}`, details);
+}
 
 /**
  * Any failure of a Kubernetes call → `K8sError`. Handles client-node's
@@ -123,16 +139,7 @@ export function toK8sError(err: unknown, operation: string): K8sError {
   if (typeof err === "object" && err !== null) {
     const e = err as Record<string, unknown>;
     const httpStatus = typeof e.code === "number" ? e.code : typeof e.statusCode === "number" ? e.statusCode : undefined;
-    if (httpStatus !== undefined && httpStatus >= 100) {
-      const status = parseStatusBody(e.body);
-      const code = codeForStatus(httpStatus, status.reason);
-      const details: K8sErrorDetails = { status: httpStatus, operation };
-      if (status.reason !== undefined) details.reason = status.reason;
-      const ra = retryAfter(e.headers, status);
-      if (ra !== undefined) details.retryAfterSeconds = ra;
-      const what = status.message ?? status.reason ?? `HTTP ${httpStatus}`;
-      return new K8sError(code, `${operation}: ${code} (${httpStatus}): ${what}`, details);
-    }
+    if (httpStatus !== undefined && httpStatus >= 100) return k8sErrorFromResponse(httpStatus, e.body, e.headers, operation);
     const name = typeof e.name === "string" ? e.name : "";
     if (name === "AbortError" || name === "TimeoutError") {
       return new K8sError("UNAVAILABLE", `${operation}: no answer before the deadline`, { operation });
@@ -140,6 +147,11 @@ export function toK8sError(err: unknown, operation: string): K8sError {
     const sysCode = typeof e.code === "string" ? e.code : typeof e.errno === "string" ? e.errno : undefined;
     if (sysCode !== undefined && NETWORK_CODES.has(sysCode)) {
       return new K8sError("UNAVAILABLE", `${operation}: network error ${sysCode}`, { operation });
+    }
+    // Node's TLS failures (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, ERR_SSL_…):
+    // worth naming, an operator fixes them in the kubeconfig.
+    if (sysCode !== undefined && TLS_CODE.test(sysCode)) {
+      return new K8sError("UNAVAILABLE", `${operation}: TLS error ${sysCode}`, { operation });
     }
     // node-fetch wraps socket errors as FetchError{type:"system", code}; anything else is unexpected.
     return new K8sError("UNAVAILABLE", `${operation}: unexpected ${name || "error"}${sysCode ? ` ${sysCode}` : ""}`, { operation });
