@@ -1,28 +1,17 @@
 import type { Writable } from "node:stream";
-import {
-  BatchV1Api,
-  CoreV1Api,
-  Log,
-  Observable,
-  PatchStrategy,
-  Watch,
-  setHeaderOptions,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type ObservableMiddleware,
-  type RequestContext,
-  type ResponseContext,
-  type V1ConfigMap,
-  type V1Job,
-  type V1OwnerReference,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { Log, Watch, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
 import { K8sError, k8sErrorFromWatchStatus, toK8sError } from "./errors.js";
+import { createRestClient } from "./rest.js";
 
 /**
  * The ONLY module that imports `@kubernetes/client-node` at run time. Everything
  * else receives a `K8sApi`: small function-shaped ports that tests replace with
  * lambdas. Every call has a deadline; every failure is a `K8sError`.
+ *
+ * Request/response calls go through our JSON REST layer (rest.ts: keep-alive, no typed
+ * deserialisation); watches and log streams through client-node's Watch and Log. Either
+ * way the objects are PLAIN JSON typed as client-node's `V1Job`/`V1Pod`/`V1ConfigMap`:
+ * times are RFC 3339 strings, never `Date` (tracking/k8s-shapes.ts reads both).
  */
 
 export interface ListResult<T> {
@@ -80,6 +69,11 @@ export interface K8sApi {
     opts: { follow: boolean; sinceTime?: string },
     out: Writable,
   ): Promise<LogStreamHandle>;
+  /**
+   * Closes the keep-alive connections of the request/response calls (watches and log
+   * streams are ended by their handles). Later calls fail with UNAVAILABLE. Idempotent.
+   */
+  close?(): void;
 }
 
 export interface K8sApiOptions {
@@ -89,25 +83,11 @@ export interface K8sApiOptions {
   requestTimeoutMs: number;
   /** Page size of list calls (bounded memory per response at thousands of Jobs). */
   listPageSize?: number;
-}
-
-/** Aborts the request when the deadline passes: the fetch is cancelled, not just abandoned. */
-function deadlineMiddleware(ms: number): ObservableMiddleware {
-  return {
-    pre: (ctx: RequestContext) => {
-      ctx.setSignal(AbortSignal.timeout(ms));
-      return new Observable(Promise.resolve(ctx));
-    },
-    post: (res: ResponseContext) => new Observable(Promise.resolve(res)),
-  };
-}
-
-async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toK8sError(err, operation);
-  }
+  /**
+   * Bound on keep-alive connections for request/response calls (default 64); more
+   * concurrent calls queue for one, within their deadline. Watches and logs have their own.
+   */
+  maxSockets?: number;
 }
 
 /**
@@ -136,32 +116,35 @@ function withDeadline<T>(operation: string, ms: number, promise: Promise<T>, lat
   });
 }
 
+interface ListBody<T> {
+  items?: T[] | null;
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+const DELETE_IN_BACKGROUND = { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } as const;
+
 export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8sApi {
   const { namespace, requestTimeoutMs } = options;
   const pageSize = options.listPageSize ?? 500;
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const rest = createRestClient(kubeConfig, { requestTimeoutMs, maxSockets: options.maxSockets ?? 64 });
   const watcher = new Watch(kubeConfig);
   const logs = new Log(kubeConfig);
-  const callOpts: ConfigurationOptions<ObservableMiddleware> = {
-    middleware: [deadlineMiddleware(requestTimeoutMs)],
-    middlewareMergeStrategy: "append",
-  };
-  const mergePatchOpts = setHeaderOptions("Content-Type", PatchStrategy.MergePatch, callOpts);
+  const ns = encodeURIComponent(namespace);
+  const jobs = `/apis/batch/v1/namespaces/${ns}/jobs`;
+  const configMaps = `/api/v1/namespaces/${ns}/configmaps`;
+  const pods = `/api/v1/namespaces/${ns}/pods`;
+  const named = (collection: string, name: string): string => `${collection}/${encodeURIComponent(name)}`;
 
-  async function listAll<T>(
-    operation: string,
-    page: (cont: string | undefined) => Promise<{ items: T[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
-  ): Promise<ListResult<T>> {
+  async function listAll<T>(operation: string, path: string, labelSelector: string): Promise<ListResult<T>> {
     const items: T[] = [];
     let cont: string | undefined;
     let resourceVersion = "";
     // Bounded: a server that keeps returning continue tokens cannot loop us forever.
     for (let pages = 0; pages < 10_000; pages++) {
-      const res = await call(operation, () => page(cont));
-      items.push(...res.items);
+      const res = await rest.request<ListBody<T>>(operation, { method: "GET", path, query: { labelSelector, limit: pageSize, continue: cont } });
+      items.push(...(res.items ?? []));
       resourceVersion = res.metadata?.resourceVersion ?? resourceVersion;
-      cont = res.metadata?._continue;
+      cont = res.metadata?.continue;
       if (cont === undefined || cont === "") return { items, resourceVersion };
     }
     throw new K8sError("UNAVAILABLE", `${operation}: too many pages`, { operation });
@@ -228,23 +211,30 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
 
   return {
     namespace,
-    createJob: (job) => call(`create Job ${job.metadata?.name ?? "?"}`, () => batch.createNamespacedJob({ namespace, body: job }, callOpts)),
-    readJob: (name) => call(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }, callOpts)),
+    createJob: (job) => rest.request<V1Job>(`create Job ${job.metadata?.name ?? "?"}`, { method: "POST", path: jobs, body: job }),
+    readJob: (name) => rest.request<V1Job>(`read Job ${name}`, { method: "GET", path: named(jobs, name) }),
     deleteJob: async (name) => {
-      await call(`delete Job ${name}`, () => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" }, callOpts));
+      // Background in the body AND the query: a Job deleted without it orphans its pods.
+      await rest.request(`delete Job ${name}`, {
+        method: "DELETE",
+        path: named(jobs, name),
+        query: { propagationPolicy: "Background" },
+        body: DELETE_IN_BACKGROUND,
+      });
     },
     createConfigMap: (configMap) =>
-      call(`create ConfigMap ${configMap.metadata?.name ?? "?"}`, () => core.createNamespacedConfigMap({ namespace, body: configMap }, callOpts)),
+      rest.request<V1ConfigMap>(`create ConfigMap ${configMap.metadata?.name ?? "?"}`, { method: "POST", path: configMaps, body: configMap }),
     patchConfigMapOwner: (name, owner) =>
-      call(`patch ConfigMap ${name}`, () =>
-        core.patchNamespacedConfigMap({ name, namespace, body: { metadata: { ownerReferences: [owner] } } }, mergePatchOpts),
-      ),
-    listJobs: (labelSelector) =>
-      listAll("list Jobs", (cont) => batch.listNamespacedJob({ namespace, labelSelector, limit: pageSize, _continue: cont }, callOpts)),
-    listPods: (labelSelector) =>
-      listAll("list Pods", (cont) => core.listNamespacedPod({ namespace, labelSelector, limit: pageSize, _continue: cont }, callOpts)),
-    watchJobs: (opts, cb) => watchPath(`/apis/batch/v1/namespaces/${namespace}/jobs`, "Jobs", opts, cb),
-    watchPods: (opts, cb) => watchPath(`/api/v1/namespaces/${namespace}/pods`, "Pods", opts, cb),
+      rest.request<V1ConfigMap>(`patch ConfigMap ${name}`, {
+        method: "PATCH",
+        path: named(configMaps, name),
+        body: { metadata: { ownerReferences: [owner] } },
+        contentType: "application/merge-patch+json",
+      }),
+    listJobs: (labelSelector) => listAll<V1Job>("list Jobs", jobs, labelSelector),
+    listPods: (labelSelector) => listAll<V1Pod>("list Pods", pods, labelSelector),
+    watchJobs: (opts, cb) => watchPath(jobs, "Jobs", opts, cb),
+    watchPods: (opts, cb) => watchPath(pods, "Pods", opts, cb),
     streamPodLog: async (podName, container, opts, out) => {
       const operation = `stream log of pod ${podName}`;
       let settle: () => void = () => undefined;
@@ -263,5 +253,6 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
       controller.signal.addEventListener("abort", () => settle(), { once: true });
       return { abort: () => controller.abort(), done };
     },
+    close: () => rest.close(),
   };
 }
