@@ -15,7 +15,7 @@ const { job: rendered } = renderBuildJob(
       context: { type: "git", url: "https://git.example.com/acme/app.git", ref: "main" },
       destinations: ["registry.example.com/acme/app:v1", "registry.example.com/acme/app:latest"],
       buildArgs: { VERSION: "1.2.3", BASE: "debian:bookworm" },
-      credentials: { secretName: "regcred" },
+      registryCredentials: { secretName: "regcred" },
     },
   },
   { namespace: "buildfleet", executorImage: `ghcr.io/osscontainertools/kaniko@sha256:${"2".repeat(64)}`, ttlSecondsAfterFinished: 3600, defaultResources: {} },
