@@ -50,6 +50,8 @@ export class WorkerService {
   private readonly health: HealthServer;
   private readonly logs: LogCollector | undefined;
   private readonly logger: Logger;
+  /** Created here (not passed in): its keep-alive connections are closed on stop. */
+  private ownedK8s: K8sApi | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private started: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
@@ -68,12 +70,16 @@ export class WorkerService {
     for (const conn of [this.redis, this.queueConnection, this.subscriber]) {
       conn.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
     }
-    const k8s =
-      options.k8s ??
-      createK8sApi(options.kubeConfig, {
+    let k8s: K8sApi;
+    if (options.k8s) k8s = options.k8s;
+    else {
+      k8s = createK8sApi(options.kubeConfig, {
         namespace: config.builds.namespace,
         requestTimeoutMs: config.kubernetes.requestTimeoutMs,
+        maxSockets: config.kubernetes.maxConnections,
       });
+      this.ownedK8s = k8s;
+    }
     this.store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/worker/${hostname()}` });
     this.tracker = new JobTracker({
       api: k8s,
@@ -178,6 +184,7 @@ export class WorkerService {
     await this.worker.stop(Math.floor(timeoutMs * 0.8));
     this.logs?.stop();
     this.tracker.stop();
+    this.ownedK8s?.close?.();
     await this.health.close();
     for (const conn of [this.subscriber, this.queueConnection, this.redis]) {
       conn.disconnect();

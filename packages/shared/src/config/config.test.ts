@@ -66,6 +66,12 @@ describe("loadConfig", () => {
     expect(message).toContain("BUILD_NAMESPACE: expected a Kubernetes namespace name");
   });
 
+  it("bounds the worker's keep-alive connections to the API server", () => {
+    expect(loadConfig({}).kubernetes.maxConnections).toBe(64);
+    expect(loadConfig({ K8S_MAX_CONNECTIONS: "8" }).kubernetes.maxConnections).toBe(8);
+    expect(() => loadConfig({ K8S_MAX_CONNECTIONS: "0" })).toThrow(/K8S_MAX_CONNECTIONS: expected a whole number from 1 to 1000/);
+  });
+
   it("rejects a stall count below 3 (long builds would be failed as stalled)", () => {
     expect(() => loadConfig({ MAX_STALLED_COUNT: "1" })).toThrow(/MAX_STALLED_COUNT/);
   });

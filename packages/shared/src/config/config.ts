@@ -99,6 +99,7 @@ const EnvSchema = z.object({
   RESYNC_INTERVAL_MS: int(1_000, 3_600_000, 60_000),
   WATCH_INACTIVITY_MS: int(1_000, 3_600_000, 120_000),
   K8S_REQUEST_TIMEOUT_MS: int(500, 300_000, 15_000),
+  K8S_MAX_CONNECTIONS: int(1, 1_000, 64),
   CAPTURE_LOGS: z.preprocess(
     unsetIfEmpty,
     z.stringbool({ error: "expected true or false" }).default(true),
@@ -121,6 +122,8 @@ export interface BuildfleetConfig {
     kubeconfig: string | undefined;
     inCluster: boolean;
     requestTimeoutMs: number;
+    /** Keep-alive connections to the API server for request/response calls (watches and log streams have their own). */
+    maxConnections: number;
   };
   kaniko: { image: string; pushRetry: number; jobTtlSeconds: number };
   worker: {
@@ -172,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
       kubeconfig: e.KUBECONFIG,
       inCluster: e.KUBECONFIG === undefined && e.KUBERNETES_SERVICE_HOST !== undefined,
       requestTimeoutMs: e.K8S_REQUEST_TIMEOUT_MS,
+      maxConnections: e.K8S_MAX_CONNECTIONS,
     },
     kaniko: { image: e.KANIKO_IMAGE, pushRetry: e.KANIKO_PUSH_RETRY, jobTtlSeconds: e.JOB_TTL_SECONDS },
     worker: {
