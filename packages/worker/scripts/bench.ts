@@ -7,16 +7,22 @@
  * 1. API-server requests per build (goal ≤ 1.2 without inline files; log capture off and on)
  * 2. Dispatch throughput vs a bare BullMQ worker whose processor only creates the Job (goal ≥ 0.8)
  * 3. Latency from the Job's terminal condition to the published event (goal p99 ≤ 100 ms)
- * 4. Memory per in-flight build with BENCH_INFLIGHT builds in flight (kubesim in a child process)
+ * 4. Memory per in-flight build with BENCH_INFLIGHT builds in flight
+ *
+ * Set-up: kubesim runs in its own process at nice BENCH_KUBESIM_NICE (default 10) — an API server
+ * does not share the worker's CPU in a deployment. Builds are queued before the worker starts
+ * (producers are other processes). Terminal conditions are timestamped by a separate idle watcher
+ * process (scripts/watch-terminal.ts); publication is the XADD time in the stream entry id.
+ * Env: BENCH_PHASES=requests,dispatch,memory; BENCH_RUNS=burst,spread,logs (runs of the requests
+ * phase, "burst" may repeat); BENCH_DISPATCH_ROUNDS (default 3).
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue, Worker } from "bullmq";
-import { KubeConfig, Watch } from "@kubernetes/client-node";
-import { startKubeSim } from "@buildfleet/kubesim";
+import { KubeConfig } from "@kubernetes/client-node";
 import {
   BuildStore,
   createLogger,
@@ -35,6 +41,7 @@ import { DEFAULT_BUILD_RESOURCES, WorkerService } from "../src/service.js";
 
 const BUILDS = Number(process.env["BENCH_BUILDS"] ?? 1000);
 const INFLIGHT = Number(process.env["BENCH_INFLIGHT"] ?? 10_000);
+const KUBESIM_NICE = Number(process.env["BENCH_KUBESIM_NICE"] ?? 10);
 const PHASE_TIMEOUT_MS = Number(process.env["BENCH_PHASE_TIMEOUT_MS"] ?? 300_000);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -121,11 +128,17 @@ async function submitAll(p: Producer, config: BuildfleetConfig, n: number, label
  * Counts events of a type incrementally (only entries added since the last
  * call, raw XRANGE, no schema validation): the bench shares the worker's
  * process, so re-reading the whole stream on every poll would skew the figures.
+ * Also remembers when each build's terminal event was published: the stream
+ * entry id's millisecond part is Redis's clock at the XADD.
  */
-const counters = new Map<string, { cursor: string; counts: Map<string, number> }>();
+const counters = new Map<string, { cursor: string; counts: Map<string, number>; publishedAt: Map<string, number> }>();
 async function countEvents(config: BuildfleetConfig, conn: Redis, type: string): Promise<number> {
+  return (await scanEvents(config, conn)).counts.get(type) ?? 0;
+}
+
+async function scanEvents(config: BuildfleetConfig, conn: Redis): Promise<{ counts: Map<string, number>; publishedAt: Map<string, number> }> {
   const key = keyspace(config.redis.prefix).events;
-  const state = counters.get(key) ?? { cursor: "0", counts: new Map<string, number>() };
+  const state = counters.get(key) ?? { cursor: "0", counts: new Map<string, number>(), publishedAt: new Map<string, number>() };
   counters.set(key, state);
   for (;;) {
     const batch = await conn.xrange(key, `(${state.cursor}`, "+", "COUNT", 5_000);
@@ -133,22 +146,25 @@ async function countEvents(config: BuildfleetConfig, conn: Redis, type: string):
     for (const [id, fields] of batch) {
       state.cursor = id;
       const raw = fields[fields.indexOf("event") + 1] ?? "{}";
-      const t = (JSON.parse(raw) as { type?: string }).type ?? "";
+      const event = JSON.parse(raw) as { type?: string; subject?: string };
+      const t = event.type ?? "";
       state.counts.set(t, (state.counts.get(t) ?? 0) + 1);
+      if (t === "build.succeeded" && event.subject) state.publishedAt.set(event.subject, Number(id.split("-")[0]));
     }
   }
-  return state.counts.get(type) ?? 0;
+  return state;
 }
 
 interface ChildKubeSim {
   url: string;
   kubeConfig: KubeConfig;
+  kubeconfigPath: string;
   requests(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
 /** kubesim in its own process, as a real API server would be: it does not compete with the worker's event loop. */
-async function startChildKubeSim(opts: { scenario?: unknown; speed?: number; historySize?: number }): Promise<ChildKubeSim> {
+async function startChildKubeSim(opts: { scenario?: unknown; speed?: number; historySize?: number; startDelayMs?: number }): Promise<ChildKubeSim> {
   const dir = await mkdtemp(join(tmpdir(), "bf-bench-"));
   const kubeconfig = join(dir, "kubeconfig");
   const args = ["--import", "tsx", "--conditions=source", join(ROOT, "packages/kubesim/src/cli.ts"), "serve", "--port", "0", "--kubeconfig-out", kubeconfig];
@@ -158,8 +174,14 @@ async function startChildKubeSim(opts: { scenario?: unknown; speed?: number; his
   }
   if (opts.speed) args.push("--speed", String(opts.speed));
   if (opts.historySize) args.push("--history-size", String(opts.historySize));
+  if (opts.startDelayMs) args.push("--start-delay-ms", String(opts.startDelayMs));
   // node with the tsx loader in one process, so killing it leaves no orphan behind.
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  // At a lower CPU priority (nice, KUBESIM_NICE): it stands in for an API server on other machines,
+  // and on a 2-core box it would otherwise preempt the worker it is serving.
+  const child =
+    KUBESIM_NICE > 0
+      ? spawn("nice", ["-n", String(KUBESIM_NICE), process.execPath, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] })
+      : spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`kubesim did not start: ${out}`)), 30_000);
@@ -178,11 +200,35 @@ async function startChildKubeSim(opts: { scenario?: unknown; speed?: number; his
   return {
     url,
     kubeConfig,
+    kubeconfigPath: kubeconfig,
     requests: async () => ((await (await fetch(`${url}/kubesim/v1/stats`)).json()) as { requests: Record<string, number> }).requests,
     close: async () => {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** scripts/watch-terminal.ts in its own process: when each Job's terminal condition became visible. */
+async function startTerminalObserver(kubeconfigPath: string): Promise<{ stop(): Promise<Map<string, number>> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "packages/worker/scripts/watch-terminal.ts"), kubeconfigPath, "buildfleet"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  await until("terminal observer watching", () => out.includes("watching"), 30_000);
+  return {
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+      const line = out.split("\n").find((l) => l.startsWith("{")) ?? "{}";
+      const parsed = JSON.parse(line) as { terminalAt?: Record<string, number> };
+      return new Map(Object.entries(parsed.terminalAt ?? {}));
     },
   };
 }
@@ -193,55 +239,60 @@ function diffCounts(before: Record<string, number>, after: Record<string, number
   return out;
 }
 
-/** Phases 1 and 3: one run of BUILDS short builds. */
+/**
+ * Phases 1 and 3: one run of BUILDS short builds. All are queued before the
+ * worker starts (producers are other processes in a deployment; none competes
+ * with the worker here), so dispatch and completions come in bursts.
+ */
 async function runBuilds(redis: TestRedis, captureLogs: boolean, spread = false): Promise<void> {
   const sim = await startChildKubeSim({ speed: spread ? 10 : 50, historySize: 200_000, ...(spread ? { scenario: spreadScenario } : {}) });
   const config = configFor(redis.url, { CAPTURE_LOGS: String(captureLogs) });
   const logger = createLogger({ name: "bench", level: "error" });
   const service = new WorkerService({ config, logger, kubeConfig: sim.kubeConfig, http: false });
   const p = producer(config);
-  // When each Job's terminal condition becomes visible to a watcher (as the worker's own watch sees it).
-  const terminalAt = new Map<string, number>();
-  const watch = await new Watch(sim.kubeConfig).watch(
-    "/apis/batch/v1/namespaces/buildfleet/jobs",
-    {},
-    (_type: string, job: { metadata?: { name?: string }; status?: { conditions?: { type: string; status: string }[] } }) => {
-      const name = job.metadata?.name ?? "";
-      if (!terminalAt.has(name) && job.status?.conditions?.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True")) {
-        terminalAt.set(name, Date.now());
-      }
-    },
-    () => undefined,
-  );
+  const observer = await startTerminalObserver(sim.kubeconfigPath);
+  let observed = false;
   try {
-    await service.start();
-    const before = await sim.requests();
-    const t0 = Date.now();
     const ids = await submitAll(p, config, BUILDS, captureLogs ? "logs" : "nologs", spread);
+    const before = await sim.requests();
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    await service.start();
     await until(`${BUILDS} builds finished`, async () => (await countEvents(config, p.conn, "build.succeeded")) >= ids.length);
     const elapsed = Date.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const terminalAt = await observer.stop();
+    observed = true;
     const counts = diffCounts(before, await sim.requests());
     const total = Object.entries(counts)
       .filter(([k]) => !k.startsWith("watch ") && !k.startsWith("list "))
       .reduce((a, [, b]) => a + b, 0);
     console.log(`\n[requests per build]${spread ? " (durations spread)" : ""} log capture ${captureLogs ? "ON " : "OFF"}: ${(total / ids.length).toFixed(3)} (${total} requests for ${ids.length} builds in ${elapsed} ms; the shared list+watch per process is not per build)`);
     console.log(`  by verb: ${JSON.stringify(counts)}`);
+    console.log(`  worker process CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (${((cpu.user + cpu.system) / 1000 / ids.length).toFixed(2)} ms per build; user ${(cpu.user / 1000).toFixed(0)}, system ${(cpu.system / 1000).toFixed(0)})`);
 
     if (!captureLogs) {
+      // From the Job's terminal condition (seen by an idle watcher process) to the
+      // XADD of build.succeeded (Redis's clock, in the stream entry id).
+      const { publishedAt } = await scanEvents(config, p.conn);
       const latencies: number[] = [];
+      const terminalTimes: number[] = [];
       for (const id of ids) {
         const record = await p.store.get(id);
-        const events = await p.store.events(id);
-        const done = events.find((e) => e.type === "build.succeeded");
+        const published = publishedAt.get(id);
         const at = record?.jobName ? terminalAt.get(record.jobName) : undefined;
-        if (done && at !== undefined) latencies.push(Date.parse(done.time) - at);
+        if (published !== undefined && at !== undefined) {
+          latencies.push(published - at);
+          terminalTimes.push(at);
+        }
       }
+      const window = Math.max(...terminalTimes) - Math.min(...terminalTimes);
       console.log(
-        `[terminal condition → event${spread ? ", builds finishing over ~10 s" : ", all builds finishing within ~1 s"}] n=${latencies.length} p50=${pct(latencies, 50)} ms p95=${pct(latencies, 95)} ms p99=${pct(latencies, 99)} ms max=${Math.max(...latencies)} ms (goal p99 ≤ 100 ms)`,
+        `[terminal condition → event, ${spread ? "durations spread over 1–10.5 s" : "burst: all queued before the worker starts"}] n=${latencies.length} p50=${pct(latencies, 50)} ms p95=${pct(latencies, 95)} ms p99=${pct(latencies, 99)} ms max=${Math.max(...latencies)} ms (goal p99 ≤ 100 ms); Jobs reached their terminal condition over ${window} ms`,
       );
     }
   } finally {
-    watch.abort();
+    if (!observed) await observer.stop().catch(() => undefined);
     await service.stop();
     await p.close();
     await sim.close();
@@ -249,9 +300,11 @@ async function runBuilds(redis: TestRedis, captureLogs: boolean, spread = false)
 }
 
 /** Phase 2: time to turn BUILDS queue entries into Jobs, buildfleet vs a bare BullMQ create-only worker. */
+/** Pods stay Pending for the whole phase: this measures turning queue entries into Jobs, nothing after. */
+const HOLD = { speed: 1, startDelayMs: 3_600_000, historySize: 200_000 };
+
 async function dispatchBaseline(redis: TestRedis): Promise<number> {
-  const scenario = [{ match: { image: "*" }, attempts: [{ hang: {} }] }];
-  const sim = await startKubeSim({ speed: 1, scenario, startDelayMs: 3_600_000 });
+  const sim = await startChildKubeSim(HOLD);
   const config = configFor(redis.url);
   const ks = keyspace(config.redis.prefix);
   const k8s = createK8sApi(sim.kubeConfig, { namespace: "buildfleet", requestTimeoutMs: 15_000 });
@@ -286,8 +339,7 @@ async function dispatchBaseline(redis: TestRedis): Promise<number> {
 }
 
 async function dispatchBuildfleet(redis: TestRedis): Promise<number> {
-  const scenario = [{ match: { image: "*" }, attempts: [{ hang: {} }] }];
-  const sim = await startKubeSim({ speed: 1, scenario, startDelayMs: 3_600_000 });
+  const sim = await startChildKubeSim(HOLD);
   const config = configFor(redis.url, { CAPTURE_LOGS: "false" });
   const p = producer(config);
   await submitAll(p, config, BUILDS, "bf");
@@ -347,13 +399,17 @@ async function memory(redis: TestRedis): Promise<void> {
 
 async function main(): Promise<void> {
   const redis = await startRedis();
-  console.log(`buildfleet worker benchmark: BUILDS=${BUILDS} INFLIGHT=${INFLIGHT}, Redis ${redis.source}, Node ${process.version}`);
+  console.log(
+    `buildfleet worker benchmark: BUILDS=${BUILDS} INFLIGHT=${INFLIGHT}, Redis ${redis.source}, Node ${process.version}, ${cpus().length} CPUs; kubesim in its own process at nice ${KUBESIM_NICE}`,
+  );
   try {
     const phases = (process.env["BENCH_PHASES"] ?? "requests,dispatch,memory").split(",");
     if (phases.includes("requests")) {
-      if (process.env["BENCH_ONLY_SPREAD"] !== "1") await runBuilds(redis, false);
-      await runBuilds(redis, false, true);
-      if (process.env["BENCH_ONLY_SPREAD"] !== "1") await runBuilds(redis, true);
+      // BENCH_RUNS picks the runs of this phase: burst (all finish within ~1 s), spread (over ~10 s), logs (log capture on).
+      const runs = (process.env["BENCH_RUNS"] ?? "burst,spread,logs").split(",");
+      for (const r of runs) if (r === "burst") await runBuilds(redis, false);
+      if (runs.includes("spread")) await runBuilds(redis, false, true);
+      if (runs.includes("logs")) await runBuilds(redis, true);
     }
     if (phases.includes("dispatch")) await dispatch(redis);
     if (phases.includes("memory")) await memory(redis);
