@@ -12,7 +12,7 @@ afterEach(() => {
 const optionsOf = (agent: http.Agent): https.AgentOptions => (agent as https.Agent).options;
 
 function pool(): AgentPool {
-  const p = createAgentPool({ maxSockets: 8, idleSocketMs: 30_000 });
+  const p = createAgentPool({ keepAlive: true, maxSockets: 8, idleSocketMs: 30_000 });
   pools.push(p);
   return p;
 }
@@ -52,5 +52,17 @@ describe("createAgentPool", () => {
     expect(optionsOf(rotated.agent)).toMatchObject({ ca: Buffer.from("ca2") });
     expect(plain.agent).not.toBe(rotated.agent);
     expect(plain.agent).not.toBeInstanceOf(https.Agent);
+  });
+});
+
+describe("createAgentPool for streams", () => {
+  it("gives watches their own connections: no keep-alive, no socket bound, no idle timeout, same TLS material", () => {
+    const p = createAgentPool({ keepAlive: false });
+    pools.push(p);
+    const lease = p.acquire("https:", { ca: Buffer.from("ca"), rejectUnauthorized: false });
+    const opts = optionsOf(lease.agent);
+    expect(opts).toMatchObject({ keepAlive: false, ca: Buffer.from("ca"), rejectUnauthorized: false });
+    expect(opts.timeout).toBeUndefined();
+    expect(lease.agent.maxSockets).toBe(Infinity);
   });
 });

@@ -10,6 +10,7 @@ import https from "node:https";
  * reused; when it changes (a rotated client certificate, an edited kubeconfig) a new agent
  * takes over and the old one is destroyed as soon as its last request has finished.
  * Per-request credentials (bearer tokens, basic auth) are headers, never agent state.
+ * Watches get a second pool of their own (`keepAlive: false`), with the same TLS logic.
  */
 
 /** The TLS options a connection is made with. Only the keys the kubeconfig set are present. */
@@ -49,15 +50,26 @@ export interface AgentLease {
   release(): void;
 }
 
-export interface AgentPoolOptions {
-  /** Bound on connections to the API server; further requests queue in the agent. */
-  maxSockets: number;
-  /**
-   * Idle keep-alive connections are closed after this long, before a server or load
-   * balancer drops them: a request written to a connection the peer is closing fails.
-   */
-  idleSocketMs: number;
-}
+export type AgentPoolOptions =
+  | {
+      /** Request/response calls: kept-alive connections, reused across calls. */
+      keepAlive: true;
+      /** Bound on connections to the API server; further requests queue in the agent. */
+      maxSockets: number;
+      /**
+       * Idle keep-alive connections are closed after this long, before a server or load
+       * balancer drops them: a request written to a connection the peer is closing fails.
+       */
+      idleSocketMs: number;
+    }
+  | {
+      /**
+       * Long-lived streams (watches): a connection per stream, closed when it ends, no socket
+       * timeout, and no bound shared with the request pool, so open watches never make a
+       * create queue for a connection.
+       */
+      keepAlive: false;
+    };
 
 interface Entry {
   protocol: "http:" | "https:";
@@ -78,15 +90,17 @@ export function createAgentPool(options: AgentPoolOptions): AgentPool {
   const retired = new Set<Entry>();
 
   function newEntry(protocol: "http:" | "https:", material: TlsMaterial): Entry {
-    const agentOptions: https.AgentOptions = {
-      keepAlive: true,
-      maxSockets: options.maxSockets,
-      // As many idle connections as busy ones: the next burst reuses all of them.
-      maxFreeSockets: options.maxSockets,
-      // Most recently used first, so connections a lull left over time out instead of rotating.
-      scheduling: "lifo",
-      timeout: options.idleSocketMs,
-    };
+    const agentOptions: https.AgentOptions = options.keepAlive
+      ? {
+          keepAlive: true,
+          maxSockets: options.maxSockets,
+          // As many idle connections as busy ones: the next burst reuses all of them.
+          maxFreeSockets: options.maxSockets,
+          // Most recently used first, so connections a lull left over time out instead of rotating.
+          scheduling: "lifo",
+          timeout: options.idleSocketMs,
+        }
+      : { keepAlive: false };
     const agent = protocol === "https:" ? new https.Agent({ ...agentOptions, ...(material as https.AgentOptions) }) : new http.Agent(agentOptions);
     return { protocol, material, agent, inflight: 0, retired: false };
   }

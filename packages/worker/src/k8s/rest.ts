@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { createAgentPool, tlsMaterialOf, type AgentLease } from "./agent-pool.js";
+import { createAgentPool, tlsMaterialOf, type AgentLease, type AgentPool } from "./agent-pool.js";
 import { K8sError, k8sErrorFromResponse, toK8sError } from "./errors.js";
 
 /**
@@ -12,7 +12,8 @@ import { K8sError, k8sErrorFromResponse, toK8sError } from "./errors.js";
  * (so a new TCP and TLS connection) for every call. Here: JSON.stringify / JSON.parse, one
  * keep-alive agent (see agent-pool.ts), and the kubeconfig's CURRENT credentials on every
  * call via `KubeConfig.applyToHTTPSOptions` (tokens from exec/OIDC/file providers rotate).
- * Watches and log streams stay on client-node (client.ts).
+ * `stream` opens long-lived GETs (watches, see watch.ts) with the same credentials and TLS
+ * logic on agents of their own. Log streams stay on client-node (client.ts).
  */
 
 export interface RestOptions {
@@ -31,10 +32,35 @@ export interface RestRequest {
   contentType?: string;
 }
 
+/**
+ * How a stream's start went, when the server could be asked at all: open (200, headers in
+ * hand), or failed (an error answer, its Status read; or the connection failed).
+ */
+export type StreamStart =
+  | {
+      ok: true;
+      /** The 200 answer, not yet read. */
+      response: http.IncomingMessage;
+      /** Ends the stream and closes its connection. Idempotent. */
+      close: () => void;
+    }
+  | { ok: false; error: K8sError };
+
 export interface RestClient {
   /** The parsed JSON answer of a 2xx; every failure is a `K8sError`. */
   request<T>(operation: string, req: RestRequest): Promise<T>;
-  /** Closes the keep-alive connections; later calls fail with UNAVAILABLE. Idempotent. */
+  /**
+   * A long-lived GET (a watch) on a connection of its own, outside the request pool (and its
+   * maxSockets), with TCP keep-alive probes. Only opening it has the deadline: headers must
+   * arrive within `requestTimeoutMs`, after which the stream may last as long as the server
+   * keeps it. Rejects (UNAVAILABLE) when the server could not be asked in time or at all: no
+   * credentials, client closed, no headers before the deadline (the socket is closed then).
+   */
+  stream(operation: string, req: Pick<RestRequest, "path" | "query">): Promise<StreamStart>;
+  /**
+   * Closes the keep-alive connections; later calls and streams fail with UNAVAILABLE.
+   * Streams already open are left to their owners. Idempotent.
+   */
   close(): void;
 }
 
@@ -43,6 +69,8 @@ const IDLE_SOCKET_MS = 30_000;
 /** An error answer is only read for its Status; a proxy's HTML page need not be kept whole. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 const USER_AGENT = "buildfleet-worker";
+/** As client-node's Watch: probes find a dead peer on a watch that is quietly waiting for events. */
+const STREAM_KEEPALIVE_MS = 30_000;
 
 interface Server {
   protocol: "http:" | "https:";
@@ -96,11 +124,12 @@ function isStaleConnection(err: unknown): boolean {
 }
 
 export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): RestClient {
-  const pool = createAgentPool({ maxSockets: options.maxSockets, idleSocketMs: IDLE_SOCKET_MS });
+  const pool = createAgentPool({ keepAlive: true, maxSockets: options.maxSockets, idleSocketMs: IDLE_SOCKET_MS });
+  const streamPool = createAgentPool({ keepAlive: false });
   let closed = false;
   let parsed: { server: string; value: Server | undefined } | undefined;
 
-  async function target(operation: string): Promise<Target> {
+  async function target(operation: string, agents: AgentPool): Promise<Target> {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw unavailable(operation, "the kubeconfig has no current cluster");
     if (parsed?.server !== cluster.server) parsed = { server: cluster.server, value: parseServer(cluster.server) };
@@ -131,7 +160,22 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
       ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
       ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
     });
-    return { server, headers, auth, lease: pool.acquire(server.protocol, material) };
+    return { server, headers, auth, lease: agents.acquire(server.protocol, material) };
+  }
+
+  /** One HTTP request to the target, JSON only (never protobuf), not yet ended. */
+  function newRequest(t: Target, method: RestRequest["method"], req: Pick<RestRequest, "path" | "query">, extra: http.OutgoingHttpHeaders): http.ClientRequest {
+    const requestOptions: https.RequestOptions = {
+      protocol: t.server.protocol,
+      hostname: t.server.hostname,
+      path: requestPath(t.server, req),
+      method,
+      headers: { ...t.headers, Accept: "application/json", "User-Agent": USER_AGENT, ...extra },
+      agent: t.lease.agent,
+    };
+    if (t.server.port !== "") requestOptions.port = t.server.port;
+    if (t.auth !== undefined) requestOptions.auth = t.auth;
+    return (t.server.protocol === "https:" ? https : http).request(requestOptions);
   }
 
   function request<T>(operation: string, req: RestRequest): Promise<T> {
@@ -157,22 +201,12 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
       const timer = setTimeout(() => settle(unavailable(operation, `no answer within ${options.requestTimeoutMs} ms`)), options.requestTimeoutMs);
 
       const send = (t: Target, attempt: number): void => {
-        const headers: http.OutgoingHttpHeaders = { ...t.headers, Accept: "application/json", "User-Agent": USER_AGENT };
+        const extra: http.OutgoingHttpHeaders = {};
         if (payload !== undefined) {
-          headers["Content-Type"] = req.contentType ?? "application/json";
-          headers["Content-Length"] = Buffer.byteLength(payload);
+          extra["Content-Type"] = req.contentType ?? "application/json";
+          extra["Content-Length"] = Buffer.byteLength(payload);
         }
-        const requestOptions: https.RequestOptions = {
-          protocol: t.server.protocol,
-          hostname: t.server.hostname,
-          path: requestPath(t.server, req),
-          method: req.method,
-          headers,
-          agent: t.lease.agent,
-        };
-        if (t.server.port !== "") requestOptions.port = t.server.port;
-        if (t.auth !== undefined) requestOptions.auth = t.auth;
-        const r = (t.server.protocol === "https:" ? https : http).request(requestOptions);
+        const r = newRequest(t, req.method, req, extra);
         inFlight = r;
         let answered = false;
         r.on("error", (err: unknown) => {
@@ -217,7 +251,7 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
         r.end(payload);
       };
 
-      target(operation).then(
+      target(operation, pool).then(
         (t) => {
           lease = t.lease;
           if (settled) t.lease.release();
@@ -228,8 +262,80 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
     });
   }
 
+  function stream(operation: string, req: Pick<RestRequest, "path" | "query">): Promise<StreamStart> {
+    if (closed) return Promise.reject(unavailable(operation, "the Kubernetes client is closed"));
+    return new Promise<StreamStart>((resolve, reject) => {
+      let settled = false;
+      let lease: AgentLease | undefined;
+      let inFlight: http.ClientRequest | undefined;
+      const close = (): void => {
+        inFlight?.destroy();
+        lease?.release();
+      };
+      const settle = (outcome: StreamStart | K8sError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (outcome instanceof K8sError) {
+          close();
+          reject(outcome);
+          return;
+        }
+        if (!outcome.ok) close();
+        resolve(outcome);
+      };
+      /** Set once an error answer's headers arrived: at the deadline, its status is enough. */
+      let errorAnswer: (() => void) | undefined;
+      // The deadline covers credentials, connecting and the headers (and an error answer's
+      // Status); a 200 stream is then as long-lived as the server makes it.
+      const timer = setTimeout(() => {
+        if (errorAnswer !== undefined) errorAnswer();
+        else settle(unavailable(operation, `no answer within ${options.requestTimeoutMs} ms`));
+      }, options.requestTimeoutMs);
+
+      const open = (t: Target): void => {
+        const r = newRequest(t, "GET", req, {});
+        inFlight = r;
+        r.on("socket", (socket) => socket.setKeepAlive(true, STREAM_KEEPALIVE_MS));
+        // Also the stream's owner's: a failure after the start reaches it through the response.
+        r.on("error", (err: unknown) => settle({ ok: false, error: toK8sError(err, operation) }));
+        r.on("response", (res: http.IncomingMessage) => {
+          const status = res.statusCode ?? 0;
+          if (status === 200) {
+            res.once("close", () => lease?.release());
+            return settle({ ok: true, response: res, close });
+          }
+          // Read for its Status (reason, message, Retry-After): what callers act on.
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const failed = (): void => settle({ ok: false, error: k8sErrorFromResponse(status, Buffer.concat(chunks).toString("utf8"), res.headers, operation) });
+          errorAnswer = failed;
+          res.on("data", (chunk: Buffer) => {
+            if (size >= ERROR_BODY_LIMIT) return;
+            chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on("end", failed);
+          res.on("close", failed);
+          res.on("error", failed);
+        });
+        r.end();
+      };
+
+      target(operation, streamPool).then(
+        (t) => {
+          lease = t.lease;
+          if (settled) t.lease.release();
+          else open(t);
+        },
+        (err: unknown) => settle(toK8sError(err, operation)),
+      );
+    });
+  }
+
   return {
     request,
+    stream,
     close() {
       closed = true;
       pool.close();
