@@ -1,7 +1,8 @@
 import type { Writable } from "node:stream";
-import { Log, Watch, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
-import { K8sError, k8sErrorFromWatchStatus, toK8sError } from "./errors.js";
+import { Log, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
+import { K8sError, toK8sError } from "./errors.js";
 import { createRestClient } from "./rest.js";
+import { openWatch } from "./watch.js";
 
 /**
  * The ONLY module that imports `@kubernetes/client-node` at run time. Everything
@@ -9,9 +10,10 @@ import { createRestClient } from "./rest.js";
  * lambdas. Every call has a deadline; every failure is a `K8sError`.
  *
  * Request/response calls go through our JSON REST layer (rest.ts: keep-alive, no typed
- * deserialisation); watches and log streams through client-node's Watch and Log. Either
- * way the objects are PLAIN JSON typed as client-node's `V1Job`/`V1Pod`/`V1ConfigMap`:
- * times are RFC 3339 strings, never `Date` (tracking/k8s-shapes.ts reads both).
+ * deserialisation), watches too (watch.ts: a streaming GET on connections of their own);
+ * log streams through client-node's Log. Either way the objects are PLAIN JSON typed as
+ * client-node's `V1Job`/`V1Pod`/`V1ConfigMap`: times are RFC 3339 strings, never `Date`
+ * (tracking/k8s-shapes.ts reads both).
  */
 
 export interface ListResult<T> {
@@ -42,7 +44,10 @@ export interface WatchOptions {
 }
 
 export interface WatchHandle {
+  /** No callback after it, onEnd included; the connection is closed. */
   abort(): void;
+  /** Lines of the stream that were not JSON, skipped (their content is never kept). */
+  readonly skippedLines?: number;
 }
 
 export interface LogStreamHandle {
@@ -71,7 +76,8 @@ export interface K8sApi {
   ): Promise<LogStreamHandle>;
   /**
    * Closes the keep-alive connections of the request/response calls (watches and log
-   * streams are ended by their handles). Later calls fail with UNAVAILABLE. Idempotent.
+   * streams are ended by their handles). Later calls and watches fail with UNAVAILABLE.
+   * Idempotent.
    */
   close?(): void;
 }
@@ -91,7 +97,7 @@ export interface K8sApiOptions {
 }
 
 /**
- * Bounds a promise that cannot be cancelled (client-node returns the watch/log
+ * Bounds a promise that cannot be cancelled (client-node returns the log stream's
  * AbortController only once response headers arrived). If it settles after the
  * deadline, `late` releases what it produced.
  */
@@ -127,7 +133,6 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
   const { namespace, requestTimeoutMs } = options;
   const pageSize = options.listPageSize ?? 500;
   const rest = createRestClient(kubeConfig, { requestTimeoutMs, maxSockets: options.maxSockets ?? 64 });
-  const watcher = new Watch(kubeConfig);
   const logs = new Log(kubeConfig);
   const ns = encodeURIComponent(namespace);
   const jobs = `/apis/batch/v1/namespaces/${ns}/jobs`;
@@ -150,64 +155,8 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
     throw new K8sError("UNAVAILABLE", `${operation}: too many pages`, { operation });
   }
 
-  function watchPath<T>(path: string, kind: string, opts: WatchOptions, cb: WatchCallbacks<T>): Promise<WatchHandle> {
-    const operation = `watch ${kind}`;
-    let ended = false;
-    let aborted = false;
-    const end = (err: K8sError | undefined): void => {
-      if (ended || aborted) return;
-      ended = true;
-      cb.onEnd(err);
-    };
-    let controller: AbortController | undefined;
-    const started = watcher.watch(
-      path,
-      {
-        labelSelector: opts.labelSelector,
-        resourceVersion: opts.resourceVersion,
-        allowWatchBookmarks: true,
-        timeoutSeconds: opts.timeoutSeconds,
-      },
-      (type: string, object: unknown) => {
-        if (ended || aborted) return;
-        switch (type) {
-          case "ADDED":
-          case "MODIFIED":
-          case "DELETED":
-            cb.onEvent(type, object as T);
-            return;
-          case "BOOKMARK": {
-            const rv = (object as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
-            if (rv !== undefined) cb.onBookmark(rv);
-            return;
-          }
-          case "ERROR":
-            end(k8sErrorFromWatchStatus(object, operation));
-            controller?.abort();
-            return;
-          default:
-            return;
-        }
-      },
-      (err: unknown) => end(err === null || err === undefined ? undefined : toK8sError(err, operation)),
-    );
-    return withDeadline(operation, requestTimeoutMs, started, (c) => c.abort()).then(
-      (c) => {
-        controller = c;
-        if (ended) c.abort();
-        return {
-          abort: () => {
-            aborted = true;
-            c.abort();
-          },
-        };
-      },
-      (err: unknown) => {
-        aborted = true; // the caller learns of the failure from this rejection, not from onEnd too
-        throw toK8sError(err, operation);
-      },
-    );
-  }
+  const watchPath = <T>(path: string, kind: string, opts: WatchOptions, cb: WatchCallbacks<T>): Promise<WatchHandle> =>
+    openWatch(rest, { operation: `watch ${kind}`, path, options: opts }, cb);
 
   return {
     namespace,
