@@ -28,6 +28,8 @@ class FakeWatchApi implements Pick<K8sApi, "listJobs" | "listPods" | "watchJobs"
   listFailures: { remaining: number; error: K8sError } = { remaining: 0, error: new K8sError("UNAVAILABLE", "x") };
   /** Answer the next watch of a kind with an immediate 410. */
   goneNext: Record<Kind, boolean> = { jobs: false, pods: false };
+  /** Answer every watch of a kind with this error (ended before the start resolves), until cleared. */
+  refuse: Record<Kind, K8sError | undefined> = { jobs: undefined, pods: undefined };
 
   listJobs = (sel: string): Promise<ListResult<V1Job>> => this.list("jobs", sel) as Promise<ListResult<V1Job>>;
   listPods = (sel: string): Promise<ListResult<V1Pod>> => this.list("pods", sel) as Promise<ListResult<V1Pod>>;
@@ -51,7 +53,11 @@ class FakeWatchApi implements Pick<K8sApi, "listJobs" | "listPods" | "watchJobs"
     this.calls.watch[kind]++;
     const w: OpenWatch = { kind, cb, closed: false };
     this.watches.push(w);
-    if (this.goneNext[kind]) {
+    const refusal = this.refuse[kind];
+    if (refusal) {
+      w.closed = true;
+      queueMicrotask(() => cb.onEnd(refusal));
+    } else if (this.goneNext[kind]) {
       this.goneNext[kind] = false;
       w.closed = true;
       queueMicrotask(() => cb.onEnd(new K8sError("GONE", "too old resource version", { status: 410, reason: "Expired" })));
@@ -252,6 +258,21 @@ describe("JobTracker", () => {
     expect(api.calls.watch.jobs).toBeLessThanOrEqual(2);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(api.open("jobs")).toHaveLength(1);
+  });
+
+  it("is not live while every watch is refused at start, and recovers once the API lets it watch", async () => {
+    makeTracker({ inactivityTimeoutMs: 30_000, backoffInitialMs: 1_000, backoffMaxMs: 4_000 }).start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(tracker.isLive()).toBe(true);
+    api.refuse.jobs = new K8sError("FORBIDDEN", "jobs is forbidden", { status: 403 });
+    api.drop("jobs", new K8sError("UNAVAILABLE", "reset"));
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(api.calls.watch.jobs).toBeGreaterThan(3); // kept retrying with backoff
+    expect(tracker.isLive()).toBe(false);
+    api.refuse.jobs = undefined;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(api.open("jobs")).toHaveLength(1);
+    expect(tracker.isLive()).toBe(true);
   });
 
   it("re-watches after a watch error with backoff, and after a normal close", async () => {

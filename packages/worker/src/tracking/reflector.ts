@@ -215,6 +215,8 @@ export class Reflector<T extends Meta> {
     this.abortWatch();
     this.armInactivity();
     let delivered = false;
+    // A watch can end (onEnd) before its start resolves: a refused start (403, 429 …) is not a live watch.
+    let ended = false;
     const current = (): boolean => this.running && epoch === this.epoch;
     this.opts
       .watch(
@@ -243,6 +245,7 @@ export class Reflector<T extends Meta> {
             this.resourceVersion = rv;
           },
           onEnd: (err) => {
+            ended = true;
             if (!current()) return;
             this.watching = false;
             this.watchHandle = undefined;
@@ -263,7 +266,7 @@ export class Reflector<T extends Meta> {
       )
       .then(
         (handle) => {
-          if (!current()) {
+          if (!current() || ended) {
             handle.abort();
             return;
           }
