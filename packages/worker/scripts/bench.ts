@@ -275,7 +275,15 @@ async function runBuilds(redis: TestRedis, captureLogs: boolean, spread = false)
     const cpu = process.cpuUsage(cpu0);
     const terminalAt = await observer.stop();
     observed = true;
-    const counts = diffCounts(before, await sim.requests());
+    // Log streams may open after a build's terminal event (logs never hold the outcome back): count once requests settle.
+    let after = await sim.requests();
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const next = await sim.requests();
+      if (JSON.stringify(next) === JSON.stringify(after)) break;
+      after = next;
+    }
+    const counts = diffCounts(before, after);
     const total = Object.entries(counts)
       .filter(([k]) => !k.startsWith("watch ") && !k.startsWith("list "))
       .reduce((a, [, b]) => a + b, 0);
