@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MANAGED_SELECTOR } from "../kaniko/labels.js";
 import { ownerReferenceForJob, renderBuildJob, type RenderOptions } from "../kaniko/render-job.js";
 import { createK8sApi, type K8sApi } from "./client.js";
-import { K8sError } from "./errors.js";
+import type { K8sError } from "./errors.js";
+import { rejection } from "../test-support/k8s.js";
 
 const NAMESPACE = "buildfleet";
 const renderOpts: RenderOptions = {
@@ -43,16 +44,6 @@ function rendered(inline = false): { job: V1Job; configMap?: ReturnType<typeof r
     },
     renderOpts,
   );
-}
-
-async function rejection(p: Promise<unknown>): Promise<K8sError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof K8sError) return err;
-    throw err;
-  }
-  throw new Error("expected a K8sError");
 }
 
 /** Bounded wait on a predicate over API state. */

@@ -2,7 +2,6 @@
 // 127.0.0.1): what goes on the wire, connection reuse, TLS and credentials from the
 // kubeconfig, deadlines and error mapping. kubesim covers behaviour (client.int.test.ts).
 import { EventEmitter, once } from "node:events";
-import { readFileSync } from "node:fs";
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -10,9 +9,8 @@ import type { TLSSocket } from "node:tls";
 import { KubeConfig, type V1Job } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { createK8sApi, type K8sApi, type K8sApiOptions } from "./client.js";
-import { K8sError } from "./errors.js";
+import { fixture, rejection } from "../test-support/k8s.js";
 
-const fixture = (name: string): string => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), "utf8");
 const CA = fixture("ca.crt");
 const SERVER_TLS = { cert: fixture("server.crt"), key: fixture("server.key") };
 const CLIENT_TLS = { cert: fixture("client.crt"), key: fixture("client.key") };
@@ -163,16 +161,6 @@ function apiFor(kc: KubeConfig, opts: Partial<K8sApiOptions> = {}): K8sApi {
   const api = createK8sApi(kc, { namespace: "ns", requestTimeoutMs: 2_000, ...opts });
   apis.push(api);
   return api;
-}
-
-async function rejection(p: Promise<unknown>): Promise<K8sError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof K8sError) return err;
-    throw err;
-  }
-  throw new Error("expected a K8sError");
 }
 
 describe("request/response calls over http", () => {

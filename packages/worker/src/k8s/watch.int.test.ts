@@ -1,7 +1,6 @@
 // Watches (watch.ts over rest.ts's streams) through createK8sApi: against small local servers
 // for what is on the wire and how a stream is cut into events, against kubesim for behaviour.
 import { EventEmitter, once } from "node:events";
-import { readFileSync } from "node:fs";
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -12,9 +11,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MANAGED_SELECTOR } from "../kaniko/labels.js";
 import { renderBuildJob } from "../kaniko/render-job.js";
 import { createK8sApi, type K8sApi, type K8sApiOptions, type WatchHandle } from "./client.js";
-import { K8sError } from "./errors.js";
+import type { K8sError } from "./errors.js";
+import { fixture, rejection } from "../test-support/k8s.js";
 
-const fixture = (name: string): string => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), "utf8");
 
 interface Seen {
   method: string;
@@ -143,16 +142,6 @@ async function watch(api: K8sApi, rec: Recorder, resourceVersion = "5"): Promise
   const handle = await api.watchJobs({ labelSelector: "app=x", resourceVersion, timeoutSeconds: 30 }, rec.callbacks);
   handles.push(handle);
   return handle;
-}
-
-async function rejection(p: Promise<unknown>): Promise<K8sError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof K8sError) return err;
-    throw err;
-  }
-  throw new Error("expected a K8sError");
 }
 
 const line = (type: string, name: string): string => `${JSON.stringify({ type, object: { kind: "Job", metadata: { name, resourceVersion: "9" } } })}\n`;
