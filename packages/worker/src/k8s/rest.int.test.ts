@@ -1,99 +1,25 @@
 // The JSON REST path of createK8sApi against small local API servers (http and https on
 // 127.0.0.1): what goes on the wire, connection reuse, TLS and credentials from the
 // kubeconfig, deadlines and error mapping. kubesim covers behaviour (client.int.test.ts).
-import { EventEmitter, once } from "node:events";
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import https from "node:https";
-import type { AddressInfo, Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import type { ServerResponse } from "node:http";
+import type https from "node:https";
+import type { Socket } from "node:net";
 import { KubeConfig, type V1Job } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { createK8sApi, type K8sApi, type K8sApiOptions } from "./client.js";
-import { fixture, rejection } from "../test-support/k8s.js";
+import { closeFakeApis, fakeApi, fixture, rejection, type FakeApiHandler as Handler } from "../test-support/k8s.js";
 
 const CA = fixture("ca.crt");
 const SERVER_TLS = { cert: fixture("server.crt"), key: fixture("server.key") };
 const CLIENT_TLS = { cert: fixture("client.crt"), key: fixture("client.key") };
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** TLS only: the client certificate's CN ("" when none was sent), and the SNI name. */
-  clientCN?: string;
-  servername?: string | false | null;
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void;
-
-interface FakeApi {
-  url: string;
-  seen: Seen[];
-  /** TCP connections accepted so far. */
-  connections(): number;
-  /** Resolves once `n` connections have closed (bounded). */
-  closedConnections(n: number): Promise<void>;
-}
-
-const servers: (http.Server | https.Server)[] = [];
 const apis: K8sApi[] = [];
 
 afterEach(async () => {
   for (const api of apis.splice(0)) api.close?.();
-  await Promise.all(
-    servers.splice(0).map(async (s) => {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    }),
-  );
+  await closeFakeApis();
 });
-
-async function fakeApi(handler: Handler, tls?: https.ServerOptions, basePath = ""): Promise<FakeApi> {
-  const seen: Seen[] = [];
-  let accepted = 0;
-  let closed = 0;
-  const events = new EventEmitter();
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
-      if (tls) {
-        const socket = req.socket as TLSSocket;
-        const peer = socket.getPeerCertificate();
-        s.clientCN = typeof peer.subject?.CN === "string" ? peer.subject.CN : "";
-        s.servername = socket.servername;
-      }
-      seen.push(s);
-      handler(req, res, s);
-    });
-  };
-  const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
-  // Longer than any test: idle connections close because the client closes them, not the server.
-  server.keepAliveTimeout = 60_000;
-  server.on("connection", (socket: Socket) => {
-    accepted++;
-    socket.once("close", () => {
-      closed++;
-      events.emit("closed");
-    });
-  });
-  servers.push(server);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `${tls ? "https" : "http"}://127.0.0.1:${port}${basePath}`,
-    seen,
-    connections: () => accepted,
-    closedConnections: async (n) => {
-      const timeout = AbortSignal.timeout(5_000);
-      while (closed < n) await once(events, "closed", { signal: timeout });
-    },
-  };
-}
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -285,8 +211,7 @@ describe("request/response calls over http", () => {
 
   it("turns a refused connection into UNAVAILABLE", async () => {
     const server = await fakeApi(jobServer());
-    const closed = servers.pop();
-    await new Promise((r) => closed?.close(r));
+    await server.close();
     const err = await rejection(apiFor(kubeConfigOf({ server: server.url, skipTLSVerify: true })).readJob("b-x"));
     expect(err).toMatchObject({ code: "UNAVAILABLE", retryable: true });
     expect(err.message).toBe("read Job b-x: network error ECONNREFUSED");

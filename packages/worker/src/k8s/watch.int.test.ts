@@ -1,10 +1,8 @@
 // Watches (watch.ts over rest.ts's streams) through createK8sApi: against small local servers
 // for what is on the wire and how a stream is cut into events, against kubesim for behaviour.
-import { EventEmitter, once } from "node:events";
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import https from "node:https";
+import { once } from "node:events";
+import http, { type IncomingMessage } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
 import { startKubeSim, type KubeSim } from "@buildfleet/kubesim";
 import { KubeConfig, type V1Job } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,25 +10,9 @@ import { MANAGED_SELECTOR } from "../kaniko/labels.js";
 import { renderBuildJob } from "../kaniko/render-job.js";
 import { createK8sApi, type K8sApi, type K8sApiOptions, type WatchHandle } from "./client.js";
 import type { K8sError } from "./errors.js";
-import { fixture, rejection } from "../test-support/k8s.js";
+import { closeAfterTest, closeFakeApis, fakeApi, fixture, rejection } from "../test-support/k8s.js";
 
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  clientCN?: string;
-}
-
-interface FakeServer {
-  url: string;
-  seen: Seen[];
-  connections(): number;
-  /** Resolves once `n` connections have closed (bounded). */
-  closedConnections(n: number): Promise<void>;
-}
-
-const servers: (http.Server | https.Server)[] = [];
 const apis: K8sApi[] = [];
 const handles: WatchHandle[] = [];
 let sim: KubeSim | undefined;
@@ -38,53 +20,10 @@ let sim: KubeSim | undefined;
 afterEach(async () => {
   for (const h of handles.splice(0)) h.abort();
   for (const api of apis.splice(0)) api.close?.();
-  await Promise.all(
-    servers.splice(0).map(async (s) => {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    }),
-  );
+  await closeFakeApis();
   await sim?.close();
   sim = undefined;
 });
-
-async function fakeServer(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: https.ServerOptions): Promise<FakeServer> {
-  const seen: Seen[] = [];
-  let accepted = 0;
-  let closed = 0;
-  const events = new EventEmitter();
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const s: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers };
-    if (tls) s.clientCN = String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? "");
-    seen.push(s);
-    // A client that hung up mid-write is what several tests are about.
-    res.on("error", () => undefined);
-    req.resume();
-    handler(req, res);
-  };
-  const server = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
-  server.on("connection", (socket: Socket) => {
-    accepted++;
-    socket.setNoDelay(true);
-    socket.once("close", () => {
-      closed++;
-      events.emit("closed");
-    });
-  });
-  servers.push(server);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
-    seen,
-    connections: () => accepted,
-    closedConnections: async (n) => {
-      const timeout = AbortSignal.timeout(5_000);
-      while (closed < n) await once(events, "closed", { signal: timeout });
-    },
-  };
-}
 
 function kubeConfigOf(cluster: Record<string, unknown>, user: Record<string, unknown> = { token: "t0ken" }): KubeConfig {
   const kc = new KubeConfig();
@@ -150,7 +89,7 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe("watches on a local server", () => {
   it("asks for a JSON watch with bookmarks from the resourceVersion, under the server's base path", async () => {
-    const server = await fakeServer((_req, res) => res.end());
+    const server = await fakeApi((_req, res) => res.end());
     const rec = recorder();
     await watch(apiFor(insecure(`${server.url}/some/prefix`)), rec);
     await rec.ended;
@@ -169,7 +108,7 @@ describe("watches on a local server", () => {
 
   it("parses events sent byte by byte, a multi-byte UTF-8 character split across writes included", async () => {
     const stream = Buffer.from(line("ADDED", "café-✓-😀") + bookmark("10") + line("MODIFIED", "café-✓-😀") + line("DELETED", "b"));
-    const server = await fakeServer((_req, res) => {
+    const server = await fakeApi((_req, res) => {
       res.writeHead(200, { "Content-Type": "application/json" });
       void (async () => {
         for (const byte of stream) {
@@ -186,7 +125,7 @@ describe("watches on a local server", () => {
   });
 
   it("takes \\r\\n endings, skips empty lines, and skips (and counts) a line that is not JSON", async () => {
-    const server = await fakeServer((_req, res) => {
+    const server = await fakeApi((_req, res) => {
       res.writeHead(200);
       res.end(`${line("ADDED", "a").trim()}\r\n\r\nnot json {\r\n${line("MODIFIED", "a").trim()}\r\n${line("DELETED", "a").trim()}`);
     });
@@ -199,7 +138,7 @@ describe("watches on a local server", () => {
 
   it("ends with the error of an ERROR event's Status, delivers nothing after it, and closes the stream", async () => {
     const status = { kind: "Status", code: 410, reason: "Expired", message: "too old resource version: 5 (120)" };
-    const server = await fakeServer((_req, res) => {
+    const server = await fakeApi((_req, res) => {
       res.writeHead(200);
       res.write(line("ADDED", "a") + JSON.stringify({ type: "ERROR", object: status }) + "\n" + line("ADDED", "b"));
     });
@@ -211,7 +150,7 @@ describe("watches on a local server", () => {
   });
 
   it("ends with UNAVAILABLE when one event grows past 16 MiB, and closes the connection", async () => {
-    const server = await fakeServer((_req, res) => {
+    const server = await fakeApi((_req, res) => {
       res.writeHead(200);
       res.write(line("ADDED", "a"));
       const mib = Buffer.alloc(1024 * 1024, "x");
@@ -239,7 +178,7 @@ describe("watches on a local server", () => {
       [403, {}, { kind: "Status", code: 403, reason: "Forbidden", message: 'jobs.batch is forbidden: User "x" cannot watch' }],
       [410, {}, { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" }],
     ];
-    const server = await fakeServer((_req, res) => {
+    const server = await fakeApi((_req, res) => {
       const [code, headers, body] = answers.shift() ?? [500, {}, {}];
       res.writeHead(code, { "Content-Type": "application/json", ...headers });
       res.end(JSON.stringify(body));
@@ -260,16 +199,15 @@ describe("watches on a local server", () => {
   });
 
   it("reports a refused connection through onEnd as UNAVAILABLE", async () => {
-    const server = await fakeServer(() => undefined);
-    const closed = servers.pop();
-    await new Promise((r) => closed?.close(r));
+    const server = await fakeApi(() => undefined);
+    await server.close();
     const rec = recorder();
     await watch(apiFor(insecure(server.url)), rec);
     expect(await rec.ended).toMatchObject({ code: "UNAVAILABLE", message: "watch Jobs: network error ECONNREFUSED" });
   });
 
   it("ends with UNAVAILABLE when the connection drops mid-stream", async () => {
-    const server = await fakeServer((req, res) => {
+    const server = await fakeApi((req, res) => {
       res.writeHead(200);
       res.write(line("ADDED", "a"));
       setTimeout(() => req.socket.destroy(), 20);
@@ -281,7 +219,7 @@ describe("watches on a local server", () => {
   });
 
   it("rejects with UNAVAILABLE at the deadline when the headers never come, closes the socket, and never calls onEnd", async () => {
-    const server = await fakeServer(() => undefined);
+    const server = await fakeApi(() => undefined);
     const rec = recorder();
     const started = Date.now();
     const err = await rejection(watch(apiFor(insecure(server.url), { requestTimeoutMs: 150 }), rec));
@@ -293,7 +231,7 @@ describe("watches on a local server", () => {
   });
 
   it("refuses a watch after close(), without asking the server", async () => {
-    const server = await fakeServer((_req, res) => res.end());
+    const server = await fakeApi((_req, res) => res.end());
     const api = apiFor(insecure(server.url));
     api.close?.();
     const rec = recorder();
@@ -303,7 +241,7 @@ describe("watches on a local server", () => {
   });
 
   it("has no idle timeout once open: a quiet stream outlives the request deadline", async () => {
-    const server = await fakeServer((_req, res) => {
+    const server = await fakeApi((_req, res) => {
       res.writeHead(200);
       res.flushHeaders();
       setTimeout(() => res.end(line("ADDED", "late")), 400);
@@ -315,7 +253,7 @@ describe("watches on a local server", () => {
   });
 
   it("abort(): no callback after it, onEnd included, and the connection is closed", async () => {
-    const server = await fakeServer((_req, res) => {
+    const server = await fakeApi((_req, res) => {
       res.writeHead(200);
       const timer = setInterval(() => res.write(line("MODIFIED", "a")), 5);
       res.on("close", () => clearInterval(timer));
@@ -339,7 +277,7 @@ describe("watches on a local server", () => {
   });
 
   it("does not take a slot of the request pool: with maxSockets 1, a createJob completes while two watches are open", async () => {
-    const server = await fakeServer((req, res) => {
+    const server = await fakeApi((req, res) => {
       if (req.method === "GET") {
         res.writeHead(200);
         res.flushHeaders();
@@ -357,7 +295,7 @@ describe("watches on a local server", () => {
   });
 
   it("watches over https with the kubeconfig's CA and client certificate", async () => {
-    const server = await fakeServer(
+    const server = await fakeApi(
       (_req, res) => {
         res.writeHead(200);
         res.end(line("ADDED", "a"));
@@ -378,19 +316,19 @@ describe("watches on a local server", () => {
 
   it("goes through the kubeconfig's proxy-url", async () => {
     // The API server is only reachable through a CONNECT tunnel of the proxy (client-node's agent).
-    const apiServer = await fakeServer((_req, res) => {
+    const apiServer = await fakeApi((_req, res) => {
       res.writeHead(200);
       res.end(line("ADDED", "via-proxy"));
     });
-    const api = servers.at(-1);
+    const api = apiServer.server;
     const tunnels: string[] = [];
     const proxy = http.createServer((_req, res) => res.writeHead(405).end());
     proxy.on("connect", (req: IncomingMessage, socket: Socket) => {
       tunnels.push(req.url ?? "");
       socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      api?.emit("connection", socket);
+      api.emit("connection", socket);
     });
-    servers.push(proxy);
+    closeAfterTest(proxy);
     proxy.listen(0, "127.0.0.1");
     await once(proxy, "listening");
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
