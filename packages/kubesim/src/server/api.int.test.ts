@@ -118,7 +118,8 @@ describe("kubectl-facing output", () => {
     expect(core.resources.map((r) => r.name)).toEqual(expect.arrayContaining(["pods", "pods/log", "pods/status", "secrets", "configmaps", "events", "namespaces"]));
     const batch = (await call("GET", "/apis/batch/v1")).json() as { resources: Array<{ name: string }> };
     expect(batch.resources.map((r) => r.name)).toEqual(["jobs", "jobs/status"]);
-    expect((await call("GET", "/apis/apps/v1/deployments")).status).toBe(404);
+    expect((await call("GET", "/apis/apps/v1beta1/deployments")).status).toBe(404);
+    expect((await call("GET", "/apis/autoscaling/v2/horizontalpodautoscalers")).status).toBe(404);
   });
 });
 

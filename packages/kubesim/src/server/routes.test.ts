@@ -11,6 +11,10 @@ describe("parseResourcePath", () => {
     ["/api/v1/pods", { resource: "pods", namespace: undefined, name: undefined, subresource: undefined }],
     ["/apis/batch/v1/jobs", { resource: "jobs", namespace: undefined, name: undefined, subresource: undefined }],
     ["/apis/batch/v1/namespaces/ci/jobs/build/status", { resource: "jobs", namespace: "ci", name: "build", subresource: "status" }],
+    ["/apis/apps/v1/namespaces/ci/deployments/api", { resource: "deployments", namespace: "ci", name: "api", subresource: undefined }],
+    ["/apis/policy/v1/namespaces/ci/poddisruptionbudgets", { resource: "poddisruptionbudgets", namespace: "ci", name: undefined, subresource: undefined }],
+    ["/apis/apiextensions.k8s.io/v1/customresourcedefinitions/scaledobjects.keda.sh", { resource: "customresourcedefinitions", namespace: undefined, name: "scaledobjects.keda.sh", subresource: undefined }],
+    ["/apis/keda.sh/v1alpha1/namespaces/ci/scaledobjects/w", { resource: "scaledobjects", namespace: "ci", name: "w", subresource: undefined }],
   ];
   for (const [path, expected] of cases) {
     it(`routes ${path}`, () => {
@@ -25,7 +29,9 @@ describe("parseResourcePath", () => {
     "/api/v1/namespaces/default/secrets/s/status",
     "/api/v1/namespaces/default/jobs/x/log",
     "/api/v1/deployments",
-    "/apis/apps/v1/deployments",
+    "/apis/apps/v1beta1/namespaces/ci/deployments",
+    "/apis/keda.sh/v1/namespaces/ci/scaledobjects",
+    "/api/v1/namespaces/ci/roles",
   ])("does not serve %s", (path) => {
     expect(parseResourcePath(path)).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 // Maps a Kubernetes REST path to the resource it addresses. Pure, so the
 // routing rules (group/version prefixes, namespaced vs cluster-scoped,
 // subresources) are unit-tested without a server.
-import { isResourceName, RESOURCES } from "../store/resources.js";
+import { apiGroups, isResourceName, RESOURCES } from "../store/resources.js";
 import type { ResourceName } from "../store/types.js";
 
 export type Subresource = "status" | "log";
@@ -16,7 +16,7 @@ export interface ResourcePath {
 
 const PREFIXES: Array<{ prefix: string; group: string }> = [
   { prefix: "/api/v1/", group: "" },
-  { prefix: "/apis/batch/v1/", group: "batch" },
+  ...apiGroups().map(({ group, version }) => ({ prefix: `/apis/${group}/${version}/`, group })),
 ];
 
 function subresourceOf(resource: ResourceName, segment: string | undefined): Subresource | undefined | null {

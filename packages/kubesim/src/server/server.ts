@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { isStatusError, StatusError } from "../store/errors.js";
+import { RESOURCES, type ResourceInfo } from "../store/resources.js";
 import type { SimStore } from "../store/store.js";
 import type { ControlPlane } from "../store/types.js";
 import { CONTROL_PREFIX, handleControl, type ControlDeps } from "./control.js";
@@ -13,6 +14,7 @@ import {
   apiGroupListDoc,
   apiResourceListDoc,
   apiVersionsDoc,
+  groupAt,
   openApiV3GroupDoc,
   openApiV3Root,
   versionDoc,
@@ -82,6 +84,10 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     requestCounts,
   };
 
+  // A custom resource is served only while its CustomResourceDefinition exists.
+  const served = (info: ResourceInfo): boolean =>
+    info.definedBy === undefined || deps.store.get("customresourcedefinitions", undefined, info.definedBy) !== undefined;
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://kubesim");
     const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
@@ -94,15 +100,9 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
         case "/api":
           return sendJson(res, 200, apiVersionsDoc(req.headers.host ?? "127.0.0.1"));
         case "/apis":
-          return sendJson(res, 200, apiGroupListDoc());
-        case "/api/v1":
-          return sendJson(res, 200, apiResourceListDoc(""));
-        case "/apis/batch":
-          return sendJson(res, 200, apiGroupDoc("batch"));
-        case "/apis/batch/v1":
-          return sendJson(res, 200, apiResourceListDoc("batch"));
+          return sendJson(res, 200, apiGroupListDoc(served));
         case "/openapi/v3":
-          return sendJson(res, 200, openApiV3Root());
+          return sendJson(res, 200, openApiV3Root(served));
         case "/healthz":
         case "/livez":
         case "/readyz":
@@ -111,12 +111,17 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
           break;
       }
       if (path.startsWith("/openapi/v3/")) {
-        const doc = openApiV3GroupDoc(path.slice("/openapi/v3/".length));
+        const doc = openApiV3GroupDoc(path.slice("/openapi/v3/".length), served);
         if (doc) return sendJson(res, 200, doc);
       }
+      const group = groupAt(path, served);
+      if (group !== undefined) return sendJson(res, 200, apiResourceListDoc(group, served));
+      const groupMatch = /^\/apis\/([^/]+)$/.exec(path);
+      const groupDoc = groupMatch?.[1] !== undefined ? apiGroupDoc(groupMatch[1], served) : undefined;
+      if (groupDoc) return sendJson(res, 200, groupDoc);
     }
     const p = parseResourcePath(path);
-    if (!p) throw notFoundPath();
+    if (!p || !served(RESOURCES[p.resource])) throw notFoundPath();
     const watch = url.searchParams.get("watch");
     const isWatch = watch === "true" || watch === "1";
     const verb = verbOf(method, p, isWatch);

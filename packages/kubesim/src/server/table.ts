@@ -95,7 +95,32 @@ interface Renderer {
   cells(obj: KubeObject, now: Date): Cell[];
 }
 
+/** NAME and AGE, the columns every Kind has; kinds kubesim only stores use these. */
+const NAME_AGE: Renderer = {
+  columns: [col("Name", "string", "name"), col("Age")],
+  cells: (obj, now) => [obj.metadata.name ?? "", age(obj, now)],
+};
+
 const RENDERERS: Record<ResourceName, Renderer> = {
+  serviceaccounts: NAME_AGE,
+  services: NAME_AGE,
+  deployments: {
+    columns: [col("Name", "string", "name"), col("Ready"), col("Up-to-date", "integer"), col("Available", "integer"), col("Age")],
+    cells: (obj, now) => [
+      obj.metadata.name ?? "",
+      // No Deployment controller: nothing becomes ready.
+      `${num(get(obj, "status", "readyReplicas"))}/${num(get(obj, "spec", "replicas"))}`,
+      num(get(obj, "status", "updatedReplicas")),
+      num(get(obj, "status", "availableReplicas")),
+      age(obj, now),
+    ],
+  },
+  poddisruptionbudgets: NAME_AGE,
+  networkpolicies: NAME_AGE,
+  roles: NAME_AGE,
+  rolebindings: NAME_AGE,
+  customresourcedefinitions: NAME_AGE,
+  scaledobjects: NAME_AGE,
   jobs: {
     columns: [col("Name", "string", "name"), col("Status"), col("Completions"), col("Duration"), col("Age"), col("Containers", "string", "", 1), col("Images", "string", "", 1), col("Selector", "string", "", 1)],
     cells(obj, now) {

@@ -34,8 +34,28 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** The resources kubesim serves. Cluster-scoped: namespaces only. */
-export type ResourceName = "namespaces" | "pods" | "jobs" | "secrets" | "configmaps" | "events";
+/**
+ * The resources kubesim serves. Cluster-scoped: namespaces and
+ * customresourcedefinitions. The Job controller and kubelet act on pods and
+ * jobs only; the others (workload, policy and RBAC kinds, KEDA's ScaledObject)
+ * are stored and validated so that deployment manifests can be applied.
+ */
+export type ResourceName =
+  | "namespaces"
+  | "pods"
+  | "jobs"
+  | "secrets"
+  | "configmaps"
+  | "events"
+  | "serviceaccounts"
+  | "services"
+  | "deployments"
+  | "poddisruptionbudgets"
+  | "networkpolicies"
+  | "roles"
+  | "rolebindings"
+  | "customresourcedefinitions"
+  | "scaledobjects";
 
 export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
 
