@@ -3,6 +3,9 @@
 export { WorkerService, DEFAULT_BUILD_RESOURCES } from "./service.js";
 export type { WorkerServiceOptions } from "./service.js";
 export { loadKubeConfig } from "./k8s/kubeconfig.js";
+// The Kubernetes adapter: the deployment tests derive the worker's RBAC Role from its operations.
+export { createK8sApi } from "./k8s/client.js";
+export type { K8sApi, K8sApiOptions } from "./k8s/client.js";
 export { renderBuildJob } from "./kaniko/render-job.js";
 export type { RenderOptions, RenderedBuild } from "./kaniko/render-job.js";
 export { jobNameForBuild } from "./kaniko/job-name.js";
