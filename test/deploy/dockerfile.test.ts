@@ -99,4 +99,20 @@ describe("the Dockerfile", () => {
     }
     expect(cmd).toEqual(["node", "packages/worker/dist/main.js"]);
   });
+
+  it.skipIf(skipWithoutKubectl)("installs the production dependencies of exactly the services the manifests run", async () => {
+    const text = await readFile(`${REPO_ROOT}Dockerfile`, "utf8");
+    const install = parseDockerfile(text).find((i) => i.keyword === "RUN" && i.args.includes("--prod --frozen-lockfile"));
+    expect(install).toBeDefined();
+    const filtered = [...(install?.args ?? "").matchAll(/pnpm install [^&]*/g)]
+      .flatMap((m) => [...m[0].matchAll(/--filter-prod "@buildfleet\/([a-z-]+)\.\.\."/g)])
+      .map((m) => m[1])
+      .sort();
+    const { objects } = await renderOverlay("production");
+    const run = objects
+      .filter((o) => o.kind === "Deployment")
+      .map((d) => /^packages\/([a-z-]+)\/dist\/main\.js$/.exec(deploymentSpec(d).template.spec.containers[0]?.args?.[1] ?? "")?.[1])
+      .sort();
+    expect(filtered).toEqual(run);
+  });
 });
