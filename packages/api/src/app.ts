@@ -2,6 +2,7 @@ import rateLimit from "@fastify/rate-limit";
 import { RateLimitedError, ValidationError, keyspace } from "@buildfleet/shared";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import { bearerToken } from "./auth/authenticate.js";
+import { createResolveHost } from "./auth/resolve-host.js";
 import { hashToken, type RateLimit } from "./auth/tokens.js";
 import { registerBuildRoutes } from "./builds/routes.js";
 import { DEFAULT_TIMING, type ApiContext, type ApiDeps } from "./context.js";
@@ -26,6 +27,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     ks: keyspace(deps.config.redis.prefix),
     metrics: createMetrics(deps.queue),
     timing: { ...DEFAULT_TIMING, ...deps.timing },
+    resolveHost: deps.resolveHost ?? createResolveHost(),
     closing: closing.signal,
   };
   // Typed as fastify's logger interface so the instance is a plain FastifyInstance for callers.

@@ -1,5 +1,6 @@
 import type { Queue } from "bullmq";
 import type { BuildStore, BuildfleetConfig, Keyspace, Logger, Redis } from "@buildfleet/shared";
+import type { ResolveHost } from "./auth/resolve-host.js";
 import type { TokenTable } from "./auth/tokens.js";
 import type { ApiMetrics } from "./ops/metrics.js";
 
@@ -19,6 +20,8 @@ export interface ApiDeps {
    */
   openStreamConnection: () => Redis;
   timing?: Partial<ApiTiming>;
+  /** Resolves the host of a git/https context URL (default: getaddrinfo with a deadline). */
+  resolveHost?: ResolveHost;
 }
 
 export interface ApiTiming {
@@ -33,7 +36,8 @@ export interface ApiTiming {
 export const DEFAULT_TIMING: ApiTiming = { keepAliveMs: 15_000, eventsBlockMs: 5_000, logPollMs: 500 };
 
 /** Shared by the route modules of one app. */
-export interface ApiContext extends Omit<ApiDeps, "timing"> {
+export interface ApiContext extends Omit<ApiDeps, "timing" | "resolveHost"> {
+  resolveHost: ResolveHost;
   ks: Keyspace;
   metrics: ApiMetrics;
   timing: ApiTiming;

@@ -35,20 +35,25 @@ export const TOKEN_ENTRIES: TokenEntry[] = [
     scopes: ["submit", "read", "cancel"],
     registries: ["registry.internal:5000/team-a", "ghcr.io/team-a"],
     secrets: ["regcred"],
+    claims: ["kaniko-workspace"],
   }),
   entry(TOKENS.teamB, {
     tenant: "team-b",
     scopes: ["submit", "read", "cancel"],
     registries: ["registry.internal:5000/team-b"],
     secrets: ["team-b-cred"],
+    claims: ["kaniko-workspace", "team-b-workspace"],
+    // Lets tests fetch contexts from a server on loopback.
+    contextHosts: ["127.0.0.1", "localhost"],
   }),
-  entry(TOKENS.readOnly, { tenant: "team-a", scopes: ["read"], registries: [], secrets: [] }),
-  entry(TOKENS.admin, { tenant: "ops", scopes: ["read", "admin"], registries: [], secrets: [] }),
+  entry(TOKENS.readOnly, { tenant: "team-a", scopes: ["read"], registries: [], secrets: [], claims: [] }),
+  entry(TOKENS.admin, { tenant: "ops", scopes: ["read", "admin"], registries: [], secrets: [], claims: [] }),
   entry(TOKENS.limited, {
     tenant: "team-c",
     scopes: ["read"],
     registries: [],
     secrets: [],
+    claims: [],
     rateLimit: { max: 3, timeWindowMs: 60_000 },
   }),
 ];
