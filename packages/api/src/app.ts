@@ -8,6 +8,8 @@ import { registerBuildRoutes } from "./builds/routes.js";
 import { DEFAULT_TIMING, type ApiContext, type ApiDeps } from "./context.js";
 import { registerEventRoutes } from "./events/routes.js";
 import { errorResponse } from "./http/error-response.js";
+import { redactingSerializers } from "./http/log-serializers.js";
+import { redactText } from "./http/redact.js";
 import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
@@ -31,7 +33,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     closing: closing.signal,
   };
   // Typed as fastify's logger interface so the instance is a plain FastifyInstance for callers.
-  const logger: FastifyBaseLogger = deps.logger.child({ component: "api" });
+  // fastify takes these serializers over its own: request targets and error texts are redacted.
+  const logger: FastifyBaseLogger = deps.logger.child({ component: "api" }, { serializers: redactingSerializers });
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: deps.config.api.bodyLimitBytes,
@@ -70,7 +73,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     return reply.code(res.status).send(res.body);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0] ?? ""}` } }),
+    reply.code(404).send({ error: { code: "NOT_FOUND", message: redactText(`no route ${request.method} ${request.url.split("?")[0] ?? ""}`) } }),
   );
 
   app.addHook("onResponse", async (request, reply) => {

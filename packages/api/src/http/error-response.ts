@@ -1,3 +1,4 @@
+import { redactText } from "./redact.js";
 import { BuildfleetError, ValidationError, errorCode, httpStatusForCode, type ErrorCode, type FieldIssue } from "@buildfleet/shared";
 
 /**
@@ -28,7 +29,26 @@ function response(code: ErrorCode, message: string, extra: Partial<ErrorResponse
   return { status, body: { error: { code, message } }, serverFault: status >= 500, ...extra };
 }
 
+/**
+ * The answer to anything thrown, with credentials a client sent (a URL's user
+ * info, `?token=`) redacted from every message: validation messages quote the
+ * offending value, and that value may be exactly the credential.
+ */
 export function errorResponse(err: unknown): ErrorResponse {
+  const res = unredactedResponse(err);
+  const { code, message, issues } = res.body.error;
+  const error: ErrorBody["error"] = { code, message: redactText(message) };
+  if (issues !== undefined) {
+    error.issues = issues.map((i) => ({
+      ...i,
+      message: redactText(i.message),
+      ...(i.example !== undefined ? { example: redactText(i.example) } : {}),
+    }));
+  }
+  return { ...res, body: { error } };
+}
+
+function unredactedResponse(err: unknown): ErrorResponse {
   if (err instanceof ValidationError) {
     return { status: 400, body: { error: { code: err.code, message: err.message, issues: [...err.issues] } }, serverFault: false };
   }

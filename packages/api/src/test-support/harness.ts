@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { Queue } from "bullmq";
 import {
   BuildStore,
@@ -14,6 +15,7 @@ import {
 } from "@buildfleet/shared";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import type { DestinationStream } from "pino";
 import { buildApp } from "../app.js";
 import { hashToken, TokenTable, type TokenEntry } from "../auth/tokens.js";
 import type { ApiTiming } from "../context.js";
@@ -86,7 +88,7 @@ export interface ApiHarness {
 
 export async function startHarness(
   redis: RedisTestContext,
-  options: { env?: Record<string, string>; timing?: Partial<ApiTiming> } = {},
+  options: { env?: Record<string, string>; timing?: Partial<ApiTiming>; logDestination?: DestinationStream } = {},
 ): Promise<ApiHarness> {
   const config = loadConfig({
     REDIS_URL: redis.url,
@@ -103,7 +105,11 @@ export async function startHarness(
   const store = new BuildStore({ redis: conn, keyspace: ks, source: "/test/api" });
   const app = buildApp({
     config,
-    logger: createLogger({ name: "api-test", level: config.log.level }),
+    logger: createLogger({
+      name: "api-test",
+      level: config.log.level,
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    }),
     redis: conn,
     queue,
     store,
@@ -164,4 +170,24 @@ export async function startHarness(
     },
   };
   return h;
+}
+
+/** Collects pino's JSON lines (a logDestination for startHarness or createLogger). */
+export function logSink(): { lines: () => Record<string, unknown>[]; text: () => string; stream: Writable } {
+  let text = "";
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString("utf8");
+      done();
+    },
+  });
+  return {
+    stream,
+    text: () => text,
+    lines: () =>
+      text
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
