@@ -6,6 +6,7 @@ import { createResolveHost } from "./auth/resolve-host.js";
 import { hashToken, type RateLimit } from "./auth/tokens.js";
 import { registerBuildRoutes } from "./builds/routes.js";
 import { DEFAULT_TIMING, type ApiContext, type ApiDeps } from "./context.js";
+import { DEFAULT_FANOUT_TUNING, EventFanout } from "./events/fanout.js";
 import { registerEventRoutes } from "./events/routes.js";
 import { errorResponse } from "./http/error-response.js";
 import { redactingSerializers } from "./http/log-serializers.js";
@@ -24,11 +25,21 @@ export const DEFAULT_RATE_LIMIT: RateLimit = { max: 600, timeWindowMs: 60_000 };
  */
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const closing = new AbortController();
+  const ks = keyspace(deps.config.redis.prefix);
+  const timing = { ...DEFAULT_TIMING, ...deps.timing };
+  const events = new EventFanout({
+    redis: deps.redis,
+    ks,
+    openConnection: deps.openStreamConnection,
+    logger: deps.logger.child({ component: "events-fanout" }),
+    tuning: { ...DEFAULT_FANOUT_TUNING, ...deps.events, blockMs: timing.eventsBlockMs },
+  });
   const ctx: ApiContext = {
     ...deps,
-    ks: keyspace(deps.config.redis.prefix),
+    events,
+    ks,
     metrics: createMetrics(deps.queue),
-    timing: { ...DEFAULT_TIMING, ...deps.timing },
+    timing,
     resolveHost: deps.resolveHost ?? createResolveHost(),
     closing: closing.signal,
   };
@@ -63,6 +74,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // Streams (SSE, log follow) end when the app closes, so close() is not held open by clients.
   app.addHook("preClose", async () => {
     closing.abort();
+    await events.close();
   });
 
   app.setErrorHandler((err, request, reply) => {

@@ -18,7 +18,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import type { DestinationStream } from "pino";
 import { buildApp } from "../app.js";
 import { hashToken, TokenTable, type TokenEntry } from "../auth/tokens.js";
-import type { ApiTiming } from "../context.js";
+import type { ApiDeps, ApiTiming } from "../context.js";
 
 /** Tokens of the test tenants. */
 export const TOKENS = {
@@ -70,6 +70,8 @@ export const REQUEST = {
 
 export interface ApiHarness {
   app: FastifyInstance;
+  /** CLIENT LIST name of the connections openStreamConnection makes. */
+  streamConnectionName: string;
   config: BuildfleetConfig;
   ks: Keyspace;
   redis: Redis;
@@ -88,7 +90,12 @@ export interface ApiHarness {
 
 export async function startHarness(
   redis: RedisTestContext,
-  options: { env?: Record<string, string>; timing?: Partial<ApiTiming>; logDestination?: DestinationStream } = {},
+  options: {
+    env?: Record<string, string>;
+    timing?: Partial<ApiTiming>;
+    events?: ApiDeps["events"];
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<ApiHarness> {
   const config = loadConfig({
     REDIS_URL: redis.url,
@@ -99,6 +106,7 @@ export async function startHarness(
     ...options.env,
   });
   const ks = keyspace(config.redis.prefix);
+  const streamConnectionName = `api-events-${redis.prefix.replace(/[^A-Za-z0-9-]/g, "")}`;
   const conn = redis.track(createProducerConnection(redis.url));
   await waitForReady(conn);
   const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
@@ -114,8 +122,11 @@ export async function startHarness(
     queue,
     store,
     tokens: new TokenTable(TOKEN_ENTRIES),
-    openStreamConnection: () => redis.track(createWorkerConnection(redis.url)),
+    // Named per test so a test can count this app's event-stream connections in CLIENT LIST. Not
+    // tracked: the app disconnects it on close (a QUIT would wait behind the blocking read).
+    openStreamConnection: () => createWorkerConnection(redis.url, { connectionName: streamConnectionName }),
     ...(options.timing ? { timing: options.timing } : {}),
+    ...(options.events ? { events: options.events } : {}),
   });
   redis.track(app);
   await app.ready();
@@ -123,6 +134,7 @@ export async function startHarness(
 
   const h: ApiHarness = {
     app,
+    streamConnectionName,
     config,
     ks,
     redis: conn,

@@ -83,6 +83,7 @@ describe("loadConfig", () => {
       bodyLimitBytes: 1024 * 1024,
       tokensFile: undefined,
       tokens: undefined,
+      sse: { maxStreams: 5_000, maxStreamsPerToken: 50 },
     });
   });
 
@@ -93,6 +94,8 @@ describe("loadConfig", () => {
       API_BODY_LIMIT_BYTES: "2048",
       BUILDFLEET_TOKENS_FILE: "/etc/buildfleet/tokens.yaml",
       BUILDFLEET_TOKENS: "[]",
+      API_SSE_MAX_STREAMS: "100",
+      API_SSE_MAX_STREAMS_PER_TOKEN: "5",
     }).api;
     expect(api).toEqual({
       host: "127.0.0.1",
@@ -100,6 +103,7 @@ describe("loadConfig", () => {
       bodyLimitBytes: 2048,
       tokensFile: "/etc/buildfleet/tokens.yaml",
       tokens: "[]",
+      sse: { maxStreams: 100, maxStreamsPerToken: 5 },
     });
   });
 

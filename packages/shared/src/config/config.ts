@@ -111,6 +111,9 @@ const EnvSchema = z.object({
   API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024, 1024 * 1024),
   BUILDFLEET_TOKENS_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
   BUILDFLEET_TOKENS: z.preprocess(unsetIfEmpty, z.string().optional()),
+  // API hardening (issue 12): SSE stream caps.
+  API_SSE_MAX_STREAMS: int(1, 1_000_000, 5_000),
+  API_SSE_MAX_STREAMS_PER_TOKEN: int(1, 100_000, 50),
 });
 
 export interface BuildfleetConfig {
@@ -148,6 +151,8 @@ export interface BuildfleetConfig {
     tokensFile: string | undefined;
     /** The same list as JSON text, inline. */
     tokens: string | undefined;
+    /** Open SSE streams allowed per API process and per token (429 beyond). */
+    sse: { maxStreams: number; maxStreamsPerToken: number };
   };
 }
 
@@ -197,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
       tokensFile: e.BUILDFLEET_TOKENS_FILE,
       tokens: e.BUILDFLEET_TOKENS,
+      sse: { maxStreams: e.API_SSE_MAX_STREAMS, maxStreamsPerToken: e.API_SSE_MAX_STREAMS_PER_TOKEN },
     },
   };
 }
