@@ -45,10 +45,21 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   };
   // Typed as fastify's logger interface so the instance is a plain FastifyInstance for callers.
   // fastify takes these serializers over its own: request targets and error texts are redacted.
+  const timeouts = deps.config.api.timeouts;
   const logger: FastifyBaseLogger = deps.logger.child({ component: "api" }, { serializers: redactingSerializers });
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: deps.config.api.bodyLimitBytes,
+    // Slow-client bounds (fastify defaults to 0 = none). requestTimeout covers the body too.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      // Node refuses headersTimeout > requestTimeout.
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      // Node checks both timeouts on this interval (default 30 s, which would triple a 10 s bound).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(timeouts.headersMs / 2)),
+    },
     // Ids are ours; a client's X-Request-Id is not trusted into log lines.
     requestIdHeader: false,
   });
