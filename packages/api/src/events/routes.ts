@@ -25,14 +25,17 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.query));
     const principal = principalOf(request);
     const buildId = parsed.data.buildId;
-    if (buildId !== undefined) await ownBuild(ctx, request, buildId);
 
     const lastEventId = request.headers["last-event-id"];
     const resume = typeof lastEventId === "string" && lastEventId !== "" ? lastEventId : parsed.data.since;
     if (resume !== undefined && !isStreamId(resume)) {
       const path = resume === lastEventId ? "Last-Event-ID" : "since";
-      throw new ValidationError([{ path, message: "expected an event id this API sent (<ms>-<n>)", example: "1717243200000-0" }]);
+      throw new ValidationError([
+        { path, message: "expected an event id this API sent (<ms>-<n>, each part at most 18446744073709551615)", example: "1717243200000-0" },
+      ]);
     }
+    // Only now Redis: a bad resume point is a 400 whatever the build.
+    if (buildId !== undefined) await ownBuild(ctx, request, buildId);
     // Without a resume point: only events from now on (the current last id, resolved once).
     const start = resume ?? (await ctx.events.currentId());
 
