@@ -1,6 +1,6 @@
 import rateLimit from "@fastify/rate-limit";
 import { RateLimitedError, ValidationError, keyspace } from "@buildfleet/shared";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { bearerToken } from "./auth/authenticate.js";
 import { createResolveHost } from "./auth/resolve-host.js";
 import { hashToken, type RateLimit } from "./auth/tokens.js";
@@ -15,6 +15,15 @@ import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+
+/** Answers anything thrown in the one error format, logging server faults. */
+function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const res = errorResponse(err);
+  if (res.serverFault) request.log.error({ err }, "request failed");
+  else request.log.info({ code: res.body.error.code, status: res.status }, res.body.error.message);
+  if (res.retryAfterSeconds !== undefined) void reply.header("retry-after", String(res.retryAfterSeconds));
+  return reply.code(res.status).send(res.body);
+}
 
 /** Tokens without their own rateLimit get this one. */
 export const DEFAULT_RATE_LIMIT: RateLimit = { max: 600, timeWindowMs: 60_000 };
@@ -62,6 +71,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     },
     // Ids are ours; a client's X-Request-Id is not trusted into log lines.
     requestIdHeader: false,
+    // Router errors (bad percent-encoding, an over-long path parameter) bypass the error
+    // handler and would answer in fastify's own shape: route them through ours.
+    frameworkErrors: (err, request, reply) => {
+      void sendError(err, request, reply);
+    },
   });
 
   // Our own JSON parser: fastify's refuses "__proto__" keys with a message that names no field;
@@ -88,13 +102,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     await events.close();
   });
 
-  app.setErrorHandler((err, request, reply) => {
-    const res = errorResponse(err);
-    if (res.serverFault) request.log.error({ err }, "request failed");
-    else request.log.info({ code: res.body.error.code, status: res.status }, res.body.error.message);
-    if (res.retryAfterSeconds !== undefined) void reply.header("retry-after", String(res.retryAfterSeconds));
-    return reply.code(res.status).send(res.body);
-  });
+  app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: "NOT_FOUND", message: redactText(`no route ${request.method} ${request.url.split("?")[0] ?? ""}`) } }),
   );
