@@ -78,10 +78,13 @@ async function main(): Promise<void> {
         scopes: ["submit"],
         registries: ["registry.internal:5000/bench"],
         secrets: [],
+        claims: ["kaniko-workspace"],
         rateLimit: { max: 1_000_000, timeWindowMs: 60_000 },
       },
     ]),
     openStreamConnection: () => createWorkerConnection(redisServer.url),
+    // The bench machine has no DNS for github.com; this measures the API, not the resolver.
+    resolveHost: () => Promise.resolve({ ok: true, addresses: ["140.82.112.3"] }),
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });

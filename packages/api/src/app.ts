@@ -1,16 +1,29 @@
 import rateLimit from "@fastify/rate-limit";
 import { RateLimitedError, ValidationError, keyspace } from "@buildfleet/shared";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { bearerToken } from "./auth/authenticate.js";
+import { createResolveHost } from "./auth/resolve-host.js";
 import { hashToken, type RateLimit } from "./auth/tokens.js";
 import { registerBuildRoutes } from "./builds/routes.js";
 import { DEFAULT_TIMING, type ApiContext, type ApiDeps } from "./context.js";
+import { DEFAULT_FANOUT_TUNING, EventFanout } from "./events/fanout.js";
 import { registerEventRoutes } from "./events/routes.js";
 import { errorResponse } from "./http/error-response.js";
+import { redactingSerializers } from "./http/log-serializers.js";
+import { redactText } from "./http/redact.js";
 import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+
+/** Answers anything thrown in the one error format, logging server faults. */
+function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const res = errorResponse(err);
+  if (res.serverFault) request.log.error({ err }, "request failed");
+  else request.log.info({ code: res.body.error.code, status: res.status }, res.body.error.message);
+  if (res.retryAfterSeconds !== undefined) void reply.header("retry-after", String(res.retryAfterSeconds));
+  return reply.code(res.status).send(res.body);
+}
 
 /** Tokens without their own rateLimit get this one. */
 export const DEFAULT_RATE_LIMIT: RateLimit = { max: 600, timeWindowMs: 60_000 };
@@ -21,20 +34,48 @@ export const DEFAULT_RATE_LIMIT: RateLimit = { max: 600, timeWindowMs: 60_000 };
  */
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const closing = new AbortController();
+  const ks = keyspace(deps.config.redis.prefix);
+  const timing = { ...DEFAULT_TIMING, ...deps.timing };
+  const events = new EventFanout({
+    redis: deps.redis,
+    ks,
+    openConnection: deps.openStreamConnection,
+    logger: deps.logger.child({ component: "events-fanout" }),
+    tuning: { ...DEFAULT_FANOUT_TUNING, ...deps.events, blockMs: timing.eventsBlockMs },
+  });
   const ctx: ApiContext = {
     ...deps,
-    ks: keyspace(deps.config.redis.prefix),
+    events,
+    ks,
     metrics: createMetrics(deps.queue),
-    timing: { ...DEFAULT_TIMING, ...deps.timing },
+    timing,
+    resolveHost: deps.resolveHost ?? createResolveHost(),
     closing: closing.signal,
   };
   // Typed as fastify's logger interface so the instance is a plain FastifyInstance for callers.
-  const logger: FastifyBaseLogger = deps.logger.child({ component: "api" });
+  // fastify takes these serializers over its own: request targets and error texts are redacted.
+  const timeouts = deps.config.api.timeouts;
+  const logger: FastifyBaseLogger = deps.logger.child({ component: "api" }, { serializers: redactingSerializers });
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: deps.config.api.bodyLimitBytes,
+    // Slow-client bounds (fastify defaults to 0 = none). requestTimeout covers the body too.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      // Node refuses headersTimeout > requestTimeout.
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      // Node checks both timeouts on this interval (default 30 s, which would triple a 10 s bound).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(timeouts.headersMs / 2)),
+    },
     // Ids are ours; a client's X-Request-Id is not trusted into log lines.
     requestIdHeader: false,
+    // Router errors (bad percent-encoding, an over-long path parameter) bypass the error
+    // handler and would answer in fastify's own shape: route them through ours.
+    frameworkErrors: (err, request, reply) => {
+      void sendError(err, request, reply);
+    },
   });
 
   // Our own JSON parser: fastify's refuses "__proto__" keys with a message that names no field;
@@ -58,17 +99,12 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // Streams (SSE, log follow) end when the app closes, so close() is not held open by clients.
   app.addHook("preClose", async () => {
     closing.abort();
+    await events.close();
   });
 
-  app.setErrorHandler((err, request, reply) => {
-    const res = errorResponse(err);
-    if (res.serverFault) request.log.error({ err }, "request failed");
-    else request.log.info({ code: res.body.error.code, status: res.status }, res.body.error.message);
-    if (res.retryAfterSeconds !== undefined) void reply.header("retry-after", String(res.retryAfterSeconds));
-    return reply.code(res.status).send(res.body);
-  });
+  app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0] ?? ""}` } }),
+    reply.code(404).send({ error: { code: "NOT_FOUND", message: redactText(`no route ${request.method} ${request.url.split("?")[0] ?? ""}`) } }),
   );
 
   app.addHook("onResponse", async (request, reply) => {

@@ -1,5 +1,7 @@
 import type { Queue } from "bullmq";
 import type { BuildStore, BuildfleetConfig, Keyspace, Logger, Redis } from "@buildfleet/shared";
+import type { ResolveHost } from "./auth/resolve-host.js";
+import type { EventFanout, FanoutTuning } from "./events/fanout.js";
 import type { TokenTable } from "./auth/tokens.js";
 import type { ApiMetrics } from "./ops/metrics.js";
 
@@ -13,12 +15,16 @@ export interface ApiDeps {
   store: BuildStore;
   tokens: TokenTable;
   /**
-   * Opens a dedicated connection for one blocking stream reader (an SSE
-   * client): a blocking XREAD would stall every other command on a shared
-   * connection. The API closes it when the client leaves.
+   * Opens the dedicated connection of the one blocking events reader that
+   * serves every SSE client of this app (a blocking XREAD would stall every
+   * other command on a shared connection). Called once, on the first stream.
    */
   openStreamConnection: () => Redis;
+  /** Bounds of the SSE fan-out (catch-up and per-client queue); blockMs comes from timing.eventsBlockMs. */
+  events?: Partial<Omit<FanoutTuning, "blockMs">>;
   timing?: Partial<ApiTiming>;
+  /** Resolves the host of a git/https context URL (default: getaddrinfo with a deadline). */
+  resolveHost?: ResolveHost;
 }
 
 export interface ApiTiming {
@@ -33,7 +39,10 @@ export interface ApiTiming {
 export const DEFAULT_TIMING: ApiTiming = { keepAliveMs: 15_000, eventsBlockMs: 5_000, logPollMs: 500 };
 
 /** Shared by the route modules of one app. */
-export interface ApiContext extends Omit<ApiDeps, "timing"> {
+export interface ApiContext extends Omit<ApiDeps, "timing" | "resolveHost" | "events"> {
+  resolveHost: ResolveHost;
+  /** The one events reader of this app, fanning out to its SSE streams. */
+  events: EventFanout;
   ks: Keyspace;
   metrics: ApiMetrics;
   timing: ApiTiming;

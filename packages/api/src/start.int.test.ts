@@ -37,7 +37,7 @@ describe("startApi", () => {
       API_PORT: "0",
       LOG_LEVEL: "info",
       BUILDFLEET_TOKENS: JSON.stringify([
-        { tenant: "team-a", tokenSha256: hashToken(token), scopes: ["submit", "read"], registries: ["registry.internal:5000"], secrets: ["regcred"] },
+        { tenant: "team-a", tokenSha256: hashToken(token), scopes: ["submit", "read"], registries: ["registry.internal:5000"], secrets: ["regcred"], claims: ["kaniko-workspace"] },
       ]),
     });
     const sink = logSink();

@@ -10,6 +10,8 @@ export const DEV_TENANT = "dev";
 export const DEV_REGISTRIES = ["registry.internal:5000"] as const;
 /** The Secret the examples name for registry credentials. */
 export const DEV_SECRETS = ["regcred"] as const;
+/** The PersistentVolumeClaim examples/pvc-workspace.yaml (and the CLI's --pvc examples) mount. */
+export const DEV_CLAIMS = ["kaniko-workspace"] as const;
 
 export function newDevToken(): string {
   return `bfdev_${randomBytes(24).toString("base64url")}`;
@@ -28,6 +30,7 @@ export function devTokenEntry(
     scopes: ["submit", "read", "cancel", "admin"] as ("submit" | "read" | "cancel" | "admin")[],
     registries: [...registries],
     secrets: [...DEV_SECRETS],
+    claims: [...DEV_CLAIMS],
   };
 }
 

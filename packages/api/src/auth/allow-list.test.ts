@@ -30,14 +30,15 @@ describe("allowListIssues", () => {
   });
 
   it("names every field outside the allow-lists", () => {
-    const issues = allowListIssues({ tenant: "team-a", registries: ["ghcr.io/team-a"], secrets: ["regcred"] }, request);
-    expect(issues.map((i) => i.path)).toEqual(["destinations[1]", "cache.repository", "registryCredentials.secretName"]);
+    const issues = allowListIssues({ tenant: "team-a", registries: ["ghcr.io/team-a"], secrets: ["regcred"], claims: ["team-a-ws"] }, request);
+    expect(issues.map((i) => i.path)).toEqual(["destinations[1]", "cache.repository", "registryCredentials.secretName", "context.claimName"]);
+    expect(issues[3]?.message).toContain('"ws"');
     expect(issues[0]?.message).toContain("ghcr.io/team-b/app:v1");
   });
 
   it("finds nothing when everything is allowed", () => {
     expect(
-      allowListIssues({ tenant: "team-a", registries: ["ghcr.io"], secrets: ["other-cred"] }, request),
+      allowListIssues({ tenant: "team-a", registries: ["ghcr.io"], secrets: ["other-cred"], claims: ["ws"] }, request),
     ).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ export function registryAllowed(allowed: readonly string[], reference: string): 
 }
 
 /** Every field of a (validated) request that reaches outside the tenant's allow-lists. */
-export function allowListIssues(entry: Pick<TokenEntry, "tenant" | "registries" | "secrets">, request: BuildRequest): FieldIssue[] {
+export function allowListIssues(entry: Pick<TokenEntry, "tenant" | "registries" | "secrets" | "claims">, request: BuildRequest): FieldIssue[] {
   const issues: FieldIssue[] = [];
   request.destinations.forEach((destination, i) => {
     if (!registryAllowed(entry.registries, destination)) {
@@ -45,6 +45,12 @@ export function allowListIssues(entry: Pick<TokenEntry, "tenant" | "registries" 
     issues.push({
       path: "registryCredentials.secretName",
       message: `tenant ${entry.tenant} may not use the Secret "${secret}"; allowed: ${describe(entry.secrets)}`,
+    });
+  }
+  if (request.context.type === "volume" && !entry.claims.includes(request.context.claimName)) {
+    issues.push({
+      path: "context.claimName",
+      message: `tenant ${entry.tenant} may not mount the PersistentVolumeClaim "${request.context.claimName}"; allowed: ${describe(entry.claims)}`,
     });
   }
   return issues;

@@ -25,6 +25,7 @@ describe("tokens", () => {
       scopes: ["submit", "read"],
       registries: [],
       secrets: [],
+      claims: [],
       rateLimit: { max: 5, timeWindowMs: 60_000 },
     });
   });
@@ -36,7 +37,7 @@ describe("tokens", () => {
   });
 
   it("refuses the same hash twice", () => {
-    expect(() => new TokenTable([{ ...entry("x"), registries: [], secrets: [], scopes: ["read"] }, { ...entry("x", "b"), registries: [], secrets: [], scopes: ["read"] }])).toThrow(ConfigError);
+    expect(() => new TokenTable([{ ...entry("x"), registries: [], secrets: [], claims: [], scopes: ["read"] }, { ...entry("x", "b"), registries: [], secrets: [], claims: [], scopes: ["read"] }])).toThrow(ConfigError);
   });
 
   it("combines the file and the env list, and reports an unreadable file", () => {

@@ -27,6 +27,13 @@ export const TokenEntry = z.strictObject({
   registries: z.array(z.string().min(1).max(512)).default([]),
   /** Names of Kubernetes Secrets the tenant may use as registry credentials. */
   secrets: z.array(z.string().min(1).max(253)).default([]),
+  /** Names of PersistentVolumeClaims the tenant may mount as a volume context. */
+  claims: z.array(z.string().min(1).max(253)).default([]),
+  /**
+   * Hosts (`git.internal`, `*.corp.example`) a git or https context may name even
+   * though they resolve to loopback or private addresses; public hosts need no entry.
+   */
+  contextHosts: z.array(z.string().min(1).max(253)).optional(),
   rateLimit: RateLimit.optional(),
 });
 export type TokenEntry = z.infer<typeof TokenEntry>;

@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
 import { allowListIssues } from "../auth/allow-list.js";
+import { contextHost, contextHostIssue } from "../auth/context-hosts.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { buildSummary } from "./summary.js";
@@ -65,6 +66,11 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
       throw new ValidationError(validated.issues);
     }
     const forbidden = allowListIssues(principal, validated.value);
+    const host = contextHost(validated.value.context);
+    if (host !== undefined) {
+      const issue = contextHostIssue(principal, host, await ctx.resolveHost(host));
+      if (issue) forbidden.push(issue);
+    }
     if (forbidden.length > 0) {
       metrics.submits.inc({ outcome: "forbidden" });
       throw new ForbiddenError(summariseIssues(forbidden, "not allowed"), { fields: forbidden.map((i) => i.path) });

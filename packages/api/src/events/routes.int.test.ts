@@ -87,6 +87,20 @@ describe("GET /v1/events (SSE)", () => {
     await client.ended();
   });
 
+  it.each([
+    ["since", { url: "/v1/events?since=99999999999999999999-0", headers: {} }],
+    ["since", { url: "/v1/events?since=1-18446744073709551616", headers: {} }],
+    ["Last-Event-ID", { url: "/v1/events", headers: { "last-event-id": "99999999999999999999-0" } }],
+  ])("answers 400 naming %s for an id out of Redis' 64-bit range, before reading anything", async (path, req) => {
+    const h = await startHarness(redis);
+    const res = await h.inject(TOKENS.teamA, { method: "GET", ...req });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: "VALIDATION_FAILED", issues: [{ path }] } });
+    // Checked before the build is looked up: an unknown buildId does not turn it into a 404.
+    const withBuild = await h.inject(TOKENS.teamA, { method: "GET", headers: req.headers, url: `${req.url}${req.url.includes("?") ? "&" : "?"}buildId=01jzzzzzzzzzzzzzzzzzzzzzzz` });
+    expect(withBuild.statusCode).toBe(400);
+  });
+
   it("refuses a malformed resume point, naming it", async () => {
     const h = await startHarness(redis);
     const res = await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/events", headers: { "last-event-id": "$" } });

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { EventStream, ValidationError, toFieldIssues, type StreamEntry } from "@buildfleet/shared";
+import { RateLimitedError, ValidationError, toFieldIssues, type StreamEntry } from "@buildfleet/shared";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
@@ -16,47 +16,63 @@ export const EventsQuery = z.strictObject({
 const TENANT_CACHE_MAX = 10_000;
 
 export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { maxStreams, maxStreamsPerToken } = ctx.config.api.sse;
+  /** Open streams per token (keyed by the token's hash); the process total is the fan-out's size. */
+  const perToken = new Map<string, number>();
+
   app.get("/v1/events", { onRequest: requireScope(ctx.tokens, "read") }, async (request, reply) => {
     const parsed = EventsQuery.safeParse(request.query ?? {});
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.query));
     const principal = principalOf(request);
     const buildId = parsed.data.buildId;
-    if (buildId !== undefined) await ownBuild(ctx, request, buildId);
 
     const lastEventId = request.headers["last-event-id"];
     const resume = typeof lastEventId === "string" && lastEventId !== "" ? lastEventId : parsed.data.since;
     if (resume !== undefined && !isStreamId(resume)) {
       const path = resume === lastEventId ? "Last-Event-ID" : "since";
-      throw new ValidationError([{ path, message: "expected an event id this API sent (<ms>-<n>)", example: "1717243200000-0" }]);
+      throw new ValidationError([
+        { path, message: "expected an event id this API sent (<ms>-<n>, each part at most 18446744073709551615)", example: "1717243200000-0" },
+      ]);
     }
-    // Without a resume point: only events from now on. "$" is resolved to the current last id once,
-    // so nothing added between two blocking reads is skipped.
-    const start = resume ?? (await ctx.redis.xrevrange(ctx.ks.events, "+", "-", "COUNT", 1))[0]?.[0] ?? "0-0";
+    // Only now Redis: a bad resume point is a 400 whatever the build.
+    if (buildId !== undefined) await ownBuild(ctx, request, buildId);
+    // Without a resume point: only events from now on (the current last id, resolved once).
+    const start = resume ?? (await ctx.events.currentId());
 
-    const conn = ctx.openStreamConnection();
-    const reader = new EventStream(conn, ctx.ks);
+    // Checked and counted in one synchronous step (no await in between), so concurrent requests cannot overshoot.
+    const key = principal.tokenSha256;
+    const mine = perToken.get(key) ?? 0;
+    if (mine >= maxStreamsPerToken) {
+      throw new RateLimitedError(
+        `this token has ${mine} event streams open, the limit per token (API_SSE_MAX_STREAMS_PER_TOKEN=${maxStreamsPerToken}); close one, or follow several builds on one stream without buildId`,
+        { retryAfterSeconds: 5 },
+      );
+    }
+    if (ctx.events.size >= maxStreams) {
+      throw new RateLimitedError(
+        `this API process serves ${ctx.events.size} event streams, its limit (API_SSE_MAX_STREAMS=${maxStreams}); try again shortly`,
+        { retryAfterSeconds: 5 },
+      );
+    }
+    perToken.set(key, mine + 1);
+    const release = (): void => {
+      const n = (perToken.get(key) ?? 1) - 1;
+      if (n <= 0) perToken.delete(key);
+      else perToken.set(key, n);
+    };
+
     const raw = reply.raw;
     const log = request.log.child({ component: "sse", ...(buildId ? { buildId } : {}) });
     reply.hijack();
     raw.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
+      // The socket is destroyed when the stream ends (see below): say so, or a keep-alive
+      // client agent would reuse it for its reconnect and get "socket hang up".
+      connection: "close",
       "x-accel-buffering": "no",
     });
     raw.write(": connected\n\n");
-
-    let closed = false;
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
-      clearInterval(keepAlive);
-      // Rejects a pending blocking read, which ends the loop below.
-      conn.disconnect();
-    };
-    const keepAlive = setInterval(() => raw.write(SSE_KEEP_ALIVE), ctx.timing.keepAliveMs);
-    request.raw.once("close", close);
-    ctx.closing.addEventListener("abort", close, { once: true });
 
     const tenants = new Map<string, string>();
     const visible = async (entry: StreamEntry): Promise<boolean> => {
@@ -71,30 +87,28 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
       return tenant === principal.tenant;
     };
 
-    const loop = async (): Promise<void> => {
-      let cursor = start;
-      while (!closed) {
-        // XREAD with an explicit id returns at once when entries exist after it: catch-up and live are one loop.
-        const entries = await reader.follow(cursor, { count: 100, blockMs: ctx.timing.eventsBlockMs });
-        for (const entry of entries) {
-          cursor = entry.id;
-          if (closed || !(await visible(entry))) continue;
-          if (!raw.write(formatSseEvent(entry))) await once(raw, "drain");
-        }
+    const subscription = ctx.events.subscribe(start, async (entry) => {
+      if (!(await visible(entry))) return;
+      if (!raw.write(formatSseEvent(entry))) await Promise.race([once(raw, "drain"), once(raw, "close")]);
+    });
+    const keepAlive = setInterval(() => raw.write(SSE_KEEP_ALIVE), ctx.timing.keepAliveMs);
+    const close = (): void => subscription.close();
+    request.raw.once("close", close);
+    ctx.closing.addEventListener("abort", close, { once: true });
+
+    void subscription.ended.then((reason) => {
+      clearInterval(keepAlive);
+      release();
+      request.raw.off("close", close);
+      ctx.closing.removeEventListener("abort", close);
+      if (reason === "catch-up-limit" || reason === "too-slow") {
+        log.info({ reason }, "event stream ended; the client resumes from its Last-Event-ID");
+        raw.write(`: ${reason}, reconnect with Last-Event-ID\n\n`);
       }
-    };
-    loop()
-      .catch((err: unknown) => {
-        if (!closed) log.warn({ err }, "event stream ended by an error");
-      })
-      .finally(() => {
-        close();
-        request.raw.off("close", close);
-        ctx.closing.removeEventListener("abort", close);
-        // An event stream only ends on a disconnect, an error or shutdown: never reuse its socket,
-        // or server.close() would wait for the keep-alive timeout.
-        const socket = raw.socket; // detached from the response once it finishes
-        raw.end(() => socket?.destroy());
-      });
+      // An event stream only ends on a disconnect, an error or shutdown: never reuse its socket,
+      // or server.close() would wait for the keep-alive timeout.
+      const socket = raw.socket; // detached from the response once it finishes
+      raw.end(() => socket?.destroy());
+    });
   });
 }

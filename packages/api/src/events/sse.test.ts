@@ -25,6 +25,9 @@ describe("SSE framing", () => {
   it("accepts only stream ids as resume points", () => {
     expect(isStreamId("1700000000000-0")).toBe(true);
     expect(isStreamId("$")).toBe(false);
+    expect(isStreamId("18446744073709551615-18446744073709551615")).toBe(true);
+    expect(isStreamId("18446744073709551616-0")).toBe(false);
+    expect(isStreamId("99999999999999999999-0")).toBe(false);
     expect(isStreamId("1-0\nevent: x")).toBe(false);
   });
 });

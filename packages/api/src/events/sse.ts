@@ -13,6 +13,4 @@ export function formatSseEvent(entry: StreamEntry): string {
 export const SSE_KEEP_ALIVE = ": keep-alive\n\n";
 
 /** A Redis stream id (`<ms>-<seq>`); anything else in Last-Event-ID / since is refused. */
-export function isStreamId(value: string): boolean {
-  return /^[0-9]{1,20}-[0-9]{1,20}$/.test(value);
-}
+export { isStreamId } from "./stream-id.js";

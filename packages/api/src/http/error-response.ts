@@ -1,3 +1,4 @@
+import { redactText } from "./redact.js";
 import { BuildfleetError, ValidationError, errorCode, httpStatusForCode, type ErrorCode, type FieldIssue } from "@buildfleet/shared";
 
 /**
@@ -28,7 +29,27 @@ function response(code: ErrorCode, message: string, extra: Partial<ErrorResponse
   return { status, body: { error: { code, message } }, serverFault: status >= 500, ...extra };
 }
 
+/**
+ * The answer to anything thrown, with credentials a client sent (a URL's user
+ * info, `?token=`) redacted from every message: validation messages quote the
+ * offending value, and that value may be exactly the credential.
+ */
 export function errorResponse(err: unknown): ErrorResponse {
+  const res = unredactedResponse(err);
+  const { code, message, issues } = res.body.error;
+  const error: ErrorBody["error"] = { code, message: redactText(String(message)) };
+  if (issues !== undefined) {
+    // Only strings leave: an issue built from a client's keys must not carry anything else.
+    error.issues = issues.map(({ path, message: m, example }) => ({
+      path: String(path),
+      message: redactText(String(m)),
+      ...(typeof example === "string" ? { example: redactText(example) } : {}),
+    }));
+  }
+  return { ...res, body: { error } };
+}
+
+function unredactedResponse(err: unknown): ErrorResponse {
   if (err instanceof ValidationError) {
     return { status: 400, body: { error: { code: err.code, message: err.message, issues: [...err.issues] } }, serverFault: false };
   }
@@ -46,6 +67,10 @@ export function errorResponse(err: unknown): ErrorResponse {
   }
   if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || statusCode === 415) {
     return validation("", "expected Content-Type: application/json");
+  }
+  if (code === "FST_ERR_BAD_URL") return validation("", "the URL path is not valid percent-encoding (RFC 3986), e.g. %30 not %u0030");
+  if (code === "FST_ERR_MAX_PARAM_LENGTH" || statusCode === 414) {
+    return validation("", "a path parameter is longer than 100 characters; a build id has 26");
   }
   if (code === "FST_ERR_CTP_EMPTY_JSON_BODY") return validation("", "the body is empty; send a JSON object");
   // fastify's JSON parser (secure-json-parse) refuses prototype keys before our validation sees them.

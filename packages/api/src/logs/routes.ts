@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { PassThrough } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { ValidationError, isTerminalState, readBuildLog, toFieldIssues, type BuildLogLine } from "@buildfleet/shared";
@@ -24,6 +25,10 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (!parsed.data.follow) return reply.send(text(first.lines));
 
     // Follow: lines as they arrive, until the build is terminal and a read after that brings nothing new.
+    // A build can be silent for longer than API_CONNECTION_TIMEOUT_MS (a long RUN step): no idle
+    // timeout on this socket; the follow ends with the build, the client or shutdown.
+    // (fastify.inject's fake socket has no setTimeout.)
+    (request.raw.socket as Partial<Socket> | undefined)?.setTimeout?.(0);
     const out = new PassThrough();
     const stop = new AbortController();
     const onClose = (): void => stop.abort();

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
-import { requireScope } from "../auth/authenticate.js";
+import { principalOf, requireScope } from "../auth/authenticate.js";
+import type { TokenEntry } from "../auth/tokens.js";
+import { createTenantCounts } from "./tenant-counts.js";
 import { readQueueCounts } from "../ops/metrics.js";
 
 export const QueueView = z.strictObject({
@@ -17,22 +19,31 @@ export const QueueView = z.strictObject({
 });
 export type QueueView = z.infer<typeof QueueView>;
 
-async function queueView(ctx: ApiContext): Promise<QueueView> {
-  const [counts, paused] = await Promise.all([readQueueCounts(ctx.queue), ctx.queue.isPaused()]);
-  return { counts, paused };
-}
-
-/** Operators' view of the queue. Pause is global (every worker stops taking builds; running ones go on). */
+/**
+ * The queue as the caller may see it: fleet-wide counts for a token with the admin
+ * scope, only the caller's tenant's jobs otherwise. Pause is global (every worker
+ * stops taking builds; running ones go on).
+ */
 export function registerQueueRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get("/v1/queue", { onRequest: requireScope(ctx.tokens, "read") }, () => queueView(ctx));
+  const tenantCounts = createTenantCounts(ctx.redis, ctx.queue);
+  /** Without a principal (pause/resume, admin only): the fleet. */
+  const queueView = async (principal?: TokenEntry): Promise<QueueView> => {
+    const fleet = principal === undefined || principal.scopes.includes("admin");
+    const [counts, paused] = await Promise.all([
+      fleet ? readQueueCounts(ctx.queue) : tenantCounts(principal.tenant),
+      ctx.queue.isPaused(),
+    ]);
+    return { counts, paused };
+  };
+  app.get("/v1/queue", { onRequest: requireScope(ctx.tokens, "read") }, (request) => queueView(principalOf(request)));
   app.post("/v1/queue/pause", { onRequest: requireScope(ctx.tokens, "admin") }, async (request) => {
     await ctx.queue.pause();
     request.log.warn({ tenant: request.principal?.tenant }, "queue paused");
-    return queueView(ctx);
+    return queueView();
   });
   app.post("/v1/queue/resume", { onRequest: requireScope(ctx.tokens, "admin") }, async (request) => {
     await ctx.queue.resume();
     request.log.warn({ tenant: request.principal?.tenant }, "queue resumed");
-    return queueView(ctx);
+    return queueView();
   });
 }

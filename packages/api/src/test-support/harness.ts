@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { Queue } from "bullmq";
 import {
   BuildStore,
@@ -14,9 +15,10 @@ import {
 } from "@buildfleet/shared";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import type { DestinationStream } from "pino";
 import { buildApp } from "../app.js";
 import { hashToken, TokenTable, type TokenEntry } from "../auth/tokens.js";
-import type { ApiTiming } from "../context.js";
+import type { ApiDeps, ApiTiming } from "../context.js";
 
 /** Tokens of the test tenants. */
 export const TOKENS = {
@@ -35,20 +37,25 @@ export const TOKEN_ENTRIES: TokenEntry[] = [
     scopes: ["submit", "read", "cancel"],
     registries: ["registry.internal:5000/team-a", "ghcr.io/team-a"],
     secrets: ["regcred"],
+    claims: ["kaniko-workspace"],
   }),
   entry(TOKENS.teamB, {
     tenant: "team-b",
     scopes: ["submit", "read", "cancel"],
     registries: ["registry.internal:5000/team-b"],
     secrets: ["team-b-cred"],
+    claims: ["kaniko-workspace", "team-b-workspace"],
+    // Lets tests fetch contexts from a server on loopback.
+    contextHosts: ["127.0.0.1", "localhost"],
   }),
-  entry(TOKENS.readOnly, { tenant: "team-a", scopes: ["read"], registries: [], secrets: [] }),
-  entry(TOKENS.admin, { tenant: "ops", scopes: ["read", "admin"], registries: [], secrets: [] }),
+  entry(TOKENS.readOnly, { tenant: "team-a", scopes: ["read"], registries: [], secrets: [], claims: [] }),
+  entry(TOKENS.admin, { tenant: "ops", scopes: ["read", "admin"], registries: [], secrets: [], claims: [] }),
   entry(TOKENS.limited, {
     tenant: "team-c",
     scopes: ["read"],
     registries: [],
     secrets: [],
+    claims: [],
     rateLimit: { max: 3, timeWindowMs: 60_000 },
   }),
 ];
@@ -63,6 +70,8 @@ export const REQUEST = {
 
 export interface ApiHarness {
   app: FastifyInstance;
+  /** CLIENT LIST name of the connections openStreamConnection makes. */
+  streamConnectionName: string;
   config: BuildfleetConfig;
   ks: Keyspace;
   redis: Redis;
@@ -81,7 +90,12 @@ export interface ApiHarness {
 
 export async function startHarness(
   redis: RedisTestContext,
-  options: { env?: Record<string, string>; timing?: Partial<ApiTiming> } = {},
+  options: {
+    env?: Record<string, string>;
+    timing?: Partial<ApiTiming>;
+    events?: ApiDeps["events"];
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<ApiHarness> {
   const config = loadConfig({
     REDIS_URL: redis.url,
@@ -92,19 +106,27 @@ export async function startHarness(
     ...options.env,
   });
   const ks = keyspace(config.redis.prefix);
+  const streamConnectionName = `api-events-${redis.prefix.replace(/[^A-Za-z0-9-]/g, "")}`;
   const conn = redis.track(createProducerConnection(redis.url));
   await waitForReady(conn);
   const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
   const store = new BuildStore({ redis: conn, keyspace: ks, source: "/test/api" });
   const app = buildApp({
     config,
-    logger: createLogger({ name: "api-test", level: config.log.level }),
+    logger: createLogger({
+      name: "api-test",
+      level: config.log.level,
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    }),
     redis: conn,
     queue,
     store,
     tokens: new TokenTable(TOKEN_ENTRIES),
-    openStreamConnection: () => redis.track(createWorkerConnection(redis.url)),
+    // Named per test so a test can count this app's event-stream connections in CLIENT LIST. Not
+    // tracked: the app disconnects it on close (a QUIT would wait behind the blocking read).
+    openStreamConnection: () => createWorkerConnection(redis.url, { connectionName: streamConnectionName }),
     ...(options.timing ? { timing: options.timing } : {}),
+    ...(options.events ? { events: options.events } : {}),
   });
   redis.track(app);
   await app.ready();
@@ -112,6 +134,7 @@ export async function startHarness(
 
   const h: ApiHarness = {
     app,
+    streamConnectionName,
     config,
     ks,
     redis: conn,
@@ -159,4 +182,24 @@ export async function startHarness(
     },
   };
   return h;
+}
+
+/** Collects pino's JSON lines (a logDestination for startHarness or createLogger). */
+export function logSink(): { lines: () => Record<string, unknown>[]; text: () => string; stream: Writable } {
+  let text = "";
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString("utf8");
+      done();
+    },
+  });
+  return {
+    stream,
+    text: () => text,
+    lines: () =>
+      text
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }

@@ -83,6 +83,8 @@ describe("loadConfig", () => {
       bodyLimitBytes: 1024 * 1024,
       tokensFile: undefined,
       tokens: undefined,
+      sse: { maxStreams: 5_000, maxStreamsPerToken: 50 },
+      timeouts: { requestMs: 30_000, headersMs: 10_000, connectionMs: 60_000, keepAliveMs: 72_000 },
     });
   });
 
@@ -93,6 +95,12 @@ describe("loadConfig", () => {
       API_BODY_LIMIT_BYTES: "2048",
       BUILDFLEET_TOKENS_FILE: "/etc/buildfleet/tokens.yaml",
       BUILDFLEET_TOKENS: "[]",
+      API_SSE_MAX_STREAMS: "100",
+      API_SSE_MAX_STREAMS_PER_TOKEN: "5",
+      API_REQUEST_TIMEOUT_MS: "20000",
+      API_HEADERS_TIMEOUT_MS: "5000",
+      API_CONNECTION_TIMEOUT_MS: "90000",
+      API_KEEP_ALIVE_TIMEOUT_MS: "65000",
     }).api;
     expect(api).toEqual({
       host: "127.0.0.1",
@@ -100,6 +108,8 @@ describe("loadConfig", () => {
       bodyLimitBytes: 2048,
       tokensFile: "/etc/buildfleet/tokens.yaml",
       tokens: "[]",
+      sse: { maxStreams: 100, maxStreamsPerToken: 5 },
+      timeouts: { requestMs: 20_000, headersMs: 5_000, connectionMs: 90_000, keepAliveMs: 65_000 },
     });
   });
 

@@ -111,6 +111,14 @@ const EnvSchema = z.object({
   API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024, 1024 * 1024),
   BUILDFLEET_TOKENS_FILE: z.preprocess(unsetIfEmpty, z.string().optional()),
   BUILDFLEET_TOKENS: z.preprocess(unsetIfEmpty, z.string().optional()),
+  // API hardening (issue 12): SSE stream caps.
+  API_SSE_MAX_STREAMS: int(1, 1_000_000, 5_000),
+  API_SSE_MAX_STREAMS_PER_TOKEN: int(1, 100_000, 50),
+  // …and HTTP timeouts (0 nowhere: fastify's defaults of 0 let a slow client hold a socket forever).
+  API_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000, 30_000),
+  API_HEADERS_TIMEOUT_MS: int(1_000, 3_600_000, 10_000),
+  API_CONNECTION_TIMEOUT_MS: int(1_000, 3_600_000, 60_000),
+  API_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000, 72_000),
 });
 
 export interface BuildfleetConfig {
@@ -148,6 +156,14 @@ export interface BuildfleetConfig {
     tokensFile: string | undefined;
     /** The same list as JSON text, inline. */
     tokens: string | undefined;
+    /** Open SSE streams allowed per API process and per token (429 beyond). */
+    sse: { maxStreams: number; maxStreamsPerToken: number };
+    /**
+     * request: the whole request (headers and body) must arrive in time, else 408;
+     * headers: the same for the headers alone; connection: a socket idle this long is
+     * closed (streaming responses opt out); keepAlive: idle time between requests.
+     */
+    timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
   };
 }
 
@@ -197,6 +213,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
       tokensFile: e.BUILDFLEET_TOKENS_FILE,
       tokens: e.BUILDFLEET_TOKENS,
+      sse: { maxStreams: e.API_SSE_MAX_STREAMS, maxStreamsPerToken: e.API_SSE_MAX_STREAMS_PER_TOKEN },
+      timeouts: {
+        requestMs: e.API_REQUEST_TIMEOUT_MS,
+        headersMs: e.API_HEADERS_TIMEOUT_MS,
+        connectionMs: e.API_CONNECTION_TIMEOUT_MS,
+        keepAliveMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
+      },
     },
   };
 }

@@ -75,6 +75,14 @@ export function formatPath(path: Path): string {
   return out;
 }
 
+/**
+ * A table entry by a key that comes from the client: `__proto__` or `constructor`
+ * would otherwise find Object.prototype's members ("example: [object Object]").
+ */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** `destinations[3]` → `destinations[]`, `buildArgs["--x"]` → `buildArgs.*`: the key of EXAMPLES. */
 function examplePath(path: Path): string {
   let out = "";
@@ -102,7 +110,7 @@ function distance(a: string, b: string): number {
 
 /** The known field a misspelt one most likely meant (case slips and up to two edits). */
 function suggestField(parent: Path, key: string): string | undefined {
-  const known = KNOWN_FIELDS[examplePath(parent)] ?? [];
+  const known = own(KNOWN_FIELDS, examplePath(parent)) ?? [];
   let best: string | undefined;
   let bestDistance = 3;
   for (const field of known) {
@@ -155,7 +163,7 @@ function describeValue(value: unknown): string {
 function fromIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
   const at = (path: Path, message: string, example?: string): FieldIssue => {
     const field: FieldIssue = { path: formatPath(path), message };
-    const ex = example ?? EXAMPLES[examplePath(path)];
+    const ex = example ?? own(EXAMPLES, examplePath(path));
     if (ex !== undefined) field.example = ex;
     return field;
   };
@@ -172,7 +180,7 @@ function fromIssue(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
         const inCredentials = issue.path.at(-1) === "registryCredentials" && CREDENTIAL_FIELDS.has(key.toLowerCase());
         return inCredentials
           ? at(path, `unknown field "${key}": buildfleet never takes credentials; give the name of a kubernetes.io/dockerconfigjson Secret in registryCredentials.secretName`, '{ "secretName": "regcred" }')
-          : at(path, unknownField(issue.path, key), EXAMPLES[examplePath(issue.path)]);
+          : at(path, unknownField(issue.path, key), own(EXAMPLES, examplePath(issue.path)));
       });
     case "invalid_union": {
       // zod puts the allowed discriminator values on the issue without typing them.

@@ -19,6 +19,9 @@ export function planTransitions(record: BuildRecord, obs: BuildObservation, jobN
   switch (obs.phase) {
     case "pending":
       break;
+    case "failing":
+      // No further attempt: wait for the terminal condition instead of announcing one that never runs.
+      break;
     case "running": {
       const attempt = currentAttempt(obs);
       plan.push({

@@ -83,6 +83,24 @@ describe("worker: builds through to a recorded outcome", () => {
     expect(failed).toMatchObject({ type: "build.failed", data: { reason: "BackoffLimitExceeded", attempts: 2 } });
   });
 
+  it.each([
+    { retries: 0, retryingAttempts: [] },
+    { retries: 2, retryingAttempts: [2, 3] },
+  ])("announces no retry the backoffLimit does not allow (retries: $retries)", async ({ retries, retryingAttempts }) => {
+    const stack = await startStack(redis, {
+      kubesim: { scenario: [{ match: { args: "broken" }, attempts: [{ exit: { code: 2, afterMs: 1_000 } }] }] },
+    });
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ retries, buildArgs: { MODE: "broken" } }));
+
+    await stack.waitForTerminal(build.id);
+
+    const events = await stack.store.events(build.id);
+    const retrying = events.filter((e) => e.type === "build.retrying").map((e) => (e.data as { attempt: number }).attempt);
+    expect(retrying).toEqual(retryingAttempts);
+    expect(events.at(-1)).toMatchObject({ type: "build.failed", data: { attempts: retries + 1 } });
+  });
+
   it("fails with DeadlineExceeded when the run timeout passes", async () => {
     const stack = await startStack(redis, { kubesim: { scenario: [{ match: { args: "slow" }, attempts: [{ hang: {} }] }] } });
     await stack.startWorker();

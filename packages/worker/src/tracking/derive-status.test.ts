@@ -163,7 +163,8 @@ describe("deriveBuildStatus: the (index .status.conditions 0).type habit", () =>
 
     const obs = deriveBuildStatus(midway, pods);
     expect(isTerminalPhase(obs.phase)).toBe(false);
-    expect(obs.phase).toBe("retrying");
+    // FailureTarget: the Job controller decided no further attempt runs (pod 2 is terminating).
+    expect(obs.phase).toBe("failing");
   });
 
   it("reads a 1.31-style succeeded Job as not complete, and we read it as succeeded", () => {
@@ -204,6 +205,35 @@ describe("deriveBuildStatus: Jobs still running", () => {
     const obs = deriveBuildStatus(job([]), pods);
     expect(obs.phase).toBe(phase);
     expect(obs.pendingReason).toBe(pendingReason);
+  });
+
+  // The Job controller fails the Job once `failed > backoffLimit`; the failed pod shows up
+  // before the Failed condition does (separate watches), and that moment is not a retry.
+  it.each([
+    { name: "retries: 0, the only attempt failed", backoffLimit: 0, pods: [pod(1, { kind: "failed" })] },
+    {
+      name: "retries: 2, the third attempt failed",
+      backoffLimit: 2,
+      pods: [pod(1, { kind: "failed" }), pod(2, { kind: "failed" }), pod(3, { kind: "failed" })],
+    },
+  ])("does not call a build retrying when backoffLimit allows no further attempt ($name)", ({ backoffLimit, pods }) => {
+    const j: JobLike = { ...job([]), spec: { backoffLimit } };
+    const obs = deriveBuildStatus(j, pods);
+    expect(obs.phase).toBe("failing");
+    expect(isTerminalPhase(obs.phase)).toBe(false);
+  });
+
+  it("still calls a build retrying while backoffLimit allows another attempt", () => {
+    const j: JobLike = { ...job([]), spec: { backoffLimit: 2 } };
+    expect(deriveBuildStatus(j, [pod(1, { kind: "failed" }), pod(2, { kind: "failed" })]).phase).toBe("retrying");
+  });
+
+  it("does not call a build retrying once the Job is failing (FailureTarget or Failed awaiting pods)", () => {
+    const pods = [pod(1, { kind: "failed" })];
+    expect(deriveBuildStatus(job([cond("FailureTarget", "BackoffLimitExceeded")], { failed: 1 }), pods).phase).toBe("failing");
+    // Failed with a pod count the pods in view do not show yet: not terminal, and not retrying either.
+    const awaiting = deriveBuildStatus(job([cond("Failed", "BackoffLimitExceeded")], { failed: 2 }), pods);
+    expect(awaiting).toMatchObject({ phase: "failing", awaitingPodStatus: true });
   });
 
   it("does not count a disrupted pod as a failed attempt", () => {

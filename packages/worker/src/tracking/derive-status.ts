@@ -28,7 +28,12 @@ export const DERIVED_FAILURE_REASONS = [
 ] as const satisfies readonly FailureReason[];
 export type DerivedFailureReason = (typeof DERIVED_FAILURE_REASONS)[number];
 
-export type BuildPhase = "pending" | "running" | "retrying" | "succeeded" | "failed";
+/**
+ * `failing`: an attempt failed and no further attempt is allowed (`failed > backoffLimit`,
+ * or the Job controller already set FailureTarget/Failed); the terminal condition or the
+ * pods that confirm it are on their way. Not terminal, and not a retry either.
+ */
+export type BuildPhase = "pending" | "running" | "retrying" | "failing" | "succeeded" | "failed";
 export type PendingReason = "Unschedulable" | "ImagePullBackOff";
 
 export interface AttemptObservation {
@@ -193,6 +198,17 @@ function failureFromCondition(
   }
 }
 
+/**
+ * Whether the Job controller will start another pod after `failedAttempts` failures:
+ * it fails the Job once `failed > backoffLimit` (Kubernetes' default limit is 6), and
+ * never after it set FailureTarget (1.31+) or Failed.
+ */
+function anotherAttemptAllowed(job: JobLike, failedAttempts: number): boolean {
+  const conditions = job.status?.conditions;
+  if (trueCondition(conditions, "FailureTarget") !== undefined || trueCondition(conditions, "Failed") !== undefined) return false;
+  return failedAttempts <= (job.spec?.backoffLimit ?? 6);
+}
+
 export function deriveBuildStatus(job: JobLike, pods: readonly PodLike[], opts: DeriveOptions = {}): BuildObservation {
   const attempts = orderPods(pods).map((pod, i) => toAttempt(pod, i + 1));
   const failedAttempts = attempts.filter((a) => a.podPhase === "Failed" && !a.disrupted).length;
@@ -247,7 +263,7 @@ export function deriveBuildStatus(job: JobLike, pods: readonly PodLike[], opts: 
 
   const current = attempts.at(-1);
   const started = attempts.some((a) => a.startedAt !== undefined || a.exitCode !== undefined);
-  if (failedAttempts > 0) obs.phase = "retrying";
+  if (failedAttempts > 0) obs.phase = anotherAttemptAllowed(job, failedAttempts) ? "retrying" : "failing";
   else if (started || (job.status?.ready ?? 0) > 0) obs.phase = "running";
   else obs.phase = "pending";
 
