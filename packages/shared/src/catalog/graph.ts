@@ -1,7 +1,7 @@
 import { resolveBases } from "./bases.js";
 import type { BaseResolution, BaseSource } from "./bases.js";
 import type { Image } from "./image.js";
-import { digestKey, tagKey, tryNormaliseReference } from "./image-ref.js";
+import { digestKey, splitCanonical, tryNormaliseReference } from "./image-ref.js";
 
 /**
  * The catalog's FROM graph. Image D depends on image B when a base of D names
@@ -17,8 +17,10 @@ export const imageId = (tenant: string, name: string): ImageId => `${tenant}/${n
 export interface CatalogEntry {
   tenant: string;
   image: Image;
-  /** Stored at apply time; computed here when absent. */
+  /** Stored at apply time (see prepareEntry); computed here when absent. */
   resolution?: BaseResolution;
+  /** Canonical destinations, stored at apply time; computed here when absent. */
+  destinations?: readonly string[];
 }
 
 export interface Catalog {
@@ -34,7 +36,7 @@ export interface GraphNode {
   entry: CatalogEntry;
   resolution: BaseResolution;
   /** Canonical destination references, `name:tag`. */
-  destinations: string[];
+  destinations: readonly string[];
   onBaseChange: boolean;
 }
 
@@ -55,6 +57,9 @@ export interface CatalogGraph {
   edges: readonly GraphEdge[];
   children: ReadonlyMap<ImageId, readonly GraphEdge[]>;
   parents: ReadonlyMap<ImageId, readonly GraphEdge[]>;
+  /** Distinct child and parent ids of each node, sorted. */
+  childIds: ReadonlyMap<ImageId, readonly ImageId[]>;
+  parentIds: ReadonlyMap<ImageId, readonly ImageId[]>;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -63,28 +68,42 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else list.push(value);
 }
 
-/** The images that produce a canonical reference: by tag, or by a digest they produced. */
-export function producerIndex(nodes: Iterable<GraphNode>, digests: Catalog["digests"]): (reference: string) => ImageId[] {
+/**
+ * The images that produce a canonical reference: by tag, or by a digest they
+ * produced. Works on canonical strings, never re-parsing: it runs for every
+ * base of every image.
+ */
+export function producerIndex(nodes: Iterable<GraphNode>, digests: Catalog["digests"]): (reference: string) => readonly ImageId[] {
   const byTag = new Map<string, ImageId[]>();
   const byDigest = new Map<string, ImageId[]>();
   for (const node of nodes) {
     const names = new Set<string>();
     for (const destination of node.destinations) {
-      const ref = tryNormaliseReference(destination);
-      if (!ref.ok || ref.value.tag === undefined) continue;
-      push(byTag, tagKey(ref.value.name, ref.value.tag), node.id);
-      names.add(ref.value.name);
+      push(byTag, destination, node.id);
+      names.add(splitCanonical(destination).name);
     }
     for (const digest of digests?.get(node.id) ?? []) for (const name of names) push(byDigest, digestKey(name, digest), node.id);
   }
+  const none: readonly ImageId[] = [];
   return (reference) => {
-    const ref = tryNormaliseReference(reference);
-    if (!ref.ok) return [];
-    const found = new Set<ImageId>();
-    if (ref.value.digest !== undefined) for (const id of byDigest.get(digestKey(ref.value.name, ref.value.digest)) ?? []) found.add(id);
-    if (ref.value.tag !== undefined) for (const id of byTag.get(tagKey(ref.value.name, ref.value.tag)) ?? []) found.add(id);
-    return [...found].sort();
+    const { name, tag, digest } = splitCanonical(reference);
+    const viaTag = tag === undefined ? none : (byTag.get(`${name}:${tag}`) ?? none);
+    const viaDigest = digest === undefined ? none : (byDigest.get(digestKey(name, digest)) ?? none);
+    if (viaDigest.length === 0) return viaTag;
+    return [...new Set([...viaDigest, ...viaTag])].sort();
   };
+}
+
+/** What an Image contributes to the graph, computed once when it is applied and stored with it. */
+export function prepareEntry(tenant: string, image: Image): CatalogEntry {
+  return { tenant, image, resolution: resolveBases(image), destinations: canonicalDestinations(image) };
+}
+
+function canonicalDestinations(image: Image): string[] {
+  return image.spec.build.destinations.flatMap((d) => {
+    const ref = tryNormaliseReference(d);
+    return ref.ok ? [ref.value.canonical] : [];
+  });
 }
 
 export function graphNode(entry: CatalogEntry): GraphNode {
@@ -95,10 +114,7 @@ export function graphNode(entry: CatalogEntry): GraphNode {
     name: image.metadata.name,
     entry,
     resolution: entry.resolution ?? resolveBases(image),
-    destinations: image.spec.build.destinations.flatMap((d) => {
-      const ref = tryNormaliseReference(d);
-      return ref.ok ? [ref.value.canonical] : [];
-    }),
+    destinations: entry.destinations ?? canonicalDestinations(image),
     onBaseChange: image.spec.rebuild?.onBaseChange ?? false,
   };
 }
@@ -126,16 +142,16 @@ export function buildGraph(catalog: Catalog): CatalogGraph {
       }
     }
   }
-  return { nodes, ids, edges, children, parents };
+  const distinct = (list: readonly GraphEdge[], pick: (e: GraphEdge) => ImageId) => [...new Set(list.map(pick))].sort();
+  const childIds = new Map([...children].map(([id, list]) => [id, distinct(list, (e) => e.to)]));
+  const parentIds = new Map([...parents].map(([id, list]) => [id, distinct(list, (e) => e.from)]));
+  return { nodes, ids, edges, children, parents, childIds, parentIds };
 }
 
+const NONE: readonly ImageId[] = [];
 /** Distinct parent (or child) ids of a node, sorted. */
-export function parentIds(graph: CatalogGraph, id: ImageId): ImageId[] {
-  return [...new Set((graph.parents.get(id) ?? []).map((e) => e.from))].sort();
-}
-export function childIds(graph: CatalogGraph, id: ImageId): ImageId[] {
-  return [...new Set((graph.children.get(id) ?? []).map((e) => e.to))].sort();
-}
+export const parentIds = (graph: CatalogGraph, id: ImageId): readonly ImageId[] => graph.parentIds.get(id) ?? NONE;
+export const childIds = (graph: CatalogGraph, id: ImageId): readonly ImageId[] => graph.childIds.get(id) ?? NONE;
 
 /**
  * A cycle through `start` (or anywhere when no start is given), as the ids
@@ -148,7 +164,7 @@ export function findCycle(graph: CatalogGraph, start?: ImageId): ImageId[] | und
   for (const root of roots) {
     if (state.has(root) || !graph.nodes.has(root)) continue;
     const path: ImageId[] = [root];
-    const pending: ImageId[][] = [childIds(graph, root)];
+    const pending: ImageId[][] = [[...childIds(graph, root)]];
     state.set(root, 1);
     while (path.length > 0) {
       const next = pending.at(-1)!.shift();
@@ -162,7 +178,7 @@ export function findCycle(graph: CatalogGraph, start?: ImageId): ImageId[] | und
       if (seen === 2) continue;
       state.set(next, 1);
       path.push(next);
-      pending.push(childIds(graph, next));
+      pending.push([...childIds(graph, next)]);
     }
   }
   return undefined;
@@ -207,10 +223,10 @@ export function directDependents(graph: CatalogGraph, reference: string): ImageI
     const node = graph.nodes.get(id)!;
     if (node.resolution.state !== "resolved") continue;
     const hit = node.resolution.bases.some((b) => {
-      const base = tryNormaliseReference(b.reference);
-      if (!base.ok || base.value.name !== target.name) return false;
-      if (target.digest !== undefined && base.value.digest === target.digest) return true;
-      return target.tag !== undefined && base.value.tag === target.tag;
+      const base = splitCanonical(b.reference);
+      if (base.name !== target.name) return false;
+      if (target.digest !== undefined && base.digest === target.digest) return true;
+      return target.tag !== undefined && base.tag === target.tag;
     });
     if (hit) out.push(id);
   }
@@ -244,7 +260,7 @@ export function checkApply(catalog: Catalog, entry: CatalogEntry): ApplyCheck {
       };
     }
   }
-  const graph = buildGraph({ ...catalog, entries: [...others, { ...entry, resolution: candidate.resolution }] });
+  const graph = buildGraph({ ...catalog, entries: [...others, { ...entry, resolution: candidate.resolution, destinations: candidate.destinations }] });
   const cycle = findCycle(graph, id);
   if (cycle === undefined) return { ok: true };
   const shown = formatCycle(graph, cycle);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pinnedReference, tryNormaliseReference } from "./image-ref.js";
+import { pinnedReference, splitCanonical, tryNormaliseReference } from "./image-ref.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
@@ -41,5 +41,17 @@ describe("pinnedReference", () => {
 
   it("writes repo@digest when the reference named only a digest", () => {
     expect(pinnedReference(norm(`alpine@${DIGEST}`), DIGEST)).toBe(`docker.io/library/alpine@${DIGEST}`);
+  });
+});
+
+describe("splitCanonical", () => {
+  it.each([
+    "registry.internal:5000/base/debian:v1",
+    `registry.internal:5000/base/debian@${DIGEST}`,
+    `localhost:5000/a:1@${DIGEST}`,
+    "docker.io/library/busybox:latest",
+  ])("splits %s as the parser does", (input) => {
+    const { canonical: _, ...parts } = norm(input);
+    expect(splitCanonical(norm(input).canonical)).toEqual(parts);
   });
 });

@@ -34,8 +34,6 @@ function normalised(ref: ImageReference): NormalisedReference {
   return out;
 }
 
-/** `name:tag`: the key under which a pushed tag is indexed. */
-export const tagKey = (name: string, tag: string): string => `${name}:${tag}`;
 /** `name@digest`: the key under which a produced digest is indexed. */
 export const digestKey = (name: string, digest: string): string => `${name}@${digest}`;
 
@@ -45,4 +43,19 @@ export const digestKey = (name: string, digest: string): string => `${name}@${di
  */
 export function pinnedReference(ref: NormalisedReference, digest: string): string {
   return ref.tag === undefined ? `${ref.name}@${digest}` : `${ref.name}:${ref.tag}@${digest}`;
+}
+
+/**
+ * Splits a canonical reference (as tryNormaliseReference writes it) without
+ * parsing it again: graph building does this for every base of every image.
+ */
+export function splitCanonical(canonical: string): { name: string; tag?: string; digest?: string } {
+  const at = canonical.indexOf("@");
+  const rest = at === -1 ? canonical : canonical.slice(0, at);
+  const colon = rest.lastIndexOf(":");
+  const hasTag = colon > rest.lastIndexOf("/");
+  const out: { name: string; tag?: string; digest?: string } = { name: hasTag ? rest.slice(0, colon) : rest };
+  if (hasTag) out.tag = rest.slice(colon + 1);
+  if (at !== -1) out.digest = canonical.slice(at + 1);
+  return out;
 }
