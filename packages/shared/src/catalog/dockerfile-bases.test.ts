@@ -121,6 +121,15 @@ describe("dockerfileBases", () => {
     expect(dockerfileBases("# nothing\n")).toEqual({ ok: false, reason: "the Dockerfile has no FROM instruction" });
   });
 
+  it("reads quoted ARG defaults and honours the escape directive", () => {
+    expect(refs(dockerfileBases('ARG BASE="debian:12"\nFROM $BASE\n'))).toEqual(["docker.io/library/debian:12"]);
+    expect(refs(dockerfileBases("# escape=`\nARG TAG=1\nFROM alpine:$TAG `\n  AS a\n"))).toEqual(["docker.io/library/alpine:1"]);
+  });
+
+  it("ignores ONBUILD triggers and the syntax directive: neither is a base of this build", () => {
+    expect(refs(dockerfileBases("# syntax=docker/dockerfile:1\nFROM debian:12\nONBUILD COPY --from=nginx:1 /a /a\n"))).toEqual(["docker.io/library/debian:12"]);
+  });
+
   it("lists a base once per place it is named", () => {
     expect(refs(dockerfileBases("FROM alpine:3 AS a\nFROM alpine:3 AS b\n"))).toEqual(["docker.io/library/alpine:3", "docker.io/library/alpine:3"]);
   });

@@ -72,7 +72,8 @@ export function dockerfileBases(text: string, buildArgs: Readonly<Record<string,
       const into = stage?.args ?? globals;
       for (const property of (instruction as Arg).getProperties()) {
         const name = property.getName();
-        const fallback = property.getUnescapedValue();
+        // getValue() is the value with quotes and escapes processed (getUnescapedValue() is the raw text).
+        const fallback = property.getValue();
         let value = given(name);
         if (value === undefined && fallback !== null) {
           // A default may use earlier ARGs (`ARG IMAGE=${REGISTRY}/debian`).
