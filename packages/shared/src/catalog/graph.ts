@@ -217,20 +217,26 @@ export function dependents(graph: CatalogGraph, start: { id: ImageId } | { refer
 export function directDependents(graph: CatalogGraph, reference: string): ImageId[] {
   const ref = tryNormaliseReference(reference);
   if (!ref.ok) return [];
-  const target = ref.value;
   const out: ImageId[] = [];
   for (const id of graph.ids) {
     const node = graph.nodes.get(id)!;
     if (node.resolution.state !== "resolved") continue;
-    const hit = node.resolution.bases.some((b) => {
-      const base = splitCanonical(b.reference);
-      if (base.name !== target.name) return false;
-      if (target.digest !== undefined && base.digest === target.digest) return true;
-      return target.tag !== undefined && base.tag === target.tag;
-    });
-    if (hit) out.push(id);
+    if (node.resolution.bases.some((b) => baseNames(b.reference, ref.value.canonical))) out.push(id);
   }
   return out;
+}
+
+/**
+ * Whether a base (canonical) names the target (canonical): the same
+ * repository with the same digest, or with the same tag. `debian:12@sha256:…`
+ * names `debian:12`, as a registry push of that tag is what it was pinned from.
+ */
+export function baseNames(base: string, target: string): boolean {
+  const b = splitCanonical(base);
+  const t = splitCanonical(target);
+  if (b.name !== t.name) return false;
+  if (t.digest !== undefined && b.digest === t.digest) return true;
+  return t.tag !== undefined && b.tag === t.tag;
 }
 
 export type ApplyCheck =

@@ -30,6 +30,7 @@ export {
   formatCycle,
   dependents,
   directDependents,
+  baseNames,
   checkApply,
 } from "./graph.js";
 export type { ImageId, Catalog, CatalogEntry, CatalogGraph, GraphNode, GraphEdge, ApplyCheck } from "./graph.js";

@@ -48,6 +48,12 @@ describe("planWave", () => {
     ]);
   });
 
+  it("pins a base that names the reference with an older digest to the new one", () => {
+    const graph = buildGraph({ entries: [entry("pinned", `FROM debian:12@${digest(1)}`)] });
+    const result = plan({ base: "debian:12", digest: digest(2) }, admin, graph);
+    expect(result.nodes[0]?.bases[0]).toMatchObject({ reference: `docker.io/library/debian:12@${digest(1)}`, pin: "pinned", digest: digest(2) });
+  });
+
   it("warns that a reference given without a digest is built from its tag", () => {
     const result = plan({ base: "debian:bookworm-slim" });
     expect(result.levels[0]).toEqual(["team/debian"]);

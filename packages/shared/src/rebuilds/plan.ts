@@ -1,5 +1,5 @@
 import type { BaseSource } from "../catalog/bases.js";
-import { childIds, directDependents, parentIds } from "../catalog/graph.js";
+import { baseNames, childIds, directDependents, parentIds } from "../catalog/graph.js";
 import type { CatalogGraph, GraphNode, ImageId } from "../catalog/graph.js";
 import { tryNormaliseReference } from "../catalog/image-ref.js";
 
@@ -206,7 +206,7 @@ function planNode(
       const parent = parentEdges.find((e) => e.reference === base.reference && e.source === base.source && members.has(e.from))?.from;
       const fromTrigger =
         parent === undefined &&
-        (base.reference === trigger.reference || (trigger.node !== undefined && parentEdges.some((e) => e.from === trigger.node && e.reference === base.reference)));
+        ((trigger.reference !== undefined && baseNames(base.reference, trigger.reference)) || (trigger.node !== undefined && parentEdges.some((e) => e.from === trigger.node && e.reference === base.reference)));
       if (parent === undefined && !fromTrigger) {
         bases.push({ reference: base.reference, source: base.source, pin: "unchanged" });
         continue;

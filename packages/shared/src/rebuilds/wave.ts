@@ -86,7 +86,13 @@ export interface Step {
 
 export function startWave(plan: WavePlan, options: WaveOptionsInput = {}): Wave {
   const children = new Map<ImageId, ImageId[]>();
-  for (const node of plan.nodes) for (const parent of node.parents) children.set(parent, [...(children.get(parent) ?? []), node.id]);
+  for (const node of plan.nodes) {
+    for (const parent of node.parents) {
+      const list = children.get(parent);
+      if (list === undefined) children.set(parent, [node.id]);
+      else list.push(node.id);
+    }
+  }
   const index: Record<ImageId, number> = {};
   const nodes = plan.nodes.map((node, i): WaveNode => {
     index[node.id] = i;
