@@ -23,3 +23,6 @@ export type { BuildLogLine } from "./builds/build-logs.js";
 export { listBuilds, matchesListQuery } from "./builds/build-list.js";
 export type { ListBuildsQuery, ListBuildsPage, ListPosition } from "./builds/build-list.js";
 export { queuePosition } from "./queue/queue-position.js";
+// Rebuild waves (issue 13): the catalog and the wave core keep their export lists in their own index files.
+export * from "./catalog/index.js";
+export * from "./rebuilds/index.js";
