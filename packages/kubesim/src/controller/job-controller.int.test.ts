@@ -360,9 +360,16 @@ describe("Job controller: podFailurePolicy", () => {
 describe("Job controller: deadline, TTL, suspend", () => {
   it("fails with DeadlineExceeded after activeDeadlineSeconds and deletes the running pod", async () => {
     const { store } = sim({}, [{ match: { jobName: "stuck" }, attempts: [{ hang: {} }] }]);
+    // Seen through the event stream, not by polling the current pod: at this speed the
+    // deadline (30 ms real) can delete the pod before a loaded test process looks at it.
+    let sawRunning = false;
+    const unsubscribe = store.subscribe((e) => {
+      if (e.resource === "pods" && podStatus(e.object).phase === "Running") sawRunning = true;
+    });
     store.create("jobs", NS, job("stuck", { activeDeadlineSeconds: 60 }));
-    await waitFor(store, () => (podStatus(podsOf(store, "stuck")[0]).phase === "Running" ? true : undefined), "pod running");
     const failed = await waitFor(store, finished(store, "stuck"), "job failed");
+    unsubscribe();
+    expect(sawRunning).toBe(true);
     expect(conditionTypes(failed)).toEqual(["FailureTarget", "Failed"]);
     expect(statusOf(failed).conditions?.[1]).toMatchObject({
       reason: "DeadlineExceeded",
