@@ -1,29 +1,9 @@
-import { Writable } from "node:stream";
 import { createLogger, loadConfig } from "@buildfleet/shared";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { hashToken } from "./auth/tokens.js";
 import { startApi } from "./start.js";
-import { REQUEST } from "./test-support/harness.js";
-
-/** Collects pino's JSON lines. */
-function logSink(): { lines: () => Record<string, unknown>[]; stream: Writable } {
-  let text = "";
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString("utf8");
-      done();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      text
-        .split("\n")
-        .filter((l) => l !== "")
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+import { REQUEST, logSink } from "./test-support/harness.js";
 
 describe("startApi", () => {
   const redis = useRedis();
