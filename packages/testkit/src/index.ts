@@ -4,3 +4,6 @@ export { countResources, excessOver, expectNoLeaks } from "./leaks.js";
 export type { ResourceCounts } from "./leaks.js";
 export { useRedis, uniquePrefix } from "./vitest.js";
 export type { RedisTestContext, Closable } from "./vitest.js";
+export { PROMTOOL, hasPromtool, skipWithoutPromtool, runPromtool, checkMetricsText } from "./promtool.js";
+export type { PromtoolResult } from "./promtool.js";
+export { metricValue } from "./exposition.js";

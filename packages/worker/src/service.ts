@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
+import { Queue } from "bullmq";
 import {
-  BuildStore,
+  type BuildStore,
   createWorkerConnection,
   keyspace,
   waitForReady,
@@ -15,6 +16,9 @@ import { BuildWorker } from "./queue/build-worker.js";
 import { JobTracker } from "./tracking/job-tracker.js";
 import { HealthServer } from "./http/health-server.js";
 import { LogCollector } from "./logs/log-collector.js";
+import { MeteredBuildStore } from "./metrics/metered-store.js";
+import { cachedReader, readQueueDepth } from "./metrics/queue-depth.js";
+import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 
 /**
  * Composes one worker process: Redis connections, the build store, the shared
@@ -33,6 +37,8 @@ export interface WorkerServiceOptions {
   /** Tracker tuning for tests (watch inactivity, resync). */
   tracker?: { inactivityTimeoutMs?: number; resyncIntervalMs?: number; podStatusGraceMs?: number };
   stalledIntervalMs?: number;
+  /** Tuning for tests: at most this many tenant label values (default 50), queue depth cache (default 5 s). */
+  metrics?: { maxTenants?: number; queueCacheMs?: number };
 }
 
 export const DEFAULT_BUILD_RESOURCES: RenderOptions["defaultResources"] = {
@@ -44,9 +50,12 @@ export class WorkerService {
   readonly store: BuildStore;
   readonly tracker: JobTracker;
   readonly worker: BuildWorker;
+  readonly metrics: WorkerMetrics;
   private readonly redis: Redis;
   private readonly queueConnection: Redis;
   private readonly subscriber: Redis;
+  /** Reads queue depth for /metrics only (on the store connection: nothing blocking). */
+  private readonly metricsQueue: Queue;
   private readonly health: HealthServer;
   private readonly logs: LogCollector | undefined;
   private readonly logger: Logger;
@@ -70,6 +79,7 @@ export class WorkerService {
     for (const conn of [this.redis, this.queueConnection, this.subscriber]) {
       conn.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
     }
+    this.metrics = createWorkerMetrics(options.metrics?.maxTenants !== undefined ? { maxTenants: options.metrics.maxTenants } : {});
     let k8s: K8sApi;
     if (options.k8s) k8s = options.k8s;
     else {
@@ -77,15 +87,19 @@ export class WorkerService {
         namespace: config.builds.namespace,
         requestTimeoutMs: config.kubernetes.requestTimeoutMs,
         maxSockets: config.kubernetes.maxConnections,
+        observe: (call) => this.metrics.onK8sCall(call),
       });
       this.ownedK8s = k8s;
     }
-    this.store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/worker/${hostname()}` });
+    this.store = new MeteredBuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/worker/${hostname()}` }, (record) =>
+      this.metrics.onBuildTransition(record),
+    );
     this.tracker = new JobTracker({
       api: k8s,
       logger: this.logger.child({ component: "tracker" }),
       inactivityTimeoutMs: options.tracker?.inactivityTimeoutMs ?? config.worker.watchInactivityMs,
       resyncIntervalMs: options.tracker?.resyncIntervalMs ?? config.worker.resyncIntervalMs,
+      observer: this.metrics.tracker,
       ...(options.tracker?.podStatusGraceMs !== undefined ? { podStatusGraceMs: options.tracker.podStatusGraceMs } : {}),
     });
     const renderOptions: RenderOptions = {
@@ -102,6 +116,7 @@ export class WorkerService {
           keyspace: ks,
           logger: this.logger.child({ component: "logs" }),
           maxLines: config.worker.maxLogLines,
+          observer: this.metrics.logs,
         })
       : undefined;
     this.worker = new BuildWorker({
@@ -119,15 +134,28 @@ export class WorkerService {
       globalConcurrency: config.worker.globalConcurrency,
       lockDurationMs: config.worker.lockDurationMs,
       maxStalledCount: config.worker.maxStalledCount,
+      onAttemptFailed: (final) => this.metrics.onAttemptFailed(final),
       ...(options.stalledIntervalMs !== undefined ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    });
+    const readiness = async (): Promise<Record<string, boolean>> => ({
+      redis: this.redis.status === "ready",
+      watches: this.tracker.isLive(),
+      queue: this.worker.isRunning(),
+    });
+    this.metricsQueue = new Queue(ks.buildQueue, { connection: this.redis, prefix: ks.bullPrefix });
+    this.metricsQueue.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "metrics queue reader error"));
+    const metricsQueue = this.metricsQueue;
+    this.metrics.bind({
+      inFlight: () => this.worker.inFlightBuilds().length,
+      concurrency: config.worker.concurrency,
+      ready: async () => Object.values(await readiness()).every(Boolean),
+      watchStatus: () => this.tracker.watchStatus(),
+      queueDepth: cachedReader(() => readQueueDepth(metricsQueue), options.metrics?.queueCacheMs ?? 5_000),
     });
     this.health = new HealthServer({
       live: () => true,
-      ready: async () => ({
-        redis: this.redis.status === "ready",
-        watches: this.tracker.isLive(),
-        queue: this.worker.isRunning(),
-      }),
+      ready: readiness,
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() }),
     });
   }
 
@@ -186,6 +214,7 @@ export class WorkerService {
     this.tracker.stop();
     this.ownedK8s?.close?.();
     await this.health.close();
+    await this.metricsQueue.close().catch(() => undefined);
     for (const conn of [this.subscriber, this.queueConnection, this.redis]) {
       conn.disconnect();
     }

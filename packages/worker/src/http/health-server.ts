@@ -6,11 +6,13 @@ export interface HealthChecks {
   live(): boolean;
   /** Readiness: named checks; any false → 503 with the failing names. */
   ready(): Promise<Record<string, boolean>>;
+  /** Prometheus exposition for `/metrics` (absent: 404). */
+  metrics?(): Promise<{ contentType: string; text: string }>;
 }
 
 /**
- * `/healthz` and `/readyz` for the kubelet's probes. Plain node:http: two
- * routes do not justify a framework in the worker.
+ * `/healthz` and `/readyz` for the kubelet's probes, `/metrics` for Prometheus.
+ * Plain node:http: three routes do not justify a framework in the worker.
  */
 export class HealthServer {
   private server: Server | undefined;
@@ -33,6 +35,17 @@ export class HealthServer {
             send(failing.length === 0 ? 200 : 503, { status: failing.length === 0 ? "ready" : "not ready", checks: results });
           },
           () => send(503, { status: "not ready" }),
+        );
+        return;
+      }
+      const metrics = this.checks.metrics?.bind(this.checks);
+      if (path === "/metrics" && metrics) {
+        metrics().then(
+          ({ contentType, text }) => {
+            res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+            res.end(req.method === "HEAD" ? undefined : text);
+          },
+          () => send(500, { error: "metrics unavailable" }),
         );
         return;
       }

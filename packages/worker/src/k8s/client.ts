@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import { Log, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
 import { K8sError, toK8sError } from "./errors.js";
-import { createRestClient } from "./rest.js";
+import { createRestClient, type RestCallSample } from "./rest.js";
 import { openWatch } from "./watch.js";
 
 /**
@@ -94,6 +94,8 @@ export interface K8sApiOptions {
    * concurrent calls queue for one, within their deadline. Watches and logs have their own.
    */
   maxSockets?: number;
+  /** Told how each request/response call and watch start went (metrics). */
+  observe?: (call: RestCallSample) => void;
 }
 
 /**
@@ -132,7 +134,11 @@ const DELETE_IN_BACKGROUND = { kind: "DeleteOptions", apiVersion: "v1", propagat
 export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8sApi {
   const { namespace, requestTimeoutMs } = options;
   const pageSize = options.listPageSize ?? 500;
-  const rest = createRestClient(kubeConfig, { requestTimeoutMs, maxSockets: options.maxSockets ?? 64 });
+  const rest = createRestClient(kubeConfig, {
+    requestTimeoutMs,
+    maxSockets: options.maxSockets ?? 64,
+    ...(options.observe ? { observe: options.observe } : {}),
+  });
   const logs = new Log(kubeConfig);
   const ns = encodeURIComponent(namespace);
   const jobs = `/apis/batch/v1/namespaces/${ns}/jobs`;

@@ -20,6 +20,17 @@ export interface RestOptions {
   /** Deadline of a whole call: credentials, queueing for a connection, the answer's last byte. */
   requestTimeoutMs: number;
   maxSockets: number;
+  /** Told how each call (or stream start) went, for metrics; must not throw. */
+  observe?: (call: RestCallSample) => void;
+}
+
+/** One finished call or stream start: `status` is undefined when no answer arrived (connection, deadline). */
+export interface RestCallSample {
+  method: RestRequest["method"];
+  path: string;
+  stream: boolean;
+  status: number | undefined;
+  seconds: number;
 }
 
 export interface RestRequest {
@@ -128,6 +139,13 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
   const streamPool = createAgentPool({ keepAlive: false });
   let closed = false;
   let parsed: { server: string; value: Server | undefined } | undefined;
+  const report = (call: RestCallSample): void => {
+    try {
+      options.observe?.(call);
+    } catch {
+      // Metrics must never fail a Kubernetes call.
+    }
+  };
 
   async function target(operation: string, agents: AgentPool): Promise<Target> {
     const cluster = kubeConfig.getCurrentCluster();
@@ -187,10 +205,13 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
       let inFlight: http.ClientRequest | undefined;
       /** The whole answer was read: its connection goes back to the pool, error status or not. */
       let complete = false;
+      const startedAt = performance.now();
+      let answerStatus: number | undefined;
       const settle = (err: K8sError | undefined, value?: T): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        report({ method: req.method, path: req.path, stream: false, status: answerStatus, seconds: (performance.now() - startedAt) / 1000 });
         if (!complete) inFlight?.destroy();
         lease?.release();
         if (err !== undefined) reject(err);
@@ -220,6 +241,7 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
         r.on("response", (res: http.IncomingMessage) => {
           answered = true;
           const status = res.statusCode ?? 0;
+          answerStatus = status;
           const ok = status >= 200 && status < 300;
           const chunks: Buffer[] = [];
           let size = 0;
@@ -272,10 +294,13 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
         inFlight?.destroy();
         lease?.release();
       };
+      const startedAt = performance.now();
+      let answerStatus: number | undefined;
       const settle = (outcome: StreamStart | K8sError): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        report({ method: "GET", path: req.path, stream: true, status: answerStatus, seconds: (performance.now() - startedAt) / 1000 });
         if (outcome instanceof K8sError) {
           close();
           reject(outcome);
@@ -301,6 +326,7 @@ export function createRestClient(kubeConfig: KubeConfig, options: RestOptions): 
         r.on("error", (err: unknown) => settle({ ok: false, error: toK8sError(err, operation) }));
         r.on("response", (res: http.IncomingMessage) => {
           const status = res.statusCode ?? 0;
+          answerStatus = status;
           if (status === 200) {
             res.once("close", () => lease?.release());
             return settle({ ok: true, response: res, close });

@@ -20,6 +20,15 @@ export interface LogCollectorOptions {
   maxLines?: number;
   maxReconnects?: number;
   reconnectDelayMs?: number;
+  observer?: LogObserver;
+}
+
+/** Told how log capture goes (metrics); must not throw. */
+export interface LogObserver {
+  /** `lines` were stored `lagSeconds` after their chunk arrived from the API server. */
+  stored(lines: number, lagSeconds: number): void;
+  /** A log stream ended early and is being reopened. */
+  reconnect(): void;
 }
 
 interface PodStream {
@@ -96,8 +105,10 @@ export class LogCollector {
     const flush = (lines: string[]): void => {
       if (lines.length === 0) return;
       stream.stored += lines.length;
+      const receivedAt = performance.now();
       writes = writes
         .then(() => appendBuildLog(redis, keyspace, stream.buildId, stream.attempt, lines, this.options.maxLines))
+        .then(() => this.options.observer?.stored(lines.length, (performance.now() - receivedAt) / 1000))
         .catch((err: unknown) =>
           logger.warn({ buildId: stream.buildId, err: { message: (err as Error).message } }, "could not store log lines"),
         );
@@ -138,6 +149,7 @@ export class LogCollector {
       return;
     }
     stream.reconnects += 1;
+    this.options.observer?.reconnect();
     const delay = (this.options.reconnectDelayMs ?? 1_000) * 2 ** (stream.reconnects - 1);
     stream.timer = setTimeout(() => {
       stream.timer = undefined;

@@ -32,6 +32,8 @@ export interface BuildWorkerOptions {
   lockDurationMs: number;
   stalledIntervalMs?: number;
   maxStalledCount: number;
+  /** Told when a queue job's attempt failed (an infrastructure error), and whether it was the last (metrics). */
+  onAttemptFailed?: (final: boolean) => void;
 }
 
 export class BuildWorker {
@@ -55,9 +57,12 @@ export class BuildWorker {
       autorun: false,
     });
     this.worker.on("error", (err) => logger.error({ err: { message: err.message } }, "queue worker error"));
-    this.worker.on("failed", (job, err) =>
-      logger.warn({ buildId: job?.id, err: { message: err.message } }, "build queue job failed"),
-    );
+    this.worker.on("failed", (job, err) => {
+      logger.warn({ buildId: job?.id, err: { message: err.message } }, "build queue job failed");
+      // BullMQ sets finishedOn only when it will not try again (attempts used up, UnrecoverableError).
+      const final = job === undefined || typeof job.finishedOn === "number";
+      this.options.onAttemptFailed?.(final);
+    });
     void this.worker.run().catch((err: unknown) => logger.error({ err }, "queue worker stopped"));
     await this.worker.waitUntilReady();
   }

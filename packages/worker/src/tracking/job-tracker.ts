@@ -4,7 +4,7 @@ import { ANNOTATION_BUILD_ID, LABEL_BUILD_ID, MANAGED_SELECTOR } from "../kaniko
 import type { BuildObservation } from "./derive-status.js";
 import { deriveBuildStatus, observationAfterJobDeleted } from "./derive-status.js";
 import { slimJob, slimPod, type JobLike, type PodLike } from "./k8s-shapes.js";
-import { Reflector } from "./reflector.js";
+import { Reflector, type RelistReason, type WatchRestartReason } from "./reflector.js";
 
 /**
  * ONE shared list+watch of buildfleet's Jobs and one of their Pods per process,
@@ -17,6 +17,14 @@ import { Reflector } from "./reflector.js";
  * resyncs and duplicate watch events cause no duplicate callbacks.
  */
 export type BuildListener = (obs: BuildObservation) => void;
+
+export type WatchedKind = "jobs" | "pods";
+
+/** Told about every relist and watch restart of the shared watches (metrics). */
+export interface TrackerObserver {
+  relist(kind: WatchedKind, reason: RelistReason): void;
+  watchRestart(kind: WatchedKind, reason: WatchRestartReason): void;
+}
 
 export interface JobTrackerOptions {
   api: Pick<K8sApi, "listJobs" | "listPods" | "watchJobs" | "watchPods">;
@@ -33,6 +41,7 @@ export interface JobTrackerOptions {
   /** How long a finished Job may wait for its pods' final status before we decide without it. */
   podStatusGraceMs?: number;
   random?: () => number;
+  observer?: TrackerObserver;
 }
 
 interface Subscriber {
@@ -80,9 +89,15 @@ export class JobTracker {
       backoffMaxMs: opts.backoffMaxMs ?? 30_000,
       random: opts.random ?? Math.random,
     };
+    const hooks = (kind: WatchedKind): { onRelist?: (r: RelistReason) => void; onWatchRestart?: (r: WatchRestartReason) => void } => {
+      const observer = opts.observer;
+      if (observer === undefined) return {};
+      return { onRelist: (r) => observer.relist(kind, r), onWatchRestart: (r) => observer.watchRestart(kind, r) };
+    };
     // Only the projection (slimJob/slimPod) is cached and handed on: the pod template is never read.
     this.jobs = new Reflector<JobLike>({
       ...common,
+      ...hooks("jobs"),
       kind: "Jobs",
       list: async (sel) => {
         const res = await opts.api.listJobs(sel);
@@ -95,6 +110,7 @@ export class JobTracker {
     });
     this.pods = new Reflector<PodLike>({
       ...common,
+      ...hooks("pods"),
       kind: "Pods",
       list: async (sel) => {
         const res = await opts.api.listPods(sel);
@@ -129,6 +145,12 @@ export class JobTracker {
   /** For readiness: both list+watches synced and not failing beyond the inactivity bound. */
   isLive(): boolean {
     return this.started && !this.stopped && this.jobs.isLive() && this.pods.isLive();
+  }
+
+  /** Per kind: listed and not failing beyond the inactivity bound (the watch_up metric). */
+  watchStatus(): Record<WatchedKind, boolean> {
+    const up = (r: Reflector<JobLike> | Reflector<PodLike>): boolean => this.started && !this.stopped && r.isLive();
+    return { jobs: up(this.jobs), pods: up(this.pods) };
   }
 
   /** Resolves true once both kinds were listed, false on timeout or stop. Bounded by `timeoutMs`. */

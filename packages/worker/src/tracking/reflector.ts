@@ -25,6 +25,10 @@ export interface ReflectorOptions<T> {
   onDelete(object: T): void;
   /** After each successful list has been applied to the cache. */
   onSynced?: () => void;
+  /** Each list started, and why (metrics). */
+  onRelist?: (reason: RelistReason) => void;
+  /** Each watch ended or given up on that is followed by a new one, and why (metrics). */
+  onWatchRestart?: (reason: WatchRestartReason) => void;
   logger: Logger;
   inactivityTimeoutMs: number;
   resyncIntervalMs: number;
@@ -35,6 +39,11 @@ export interface ReflectorOptions<T> {
 }
 
 type Meta = { metadata?: ObjectMetaLike };
+
+/** Why a list ran: first start, periodic resync, 410 Gone, or a retry after a failed list. */
+export type RelistReason = "start" | "resync" | "gone" | "retry";
+/** Why a watch was restarted: routine server close, closed without traffic, silent too long, 410 Gone, or an error. */
+export type WatchRestartReason = "closed" | "empty" | "inactivity" | "gone" | "error";
 
 function keyOf(o: Meta): string {
   return `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
@@ -114,7 +123,7 @@ export class Reflector<T extends Meta> {
     this.failures = 0;
   }
 
-  private schedule(what: "relist" | "watch", reason: string, delayMs: number): void {
+  private schedule(what: "relist" | "watch", reason: RelistReason, delayMs: number): void {
     clearTimeout(this.retryTimer);
     // Not watching while we wait: the inactivity clock restarts with the next watch.
     clearTimeout(this.inactivityTimer);
@@ -132,11 +141,13 @@ export class Reflector<T extends Meta> {
     this.failures++;
     const delayMs = this.backoffMs();
     this.opts.logger.warn({ kind: this.opts.kind, code: err.code, status: err.status, delayMs, failures: this.failures }, `${this.opts.kind}: ${what} failed, retrying`);
-    this.schedule(what, `after ${err.code}`, delayMs);
+    if (what === "watch") this.hook(() => this.opts.onWatchRestart?.("error"));
+    this.schedule(what, "retry", delayMs);
   }
 
-  private relist(reason: string): void {
+  private relist(reason: RelistReason): void {
     if (!this.running) return;
+    this.hook(() => this.opts.onRelist?.(reason));
     const epoch = ++this.epoch;
     this.clearTimers();
     this.abortWatch();
@@ -176,6 +187,15 @@ export class Reflector<T extends Meta> {
     }
   }
 
+  /** Metrics hooks must not break the watch. */
+  private hook(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // ignored: see above
+    }
+  }
+
   private emit(kind: "upsert" | "delete", obj: T): void {
     try {
       if (kind === "upsert") this.opts.onUpsert(obj);
@@ -191,7 +211,7 @@ export class Reflector<T extends Meta> {
     clearTimeout(this.resyncTimer);
     this.resyncTimer = setTimeout(() => {
       this.resyncTimer = undefined;
-      if (this.running) this.relist("periodic resync");
+      if (this.running) this.relist("resync");
     }, this.opts.resyncIntervalMs);
   }
 
@@ -205,7 +225,8 @@ export class Reflector<T extends Meta> {
       this.failures++;
       this.epoch++;
       this.abortWatch();
-      this.schedule("watch", "inactivity", this.backoffMs());
+      this.hook(() => this.opts.onWatchRestart?.("inactivity"));
+      this.schedule("watch", "retry", this.backoffMs());
     }, this.opts.inactivityTimeoutMs);
   }
 
@@ -252,14 +273,16 @@ export class Reflector<T extends Meta> {
             if (err === undefined) {
               // A close after some traffic is routine (server timeout): re-watch at once.
               // Closes with nothing delivered back off, so a flapping server cannot spin us.
+              this.hook(() => this.opts.onWatchRestart?.(delivered ? "closed" : "empty"));
               if (delivered) this.startWatch();
               else {
                 this.failures++;
-                this.schedule("watch", "empty watch closed", this.backoffMs());
+                this.schedule("watch", "retry", this.backoffMs());
               }
             } else if (err.code === "GONE") {
               this.opts.logger.info({ kind: this.opts.kind }, `${this.opts.kind}: resourceVersion expired (410), relisting`);
-              this.relist("410 Gone");
+              this.hook(() => this.opts.onWatchRestart?.("gone"));
+              this.relist("gone");
             } else this.fail("watch", err);
           },
         },

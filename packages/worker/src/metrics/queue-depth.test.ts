@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { cachedReader, readQueueDepth, type QueueReader } from "./queue-depth.js";
+
+describe("readQueueDepth", () => {
+  it("adds BullMQ's wait and prioritized into waiting and maps priorities to lanes", async () => {
+    const queue: QueueReader = {
+      getJobCounts: () => Promise.resolve({ wait: 1, prioritized: 4, active: 2, delayed: 3 }),
+      getCountsPerPriority: (p: number[]) => Promise.resolve(Object.fromEntries(p.map((v) => [String(v), v]))),
+      isPaused: () => Promise.resolve(true),
+    };
+    expect(await readQueueDepth(queue)).toEqual({
+      jobs: { waiting: 5, active: 2, delayed: 3 },
+      waitingByLane: { interactive: 1, normal: 10, bulk: 100 },
+      paused: true,
+    });
+  });
+});
+
+describe("cachedReader", () => {
+  it("shares one read within the cache time and reads again after it", async () => {
+    let t = 0;
+    let reads = 0;
+    const read = cachedReader(() => Promise.resolve(++reads), 5_000, () => t);
+    expect([await read(), await read()]).toEqual([1, 1]);
+    t = 5_000;
+    expect(await read()).toBe(2);
+  });
+
+  it("does not keep a failed read", async () => {
+    let fail = true;
+    const read = cachedReader(() => (fail ? Promise.reject(new Error("down")) : Promise.resolve("ok")), 60_000, () => 0);
+    await expect(read()).rejects.toThrow("down");
+    fail = false;
+    expect(await read()).toBe("ok");
+  });
+});
