@@ -47,7 +47,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     ...deps,
     events,
     ks,
-    metrics: createMetrics(deps.queue),
+    metrics: createMetrics(deps.queue, deps.redis),
     timing,
     resolveHost: deps.resolveHost ?? createResolveHost(),
     closing: closing.signal,

@@ -1,5 +1,7 @@
 import type { Queue } from "bullmq";
+import type { Redis } from "@buildfleet/shared";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { createQueueDepthReader, type DepthSample } from "./queue-depth.js";
 
 /**
  * Prometheus metrics of one API instance. Each app has its own Registry (not
@@ -25,7 +27,8 @@ export async function readQueueCounts(queue: Queue): Promise<QueueCounts> {
   return Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s] ?? 0])) as QueueCounts;
 }
 
-export function createMetrics(queue: Queue): ApiMetrics {
+/** Without `redis`, the lane/tenant depth gauge is left out. */
+export function createMetrics(queue: Queue, redis?: Redis): ApiMetrics {
   const registry = new Registry();
   const requests = new Counter({
     name: "buildfleet_api_requests_total",
@@ -61,5 +64,21 @@ export function createMetrics(queue: Queue): ApiMetrics {
       }
     },
   });
+  if (redis) registerQueueDepth(registry, createQueueDepthReader(redis, queue));
   return { registry, requests, duration, submits };
+}
+
+function registerQueueDepth(registry: Registry, readDepth: () => Promise<DepthSample[]>): void {
+  new Gauge({
+    name: "buildfleet_api_queue_tenant_jobs",
+    help: "Builds in the queue by lane, tenant (at most 50, the rest as _other) and state (waiting, active, delayed), read at scrape time (cached 5 s)",
+    labelNames: ["lane", "tenant", "state"] as const,
+    registers: [registry],
+    async collect() {
+      const samples = await readDepth().catch(() => undefined);
+      // Reset first: a tenant whose builds all left the queue must not keep its last count.
+      this.reset();
+      for (const s of samples ?? []) this.set({ lane: s.lane, tenant: s.tenant, state: s.state }, s.jobs);
+    },
+  });
 }
