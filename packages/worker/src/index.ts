@@ -13,3 +13,6 @@ export { deriveBuildStatus } from "./tracking/derive-status.js";
 export type { BuildObservation, AttemptObservation, BuildPhase } from "./tracking/derive-status.js";
 export { planTransitions } from "./builds/plan.js";
 export type { BuildResult } from "./builds/run-build.js";
+// Its metric names: deploy/monitoring's dashboard and rules are tested against them.
+export { createWorkerMetrics } from "./metrics/worker-metrics.js";
+export type { WorkerMetrics } from "./metrics/worker-metrics.js";
