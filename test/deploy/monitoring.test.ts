@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { createWorkerMetrics } from "@buildfleet/worker";
 import { runPromtool, skipWithoutPromtool } from "@buildfleet/testkit";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "./render.js";
+import { deploymentSpec, find, kubectl, OVERLAYS, parseObjects, renderOverlay, REPO_ROOT, skipWithoutKubectl, type K8sObject } from "./render.js";
 
 /**
  * deploy/monitoring: the alert and recording rules pass `promtool check rules`
@@ -118,6 +118,55 @@ describe("deploy/monitoring", () => {
     for (const p of d.panels.filter((x) => x.type !== "row")) {
       expect(p.targets?.length, p.title).toBeGreaterThan(0);
       expect(p.datasource?.uid, p.title).toBe("${datasource}");
+    }
+  });
+});
+
+interface PodMonitorSpec {
+  selector: { matchLabels: Record<string, string> };
+  podMetricsEndpoints: Array<{ port: string; path: string }>;
+}
+type Template = { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: Array<{ ports?: Array<{ name?: string; containerPort: number }> }> } };
+const templateOf = (objects: K8sObject[], name: string): Template => deploymentSpec(find(objects, "Deployment", name)).template;
+
+describe.skipIf(skipWithoutKubectl)("deploy/ scraping of /metrics", () => {
+  it.each(OVERLAYS)("%s: annotates worker and API pods for scraping on a port they listen on", async (overlay) => {
+    const { objects } = await renderOverlay(overlay);
+    for (const name of ["buildfleet-worker", "buildfleet-api"]) {
+      const t = templateOf(objects, name);
+      expect(t.metadata.annotations?.["prometheus.io/scrape"], name).toBe("true");
+      expect(t.metadata.annotations?.["prometheus.io/path"], name).toBe("/metrics");
+      const ports = t.spec.containers.flatMap((c) => c.ports ?? []).map((p) => String(p.containerPort));
+      expect(ports, name).toContain(t.metadata.annotations?.["prometheus.io/port"]);
+    }
+  });
+
+  it("the monitoring component adds PodMonitors that select each service's pods on a named port", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "buildfleet-monitoring-"));
+    try {
+      const deploy = relative(dir, `${REPO_ROOT}deploy`);
+      await writeFile(
+        join(dir, "kustomization.yaml"),
+        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${deploy}/overlays/production\ncomponents:\n  - ${deploy}/components/monitoring\n`,
+      );
+      const objects = parseObjects(await kubectl(["kustomize", dir, "--load-restrictor", "LoadRestrictionsNone"]));
+      const production = (await renderOverlay("production")).objects.map((o) => `${o.kind}/${o.metadata.name}`);
+      expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).filter((k) => !production.includes(k)).sort()).toEqual([
+        "PodMonitor/buildfleet-api",
+        "PodMonitor/buildfleet-worker",
+      ]);
+      for (const name of ["buildfleet-worker", "buildfleet-api"]) {
+        const spec = find(objects, "PodMonitor", name)["spec"] as PodMonitorSpec;
+        const t = templateOf(objects, name);
+        expect(Object.entries(spec.selector.matchLabels).every(([k, v]) => t.metadata.labels[k] === v), name).toBe(true);
+        const portNames = t.spec.containers.flatMap((c) => c.ports ?? []).map((p) => p.name);
+        for (const e of spec.podMetricsEndpoints) {
+          expect(portNames, name).toContain(e.port);
+          expect(e.path).toBe("/metrics");
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
