@@ -71,6 +71,9 @@ describe.skipIf(realCluster)("pnpm dev (kubesim; skipped with E2E_KUBECONFIG)", 
     const envText = await readFile(join(stateDir, "dev.env"), "utf8");
     expect(envText).toMatch(/^BUILDFLEET_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
     expect(envText).toContain(`KUBECONFIG='${join(stateDir, "kubesim.kubeconfig")}'`);
+    const metricsUrl = /^WORKER_METRICS_URL='(http:\/\/127\.0\.0\.1:\d+\/metrics)'$/m.exec(envText)?.[1];
+    expect(metricsUrl).toBeDefined();
+    expect(out).toContain(`metrics    ${metricsUrl ?? ""}`);
 
     // The CLI from the user's directory: no BUILDFLEET_* variables, only dev.env.
     const cli = await finish(
@@ -80,6 +83,9 @@ describe.skipIf(realCluster)("pnpm dev (kubesim; skipped with E2E_KUBECONFIG)", 
     expect(cli.stderr).toMatch(/succeeded/);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/digest: sha256:[0-9a-f]{64}/);
+    // The worker's metrics URL from dev.env counts the build just done.
+    const metrics = await (await fetch(metricsUrl ?? "", { signal: AbortSignal.timeout(10_000) })).text();
+    expect(metrics).toMatch(/^buildfleet_worker_builds_finished_total\{[^}]*outcome="succeeded"[^}]*\} 1$/m);
 
     dev.kill("SIGINT");
     const result = await exited;

@@ -21,4 +21,9 @@ describe("renderDevEnv", () => {
     expect(text).toContain("BUILDFLEET_TOKEN='a'\\''b'\n");
     expect(text).toContain("KUBECONFIG='/x/kubeconfig'\n");
   });
+
+  it("adds the worker's metrics URL when given", () => {
+    const text = renderDevEnv({ url: "http://127.0.0.1:1", token: "t", kubeconfig: "/k", workerMetricsUrl: "http://127.0.0.1:2/metrics" });
+    expect(text).toContain("WORKER_METRICS_URL='http://127.0.0.1:2/metrics'\n");
+  });
 });

@@ -46,6 +46,7 @@ process.stdout.write(
     `  Redis      ${stack.redisUrl}`,
     `  cluster    ${stack.sim ? `kubesim ${stack.sim.url}` : "real cluster"}; KUBECONFIG=${show(stack.kubeconfigPath)}`,
     `  env file   ${show(stack.envFile)}`,
+    `  metrics    ${stack.workerMetricsUrl}   (the worker's Prometheus metrics)`,
     "",
     "From another terminal:",
     "  pnpm buildfleet submit -f examples/busybox-mirror.yaml --wait",

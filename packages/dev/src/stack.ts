@@ -48,6 +48,8 @@ export interface LocalStack {
   prefix: string;
   kubeconfigPath: string;
   envFile: string | undefined;
+  /** The worker's Prometheus metrics (also WORKER_METRICS_URL in dev.env). */
+  workerMetricsUrl: string;
   /** Present when running on kubesim (scenario and fault controls). */
   sim: KubeSim | undefined;
   /** Stops the worker, the API, kubesim and Redis; idempotent and bounded. */
@@ -116,13 +118,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push({ name: "worker", run: () => worker.stop(config.worker.shutdownTimeoutMs + 2_000) });
 
+    const workerMetricsUrl = `http://127.0.0.1:${workerPort}/metrics`;
     const api: RunningApi = await startApi(config, logger.child({ component: "api" }), { tokens });
     cleanups.push({ name: "api", run: () => api.close(5_000) });
 
     let envFile: string | undefined;
     if (options.writeEnvFile ?? true) {
       const file = join(stateDir, "dev.env");
-      const text = renderDevEnv({ url: api.url, token, kubeconfig: kubeconfigPath });
+      const text = renderDevEnv({ url: api.url, token, kubeconfig: kubeconfigPath, workerMetricsUrl });
       await writeFile(file, text, { mode: 0o600 });
       envFile = file;
       // Remove it on stop, unless another stack has written its own since.
@@ -143,6 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       prefix,
       kubeconfigPath,
       envFile,
+      workerMetricsUrl,
       sim,
       stop: () => (stopped ??= stopAll()),
     };
