@@ -344,4 +344,31 @@ describe("JobTracker", () => {
     expect(seen.at(-1)?.phase).toBe("running");
     expect(api.calls.watch.pods).toBe(1);
   });
+
+  it("tells its observer why each relist and watch restart happened (the metrics' reasons)", async () => {
+    const events: string[] = [];
+    makeTracker({
+      inactivityTimeoutMs: 10_000,
+      observer: { relist: (kind, reason) => events.push(`relist ${kind} ${reason}`), watchRestart: (kind, reason) => events.push(`restart ${kind} ${reason}`) },
+    }).start();
+    await vi.advanceTimersByTimeAsync(0);
+    api.put("jobs", job());
+    api.drop("jobs"); // routine server close after traffic: re-watch at once
+    await vi.advanceTimersByTimeAsync(0);
+    api.drop("jobs", new K8sError("GONE", "expired", { status: 410 }));
+    await vi.advanceTimersByTimeAsync(0);
+    api.drop("pods", new K8sError("UNAVAILABLE", "reset"));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(10_000); // no event on either watch: both presumed dead
+    expect(events.slice(0, 6)).toEqual([
+      "relist jobs start",
+      "relist pods start",
+      "restart jobs closed",
+      "restart jobs gone",
+      "relist jobs gone",
+      "restart pods error",
+    ]);
+    expect(events.slice(6)).toEqual(expect.arrayContaining(["restart jobs inactivity", "restart pods inactivity"]));
+    expect(tracker.watchStatus()).toEqual({ jobs: true, pods: true });
+  });
 });
