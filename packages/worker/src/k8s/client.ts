@@ -202,9 +202,23 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
         out.once("unpipe", () => resolve());
       });
       const logOpts = opts.sinceTime === undefined ? { follow: opts.follow } : { follow: opts.follow, sinceTime: opts.sinceTime };
-      const controller = await withDeadline(operation, requestTimeoutMs, logs.log(namespace, podName, container, out, logOpts), (c) =>
-        c.abort(),
-      );
+      const startedAt = performance.now();
+      const observe = (status: number | undefined): void => {
+        try {
+          options.observe?.({ method: "GET", path: `${named(pods, podName)}/log`, stream: true, status, seconds: (performance.now() - startedAt) / 1000 });
+        } catch {
+          // Metrics must never fail a log stream.
+        }
+      };
+      let controller: AbortController;
+      try {
+        controller = await withDeadline(operation, requestTimeoutMs, logs.log(namespace, podName, container, out, logOpts), (c) => c.abort());
+      } catch (err) {
+        observe(err instanceof K8sError ? err.status : undefined);
+        throw err;
+      }
+      // client-node hands the controller over once a 200's headers arrived.
+      observe(200);
       controller.signal.addEventListener("abort", () => settle(), { once: true });
       return { abort: () => controller.abort(), done };
     },

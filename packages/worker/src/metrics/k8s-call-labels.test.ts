@@ -11,6 +11,11 @@ describe("labelsOfCall", () => {
     expect(labelsOfCall({ method: "GET", path: jobs, stream: true, status: 410 })).toEqual({ verb: "watch", resource: "jobs", code: "410" });
     expect(labelsOfCall({ method: "PATCH", path: "/api/v1/namespaces/buildfleet/configmaps/c-1", stream: false, status: 200 }).verb).toBe("patch");
     expect(labelsOfCall({ method: "DELETE", path: `${jobs}/b-app-1234`, stream: false, status: 200 }).verb).toBe("delete");
+    expect(labelsOfCall({ method: "GET", path: "/api/v1/namespaces/buildfleet/pods/b-app-1234-x7k2p/log", stream: true, status: 200 })).toEqual({
+      verb: "get",
+      resource: "pods/log",
+      code: "200",
+    });
   });
 
   it("says error when no answer arrived, and other for a resource it does not know", () => {

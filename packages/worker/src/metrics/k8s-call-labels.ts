@@ -6,7 +6,7 @@ import type { RestCallSample } from "../k8s/rest.js";
  */
 export interface K8sCallLabels {
   verb: "create" | "get" | "list" | "watch" | "patch" | "delete";
-  /** The resource (jobs, pods, configmaps …), or "other" for a path we do not use. */
+  /** The resource (jobs, pods, configmaps …; pods/log for log streams), or "other" for a path we do not use. */
   resource: string;
   /** The HTTP status, or "error" when no answer arrived (connection failed, deadline). */
   code: string;
@@ -20,6 +20,7 @@ function parsePath(path: string): { resource: string; named: boolean } {
   const ns = parts.indexOf("namespaces");
   const rest = ns >= 0 ? parts.slice(ns + 2) : parts.slice(parts[0] === "api" ? 2 : 3);
   const resource = rest[0] ?? "";
+  if (resource === "pods" && rest[2] === "log") return { resource: "pods/log", named: true };
   return { resource: KNOWN_RESOURCES.has(resource) ? resource : "other", named: rest.length > 1 };
 }
 
@@ -34,6 +35,8 @@ export function labelsOfCall(call: Pick<RestCallSample, "method" | "path" | "str
     case "DELETE":
       return { verb: "delete", resource, code };
     case "GET":
+      // A log stream is a get of the pods/log subresource, as the API server counts it.
+      if (resource === "pods/log") return { verb: "get", resource, code };
       return { verb: call.stream ? "watch" : named ? "get" : "list", resource, code };
   }
 }

@@ -44,6 +44,7 @@ describe("worker /metrics", () => {
     expect(metricValue(text, "buildfleet_worker_kubernetes_request_duration_seconds_count", { verb: "create", resource: "jobs" })).toBe(2);
     expect(metricValue(text, "buildfleet_worker_watch_relists_total", { kind: "jobs", reason: "start" })).toBe(1);
     expect(metricValue(text, "buildfleet_worker_watch_up", { kind: "pods" })).toBe(1);
+    expect(metricValue(text, "buildfleet_worker_kubernetes_requests_total", { verb: "get", resource: "pods/log", code: "200" })).toBeGreaterThanOrEqual(2);
     expect(metricValue(text, "buildfleet_worker_log_lines_total")).toBeGreaterThan(0);
     expect(metricValue(text, "buildfleet_worker_log_capture_lag_seconds_count")).toBeGreaterThan(0);
     expect(metricValue(text, "buildfleet_worker_queue_jobs", { state: "waiting" })).toBe(0);
