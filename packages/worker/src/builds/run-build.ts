@@ -112,14 +112,8 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
   const rendered = deps.render(build);
   const jobName = rendered.job.metadata?.name ?? "";
   const log = logger.child({ buildId: build.buildId, jobName });
-  try {
-    await ensureJob(deps, build.buildId, rendered, log);
-  } catch (err) {
-    if (err instanceof InvalidBuildError) {
-      await store.transition(build.buildId, failedTransition({ reason: "InvalidRequest", message: err.message }));
-    }
-    throw err;
-  }
+  // A failure here escapes: the worker's retry table (queue/retry-policy.ts) decides and records it.
+  await ensureJob(deps, build.buildId, rendered, log);
   const afterStart = await apply(store, build.buildId, [startedTransition(jobName)], stored);
 
   return follow(build, jobName, queueDeadline, afterStart, deps, signals, log);
