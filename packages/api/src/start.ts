@@ -6,7 +6,7 @@ import {
   createWorkerConnection,
   keyspace,
   waitForReady,
-  type BuildfleetConfig,
+  type ApiConfig,
   type Logger,
 } from "@buildfleet/shared";
 import { buildApp } from "./app.js";
@@ -27,7 +27,7 @@ export interface StartApiOptions {
 }
 
 /** Connects to Redis, builds the app and listens on config.api.host:port. */
-export async function startApi(config: BuildfleetConfig, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
+export async function startApi(config: ApiConfig, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
   const tokens = options.tokens ?? loadTokens(config.api, (path) => readFileSync(path, "utf8"));
   if (tokens.size === 0) logger.warn("no API tokens are configured: every /v1 request will be refused (401)");
   const ks = keyspace(config.redis.prefix);
@@ -74,7 +74,7 @@ export async function startApi(config: BuildfleetConfig, logger: Logger, options
   let closed: Promise<void> | undefined;
   return {
     url,
-    close(timeoutMs = config.worker.shutdownTimeoutMs) {
+    close(timeoutMs = config.api.shutdownTimeoutMs) {
       closed ??= (async () => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {

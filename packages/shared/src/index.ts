@@ -8,6 +8,8 @@ export type { Redis } from "./redis/connections.js";
 export * from "./errors/index.js";
 export { loadConfig, DEFAULT_KANIKO_IMAGE } from "./config/config.js";
 export type { BuildfleetConfig } from "./config/config.js";
+export { loadApiConfig, loadWorkerConfig } from "./config/config.js";
+export type { ApiConfig, WorkerConfig } from "./config/config.js";
 export * from "./contract/index.js";
 export { BuildStore } from "./builds/build-store.js";
 export type { BuildStoreOptions, StoredBuild, Transition, TransitionResult } from "./builds/build-store.js";

@@ -4,7 +4,7 @@ import {
   createWorkerConnection,
   keyspace,
   waitForReady,
-  type BuildfleetConfig,
+  type WorkerConfig,
   type Logger,
   type Redis,
 } from "@buildfleet/shared";
@@ -23,7 +23,7 @@ import { LogCollector } from "./logs/log-collector.js";
  */
 
 export interface WorkerServiceOptions {
-  config: BuildfleetConfig;
+  config: WorkerConfig;
   logger: Logger;
   kubeConfig: KubeConfig;
   /** Override for tests: a Kubernetes adapter built elsewhere. */
