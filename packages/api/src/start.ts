@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Queue } from "bullmq";
 import {
+  BuildQueues,
   BuildStore,
   createProducerConnection,
   createWorkerConnection,
@@ -33,9 +33,11 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
   const ks = keyspace(config.redis.prefix);
   const redis = createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" });
   const streams = new Set<ReturnType<typeof createWorkerConnection>>();
-  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
+  const queues = new BuildQueues({ connection: redis, keyspace: ks });
+  // The default lane's queue, for the modules that still take a BullMQ Queue (metrics, tenant counts).
+  const queue = queues.lane();
   const closeRedis = async (): Promise<void> => {
-    await queue.close().catch(() => undefined);
+    await queues.close().catch(() => undefined);
     for (const conn of streams) conn.disconnect();
     await redis.quit().catch(() => redis.disconnect());
   };

@@ -1,11 +1,12 @@
-import type { Queue } from "bullmq";
+import type { BuildQueues } from "./build-queues.js";
 import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type TagPolicy } from "../contract/index.js";
 import type { BuildStore } from "../builds/build-store.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
 
 export interface SubmitDeps {
   store: BuildStore;
-  queue: Queue;
+  /** The queue port (or a BullMQ Queue: the same add/remove). */
+  queue: Pick<BuildQueues, "add" | "remove">;
   /** Unused since the request arrives validated (kept so existing callers compile); the boundary applies it. */
   tagPolicy?: TagPolicy;
   now?: () => Date;

@@ -1,6 +1,7 @@
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import {
   BUILD_JOB_NAME,
+  BuildQueues,
   QueuedBuild,
   type BuildStore,
   type Keyspace,
@@ -164,15 +165,11 @@ export class BuildWorker {
 
   /** BullMQ persists global concurrency in Redis: make it match this deployment's config. */
   private async reconcileGlobalConcurrency(): Promise<void> {
-    const queue = new Queue(this.options.keyspace.buildQueue, {
-      connection: this.options.connection,
-      prefix: this.options.keyspace.bullPrefix,
-    });
+    const queues = new BuildQueues({ connection: this.options.connection, keyspace: this.options.keyspace });
     try {
-      if (this.options.globalConcurrency === undefined) await queue.removeGlobalConcurrency();
-      else await queue.setGlobalConcurrency(this.options.globalConcurrency);
+      await queues.setGlobalConcurrency(this.options.globalConcurrency);
     } finally {
-      await queue.close();
+      await queues.close();
     }
   }
 }
