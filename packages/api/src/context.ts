@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import type { BuildStore, BuildfleetConfig, Keyspace, Logger, Redis } from "@buildfleet/shared";
+import type { ApiConfig, BuildStore, Keyspace, Logger, Redis } from "@buildfleet/shared";
 import type { ResolveHost } from "./auth/resolve-host.js";
 import type { EventFanout, FanoutTuning } from "./events/fanout.js";
 import type { TokenTable } from "./auth/tokens.js";
@@ -7,7 +7,7 @@ import type { ApiMetrics } from "./ops/metrics.js";
 
 /** What buildApp needs; the caller owns (and closes) every connection in it. */
 export interface ApiDeps {
-  config: BuildfleetConfig;
+  config: ApiConfig;
   logger: Logger;
   /** Producer connection (fails fast when Redis is down): reads, writes, publish. */
   redis: Redis;

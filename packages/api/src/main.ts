@@ -1,9 +1,10 @@
-import { createLogger, loadConfig } from "@buildfleet/shared";
+import { createLogger, loadApiConfig } from "@buildfleet/shared";
 import { startApi } from "./start.js";
 
 /** The API process: configuration read once, clean and bounded shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  // Only the shared and API variables: a bad worker variable cannot stop the API.
+  const config = loadApiConfig(process.env);
   const logger = createLogger({ name: "api", level: config.log.level });
   const api = await startApi(config, logger);
   let stopping = false;
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping");
     api
-      .close(config.worker.shutdownTimeoutMs)
+      .close(config.api.shutdownTimeoutMs)
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, "shutdown failed");

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { Queue } from "bullmq";
 import {
+  BuildQueues,
   BuildStore,
   createProducerConnection,
   createWorkerConnection,
   keyspace,
   waitForReady,
-  type BuildfleetConfig,
+  type ApiConfig,
   type Logger,
 } from "@buildfleet/shared";
 import { buildApp } from "./app.js";
@@ -27,15 +27,17 @@ export interface StartApiOptions {
 }
 
 /** Connects to Redis, builds the app and listens on config.api.host:port. */
-export async function startApi(config: BuildfleetConfig, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
+export async function startApi(config: ApiConfig, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
   const tokens = options.tokens ?? loadTokens(config.api, (path) => readFileSync(path, "utf8"));
   if (tokens.size === 0) logger.warn("no API tokens are configured: every /v1 request will be refused (401)");
   const ks = keyspace(config.redis.prefix);
   const redis = createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" });
   const streams = new Set<ReturnType<typeof createWorkerConnection>>();
-  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
+  const queues = new BuildQueues({ connection: redis, keyspace: ks });
+  // The default lane's queue, for the modules that still take a BullMQ Queue (metrics, tenant counts).
+  const queue = queues.lane();
   const closeRedis = async (): Promise<void> => {
-    await queue.close().catch(() => undefined);
+    await queues.close().catch(() => undefined);
     for (const conn of streams) conn.disconnect();
     await redis.quit().catch(() => redis.disconnect());
   };
@@ -74,7 +76,7 @@ export async function startApi(config: BuildfleetConfig, logger: Logger, options
   let closed: Promise<void> | undefined;
   return {
     url,
-    close(timeoutMs = config.worker.shutdownTimeoutMs) {
+    close(timeoutMs = config.api.shutdownTimeoutMs) {
       closed ??= (async () => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<void>((resolve) => {

@@ -46,7 +46,7 @@ describe("submit", () => {
   it("submits from flags and prints the build name", async () => {
     const run = await cli([...MIRROR, "--build-arg", "A=1", "-l", "team=payments"]);
     expect(run).toMatchObject({ code: 0, stderr: "" });
-    expect(run.stdout).toMatch(/^build\/\S+ submitted \(queued, queue position 0\)\n$/);
+    expect(run.stdout).toMatch(/^build\/\S+ submitted \(queued, queue position 1\)\n$/);
     const sent = fake.requests.find((r) => r.method === "POST")?.body;
     expect(sent).toMatchObject({ buildArgs: { A: "1" }, labels: { team: "payments" }, dockerfile: { inline: "FROM busybox:latest" } });
   });

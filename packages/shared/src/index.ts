@@ -8,6 +8,8 @@ export type { Redis } from "./redis/connections.js";
 export * from "./errors/index.js";
 export { loadConfig, DEFAULT_KANIKO_IMAGE } from "./config/config.js";
 export type { BuildfleetConfig } from "./config/config.js";
+export { loadApiConfig, loadWorkerConfig } from "./config/config.js";
+export type { ApiConfig, WorkerConfig } from "./config/config.js";
 export * from "./contract/index.js";
 export { BuildStore } from "./builds/build-store.js";
 export type { BuildStoreOptions, StoredBuild, Transition, TransitionResult } from "./builds/build-store.js";
@@ -26,3 +28,6 @@ export { queuePosition } from "./queue/queue-position.js";
 // Rebuild waves (issue 13): the catalog and the wave core keep their export lists in their own index files.
 export * from "./catalog/index.js";
 export * from "./rebuilds/index.js";
+// The queue port (issue 9): lanes behind one interface.
+export { BuildQueues, DEFAULT_LANE, JOB_COUNT_STATES } from "./queue/build-queues.js";
+export type { BuildQueuesOptions, JobCounts } from "./queue/build-queues.js";

@@ -29,6 +29,7 @@ import {
   createWorkerConnection,
   keyspace,
   loadConfig,
+  parseBuildRequest,
   submitBuild,
   type BuildfleetConfig,
   type QueuedBuild,
@@ -111,10 +112,13 @@ async function submitAll(p: Producer, config: BuildfleetConfig, n: number, label
     const batch = await Promise.all(
       Array.from({ length: Math.min(100, n - i) }, (_, j) =>
         submitBuild(
-          { store: p.store, queue: p.queue, tagPolicy: config.builds.tagPolicy },
+          { store: p.store, queue: p.queue },
           {
             tenant: "bench",
-            request: request(`${label}-${i + j}`, spread ? { BENCH_BUCKET: String((i + j) % DURATION_BUCKETS) } : undefined),
+            // Validated once, as the API route does before it submits.
+            request: parseBuildRequest(request(`${label}-${i + j}`, spread ? { BENCH_BUCKET: String((i + j) % DURATION_BUCKETS) } : undefined), {
+              tagPolicy: config.builds.tagPolicy,
+            }),
           },
         ),
       ),

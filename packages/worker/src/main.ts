@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, loadConfig, redactUrl } from "@buildfleet/shared";
+import { createLogger, loadWorkerConfig, redactUrl } from "@buildfleet/shared";
 import { loadKubeConfig } from "./k8s/kubeconfig.js";
 import { WorkerService } from "./service.js";
 
@@ -9,7 +9,8 @@ import { WorkerService } from "./service.js";
  * (their Jobs keep running in the cluster) and exit 0 within the bound.
  */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  // Only the shared and worker variables: a bad API variable cannot stop the worker.
+  const config = loadWorkerConfig(process.env);
   const logger = createLogger({ name: "buildfleet-worker", level: config.log.level });
   logger.info(
     { redis: redactUrl(config.redis.url), prefix: config.redis.prefix, namespace: config.builds.namespace },

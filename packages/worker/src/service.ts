@@ -5,7 +5,7 @@ import {
   createWorkerConnection,
   keyspace,
   waitForReady,
-  type BuildfleetConfig,
+  type WorkerConfig,
   type Logger,
   type Redis,
 } from "@buildfleet/shared";
@@ -27,7 +27,7 @@ import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metric
  */
 
 export interface WorkerServiceOptions {
-  config: BuildfleetConfig;
+  config: WorkerConfig;
   logger: Logger;
   kubeConfig: KubeConfig;
   /** Override for tests: a Kubernetes adapter built elsewhere. */

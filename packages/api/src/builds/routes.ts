@@ -78,7 +78,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     let result: Awaited<ReturnType<typeof submitBuild>>;
     try {
       result = await submitBuild(
-        { store: ctx.store, queue: ctx.queue, tagPolicy: ctx.config.builds.tagPolicy },
+        { store: ctx.store, queue: ctx.queue },
         { tenant: principal.tenant, request: validated.value, ...(headerKey !== undefined ? { idempotencyKey: headerKey } : {}) },
       );
     } catch (err) {

@@ -1,17 +1,7 @@
-import { BuildState, type BuildRecord } from "@buildfleet/shared";
-import { z } from "zod";
+import { BuildSummary, type BuildRecord } from "@buildfleet/shared";
 
-/** The answer to a submit: where the build is and where to look next. */
-export const BuildSummary = z.strictObject({
-  id: z.string(),
-  state: BuildState,
-  /** 1-based place among waiting builds; null once a worker took it (or it finished). */
-  queuePosition: z.number().int().min(1).nullable(),
-  /** True when an idempotency key returned an existing build. */
-  idempotent: z.boolean(),
-  links: z.strictObject({ self: z.string(), logs: z.string(), events: z.string(), cancel: z.string() }),
-});
-export type BuildSummary = z.infer<typeof BuildSummary>;
+/** The answer to a submit: the contract's response schema, re-exported for the API's modules. */
+export { BuildSummary };
 
 export function buildLinks(id: string): BuildSummary["links"] {
   const self = `/v1/builds/${id}`;

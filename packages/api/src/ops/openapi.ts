@@ -1,4 +1,4 @@
-import { BuildEvent, BuildRecord, BuildRequest, ERROR_CODES } from "@buildfleet/shared";
+import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody } from "@buildfleet/shared";
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
@@ -9,15 +9,6 @@ import { QueueView } from "../queue/routes.js";
  * list of operations below is written here.
  */
 
-const ErrorBody = z.strictObject({
-  error: z.strictObject({
-    code: z.enum(ERROR_CODES),
-    message: z.string(),
-    issues: z.array(z.strictObject({ path: z.string(), message: z.string(), example: z.string().optional() })).optional(),
-  }),
-});
-const BuildView = BuildRecord.extend({ events: z.array(BuildEvent) });
-const BuildList = z.strictObject({ items: z.array(BuildRecord), nextCursor: z.string().nullable() });
 
 const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   BuildRequest: { schema: BuildRequest, io: "input" },

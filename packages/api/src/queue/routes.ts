@@ -1,23 +1,13 @@
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import { QueueView } from "@buildfleet/shared";
 import type { ApiContext } from "../context.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import type { TokenEntry } from "../auth/tokens.js";
 import { createTenantCounts } from "./tenant-counts.js";
 import { readQueueCounts } from "../ops/metrics.js";
 
-export const QueueView = z.strictObject({
-  counts: z.strictObject({
-    waiting: z.number().int(),
-    active: z.number().int(),
-    delayed: z.number().int(),
-    prioritized: z.number().int(),
-    completed: z.number().int(),
-    failed: z.number().int(),
-  }),
-  paused: z.boolean(),
-});
-export type QueueView = z.infer<typeof QueueView>;
+/** The queue view: the contract's response schema, re-exported for the API's modules. */
+export { QueueView };
 
 /**
  * The queue as the caller may see it: fleet-wide counts for a token with the admin

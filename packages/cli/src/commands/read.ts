@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { BUILD_STATES } from "@buildfleet/contract";
 import type { BuildState } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
@@ -13,7 +14,8 @@ interface Globals {
   output?: string;
 }
 
-const STATES = ["queued", "starting", "running", "retrying", "succeeded", "failed", "cancelled"];
+// The contract's list, so a new state reaches the CLI without a copy to update.
+const STATES: readonly string[] = BUILD_STATES;
 
 export function registerRead(program: Command, ctx: CommandContext): void {
   const { io } = ctx;

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { validateBuildRequest } from "@buildfleet/shared";
+import { validateBuildRequest } from "@buildfleet/contract";
 import { parseRequestText } from "./load.js";
 
 /** Every request in examples/ must be accepted by the contract as the API applies it (default tag policy). */

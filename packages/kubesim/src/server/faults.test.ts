@@ -30,6 +30,14 @@ describe("FaultInjector", () => {
     expect(d.error?.body).toMatchObject({ code: 429, reason: "TooManyRequests", details: { retryAfterSeconds: 7 } });
   });
 
+  it("answers 403 like RBAC does: reason Forbidden, naming verb, resource and namespace", () => {
+    const f = new FaultInjector();
+    f.set({ verbs: { create: { failNext: 1, code: 403 } } });
+    const d = f.decide("create", "jobs", "buildfleet");
+    expect(d.error?.body).toMatchObject({ code: 403, reason: "Forbidden", details: { group: "batch", kind: "jobs" } });
+    expect(d.error?.body.message).toMatch(/^jobs\.batch is forbidden: User ".+" cannot create resource "jobs" in API group "batch" in the namespace "buildfleet"$/);
+  });
+
   it("limits faults to the listed resources", () => {
     const f = new FaultInjector();
     f.set({ verbs: { create: { errorRate: 1, resources: ["jobs"] } } });

@@ -2,7 +2,7 @@
 // Retry-After, forced 410 on the next N watches. Randomness comes from a
 // seeded PRNG so a test with a given seed sees the same failures every run.
 import { z } from "zod";
-import { statusForCode, tooManyRequests, type StatusError } from "../store/errors.js";
+import { forbidden, statusForCode, tooManyRequests, type StatusError } from "../store/errors.js";
 
 export const VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"] as const;
 export type Verb = (typeof VERBS)[number];
@@ -82,7 +82,8 @@ export class FaultInjector {
     return true;
   }
 
-  decide(verb: Verb, resource: string): FaultDecision {
+  /** `namespace` only shapes a 403's message (RBAC names it, as the real server does). */
+  decide(verb: Verb, resource: string, namespace?: string): FaultDecision {
     let delayMs = 0;
     let error: StatusError | undefined;
     for (const key of [verb, "*"] as const) {
@@ -100,7 +101,12 @@ export class FaultInjector {
       }
       if (fail) {
         const code = fault.code ?? 500;
-        error = code === 429 ? tooManyRequests(fault.retryAfterSeconds ?? 1) : statusForCode(code);
+        error =
+          code === 429
+            ? tooManyRequests(fault.retryAfterSeconds ?? 1)
+            : code === 403
+              ? forbidden(verb, resource, namespace)
+              : statusForCode(code);
       }
     }
     return error ? { delayMs, error } : { delayMs };

@@ -128,7 +128,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     if (!verb) throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
     const counted = `${verb} ${p.resource}`;
     requests.set(counted, (requests.get(counted) ?? 0) + 1);
-    const fault = deps.faults.decide(verb, p.resource);
+    const fault = deps.faults.decide(verb, p.resource, p.namespace);
     if (fault.delayMs > 0) await delay(fault.delayMs);
     if (fault.error) throw fault.error;
     const q = url.searchParams;

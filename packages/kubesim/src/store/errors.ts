@@ -16,7 +16,8 @@ export type StatusReason =
   | "NotAcceptable"
   | "UnsupportedMediaType"
   | "ServiceUnavailable"
-  | "Timeout";
+  | "Timeout"
+  | "Forbidden";
 
 export interface StatusCause {
   reason?: string;
@@ -153,6 +154,22 @@ export function internalError(message = "Internal error occurred: injected fault
 }
 
 /** Maps an HTTP code to the reason the real server uses for it (for injected faults). */
+/**
+ * What the API server answers when RBAC denies a request: reason Forbidden, the
+ * message naming the user, verb, resource and namespace (the real wording).
+ */
+export function forbidden(verb: string, resource: string, namespace?: string, user = "system:serviceaccount:buildfleet:buildfleet-worker"): StatusError {
+  const group = resource === "jobs" ? "batch" : "";
+  const qualified = group ? `${resource}.${group}` : resource;
+  const where = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
+  return new StatusError(
+    403,
+    "Forbidden",
+    `${qualified} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${where}`,
+    { group, kind: resource },
+  );
+}
+
 export function statusForCode(code: number, message?: string): StatusError {
   switch (code) {
     case 400:

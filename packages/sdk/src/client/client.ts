@@ -1,3 +1,4 @@
+import { TERMINAL_STATES } from "@buildfleet/contract";
 import { BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
 import { Http, type FetchLike } from "./http.js";
 import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummary, BuildView, QueueView, StreamedEvent } from "./types.js";
@@ -57,7 +58,7 @@ export interface WaitForOptions {
   followEvents?: boolean;
 }
 
-const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATES);
 
 export class BuildfleetClient {
   private readonly http: Http;

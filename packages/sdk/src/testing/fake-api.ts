@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { BuildSummary, ErrorBody, QueueView, TERMINAL_STATES } from "@buildfleet/contract";
 import type { BuildEvent, BuildRecord, BuildState } from "../client/types.js";
 
 /**
@@ -39,7 +40,7 @@ export interface FakeApi {
 }
 
 export const FAKE_DIGEST = `sha256:${"ab".repeat(32)}`;
-const TERMINAL = new Set<BuildState>(["succeeded", "failed", "cancelled"]);
+const TERMINAL: ReadonlySet<BuildState> = new Set(TERMINAL_STATES);
 
 export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeApi> {
   const token = options.token ?? "test-token";
@@ -176,7 +177,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       }
       const key = (req.headers["idempotency-key"] as string | undefined) ?? (request["idempotencyKey"] as string | undefined);
       const existing = key === undefined ? undefined : idempotency.get(key);
-      if (existing !== undefined) return send(res, 200, summary(builds.get(existing)!, true));
+      if (existing !== undefined) return send(res, 200, summary(builds, builds.get(existing)!, true));
       const id = `01fake${String(++counter).padStart(20, "0")}`;
       const now = new Date().toISOString();
       const labels = (request["labels"] as Record<string, string> | undefined) ?? {};
@@ -187,7 +188,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       if (key !== undefined) idempotency.set(key, id);
       publish(record, "build.queued", { tenant: "dev", priority: "normal", destinations: request["destinations"] });
       run(id, options.autoRun?.(request) ?? "hold");
-      return send(res, 202, summary(record, false));
+      return send(res, 202, summary(builds, record, false));
     }
     if (method === "GET" && path === "/v1/builds") {
       const states = url.searchParams.getAll("state");
@@ -243,7 +244,8 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       if (path.endsWith("/pause")) fake.paused = true;
       if (path.endsWith("/resume")) fake.paused = false;
       const waiting = [...builds.values()].filter((b) => b.state === "queued").length;
-      return send(res, 200, { counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 }, paused: fake.paused });
+      // Parsed with the API's own response schema: a shape the client cannot read fails the SDK's tests.
+      return send(res, 200, QueueView.parse({ counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 }, paused: fake.paused }));
     }
     sendError(res, 404, "NOT_FOUND", `no route ${method} ${path}`);
   };
@@ -256,15 +258,18 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
   return fake;
 }
 
-function summary(record: BuildRecord, idempotent: boolean) {
+/** Parsed with the API's own response schema: a shape the client cannot read fails the SDK's tests. */
+function summary(builds: ReadonlyMap<string, BuildRecord>, record: BuildRecord, idempotent: boolean): BuildSummary {
   const self = `/v1/builds/${record.id}`;
-  return {
+  const queued = [...builds.values()].filter((b) => b.state === "queued").map((b) => b.id);
+  const position = queued.indexOf(record.id);
+  return BuildSummary.parse({
     id: record.id,
     state: record.state,
-    queuePosition: record.state === "queued" ? 0 : null,
+    queuePosition: position === -1 ? null : position + 1,
     idempotent,
     links: { self, logs: `${self}/logs`, events: `/v1/events?buildId=${record.id}`, cancel: `${self}/cancel` },
-  };
+  });
 }
 
 function writeSse(res: ServerResponse, entry: { id: string; event: BuildEvent }): void {
@@ -277,7 +282,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string, issues?: unknown[]): void {
-  send(res, status, { error: { code, message, ...(issues ? { issues } : {}) } });
+  send(res, status, ErrorBody.parse({ error: { code, message, ...(issues ? { issues } : {}) } }));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -95,7 +95,7 @@ describe("queuePosition", () => {
       tagPolicy: "require-versioned" as const,
     };
     const id = async (priority: string): Promise<string> => {
-      const res = await submitBuild(deps, { tenant: "t", request: { ...request, priority } });
+      const res = await submitBuild(deps, { tenant: "t", request: parseBuildRequest({ ...request, priority }, deps) });
       return res.created ? res.record.id : "";
     };
     const first = await id("normal");

@@ -116,7 +116,8 @@ export class BuildStore {
     record: BuildRecord,
     options: { idempotencyKey?: string; idempotencyTtlSeconds?: number } = {},
   ): Promise<{ created: true; record: BuildRecord; streamId: string; stored: StoredBuild } | { created: false; buildId: string }> {
-    const valid = BuildRecord.parse({ ...record, sequence: 1 });
+    // The request was validated at the boundary (a typed BuildRequest); the rest is checked here.
+    const valid = checkedRecord({ ...record, sequence: 1 });
     const event = makeBuildEvent("build.queued", {
       buildId: valid.id,
       sequence: 1,

@@ -85,6 +85,7 @@ describe("loadConfig", () => {
       tokens: undefined,
       sse: { maxStreams: 5_000, maxStreamsPerToken: 50 },
       timeouts: { requestMs: 30_000, headersMs: 10_000, connectionMs: 60_000, keepAliveMs: 72_000 },
+      shutdownTimeoutMs: 25_000,
     });
   });
 
@@ -110,6 +111,7 @@ describe("loadConfig", () => {
       tokens: "[]",
       sse: { maxStreams: 100, maxStreamsPerToken: 5 },
       timeouts: { requestMs: 20_000, headersMs: 5_000, connectionMs: 90_000, keepAliveMs: 65_000 },
+      shutdownTimeoutMs: 25_000,
     });
   });
 

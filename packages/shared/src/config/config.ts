@@ -38,7 +38,8 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const DEFAULT_KANIKO_IMAGE = "gcr.io/kaniko-project/executor:v1.24.0";
 
-const EnvSchema = z.object({
+/** Variables every process reads: Redis, key prefix, log level, and the build rules the API and worker share. */
+const SharedEnv = z.object({
   REDIS_URL: z.preprocess(
     unsetIfEmpty,
     z
@@ -78,6 +79,10 @@ const EnvSchema = z.object({
       .regex(DNS1123_LABEL, { error: "expected a Kubernetes namespace name (example: buildfleet)" })
       .default("buildfleet"),
   ),
+});
+
+/** The worker's variables: Kubernetes access, Kaniko, concurrency, leases, log capture. */
+const WorkerEnv = z.object({
   KUBECONFIG: z.preprocess(unsetIfEmpty, z.string().optional()),
   KUBERNETES_SERVICE_HOST: z.preprocess(unsetIfEmpty, z.string().optional()),
   KANIKO_IMAGE: z.preprocess(
@@ -105,6 +110,10 @@ const EnvSchema = z.object({
     z.stringbool({ error: "expected true or false" }).default(true),
   ),
   MAX_LOG_LINES: int(100, 1_000_000, 10_000),
+});
+
+/** The API's variables. */
+const ApiEnv = z.object({
   API_HOST: z.preprocess(unsetIfEmpty, z.string().default("0.0.0.0")),
   API_PORT: int(0, 65_535, 8080),
   // Large enough for an inline context (512 KiB of files plus JSON escaping), small enough to refuse abuse.
@@ -119,7 +128,11 @@ const EnvSchema = z.object({
   API_HEADERS_TIMEOUT_MS: int(1_000, 3_600_000, 10_000),
   API_CONNECTION_TIMEOUT_MS: int(1_000, 3_600_000, 60_000),
   API_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000, 72_000),
+  // The API's own bound on close(); it used to borrow the worker's SHUTDOWN_TIMEOUT_MS.
+  API_SHUTDOWN_TIMEOUT_MS: int(1_000, 600_000, 25_000),
 });
+
+const EnvSchema = SharedEnv.extend(WorkerEnv.shape).extend(ApiEnv.shape);
 
 export interface BuildfleetConfig {
   redis: { url: string; prefix: string };
@@ -164,12 +177,19 @@ export interface BuildfleetConfig {
      * closed (streaming responses opt out); keepAlive: idle time between requests.
      */
     timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
+    /** Bound on a clean close() (SIGTERM): streams end, in-flight requests finish, Redis quits. */
+    shutdownTimeoutMs: number;
   };
 }
 
-/** Reads and validates configuration; throws ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConfig {
-  const parsed = EnvSchema.safeParse(env);
+/** What the API process reads: the shared section and its own, nothing of the worker's. */
+export type ApiConfig = Pick<BuildfleetConfig, "redis" | "log" | "builds" | "api">;
+/** What the worker process reads: the shared section and its own, nothing of the API's. */
+export type WorkerConfig = Omit<BuildfleetConfig, "api">;
+
+/** Parses `env` with one process's schema; throws ConfigError naming every bad variable of that schema only. */
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = issue.path.map(String).join(".");
@@ -182,11 +202,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
       { problems },
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+function sharedSections(e: z.infer<typeof SharedEnv>): Pick<BuildfleetConfig, "redis" | "log" | "builds"> {
   return {
     redis: { url: e.REDIS_URL, prefix: e.BUILDFLEET_PREFIX },
     log: { level: e.LOG_LEVEL },
     builds: { tagPolicy: e.BUILDFLEET_TAG_POLICY, namespace: e.BUILD_NAMESPACE },
+  };
+}
+
+function workerSections(e: z.infer<typeof WorkerEnv>): Pick<BuildfleetConfig, "kubernetes" | "kaniko" | "worker"> {
+  return {
     kubernetes: {
       kubeconfig: e.KUBECONFIG,
       inCluster: e.KUBECONFIG === undefined && e.KUBERNETES_SERVICE_HOST !== undefined,
@@ -207,6 +235,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
       captureLogs: e.CAPTURE_LOGS,
       maxLogLines: e.MAX_LOG_LINES,
     },
+  };
+}
+
+function apiSection(e: z.infer<typeof ApiEnv>): Pick<BuildfleetConfig, "api"> {
+  return {
     api: {
       host: e.API_HOST,
       port: e.API_PORT,
@@ -220,6 +253,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
         connectionMs: e.API_CONNECTION_TIMEOUT_MS,
         keepAliveMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
       },
+      shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
     },
   };
+}
+
+/** The API process's configuration: a bad worker variable cannot stop it. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const e = parseEnv(SharedEnv.extend(ApiEnv.shape), env);
+  return { ...sharedSections(e), ...apiSection(e) };
+}
+
+/** The worker process's configuration: a bad API variable cannot stop it. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(SharedEnv.extend(WorkerEnv.shape), env);
+  return { ...sharedSections(e), ...workerSections(e) };
+}
+
+/** Every section (tests, the dev stack running both processes); throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConfig {
+  const e = parseEnv(EnvSchema, env);
+  return { ...sharedSections(e), ...workerSections(e), ...apiSection(e) };
 }

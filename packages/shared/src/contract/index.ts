@@ -1,22 +1,23 @@
-export { BuildId, newBuildId, buildIdTime } from "./build-id.js";
-export type { NewBuildIdOptions } from "./build-id.js";
+// The contract lives in @buildfleet/contract (pure, zod only); this file keeps `../contract/index.js` imports working.
+export { BuildId, newBuildId, buildIdTime } from "@buildfleet/contract";
+export type { NewBuildIdOptions } from "@buildfleet/contract";
 export {
   parseImageReference,
   tryParseImageReference,
   formatImageReference,
   DEFAULT_REGISTRY,
   IMAGE_REFERENCE_EXAMPLE,
-} from "./image-reference.js";
-export type { ImageReference, ImageReferenceResult } from "./image-reference.js";
-export { BuildRequest, Dockerfile, API_VERSION, KNOWN_FIELDS } from "./build-request.js";
-export { BuildContext, CONTEXT_TYPES } from "./context.js";
-export { LIMITS } from "./limits.js";
-export { Priority, PRIORITIES, priorityValue } from "./priority.js";
-export type { BuildRequestInput } from "./build-request.js";
-export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransition } from "./build-state.js";
-export type { TerminalState } from "./build-state.js";
-export { FailureReason, FAILURE_REASONS } from "./failure-reason.js";
-export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "./build-record.js";
+} from "@buildfleet/contract";
+export type { ImageReference, ImageReferenceResult } from "@buildfleet/contract";
+export { BuildRequest, Dockerfile, API_VERSION, KNOWN_FIELDS } from "@buildfleet/contract";
+export { BuildContext, CONTEXT_TYPES } from "@buildfleet/contract";
+export { LIMITS } from "@buildfleet/contract";
+export { Priority, PRIORITIES, priorityValue } from "@buildfleet/contract";
+export type { BuildRequestInput } from "@buildfleet/contract";
+export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransition } from "@buildfleet/contract";
+export type { TerminalState } from "@buildfleet/contract";
+export { FailureReason, FAILURE_REASONS } from "@buildfleet/contract";
+export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "@buildfleet/contract";
 export {
   BuildEvent,
   BuildEventType,
@@ -30,9 +31,20 @@ export {
   BuildCancelledData,
   makeBuildEvent,
   buildEventId,
-} from "./build-event.js";
-export type { BuildEventOf, BuildEventDataMap, MakeBuildEventInit } from "./build-event.js";
-export { validateBuildRequest, parseBuildRequest, TAG_POLICIES } from "./validate.js";
-export type { TagPolicy, ValidateOptions, ValidationResult } from "./validate.js";
-export { toFieldIssues, formatPath } from "./field-issues.js";
-export type { FieldIssue } from "../errors/index.js";
+} from "@buildfleet/contract";
+export type { BuildEventOf, BuildEventDataMap, MakeBuildEventInit } from "@buildfleet/contract";
+export { validateBuildRequest, parseBuildRequest, TAG_POLICIES } from "@buildfleet/contract";
+export type { TagPolicy, ValidateOptions, ValidationResult } from "@buildfleet/contract";
+export { toFieldIssues, formatPath } from "@buildfleet/contract";
+export type { FieldIssue } from "@buildfleet/contract";
+export {
+  BuildLinks,
+  BuildSummary,
+  BuildView,
+  BuildList,
+  QueueCounts,
+  QueueView,
+  ErrorIssue,
+  ErrorBody,
+  StreamedEvent,
+} from "@buildfleet/contract";

@@ -1,3 +1,4 @@
+// The error classes and code tables live in @buildfleet/contract; this file keeps `../errors/index.js` imports working.
 export {
   BuildfleetError,
   ValidationError,
@@ -11,6 +12,6 @@ export {
   ConfigError,
   ERROR_CODES,
   summariseIssues,
-} from "./errors.js";
-export type { FieldIssue, ErrorCode, BuildfleetErrorOptions, CodedErrorOptions } from "./errors.js";
-export { httpStatusForCode, isRetryable, errorCode } from "./classify.js";
+} from "@buildfleet/contract";
+export type { FieldIssue, ErrorCode, BuildfleetErrorOptions, CodedErrorOptions } from "@buildfleet/contract";
+export { httpStatusForCode, isRetryable, errorCode } from "@buildfleet/contract";

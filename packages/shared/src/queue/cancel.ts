@@ -1,4 +1,4 @@
-import type { Queue } from "bullmq";
+import type { BuildQueues } from "./build-queues.js";
 import type { Redis } from "ioredis";
 import { isTerminalState, type BuildRecord } from "../contract/index.js";
 import { NotFoundError } from "../errors/index.js";
@@ -7,7 +7,8 @@ import type { BuildStore } from "../builds/build-store.js";
 
 export interface CancelDeps {
   store: BuildStore;
-  queue: Queue;
+  /** The queue port (or a BullMQ Queue: the same remove). */
+  queue: Pick<BuildQueues, "remove">;
   /** Any connection that may PUBLISH (not a subscriber). */
   redis: Redis;
   keyspace: Keyspace;

@@ -6,13 +6,15 @@ import { ValidationError } from "../errors/index.js";
 import { keyspace } from "../redis/keyspace.js";
 import { BUILD_JOB_NAME } from "./build-queue.js";
 import { recordForQueuedBuild, submitBuild, type SubmitDeps } from "./submit.js";
-import type { QueuedBuild } from "../contract/index.js";
+import { parseBuildRequest, type QueuedBuild } from "../contract/index.js";
 
-const request = {
+const raw = {
   context: { type: "volume", claimName: "kaniko-workspace", path: "my-build" },
   destinations: ["registry.internal:5000/team/app:v1.0.0", "registry.internal:5000/team/app:latest"],
   registryCredentials: { secretName: "regcred" },
 };
+// Validated once, as the API route does before it submits.
+const request = parseBuildRequest(raw, { tagPolicy: "require-versioned" });
 
 describe("submitBuild", () => {
   const redis = useRedis();
@@ -51,9 +53,12 @@ describe("submitBuild", () => {
 
   it("writes nothing for an invalid request and names the field", async () => {
     const d = deps();
-    const err = await submitBuild(d, { tenant: "team-a", request: { ...request, destinations: ["team app:v1"] } }).catch(
-      (e: unknown) => e,
-    );
+    // The boundary (parse, then submit) refuses it before anything is written.
+    const err = await Promise.resolve()
+      .then(() =>
+        submitBuild(d, { tenant: "team-a", request: parseBuildRequest({ ...raw, destinations: ["team app:v1"] }, { tagPolicy: "require-versioned" }) }),
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues[0]?.path).toBe("destinations[0]");
     expect(await d.queue.count()).toBe(0);

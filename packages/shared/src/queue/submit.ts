@@ -1,25 +1,25 @@
-import type { Queue } from "bullmq";
-import {
-  BuildRecord,
-  newBuildId,
-  parseBuildRequest,
-  type QueuedBuild,
-  type TagPolicy,
-} from "../contract/index.js";
+import type { BuildQueues } from "./build-queues.js";
+import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type TagPolicy } from "../contract/index.js";
 import type { BuildStore } from "../builds/build-store.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
 
 export interface SubmitDeps {
   store: BuildStore;
-  queue: Queue;
-  tagPolicy: TagPolicy;
+  /** The queue port (or a BullMQ Queue: the same add/remove). */
+  queue: Pick<BuildQueues, "add" | "remove">;
+  /** Unused since the request arrives validated (kept so existing callers compile); the boundary applies it. */
+  tagPolicy?: TagPolicy;
   now?: () => Date;
 }
 
 export interface SubmitInput {
   tenant: string;
-  /** Untrusted: validated here (ValidationError names each bad field). */
-  request: unknown;
+  /**
+   * Validated once, at the boundary that received it (the API route:
+   * `validateBuildRequest`/`parseBuildRequest` with the tag policy); nothing
+   * below re-validates it.
+   */
+  request: BuildRequest;
   /** Overrides `request.idempotencyKey` (e.g. from an Idempotency-Key header). */
   idempotencyKey?: string;
 }
@@ -29,15 +29,14 @@ export type SubmitResult =
   | { created: false; buildId: string; record: BuildRecord | undefined };
 
 /**
- * Validates a request, adds it to the queue under its build id, then records
- * it as `queued` (publishing `build.queued`). Nothing is half-written: an
- * invalid request writes nothing; the queue entry comes first because it is
+ * Adds a validated request to the queue under its build id, then records
+ * it as `queued` (publishing `build.queued`). Nothing is half-written: the queue entry comes first because it is
  * what makes the build happen, and a worker that takes an entry whose record
  * is missing (the second write failed) creates the record itself from the
  * entry. A repeated idempotency key returns the first build and enqueues nothing.
  */
 export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise<SubmitResult> {
-  const request = parseBuildRequest(input.request, { tagPolicy: deps.tagPolicy });
+  const request = input.request;
   const idempotencyKey = input.idempotencyKey ?? request.idempotencyKey;
   if (idempotencyKey) {
     const existing = await deps.store.findByIdempotencyKey(input.tenant, idempotencyKey);
@@ -67,16 +66,20 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
   return { created: true, record: created.record };
 }
 
-/** The initial `queued` record of a queue entry. */
+/**
+ * The initial `queued` record of a queue entry. Not parsed: the entry's request
+ * is already validated and BuildStore.create checks the rest of the record.
+ */
 export function recordForQueuedBuild(queued: QueuedBuild): BuildRecord {
-  return BuildRecord.parse({
+  return {
     id: queued.buildId,
     tenant: queued.tenant,
     state: "queued",
     request: queued.request,
+    attempts: [],
     labels: queued.request.labels ?? {},
     createdAt: queued.submittedAt,
     updatedAt: queued.submittedAt,
     sequence: 1,
-  });
+  };
 }

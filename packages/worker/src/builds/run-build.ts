@@ -14,7 +14,7 @@ import type { K8sApi } from "../k8s/client.js";
 import { isK8sError } from "../k8s/errors.js";
 import type { RenderedBuild } from "../kaniko/render-job.js";
 import { ownerReferenceForJob } from "../kaniko/render-job.js";
-import { LABEL_BUILD_ID } from "../kaniko/labels.js";
+import { buildIdOf } from "../kaniko/labels.js";
 import { isTerminalPhase, type BuildObservation } from "../tracking/derive-status.js";
 import { cancelledTransition, failedTransition, planTransitions, startedTransition } from "./plan.js";
 
@@ -112,14 +112,8 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
   const rendered = deps.render(build);
   const jobName = rendered.job.metadata?.name ?? "";
   const log = logger.child({ buildId: build.buildId, jobName });
-  try {
-    await ensureJob(deps, build.buildId, rendered, log);
-  } catch (err) {
-    if (err instanceof InvalidBuildError) {
-      await store.transition(build.buildId, failedTransition({ reason: "InvalidRequest", message: err.message }));
-    }
-    throw err;
-  }
+  // A failure here escapes: the worker's retry table (queue/retry-policy.ts) decides and records it.
+  await ensureJob(deps, build.buildId, rendered, log);
   const afterStart = await apply(store, build.buildId, [startedTransition(jobName)], stored);
 
   return follow(build, jobName, queueDeadline, afterStart, deps, signals, log);
@@ -158,7 +152,7 @@ async function ensureJob(deps: RunBuildDeps, buildId: string, rendered: Rendered
   } catch (err) {
     if (!isK8sError(err, "ALREADY_EXISTS")) throw invalidOr(err);
     job = await k8s.readJob(rendered.job.metadata?.name ?? "");
-    const owner = job.metadata?.labels?.[LABEL_BUILD_ID];
+    const owner = buildIdOf(job);
     if (owner !== buildId) {
       throw new InvalidBuildError(
         `Job ${job.metadata?.name ?? "?"} exists but belongs to build ${owner ?? "(none)"}, not ${buildId}`,

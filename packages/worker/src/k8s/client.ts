@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { Log, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
 import { K8sError, toK8sError } from "./errors.js";
+import type { WatchCallbacks, WatchHandle, WatchOptions } from "./watch-types.js";
 import { createRestClient, type RestCallSample } from "./rest.js";
 import { openWatch } from "./watch.js";
 
@@ -22,33 +23,8 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
-export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
-
-export interface WatchCallbacks<T> {
-  onEvent(type: WatchEventType, object: T): void;
-  /** BOOKMARK: no object change, only a newer resourceVersion (and proof the stream is alive). */
-  onBookmark(resourceVersion: string): void;
-  /**
-   * Called exactly once when the watch ends: `undefined` for a normal server-side
-   * close (re-watch from the last resourceVersion), a `K8sError` otherwise
-   * (`GONE` → relist). Not called after `abort()`.
-   */
-  onEnd(err: K8sError | undefined): void;
-}
-
-export interface WatchOptions {
-  labelSelector: string;
-  resourceVersion: string;
-  /** Server-side bound on the watch's length; the caller re-watches. */
-  timeoutSeconds?: number;
-}
-
-export interface WatchHandle {
-  /** No callback after it, onEnd included; the connection is closed. */
-  abort(): void;
-  /** Lines of the stream that were not JSON, skipped (their content is never kept). */
-  readonly skippedLines?: number;
-}
+// The watch types live in watch-types.ts so that watch.ts needs nothing from this module (no import circle).
+export type { WatchCallbacks, WatchEventType, WatchHandle, WatchOptions } from "./watch-types.js";
 
 export interface LogStreamHandle {
   abort(): void;

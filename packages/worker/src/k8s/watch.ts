@@ -1,4 +1,4 @@
-import type { WatchCallbacks, WatchHandle, WatchOptions } from "./client.js";
+import type { WatchCallbacks, WatchHandle, WatchOptions } from "./watch-types.js";
 import { K8sError, k8sErrorFromWatchStatus, toK8sError } from "./errors.js";
 import type { RestClient } from "./rest.js";
 import { createLineSplitter, MAX_WATCH_LINE_BYTES } from "./watch-lines.js";

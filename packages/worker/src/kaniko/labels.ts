@@ -19,5 +19,14 @@ export const ANNOTATION_TENANT = "buildfleet.dev/tenant";
 export const ANNOTATION_ATTEMPT = "buildfleet.dev/attempt";
 export const ANNOTATION_PRIORITY = "buildfleet.dev/priority";
 
+/**
+ * The build id of a Job or Pod buildfleet created: the annotation first (it
+ * holds the id verbatim; the label may have been made label-safe), the label as
+ * a fallback. The one place that knows where it is kept.
+ */
+export function buildIdOf(o: { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> } }): string | undefined {
+  return o.metadata?.annotations?.[ANNOTATION_BUILD_ID] ?? o.metadata?.labels?.[LABEL_BUILD_ID];
+}
+
 /** Status derivation reads the digest from this container's termination message. */
 export const KANIKO_CONTAINER_NAME = "kaniko";

@@ -1,21 +1,29 @@
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import {
   BUILD_JOB_NAME,
+  BuildQueues,
   QueuedBuild,
   type BuildStore,
   type Keyspace,
   type Logger,
   type Redis,
 } from "@buildfleet/shared";
-import { HandBackError, InvalidBuildError, runBuild, type BuildResult, type RunBuildDeps } from "../builds/run-build.js";
+import { resultOf, runBuild, type BuildResult, type RunBuildDeps } from "../builds/run-build.js";
+import { failedTransition } from "../builds/plan.js";
+import { decideRetry, exhausted, type RetryDecision } from "./retry-policy.js";
+
+/** Longest Retry-After honoured inside the processor (it holds a concurrency slot meanwhile). */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * The BullMQ side of the worker: a thin, long-running processor per build
  * (create-or-adopt the Job, then follow the shared watch). Failure classes are
  * retried in exactly one layer: build failures by the Job's backoffLimit (they
  * end as a completed queue job whose result says `failed`), infrastructure
- * errors by BullMQ attempts (the processor throws), invalid requests nowhere
- * (UnrecoverableError).
+ * errors by BullMQ attempts (the processor throws), and what retrying cannot
+ * fix (invalid requests, 401/403 from the API server) nowhere: the build fails
+ * at once with the reason (UnrecoverableError). The decision is retry-policy.ts;
+ * `settle` below is the one place it is applied.
  */
 
 export interface BuildWorkerOptions {
@@ -125,29 +133,62 @@ export class BuildWorker {
         { shutdown: controllers.shutdown.signal, cancel: controllers.cancel.signal },
       );
     } catch (err) {
-      if (err instanceof HandBackError) {
-        // Back to wait without using an attempt or counting as a stall.
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
-      if (err instanceof InvalidBuildError) throw new UnrecoverableError(err.message);
-      throw err;
+      return await this.settle(job, token, build.buildId, err, controllers.shutdown.signal);
     } finally {
       this.inFlight.delete(build.buildId);
     }
   }
 
-  /** BullMQ persists global concurrency in Redis: make it match this deployment's config. */
-  private async reconcileGlobalConcurrency(): Promise<void> {
-    const queue = new Queue(this.options.keyspace.buildQueue, {
-      connection: this.options.connection,
-      prefix: this.options.keyspace.bullPrefix,
-    });
-    try {
-      if (this.options.globalConcurrency === undefined) await queue.removeGlobalConcurrency();
-      else await queue.setGlobalConcurrency(this.options.globalConcurrency);
-    } finally {
-      await queue.close();
+  /**
+   * Applies the retry table to an error that ended a run. A build that will not
+   * be retried (fail-now, or its last attempt) gets its terminal record and
+   * event here, so it never stays `queued` behind a queue entry in BullMQ's
+   * failed set. The store makes the transition idempotent: one terminal event.
+   */
+  private async settle(job: Job<unknown, BuildResult>, token: string | undefined, buildId: string, err: unknown, shutdown: AbortSignal): Promise<never> {
+    let decision: RetryDecision = decideRetry(err);
+    const attempts = job.opts.attempts ?? 1;
+    if (decision.action === "retry" && job.attemptsMade + 1 >= attempts) decision = exhausted(err, attempts);
+    switch (decision.action) {
+      case "hand-back":
+        // Back to wait without using an attempt or counting as a stall.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      case "retry":
+        if (decision.minDelayMs !== undefined) await delay(Math.min(decision.minDelayMs, MAX_RETRY_AFTER_MS), shutdown);
+        throw err;
+      case "fail": {
+        const res = await this.options.store.transition(buildId, failedTransition({ reason: decision.reason, message: decision.message }));
+        this.options.logger.warn(
+          { buildId, reason: decision.reason, state: resultOf(res.record).state, attemptsMade: job.attemptsMade + 1 },
+          "build failed without a further queue attempt",
+        );
+        throw new UnrecoverableError(decision.message);
+      }
     }
   }
+
+  /** BullMQ persists global concurrency in Redis: make it match this deployment's config. */
+  private async reconcileGlobalConcurrency(): Promise<void> {
+    const queues = new BuildQueues({ connection: this.options.connection, keyspace: this.options.keyspace });
+    try {
+      await queues.setGlobalConcurrency(this.options.globalConcurrency);
+    } finally {
+      await queues.close();
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (shutdown must not wait out a Retry-After). */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

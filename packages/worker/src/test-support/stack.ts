@@ -7,6 +7,7 @@ import {
   createWorkerConnection,
   keyspace,
   loadConfig,
+  parseBuildRequest,
   requestCancel,
   submitBuild,
   type BuildEvent,
@@ -86,7 +87,7 @@ export async function startStack(
       return service;
     },
     async submit(request, tenant = "team-a") {
-      const res = await submitBuild({ store, queue, tagPolicy: config.builds.tagPolicy }, { tenant, request });
+      const res = await submitBuild({ store, queue }, { tenant, request: parseBuildRequest(request, { tagPolicy: config.builds.tagPolicy }) });
       if (!res.created) throw new Error("expected a new build");
       return res.record;
     },

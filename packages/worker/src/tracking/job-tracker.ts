@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { K8sApi } from "../k8s/client.js";
-import { ANNOTATION_BUILD_ID, LABEL_BUILD_ID, MANAGED_SELECTOR } from "../kaniko/labels.js";
+import { MANAGED_SELECTOR, buildIdOf } from "../kaniko/labels.js";
 import type { BuildObservation } from "./derive-status.js";
 import { deriveBuildStatus, observationAfterJobDeleted } from "./derive-status.js";
 import { slimJob, slimPod, type JobLike, type PodLike } from "./k8s-shapes.js";
@@ -61,10 +61,6 @@ interface BuildEntry {
   subscribers: Set<Subscriber>;
 }
 
-function buildIdOf(o: { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> } }): string | undefined {
-  // The annotation holds the id verbatim; the label may have been made label-safe.
-  return o.metadata?.annotations?.[ANNOTATION_BUILD_ID] ?? o.metadata?.labels?.[LABEL_BUILD_ID];
-}
 
 export class JobTracker {
   private readonly builds = new Map<string, BuildEntry>();

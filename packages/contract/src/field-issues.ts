@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { FieldIssue } from "../errors/index.js";
+import type { FieldIssue } from "./errors/index.js";
 import { KNOWN_FIELDS } from "./build-request.js";
 import { quote } from "./checks.js";
 

@@ -21,6 +21,8 @@ export const FAILURE_REASONS = [
   "InvalidRequest",
   /** The Kubernetes Job disappeared before its outcome was recorded. */
   "JobDeleted",
+  /** The Kubernetes API server refused the worker (401/403: a missing RBAC rule or a bad credential); retrying cannot help. */
+  "PermissionDenied",
   /** Redis, the Kubernetes API or the cluster failed in a way retries did not fix. */
   "InfrastructureError",
 ] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../errors/index.js";
+import { ValidationError } from "./errors/index.js";
 import { BuildEvent, makeBuildEvent } from "./build-event.js";
 import type { BuildEventType } from "./build-event.js";
 import { newBuildId } from "./build-id.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../errors/index.js";
+import { ValidationError } from "./errors/index.js";
 import { BuildId } from "./build-id.js";
 import { ImageDigest, Tenant, Timestamp } from "./build-record.js";
 import { FailureReason } from "./failure-reason.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../errors/index.js";
+import { ValidationError } from "./errors/index.js";
 import { formatImageReference, parseImageReference, tryParseImageReference } from "./image-reference.js";
 
 const DIGEST = `sha256:${"a1".repeat(32)}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../errors/index.js";
-import type { FieldIssue } from "../errors/index.js";
+import { ValidationError } from "./errors/index.js";
+import type { FieldIssue } from "./errors/index.js";
 import { priorityValue } from "./priority.js";
 import type { BuildRequestInput } from "./build-request.js";
 import { parseBuildRequest, validateBuildRequest } from "./validate.js";

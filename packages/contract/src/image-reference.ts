@@ -1,4 +1,4 @@
-import { ValidationError } from "../errors/index.js";
+import { ValidationError } from "./errors/index.js";
 
 /**
  * Container image references, following the grammar of

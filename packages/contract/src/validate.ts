@@ -1,5 +1,5 @@
-import { ValidationError } from "../errors/index.js";
-import type { FieldIssue } from "../errors/index.js";
+import { ValidationError } from "./errors/index.js";
+import type { FieldIssue } from "./errors/index.js";
 import { BuildRequest } from "./build-request.js";
 import { quote } from "./checks.js";
 import { formatPath, toFieldIssues } from "./field-issues.js";

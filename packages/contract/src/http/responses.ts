@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { BuildEvent } from "../build-event.js";
+import { BuildRecord } from "../build-record.js";
+import { BuildState } from "../build-state.js";
+import { ERROR_CODES } from "../errors/index.js";
+
+/**
+ * The HTTP API v1 response bodies, defined once: the API answers with them,
+ * /openapi.json is generated from them, the SDK's types are inferred from them
+ * and its fake API builds them, so a change that breaks a client breaks a test.
+ */
+
+export const BuildLinks = z.strictObject({ self: z.string(), logs: z.string(), events: z.string(), cancel: z.string() });
+export type BuildLinks = z.infer<typeof BuildLinks>;
+
+/** `POST /v1/builds` answer: 202 for a new build, 200 when an idempotency key matched an existing one. */
+export const BuildSummary = z.strictObject({
+  id: z.string(),
+  state: BuildState,
+  /** 1-based place among waiting builds; null once a worker took it (or it finished). */
+  queuePosition: z.number().int().min(1).nullable(),
+  /** True when an idempotency key returned an existing build. */
+  idempotent: z.boolean(),
+  links: BuildLinks,
+});
+export type BuildSummary = z.infer<typeof BuildSummary>;
+
+/** `GET /v1/builds/:id`: the record plus its CloudEvents history, oldest first. */
+export const BuildView = BuildRecord.extend({ events: z.array(BuildEvent) });
+export type BuildView = z.infer<typeof BuildView>;
+
+/** `GET /v1/builds`: one page, newest first. */
+export const BuildList = z.strictObject({ items: z.array(BuildRecord), nextCursor: z.string().nullable() });
+export type BuildList = z.infer<typeof BuildList>;
+
+export const QueueCounts = z.strictObject({
+  waiting: z.number().int(),
+  active: z.number().int(),
+  delayed: z.number().int(),
+  prioritized: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
+export type QueueCounts = z.infer<typeof QueueCounts>;
+
+/** `GET /v1/queue` (and the pause/resume answers). */
+export const QueueView = z.strictObject({ counts: QueueCounts, paused: z.boolean() });
+export type QueueView = z.infer<typeof QueueView>;
+
+export const ErrorIssue = z.strictObject({ path: z.string(), message: z.string(), example: z.string().optional() });
+export type ErrorIssue = z.infer<typeof ErrorIssue>;
+
+/** Shape of every API error body. */
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({ code: z.enum(ERROR_CODES), message: z.string(), issues: z.array(ErrorIssue).optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** One Server-Sent Event of `GET /v1/events`: the Redis stream id and the CloudEvent. */
+export const StreamedEvent = z.strictObject({ id: z.string(), type: z.string(), event: BuildEvent });
+export type StreamedEvent = z.infer<typeof StreamedEvent>;

@@ -1,0 +1,50 @@
+export { BuildId, newBuildId, buildIdTime } from "./build-id.js";
+export type { NewBuildIdOptions } from "./build-id.js";
+export {
+  parseImageReference,
+  tryParseImageReference,
+  formatImageReference,
+  DEFAULT_REGISTRY,
+  IMAGE_REFERENCE_EXAMPLE,
+} from "./image-reference.js";
+export type { ImageReference, ImageReferenceResult } from "./image-reference.js";
+export { BuildRequest, Dockerfile, API_VERSION, KNOWN_FIELDS } from "./build-request.js";
+export { BuildContext, CONTEXT_TYPES } from "./context.js";
+export { LIMITS } from "./limits.js";
+export { Priority, PRIORITIES, priorityValue } from "./priority.js";
+export type { BuildRequestInput } from "./build-request.js";
+export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransition } from "./build-state.js";
+export type { TerminalState } from "./build-state.js";
+export { FailureReason, FAILURE_REASONS } from "./failure-reason.js";
+export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "./build-record.js";
+export {
+  BuildEvent,
+  BuildEventType,
+  BUILD_EVENT_TYPES,
+  BuildQueuedData,
+  BuildStartedData,
+  BuildRunningData,
+  BuildRetryingData,
+  BuildSucceededData,
+  BuildFailedData,
+  BuildCancelledData,
+  makeBuildEvent,
+  buildEventId,
+} from "./build-event.js";
+export type { BuildEventOf, BuildEventDataMap, MakeBuildEventInit } from "./build-event.js";
+export { validateBuildRequest, parseBuildRequest, TAG_POLICIES } from "./validate.js";
+export type { TagPolicy, ValidateOptions, ValidationResult } from "./validate.js";
+export { toFieldIssues, formatPath } from "./field-issues.js";
+export type { FieldIssue } from "./errors/index.js";
+export * from "./errors/index.js";
+export {
+  BuildLinks,
+  BuildSummary,
+  BuildView,
+  BuildList,
+  QueueCounts,
+  QueueView,
+  ErrorIssue,
+  ErrorBody,
+  StreamedEvent,
+} from "./http/responses.js";
