@@ -15,6 +15,7 @@ import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+import { registerUi } from "./ui/register.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -139,6 +140,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       }),
   });
 
+  registerUi(app, ctx);
   void app.register(async (routes) => {
     registerOpsRoutes(routes, ctx);
     registerBuildRoutes(routes, ctx);
