@@ -70,7 +70,8 @@ export function BuildPage(props: { session: SessionView; id: string }) {
       );
     };
     load();
-    const unsubscribe = subscribeEvents({ buildId: props.id }, () => load());
+    // Read again once the stream is open: an event between the first read and the stream's start is not missed.
+    const unsubscribe = subscribeEvents({ buildId: props.id }, () => load(), (open) => open && load());
     return () => {
       cancelled = true;
       unsubscribe();

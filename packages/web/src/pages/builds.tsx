@@ -43,12 +43,16 @@ export function BuildsPage(props: { session: SessionView; search: string }) {
     };
     load();
     // One list read per burst of events, whatever the filter: the list stays the API's answer.
+    // And one each time the stream (re)opens, so nothing between a read and the stream's start is missed.
     const unsubscribe = subscribeEvents(
       { tenant: filter.tenant || undefined },
       () => {
         if (timer === undefined) timer = setTimeout(() => ((timer = undefined), load()), 200);
       },
-      setLive,
+      (open) => {
+        setLive(open);
+        if (open) load();
+      },
     );
     return () => {
       cancelled = true;
