@@ -71,6 +71,11 @@ describe.skipIf(realCluster)("pnpm dev (kubesim; skipped with E2E_KUBECONFIG)", 
     const envText = await readFile(join(stateDir, "dev.env"), "utf8");
     expect(envText).toMatch(/^BUILDFLEET_URL='http:\/\/127\.0\.0\.1:\d+'$/m);
     expect(envText).toContain(`KUBECONFIG='${join(stateDir, "kubesim.kubeconfig")}'`);
+    // The dashboard's address, printed and in dev.env; its session route answers there.
+    expect(out).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\/ui\//);
+    const uiUrl = /^BUILDFLEET_UI_URL='(http:\/\/127\.0\.0\.1:\d+\/ui\/)'$/m.exec(envText)?.[1];
+    expect(uiUrl).toBeDefined();
+    expect((await fetch(new URL("session", uiUrl))).status).toBe(401);
 
     // The CLI from the user's directory: no BUILDFLEET_* variables, only dev.env.
     const cli = await finish(
