@@ -129,13 +129,13 @@ describe("the dashboard in chromium", () => {
 
   it("shows a submitted build go queued → running → succeeded without reloading", async () => {
     // Paused from the queue page (with its confirmation), so the build is seen queued.
-    await page.getByRole("link", { name: "Queue" }).click();
+    await page.getByRole("link", { name: "Queue", exact: true }).click();
     await page.getByRole("button", { name: "Pause" }).click();
     await page.getByRole("button", { name: "Yes, pause" }).click();
     await page.locator("[data-paused=true]").waitFor();
     await shot("queue");
 
-    await page.getByRole("link", { name: "Builds" }).click();
+    await page.getByRole("link", { name: "Builds", exact: true }).click();
     await page.locator(".live.on").waitFor();
     // A marker that a reload would lose, and a recorder of every state the row shows.
     await page.evaluate(`(() => {
@@ -161,7 +161,7 @@ describe("the dashboard in chromium", () => {
 
   it("opens a build's log while it runs and follows it to the end", async () => {
     const { id } = await dev.submit(request("dashboard/app", "v2"));
-    await page.getByRole("link", { name: "Builds" }).click();
+    await page.getByRole("link", { name: "Builds", exact: true }).click();
     await page.locator(`tr[data-build-id="${id}"] a`).click();
     await page.locator("#build-title", { hasText: id }).waitFor();
     // Log lines while the badge still says running: the follow is live, not a read after the end.
@@ -218,7 +218,7 @@ describe("the dashboard in chromium", () => {
     const ids = await attributes(page.locator("tr[data-build-id]"), "data-build-id");
     expect(ids).toEqual([own.id]);
     // No queue page for a non-admin, and another tenant's build is not found, even by its URL.
-    expect(await page.getByRole("link", { name: "Queue" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Queue", exact: true }).count()).toBe(0);
     await page.goto(`${stack.uiUrl}builds/${finishedId}`);
     await page.getByText(`Build ${finishedId} not found.`).waitFor();
   });
@@ -244,6 +244,23 @@ describe("the dashboard in chromium", () => {
     }, slow.id);
     expect(refused).toBe(403);
     await dev.cancel(slow.id);
+  });
+
+  it("fits a phone's width and reaches sign-in by keyboard", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole("link", { name: "Builds", exact: true }).click();
+    await page.locator("tr[data-build-id]").first().waitFor();
+    await shot("builds-phone");
+    // The table scrolls inside its own box; the page itself never scrolls sideways.
+    expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API token").waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement?.id")).toBe("token");
+    await page.keyboard.type(stack.token);
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it("ran every page under the strict CSP without a violation", () => {

@@ -92,6 +92,9 @@ describe("dashboard sessions", () => {
     expect(other.statusCode).toBe(403);
     const own = await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/builds?tenant=team-a" });
     expect(own.statusCode).toBe(200);
+    const events = await h.inject(TOKENS.teamB, { method: "GET", url: "/v1/events?tenant=team-a" });
+    expect(events.statusCode).toBe(403);
+    expect(events.json<{ error: { message: string } }>().error.message).toMatch(/^tenant: /);
   });
 
   it("signs out: the cookie no longer authenticates, and GET /ui/session says 401", async () => {
