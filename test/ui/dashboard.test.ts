@@ -194,6 +194,28 @@ describe("the dashboard in chromium", () => {
     await page.evaluate("window.scrollTo(0, 0)");
     await shot("build");
     if (UPDATE_DOCS) await page.screenshot({ path: join(REPO_ROOT, "docs/dashboard.png") });
+
+    // Retry: the same request as a new build, and the page moves to it.
+    await page.getByRole("button", { name: "Retry" }).click();
+    await page.getByRole("button", { name: "Yes, retry" }).click();
+    await page.waitForURL((url) => url.pathname.startsWith("/ui/builds/") && !url.pathname.endsWith(id));
+    const retried = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1) ?? "");
+    expect((await dev.get(retried)).request.destinations).toEqual(["registry.internal:5000/dashboard/app:v2"]);
+    await page.locator("#build-title", { hasText: retried }).waitFor();
+  });
+
+  it("resumes the queue from the queue page after a confirmation", async () => {
+    await page.getByRole("link", { name: "Queue", exact: true }).click();
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.getByRole("button", { name: "Keep" }).click();
+    expect(await page.locator("[data-paused=false]").count()).toBe(1);
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.getByRole("button", { name: "Yes, pause" }).click();
+    await page.locator("[data-paused=true]").waitFor();
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("button", { name: "Yes, resume" }).click();
+    await page.locator("[data-paused=false]").waitFor();
+    expect((await (await fetch(`${stack.url}/v1/queue`, { headers: { authorization: `Bearer ${stack.token}` } })).json()) as { paused: boolean }).toMatchObject({ paused: false });
   });
 
   it("cancels a running build after a confirmation", async () => {
