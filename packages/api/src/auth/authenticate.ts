@@ -24,7 +24,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 export function requireScope(tokens: TokenTable, scope: Scope): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(request.headers.authorization);
-    // Without a bearer token, a dashboard session cookie may have set the principal already (ui/session-auth.ts).
+    // Without a bearer token, a dashboard session cookie may have set the principal already (registerSessionAuth in ui/session-routes.ts).
     const entry = token === undefined ? request.principal : tokens.lookup(token);
     if (!entry) {
       throw new UnauthorizedError(token === undefined ? "send Authorization: Bearer <token>, or sign in to the dashboard at /ui" : "the token is not valid");
