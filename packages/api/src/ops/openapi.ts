@@ -98,7 +98,7 @@ const OPERATIONS: Operation[] = [
   { method: "post", path: "/v1/queue/resume", summary: "Resume the queue", scope: "admin", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
   {
     method: "post", path: "/ui/session", summary: "Sign in to the dashboard: sets an HttpOnly, SameSite=Strict session cookie that stands for the token on /v1 routes (state-changing calls also need the returned csrfToken in the X-CSRF-Token header)",
-    body: "SessionRequest", ok: [{ status: 201, schema: "SessionView", description: "signed in; Set-Cookie: buildfleet_session" }], errors: [400, 401],
+    body: "SessionRequest", ok: [{ status: 201, schema: "SessionView", description: "signed in; Set-Cookie: buildfleet_session" }], errors: [400, 401, 429],
   },
   { method: "get", path: "/ui/session", summary: "The dashboard session of the cookie", ok: [{ status: 200, schema: "SessionView", description: "the session" }], errors: [401] },
   {

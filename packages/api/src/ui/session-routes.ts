@@ -20,6 +20,9 @@ export type SessionView = z.infer<typeof SessionView>;
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Sign-in attempts allowed per client address. */
+export const SIGN_IN_LIMIT = { max: 30, timeWindowMs: 60_000 };
+
 const view = (entry: TokenEntry, session: StoredSession): SessionView => ({
   tenant: entry.tenant,
   scopes: [...entry.scopes],
@@ -77,7 +80,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionDeps): 
     });
   };
 
-  app.post("/ui/session", async (request, reply) => {
+  // Sign-in attempts per client address, whatever the token: a bound on guessing (the /v1 limits are per token).
+  const signInLimit = { max: SIGN_IN_LIMIT.max, timeWindow: SIGN_IN_LIMIT.timeWindowMs, keyGenerator: (request: FastifyRequest) => `ui-sign-in:${request.ip}`, allowList: () => false };
+  app.post("/ui/session", { config: { rateLimit: signInLimit } }, async (request, reply) => {
     const parsed = SessionRequest.safeParse(request.body ?? {});
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.body));
     const entry = deps.tokens.lookup(parsed.data.token);

@@ -2,6 +2,7 @@ import { useRedis } from "@buildfleet/testkit";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { REQUEST, TOKENS, startHarness, type ApiHarness } from "../test-support/harness.js";
+import { SIGN_IN_LIMIT } from "./session-routes.js";
 import { SESSION_COOKIE } from "./session-store.js";
 
 /** Signs in and returns the cookie header value and the CSRF token. */
@@ -108,6 +109,15 @@ describe("dashboard sessions", () => {
     expect(String(out.headers["set-cookie"])).toMatch(/Max-Age=0/);
     expect((await h.app.inject({ method: "GET", url: "/v1/builds", headers: { cookie } })).statusCode).toBe(401);
     expect((await h.app.inject({ method: "GET", url: "/ui/session", headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it("limits sign-in attempts per client address, answering 429 with Retry-After", async () => {
+    const h = await startHarness(redis);
+    for (let i = 0; i < SIGN_IN_LIMIT.max; i++) expect((await signIn(h, `guess-${i}`)).res.statusCode).toBe(401);
+    const { res } = await signIn(h, TOKENS.teamA);
+    expect(res.statusCode).toBe(429);
+    expect(res.json()).toMatchObject({ error: { code: "RATE_LIMITED" } });
+    expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
   });
 
   it("a bearer token wins over a cookie of another tenant", async () => {
