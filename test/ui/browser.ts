@@ -17,6 +17,8 @@ const FLAGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // Containers often give /dev/shm 64 MB, too little for chromium's renderer.
+  "--disable-dev-shm-usage",
 ];
 
 export interface Browser {

@@ -277,6 +277,7 @@ describe("the dashboard in chromium", () => {
     expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("API token").waitFor();
+    await shot("sign-in-phone");
     await page.keyboard.press("Tab");
     expect(await page.evaluate("document.activeElement?.id")).toBe("token");
     await page.keyboard.type(stack.token);
