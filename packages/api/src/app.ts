@@ -117,7 +117,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // Limits are per token (keyed by its hash, never the token), so one noisy client cannot starve the rest.
   const limitOf = (request: FastifyRequest): RateLimit => {
     const token = bearerToken(request.headers.authorization);
-    return (token !== undefined ? deps.tokens.lookup(token)?.rateLimit : undefined) ?? DEFAULT_RATE_LIMIT;
+    // A dashboard session's principal is set by then (app-level hook, before the route's limiter).
+    return (token !== undefined ? deps.tokens.lookup(token)?.rateLimit : request.principal?.rateLimit) ?? DEFAULT_RATE_LIMIT;
   };
   void app.register(rateLimit, {
     global: true,
@@ -128,7 +129,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     skipOnError: true,
     keyGenerator: (request) => {
       const token = bearerToken(request.headers.authorization);
-      return token !== undefined ? `t:${hashToken(token)}` : `ip:${request.ip}`;
+      if (token !== undefined) return `t:${hashToken(token)}`;
+      // The same counter as the session's token used as a bearer token.
+      return request.principal ? `t:${request.principal.tokenSha256}` : `ip:${request.ip}`;
     },
     max: (request) => limitOf(request).max,
     timeWindow: (request) => limitOf(request).timeWindowMs,

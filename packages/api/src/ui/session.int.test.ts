@@ -120,6 +120,20 @@ describe("dashboard sessions", () => {
     expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
   });
 
+  it("counts a session's calls against its token's own rate limit, shared with the bearer token", async () => {
+    const h = await startHarness(redis);
+    const { cookie } = await signIn(h, TOKENS.limited); // max 3 a minute
+    expect((await h.inject(TOKENS.limited, { method: "GET", url: "/v1/queue" })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: "GET", url: "/v1/queue", headers: { cookie } })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: "GET", url: "/v1/queue", headers: { cookie } })).statusCode).toBe(200);
+    const over = await h.app.inject({ method: "GET", url: "/v1/queue", headers: { cookie } });
+    expect(over.statusCode).toBe(429);
+    expect((await h.inject(TOKENS.limited, { method: "GET", url: "/v1/queue" })).statusCode).toBe(429);
+    // Another token's session is not affected.
+    const other = await signIn(h, TOKENS.teamA);
+    expect((await h.app.inject({ method: "GET", url: "/v1/queue", headers: { cookie: other.cookie } })).statusCode).toBe(200);
+  });
+
   it("a bearer token wins over a cookie of another tenant", async () => {
     const h = await startHarness(redis);
     const { cookie } = await signIn(h, TOKENS.teamA);
