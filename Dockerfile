@@ -28,7 +28,9 @@ RUN rm -rf node_modules packages/*/node_modules \
       && mkdir -p "/out/packages/$name" \
       && cp -a "$dir/package.json" "$dir/dist" "/out/packages/$name/" \
       && if [ -d "$dir/node_modules" ]; then cp -a "$dir/node_modules" "/out/packages/$name/"; fi; \
-    done
+    done \
+ && mkdir -p /out/packages/web \
+ && cp -a packages/web/dist /out/packages/web/
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

@@ -12,7 +12,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ["./tsconfig.all.json"],
+        project: ["./tsconfig.all.json", "./packages/web/tsconfig.json"],
         tsconfigRootDir: import.meta.dirname,
       },
     },

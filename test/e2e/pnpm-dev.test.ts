@@ -74,6 +74,11 @@ describe.skipIf(realCluster)("pnpm dev (kubesim; skipped with E2E_KUBECONFIG)", 
     const metricsUrl = /^WORKER_METRICS_URL='(http:\/\/127\.0\.0\.1:\d+\/metrics)'$/m.exec(envText)?.[1];
     expect(metricsUrl).toBeDefined();
     expect(out).toContain(`metrics    ${metricsUrl ?? ""}`);
+    // The dashboard's address, printed and in dev.env; its session route answers there.
+    expect(out).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\/ui\//);
+    const uiUrl = /^BUILDFLEET_UI_URL='(http:\/\/127\.0\.0\.1:\d+\/ui\/)'$/m.exec(envText)?.[1];
+    expect(uiUrl).toBeDefined();
+    expect((await fetch(new URL("session", uiUrl))).status).toBe(401);
 
     // The CLI from the user's directory: no BUILDFLEET_* variables, only dev.env.
     const cli = await finish(

@@ -15,6 +15,7 @@ import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+import { registerUi } from "./ui/register.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -116,7 +117,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // Limits are per token (keyed by its hash, never the token), so one noisy client cannot starve the rest.
   const limitOf = (request: FastifyRequest): RateLimit => {
     const token = bearerToken(request.headers.authorization);
-    return (token !== undefined ? deps.tokens.lookup(token)?.rateLimit : undefined) ?? DEFAULT_RATE_LIMIT;
+    // A dashboard session's principal is set by then (app-level hook, before the route's limiter).
+    return (token !== undefined ? deps.tokens.lookup(token)?.rateLimit : request.principal?.rateLimit) ?? DEFAULT_RATE_LIMIT;
   };
   void app.register(rateLimit, {
     global: true,
@@ -127,7 +129,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     skipOnError: true,
     keyGenerator: (request) => {
       const token = bearerToken(request.headers.authorization);
-      return token !== undefined ? `t:${hashToken(token)}` : `ip:${request.ip}`;
+      if (token !== undefined) return `t:${hashToken(token)}`;
+      // The same counter as the session's token used as a bearer token.
+      return request.principal ? `t:${request.principal.tokenSha256}` : `ip:${request.ip}`;
     },
     max: (request) => limitOf(request).max,
     timeWindow: (request) => limitOf(request).timeWindowMs,
@@ -139,6 +143,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       }),
   });
 
+  registerUi(app, ctx);
   void app.register(async (routes) => {
     registerOpsRoutes(routes, ctx);
     registerBuildRoutes(routes, ctx);

@@ -4,6 +4,7 @@ import type { ResolveHost } from "./auth/resolve-host.js";
 import type { EventFanout, FanoutTuning } from "./events/fanout.js";
 import type { TokenTable } from "./auth/tokens.js";
 import type { ApiMetrics } from "./ops/metrics.js";
+import type { UiOptions } from "./ui/register.js";
 
 /** What buildApp needs; the caller owns (and closes) every connection in it. */
 export interface ApiDeps {
@@ -25,6 +26,8 @@ export interface ApiDeps {
   timing?: Partial<ApiTiming>;
   /** Resolves the host of a git/https context URL (default: getaddrinfo with a deadline). */
   resolveHost?: ResolveHost;
+  /** The dashboard at /ui (issue 16). */
+  ui?: UiOptions;
 }
 
 export interface ApiTiming {

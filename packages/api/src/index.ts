@@ -8,4 +8,5 @@ export { registryAllowed, allowListIssues } from "./auth/allow-list.js";
 export { BuildSummary, buildLinks } from "./builds/summary.js";
 export { QueueView } from "./queue/routes.js";
 export { openApiDocument } from "./ops/openapi.js";
+export type { UiOptions } from "./ui/register.js";
 export type { ErrorBody } from "./http/error-response.js";

@@ -12,6 +12,7 @@ import {
 import { buildApp } from "./app.js";
 import { loadTokens, type TokenTable } from "./auth/tokens.js";
 import type { ApiTiming } from "./context.js";
+import type { UiOptions } from "./ui/register.js";
 
 export interface RunningApi {
   /** e.g. http://127.0.0.1:8080 (a wildcard listen address is reported as 127.0.0.1). */
@@ -24,6 +25,8 @@ export interface StartApiOptions {
   /** Tokens to use instead of reading BUILDFLEET_TOKENS_FILE / BUILDFLEET_TOKENS (e.g. a dev stack's). */
   tokens?: TokenTable;
   timing?: Partial<ApiTiming>;
+  /** The dashboard at /ui (default: packages/web/dist). */
+  ui?: UiOptions;
 }
 
 /** Connects to Redis, builds the app and listens on config.api.host:port. */
@@ -61,6 +64,7 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
       return conn;
     },
     ...(options.timing ? { timing: options.timing } : {}),
+    ...(options.ui ? { ui: options.ui } : {}),
   });
   let address: string;
   try {

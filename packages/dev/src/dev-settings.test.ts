@@ -16,10 +16,11 @@ describe("dev token", () => {
 
 describe("renderDevEnv", () => {
   it("writes shell-safe KEY='value' lines", () => {
-    const text = renderDevEnv({ url: "http://127.0.0.1:1", token: "a'b", kubeconfig: "/x/kubeconfig" });
+    const text = renderDevEnv({ url: "http://127.0.0.1:1", token: "a'b", kubeconfig: "/x/kubeconfig", uiUrl: "http://127.0.0.1:1/ui/" });
     expect(text).toContain("BUILDFLEET_URL='http://127.0.0.1:1'\n");
     expect(text).toContain("BUILDFLEET_TOKEN='a'\\''b'\n");
     expect(text).toContain("KUBECONFIG='/x/kubeconfig'\n");
+    expect(text).toContain("BUILDFLEET_UI_URL='http://127.0.0.1:1/ui/'\n");
   });
 
   it("adds the worker's metrics URL when given", () => {

@@ -42,6 +42,7 @@ process.stdout.write(
     "",
     "buildfleet local stack is up",
     `  API        ${stack.url}`,
+    `  dashboard  ${stack.uiUrl}   (sign in with the token below)`,
     `  token      ${stack.token}   (tenant ${stack.tenant}, all scopes)`,
     `  Redis      ${stack.redisUrl}`,
     `  cluster    ${stack.sim ? `kubesim ${stack.sim.url}` : "real cluster"}; KUBECONFIG=${show(stack.kubeconfigPath)}`,

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TokenEntry, TokenTable, startApi, type RunningApi } from "@buildfleet/api";
+import { TokenEntry, TokenTable, startApi, type RunningApi, type UiOptions } from "@buildfleet/api";
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
 import { DEFAULT_PREFIX, createLogger, loadConfig, type LogLevel } from "@buildfleet/shared";
 import { freeLoopbackPort, startRedis, type TestRedis } from "@buildfleet/testkit";
@@ -38,10 +38,16 @@ export interface LocalStackOptions {
   onWorkerOutput?: (text: string) => void;
   /** Write <stateDir>/dev.env (default true). */
   writeEnvFile?: boolean;
+  /** More tokens besides the dev token (other tenants, read-only: the dashboard tests). */
+  extraTokens?: readonly TokenEntry[];
+  /** The dashboard's options (default: the built packages/web/dist). */
+  ui?: UiOptions;
 }
 
 export interface LocalStack {
   url: string;
+  /** The dashboard: <url>/ui/ */
+  uiUrl: string;
   token: string;
   tenant: string;
   redisUrl: string;
@@ -109,7 +115,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const config = loadConfig(env);
     const token = newDevToken();
-    const tokens = new TokenTable([TokenEntry.parse(devTokenEntry(token, options.registries ?? DEV_REGISTRIES, options.rateLimit))]);
+    const tokens = new TokenTable([
+      TokenEntry.parse(devTokenEntry(token, options.registries ?? DEV_REGISTRIES, options.rateLimit)),
+      ...(options.extraTokens ?? []),
+    ]);
 
     const worker: WorkerProcess = await startWorkerProcess({
       env,
@@ -119,13 +128,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push({ name: "worker", run: () => worker.stop(config.worker.shutdownTimeoutMs + 2_000) });
 
     const workerMetricsUrl = `http://127.0.0.1:${workerPort}/metrics`;
-    const api: RunningApi = await startApi(config, logger.child({ component: "api" }), { tokens });
+    const api: RunningApi = await startApi(config, logger.child({ component: "api" }), { tokens, ...(options.ui ? { ui: options.ui } : {}) });
+    const uiUrl = `${api.url}/ui/`;
     cleanups.push({ name: "api", run: () => api.close(5_000) });
 
     let envFile: string | undefined;
     if (options.writeEnvFile ?? true) {
       const file = join(stateDir, "dev.env");
-      const text = renderDevEnv({ url: api.url, token, kubeconfig: kubeconfigPath, workerMetricsUrl });
+      const text = renderDevEnv({ url: api.url, token, kubeconfig: kubeconfigPath, workerMetricsUrl, uiUrl });
       await writeFile(file, text, { mode: 0o600 });
       envFile = file;
       // Remove it on stop, unless another stack has written its own since.
@@ -140,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let stopped: Promise<void> | undefined;
     return {
       url: api.url,
+      uiUrl,
       token,
       tenant: DEV_TENANT,
       redisUrl: redis.url,

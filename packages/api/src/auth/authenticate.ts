@@ -4,7 +4,7 @@ import type { Scope, TokenEntry, TokenTable } from "./tokens.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The authenticated caller (set by requireScope). */
+    /** The authenticated caller (set by requireScope, or by the dashboard's session hook). */
     principal?: TokenEntry;
   }
 }
@@ -24,9 +24,10 @@ export function bearerToken(header: string | undefined): string | undefined {
 export function requireScope(tokens: TokenTable, scope: Scope): onRequestAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(request.headers.authorization);
-    const entry = token === undefined ? undefined : tokens.lookup(token);
+    // Without a bearer token, a dashboard session cookie may have set the principal already (registerSessionAuth in ui/session-routes.ts).
+    const entry = token === undefined ? request.principal : tokens.lookup(token);
     if (!entry) {
-      throw new UnauthorizedError(token === undefined ? "send Authorization: Bearer <token>" : "the token is not valid");
+      throw new UnauthorizedError(token === undefined ? "send Authorization: Bearer <token>, or sign in to the dashboard at /ui" : "the token is not valid");
     }
     request.principal = entry;
     if (!entry.scopes.includes(scope)) {

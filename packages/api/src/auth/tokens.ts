@@ -66,6 +66,11 @@ export class TokenTable {
   lookup(token: string): TokenEntry | undefined {
     return this.byHash.get(hashToken(token));
   }
+
+  /** The entry of a token known by its SHA-256 (a dashboard session); undefined once the token is removed. */
+  lookupHash(tokenSha256: string): TokenEntry | undefined {
+    return this.byHash.get(tokenSha256);
+  }
 }
 
 /** Parses a YAML or JSON token list (JSON is YAML); throws ConfigError naming each bad entry. */

@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   NotFoundError,
   ValidationError,
+  Tenant,
   isTerminalState,
   listBuilds,
   queuePosition,
@@ -35,7 +36,18 @@ export const ListQuery = z.strictObject({
   label: oneOrMany(Label).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
+  /** Another tenant's builds: admin scope only. */
+  tenant: Tenant.optional(),
 });
+
+/** The tenant a read lists: the caller's own, or (admin scope only) the one asked for. */
+export function listedTenant(principal: { tenant: string; scopes: readonly string[] }, asked: string | undefined): string {
+  if (asked === undefined || asked === principal.tenant) return principal.tenant;
+  if (!principal.scopes.includes("admin")) {
+    throw new ForbiddenError(`tenant: only a token with the "admin" scope reads another tenant's builds`, { fields: ["tenant"] });
+  }
+  return asked;
+}
 
 /**
  * A build of the caller's tenant, or NOT_FOUND — the same answer whether the
@@ -105,7 +117,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     const q = parsed.data;
     const labels = Object.fromEntries((q.label ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
     const page = await listBuilds(ctx.redis, ctx.ks, {
-      tenant: principal.tenant,
+      tenant: listedTenant(principal, q.tenant),
       ...(q.state ? { states: q.state } : {}),
       labels,
       limit: q.limit,

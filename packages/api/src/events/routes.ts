@@ -1,15 +1,17 @@
 import { once } from "node:events";
-import { RateLimitedError, ValidationError, toFieldIssues, type StreamEntry } from "@buildfleet/shared";
+import { RateLimitedError, Tenant, ValidationError, toFieldIssues, type StreamEntry } from "@buildfleet/shared";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
-import { ownBuild } from "../builds/routes.js";
+import { listedTenant, ownBuild } from "../builds/routes.js";
 import { SSE_KEEP_ALIVE, formatSseEvent, isStreamId } from "./sse.js";
 
 export const EventsQuery = z.strictObject({
   buildId: z.string().max(64).optional(),
   since: z.string().max(64).optional(),
+  /** Another tenant's events: admin scope only. */
+  tenant: Tenant.optional(),
 });
 
 /** Tenants of builds seen on the stream, so most events need no record read. Bounded. */
@@ -25,6 +27,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.query));
     const principal = principalOf(request);
     const buildId = parsed.data.buildId;
+    const tenant = listedTenant(principal, parsed.data.tenant);
 
     const lastEventId = request.headers["last-event-id"];
     const resume = typeof lastEventId === "string" && lastEventId !== "" ? lastEventId : parsed.data.since;
@@ -77,14 +80,14 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     const tenants = new Map<string, string>();
     const visible = async (entry: StreamEntry): Promise<boolean> => {
       if (buildId !== undefined) return entry.buildId === buildId;
-      let tenant = tenants.get(entry.buildId);
-      if (tenant === undefined) {
+      let owner = tenants.get(entry.buildId);
+      if (owner === undefined) {
         const data = entry.event.data as { tenant?: unknown };
-        tenant = typeof data.tenant === "string" ? data.tenant : ((await ctx.store.get(entry.buildId))?.tenant ?? "");
+        owner = typeof data.tenant === "string" ? data.tenant : ((await ctx.store.get(entry.buildId))?.tenant ?? "");
         if (tenants.size >= TENANT_CACHE_MAX) tenants.clear();
-        tenants.set(entry.buildId, tenant);
+        tenants.set(entry.buildId, owner);
       }
-      return tenant === principal.tenant;
+      return owner === tenant;
     };
 
     const subscription = ctx.events.subscribe(start, async (entry) => {

@@ -2,6 +2,7 @@ import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody 
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
+import { SessionRequest, SessionView } from "../ui/session-routes.js";
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the API
@@ -19,6 +20,8 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   BuildList: { schema: BuildList, io: "output" },
   QueueView: { schema: QueueView, io: "output" },
   Error: { schema: ErrorBody, io: "output" },
+  SessionRequest: { schema: SessionRequest, io: "input" },
+  SessionView: { schema: SessionView, io: "output" },
 };
 
 type Scope = "submit" | "read" | "cancel" | "admin";
@@ -36,8 +39,8 @@ interface Operation {
 const id = { name: "id", in: "path" as const, schema: { type: "string" }, description: "build id" };
 const ERROR_STATUS: Record<number, string> = {
   400: "invalid input (issues name each bad field)",
-  401: "missing or unknown bearer token",
-  403: "scope missing, or a registry/Secret outside the tenant's allow-list",
+  401: "missing or unknown bearer token (or dashboard session)",
+  403: "scope missing, a registry/Secret outside the tenant's allow-list, or a dashboard call without its X-CSRF-Token",
   404: "no such build for this tenant",
   409: "the build already finished",
   413: "body larger than the limit",
@@ -59,6 +62,7 @@ const OPERATIONS: Operation[] = [
       { name: "label", in: "query", schema: { type: "array", items: { type: "string" } }, description: "key=value, repeatable" },
       { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 }, description: "page size" },
       { name: "cursor", in: "query", schema: { type: "string" }, description: "nextCursor of the previous page" },
+      { name: "tenant", in: "query", schema: { type: "string" }, description: "another tenant's builds (admin scope only)" },
     ],
     ok: [{ status: 200, schema: "BuildList", description: "a page" }], errors: [400, 401, 403, 429],
   },
@@ -75,6 +79,7 @@ const OPERATIONS: Operation[] = [
     parameters: [
       { name: "buildId", in: "query", schema: { type: "string" }, description: "only this build" },
       { name: "since", in: "query", schema: { type: "string" }, description: "resume after this event id" },
+      { name: "tenant", in: "query", schema: { type: "string" }, description: "another tenant's events (admin scope only)" },
       { name: "Last-Event-ID", in: "header", schema: { type: "string" }, description: "resume after this event id" },
     ],
     ok: [{ status: 200, contentType: "text/event-stream", description: "event stream" }], errors: [400, 401, 403, 404, 429],
@@ -82,6 +87,16 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/v1/queue", summary: "Queue counts and paused flag", scope: "read", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
   { method: "post", path: "/v1/queue/pause", summary: "Pause the queue (workers take no new builds)", scope: "admin", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
   { method: "post", path: "/v1/queue/resume", summary: "Resume the queue", scope: "admin", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
+  {
+    method: "post", path: "/ui/session", summary: "Sign in to the dashboard: sets an HttpOnly, SameSite=Strict session cookie that stands for the token on /v1 routes (state-changing calls also need the returned csrfToken in the X-CSRF-Token header)",
+    body: "SessionRequest", ok: [{ status: 201, schema: "SessionView", description: "signed in; Set-Cookie: buildfleet_session" }], errors: [400, 401, 429],
+  },
+  { method: "get", path: "/ui/session", summary: "The dashboard session of the cookie", ok: [{ status: 200, schema: "SessionView", description: "the session" }], errors: [401] },
+  {
+    method: "delete", path: "/ui/session", summary: "Sign out of the dashboard (needs the X-CSRF-Token header)",
+    parameters: [{ name: "X-CSRF-Token", in: "header", schema: { type: "string" }, description: "csrfToken of the session" }],
+    ok: [{ status: 204, description: "signed out; the cookie is cleared" }], errors: [403],
+  },
   { method: "get", path: "/healthz", summary: "Liveness", ok: [{ status: 200, description: "alive" }], errors: [] },
   { method: "get", path: "/readyz", summary: "Readiness (Redis reachable)", ok: [{ status: 200, description: "ready" }], errors: [503] },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", ok: [{ status: 200, contentType: "text/plain", description: "metrics" }], errors: [] },

@@ -94,6 +94,7 @@ export async function startHarness(
     env?: Record<string, string>;
     timing?: Partial<ApiTiming>;
     events?: ApiDeps["events"];
+    ui?: ApiDeps["ui"];
     logDestination?: DestinationStream;
   } = {},
 ): Promise<ApiHarness> {
@@ -127,6 +128,7 @@ export async function startHarness(
     openStreamConnection: () => createWorkerConnection(redis.url, { connectionName: streamConnectionName }),
     ...(options.timing ? { timing: options.timing } : {}),
     ...(options.events ? { events: options.events } : {}),
+    ...(options.ui ? { ui: options.ui } : {}),
   });
   redis.track(app);
   await app.ready();

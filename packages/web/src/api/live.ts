@@ -1,0 +1,87 @@
+/**
+ * Live updates: build events over SSE (the browser's EventSource reconnects by
+ * itself and resumes with Last-Event-ID), and a log follow that reconnects.
+ */
+
+export interface BuildEventMessage {
+  id: string;
+  type: string;
+  buildId: string;
+}
+
+/** Subscribes to /v1/events; returns the unsubscribe function. */
+export function subscribeEvents(query: Record<string, string | undefined>, onEvent: (e: BuildEventMessage) => void, onState?: (open: boolean) => void): () => void {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") params.set(k, v);
+  const qs = params.toString();
+  const source = new EventSource(`/v1/events${qs ? `?${qs}` : ""}`);
+  const handle = (ev: MessageEvent<string>): void => {
+    try {
+      const data = JSON.parse(ev.data) as { type?: string; subject?: string; data?: { buildId?: string } };
+      const buildId = data.subject ?? data.data?.buildId;
+      if (typeof buildId === "string") onEvent({ id: ev.lastEventId, type: data.type ?? ev.type, buildId });
+    } catch {
+      // Not an event of ours: ignore.
+    }
+  };
+  // The API names each SSE event by its CloudEvents type; listen to the message default as well.
+  for (const type of ["message", "build.queued", "build.started", "build.running", "build.retrying", "build.succeeded", "build.failed", "build.cancelled"]) {
+    source.addEventListener(type, handle as EventListener);
+  }
+  source.onopen = () => onState?.(true);
+  source.onerror = () => onState?.(false);
+  return () => source.close();
+}
+
+export type FollowState = "connecting" | "following" | "reconnecting" | "ended";
+
+/**
+ * Follows a build's log: GET …/logs?follow=true streams lines until the build
+ * ends. When the stream drops early, it reconnects after a pause and replaces
+ * the text (the answer always starts from the first kept line), so nothing is
+ * doubled. Returns the stop function.
+ */
+export function followLog(
+  buildId: string,
+  onText: (text: string) => void,
+  onState: (state: FollowState) => void,
+  isFinished: () => boolean,
+  retryMs = 1_000,
+): () => void {
+  let stopped = false;
+  let controller: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = async (): Promise<void> => {
+    controller = new AbortController();
+    let text = "";
+    try {
+      const res = await fetch(`/v1/builds/${encodeURIComponent(buildId)}/logs?follow=true`, { signal: controller.signal, credentials: "same-origin" });
+      if (!res.ok || !res.body) throw new Error(`log answered ${res.status}`);
+      onState("following");
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+        onText(text);
+      }
+      onText(text);
+    } catch {
+      if (stopped) return;
+    }
+    if (stopped) return;
+    if (isFinished()) {
+      onState("ended");
+      return;
+    }
+    onState("reconnecting");
+    timer = setTimeout(() => void run(), retryMs);
+  };
+  onState("connecting");
+  void run();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+    controller?.abort();
+  };
+}
