@@ -15,6 +15,7 @@ import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+import { registerFleetRoutes } from "./fleet/routes.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -140,6 +141,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   });
 
   void app.register(async (routes) => {
+    registerFleetRoutes(routes, ctx);
     registerOpsRoutes(routes, ctx);
     registerBuildRoutes(routes, ctx);
     registerLogRoutes(routes, ctx);

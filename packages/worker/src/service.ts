@@ -1,7 +1,10 @@
 import { hostname } from "node:os";
 import {
   BuildStore,
+  createPauseLedger,
   createWorkerConnection,
+  createWorkerRegistry,
+  fleetKeys,
   keyspace,
   waitForReady,
   type BuildfleetConfig,
@@ -15,6 +18,7 @@ import { BuildWorker } from "./queue/build-worker.js";
 import { JobTracker } from "./tracking/job-tracker.js";
 import { HealthServer } from "./http/health-server.js";
 import { LogCollector } from "./logs/log-collector.js";
+import { WorkerPresence, defaultWorkerId } from "./fleet/presence.js";
 
 /**
  * Composes one worker process: Redis connections, the build store, the shared
@@ -33,6 +37,10 @@ export interface WorkerServiceOptions {
   /** Tracker tuning for tests (watch inactivity, resync). */
   tracker?: { inactivityTimeoutMs?: number; resyncIntervalMs?: number; podStatusGraceMs?: number };
   stalledIntervalMs?: number;
+  /** Fleet registry id (default: host name and pid). */
+  workerId?: string;
+  /** Heartbeat interval of the fleet registry (default 5 s). */
+  heartbeatMs?: number;
 }
 
 export const DEFAULT_BUILD_RESOURCES: RenderOptions["defaultResources"] = {
@@ -44,6 +52,7 @@ export class WorkerService {
   readonly store: BuildStore;
   readonly tracker: JobTracker;
   readonly worker: BuildWorker;
+  readonly presence: WorkerPresence;
   private readonly redis: Redis;
   private readonly queueConnection: Redis;
   private readonly subscriber: Redis;
@@ -80,6 +89,7 @@ export class WorkerService {
       });
       this.ownedK8s = k8s;
     }
+    const pauseLedger = createPauseLedger(this.redis, ks);
     this.store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/worker/${hostname()}` });
     this.tracker = new JobTracker({
       api: k8s,
@@ -112,6 +122,7 @@ export class WorkerService {
         k8s,
         tracker: this.tracker,
         render: (build) => renderBuildJob(build, renderOptions),
+        pausedMs: (fromMs, toMs) => pauseLedger.pausedMs(fromMs, toMs),
         ...(this.logs ? { observer: this.logs } : {}),
       },
       logger: this.logger,
@@ -121,8 +132,17 @@ export class WorkerService {
       maxStalledCount: config.worker.maxStalledCount,
       ...(options.stalledIntervalMs !== undefined ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
     });
+    this.presence = new WorkerPresence({
+      id: options.workerId ?? defaultWorkerId(),
+      registry: createWorkerRegistry(this.redis, ks),
+      worker: this.worker,
+      capacity: config.worker.concurrency,
+      logger: this.logger,
+      ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+    });
     this.health = new HealthServer({
       live: () => true,
+      state: () => this.presence.state(),
       ready: async () => ({
         redis: this.redis.status === "ready",
         watches: this.tracker.isLive(),
@@ -144,10 +164,16 @@ export class WorkerService {
     if (!(await this.tracker.waitForSync(15_000))) this.logger.warn("Job/Pod watch not synced yet; continuing");
     await this.worker.start();
     const ks = keyspace(config.redis.prefix);
-    this.subscriber.on("message", (_channel: string, buildId: string) => {
-      if (this.worker.cancel(buildId)) this.logger.info({ buildId }, "cancel requested");
+    const control = fleetKeys(ks).control;
+    this.subscriber.on("message", (channel: string, message: string) => {
+      if (channel === control) {
+        if (message === this.presence.id) void this.presence.sync();
+        return;
+      }
+      if (this.worker.cancel(message)) this.logger.info({ buildId: message }, "cancel requested");
     });
-    await this.subscriber.subscribe(ks.cancelChannel);
+    await this.subscriber.subscribe(ks.cancelChannel, control);
+    await this.presence.start();
     // A cancel message can be missed (reconnect): sweep the in-flight builds' records now and then.
     this.sweepTimer = setInterval(() => void this.sweepCancels(), config.worker.resyncIntervalMs);
     this.sweepTimer.unref();
@@ -181,6 +207,7 @@ export class WorkerService {
   private async doStop(): Promise<void> {
     const timeoutMs = this.options.config.worker.shutdownTimeoutMs;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.presence.stop();
     await this.worker.stop(Math.floor(timeoutMs * 0.8));
     this.logs?.stop();
     this.tracker.stop();

@@ -1,0 +1,166 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { Timestamp } from "../contract/index.js";
+import type { BuildStore } from "../builds/build-store.js";
+import { NotFoundError } from "../errors/index.js";
+import { requestCancel } from "../queue/cancel.js";
+import type { Keyspace } from "../redis/keyspace.js";
+import { fleetKeys } from "./fleet-keys.js";
+import { createPauseLedger } from "./pause-ledger.js";
+
+/**
+ * Drain: stop intake (the queue pauses, and every paused moment is recorded
+ * so it does not count as queue time), let in-flight builds finish, and
+ * optionally cancel the queued ones through the normal cancel path (one
+ * `build.cancelled` each, reason Drained) — never BullMQ's `drain()`, which
+ * removes entries and leaves their records `queued` forever. The drain is
+ * state in Redis, so any API replica reports it, a client may disconnect and
+ * reattach, and running it twice is harmless. `resume` ends it.
+ */
+
+export const DrainState = z.strictObject({
+  since: Timestamp,
+  /** Who started it (api:<tenant>). */
+  by: z.string().max(256),
+  reason: z.string().max(512).optional(),
+  cancelQueued: z.boolean(),
+  /** Submissions are answered 503 with Retry-After while this is set. */
+  rejectNew: z.boolean(),
+});
+export type DrainState = z.infer<typeof DrainState>;
+
+/** Retry-After of a submission refused by a reject-new drain. */
+export const DRAIN_RETRY_AFTER_SECONDS = 60;
+
+export interface QueueStatus {
+  paused: boolean;
+  /** Since when the queue is paused (ISO), per the pause ledger. */
+  pausedSince: string | undefined;
+  drain: (DrainState & { state: "draining" | "drained" }) | undefined;
+  /** Builds a worker holds right now (BullMQ active). */
+  running: number;
+  /** Builds waiting (waiting + prioritized + delayed). */
+  queued: number;
+}
+
+export interface FleetQueueDeps {
+  redis: Redis;
+  ks: Keyspace;
+  queue: Queue;
+  store: BuildStore;
+  now?: () => number;
+}
+
+/** BullMQ states whose entries are builds not yet taken (delayed = waiting out an infrastructure retry). */
+const WAITING_STATES = ["prioritized", "wait", "delayed"] as const;
+const CANCEL_CHUNK = 50;
+
+export async function readDrain(redis: Redis, ks: Keyspace): Promise<DrainState | undefined> {
+  const raw = await redis.get(fleetKeys(ks).drain);
+  if (raw === null) return undefined;
+  const parsed = DrainState.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Pauses the queue, recording the pause first so that no paused moment is ever counted as queue time. */
+export async function pauseQueue(deps: FleetQueueDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  await createPauseLedger(deps.redis, deps.ks).open(now());
+  await deps.queue.pause();
+}
+
+/** Resumes the queue and ends a drain. The ledger closes last: a crash in between leaves a pause that the next resume closes. */
+export async function resumeQueue(deps: FleetQueueDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  await deps.queue.resume();
+  await deps.redis.del(fleetKeys(deps.ks).drain);
+  await createPauseLedger(deps.redis, deps.ks).close(now());
+}
+
+export interface StartDrainInput {
+  by: string;
+  reason?: string;
+  cancelQueued: boolean;
+  rejectNew: boolean;
+}
+
+export interface StartDrainResult {
+  status: QueueStatus;
+  /** Queued builds cancelled by this call. */
+  cancelled: number;
+}
+
+/**
+ * Starts (or repeats) a drain. A repeated call keeps the first `since` and
+ * takes the latest flags; with cancelQueued it cancels whatever is still
+ * queued, so re-running after a crash finishes the job.
+ */
+export async function startDrain(deps: FleetQueueDeps, input: StartDrainInput): Promise<StartDrainResult> {
+  const now = deps.now ?? Date.now;
+  const previous = await readDrain(deps.redis, deps.ks);
+  const state: DrainState = DrainState.parse({
+    since: previous?.since ?? new Date(now()).toISOString(),
+    by: input.by,
+    ...(input.reason !== undefined ? { reason: input.reason } : previous?.reason !== undefined ? { reason: previous.reason } : {}),
+    cancelQueued: input.cancelQueued,
+    rejectNew: input.rejectNew,
+  });
+  // The state first: from here on submissions see it (reject-new), and status reports it.
+  await deps.redis.set(fleetKeys(deps.ks).drain, JSON.stringify(state));
+  await pauseQueue(deps);
+  const cancelled = input.cancelQueued ? await cancelQueued(deps, input.by) : 0;
+  return { status: await readQueueStatus(deps), cancelled };
+}
+
+/**
+ * Cancels every build queued now, each through requestCancel (reason
+ * Drained). Only builds still `queued` are touched, atomically with the mark:
+ * one that a worker already started goes on. Taken (active) entries whose
+ * record is still queued are included; their owner cancels them.
+ */
+async function cancelQueued(deps: FleetQueueDeps, by: string): Promise<number> {
+  // One snapshot of ids (not job hashes: a request can be 1 MiB): bounded by what was queued at this moment.
+  const ids = await deps.queue.getRanges([...WAITING_STATES, "active"], 0, -1, true);
+  const unique = [...new Set(ids)];
+  let cancelled = 0;
+  for (let i = 0; i < unique.length; i += CANCEL_CHUNK) {
+    const chunk = unique.slice(i, i + CANCEL_CHUNK);
+    const results = await Promise.all(
+      chunk.map(async (id) => {
+        try {
+          const after = await requestCancel(
+            { store: deps.store, queue: deps.queue, redis: deps.redis, keyspace: deps.ks },
+            id,
+            by,
+            { reason: "Drained", onlyStates: ["queued"] },
+          );
+          return after.cancelReason === "Drained" ? 1 : 0;
+        } catch (err) {
+          // An entry without a record (a submit that failed half-way) is not a build to cancel.
+          if (err instanceof NotFoundError) return 0;
+          throw err;
+        }
+      }),
+    );
+    cancelled += results.reduce<number>((a, b) => a + b, 0);
+  }
+  return cancelled;
+}
+
+export async function readQueueStatus(deps: Pick<FleetQueueDeps, "redis" | "ks" | "queue">): Promise<QueueStatus> {
+  const [paused, pausedSince, drain, counts] = await Promise.all([
+    deps.queue.isPaused(),
+    createPauseLedger(deps.redis, deps.ks).pausedSince(),
+    readDrain(deps.redis, deps.ks),
+    deps.queue.getJobCounts("active", "wait", "prioritized", "delayed"),
+  ]);
+  const running = counts["active"] ?? 0;
+  return {
+    paused,
+    pausedSince: pausedSince === undefined ? undefined : new Date(pausedSince).toISOString(),
+    drain: drain ? { ...drain, state: running === 0 ? "drained" : "draining" } : undefined,
+    running,
+    queued: (counts["wait"] ?? 0) + (counts["prioritized"] ?? 0) + (counts["delayed"] ?? 0),
+  };
+}
