@@ -4,6 +4,7 @@ import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummar
 import { streamEvents, type EventsOptions } from "../streams/events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
 import { abortableDelay } from "../streams/delay.js";
+import type { DrainAnswer, DrainOptions, WorkerInfo } from "../fleet/types.js";
 
 export interface BuildfleetClientOptions {
   /** e.g. http://127.0.0.1:8080 (paths /v1/… are appended). */
@@ -143,6 +144,27 @@ export class BuildfleetClient {
 
   async resumeQueue(options: { signal?: AbortSignal } = {}): Promise<QueueView> {
     return (await this.http.json<QueueView>("/v1/queue/resume", { method: "POST", signal: options.signal })).body;
+  }
+
+  /** Starts (or repeats) a drain: the queue pauses, running builds finish (admin). */
+  async drainQueue(options: DrainOptions = {}): Promise<DrainAnswer> {
+    const body = {
+      ...(options.cancelQueued !== undefined ? { cancelQueued: options.cancelQueued } : {}),
+      ...(options.rejectNew !== undefined ? { rejectNew: options.rejectNew } : {}),
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    };
+    return (await this.http.json<DrainAnswer>("/v1/queue/drain", { method: "POST", body, signal: options.signal })).body;
+  }
+
+  /** The fleet's workers as they last reported (admin). */
+  async workers(options: { signal?: AbortSignal } = {}): Promise<WorkerInfo[]> {
+    return (await this.http.json<{ items: WorkerInfo[] }>("/v1/workers", { signal: options.signal })).body.items;
+  }
+
+  /** Asks a worker to go quiet (no new builds; in-flight ones finish) or to resume (admin). */
+  async setWorkerQuiet(id: string, quiet: boolean, options: { signal?: AbortSignal } = {}): Promise<WorkerInfo & { wanted: string }> {
+    const path = `/v1/workers/${encodeURIComponent(id)}/${quiet ? "quiet" : "resume"}`;
+    return (await this.http.json<WorkerInfo & { wanted: string }>(path, { method: "POST", signal: options.signal })).body;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { BuildEvent, BuildEventType, BuildRecord, BuildRequestInput, BuildState } from "@buildfleet/shared";
+import type { DrainInfo } from "../fleet/types.js";
 
 /**
  * The HTTP API v1 shapes as the client sees them. Type-only imports from
@@ -44,6 +45,10 @@ export interface QueueCounts {
 export interface QueueView {
   counts: QueueCounts;
   paused: boolean;
+  /** Since when the queue is paused (null when running; absent from older APIs). */
+  pausedSince?: string | null;
+  /** The drain in progress, if any. */
+  drain?: DrainInfo | null;
 }
 
 /** One Server-Sent Event of `GET /v1/events`: the Redis stream id and the CloudEvent. */
