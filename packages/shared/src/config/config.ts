@@ -119,6 +119,8 @@ const EnvSchema = z.object({
   API_HEADERS_TIMEOUT_MS: int(1_000, 3_600_000, 10_000),
   API_CONNECTION_TIMEOUT_MS: int(1_000, 3_600_000, 60_000),
   API_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000, 72_000),
+  // Fleet operations (issue 15): a bulk cancel/retry matching more builds than this needs all (--all).
+  BULK_MAX_WITHOUT_ALL: int(1, 10_000, 100),
 });
 
 export interface BuildfleetConfig {
@@ -165,6 +167,8 @@ export interface BuildfleetConfig {
      */
     timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
   };
+  /** Fleet operations: bulk cancel/retry above `bulkMaxWithoutAll` matches need an explicit all. */
+  fleet: { bulkMaxWithoutAll: number };
 }
 
 /** Reads and validates configuration; throws ConfigError naming every bad variable. */
@@ -221,5 +225,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
         keepAliveMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
       },
     },
+    fleet: { bulkMaxWithoutAll: e.BULK_MAX_WITHOUT_ALL },
   };
 }

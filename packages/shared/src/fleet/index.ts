@@ -26,3 +26,6 @@ export {
   createWorkerRegistry,
 } from "./workers.js";
 export type { WorkerView, WorkerRegistry } from "./workers.js";
+export { parseSelector } from "./selector.js";
+export { bulkCancel, bulkRetry, matchBuilds, retryKey, MATCH_HARD_CAP, SAMPLE_SIZE } from "./bulk.js";
+export type { BuildSelector, BulkOptions, BulkAnswer, BulkDeps } from "./bulk.js";
