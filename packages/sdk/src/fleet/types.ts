@@ -38,3 +38,28 @@ export interface WorkerInfo {
   startedAt: string;
   heartbeatAt: string;
 }
+
+/** Which builds a bulk operation acts on. At least one of selector or state. */
+export interface BulkSelector {
+  /** Equality label selector, e.g. "team=payments,env=prod". */
+  selector?: string;
+  state?: string | readonly string[];
+  /** Admin tokens only: one tenant's builds (default: every tenant's). */
+  tenant?: string;
+  /** Count and show the first ids; change nothing. */
+  dryRun?: boolean;
+  /** Needed when more builds match than the API's bound (see `max`, `needsAll`). */
+  all?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BulkAnswer {
+  dryRun: boolean;
+  matched: number;
+  truncated: boolean;
+  max: number;
+  needsAll: boolean;
+  ids: string[];
+  done: number;
+  skipped: number;
+}
