@@ -43,6 +43,18 @@ export const BulkBody = z
     path: ["selector"],
   });
 
+/** The answer of a bulk operation (and of its dry run). */
+export const BulkAnswerView = z.strictObject({
+  dryRun: z.boolean(),
+  matched: z.number().int(),
+  truncated: z.boolean(),
+  max: z.number().int(),
+  needsAll: z.boolean(),
+  ids: z.array(z.string()),
+  done: z.number().int(),
+  skipped: z.number().int(),
+});
+
 function selectorOf(principal: TokenEntry, body: z.infer<typeof BulkBody>, defaultStates?: BuildState[]): BuildSelector {
   const tenant = tenantOf(principal, body.tenant);
   const states = body.state === undefined ? defaultStates : Array.isArray(body.state) ? body.state : [body.state];

@@ -46,6 +46,18 @@ describe("POST /v1/queue/drain", () => {
     await h.submit();
   });
 
+  it("is server state: another API process (a restart) reports the drain and its resume ends it", async () => {
+    const first = await startHarness(redis);
+    await first.inject(TOKENS.admin, { method: "POST", url: "/v1/queue/drain", headers: json, payload: { rejectNew: true, reason: "maintenance" } });
+    await first.app.close();
+
+    const second = await startHarness(redis);
+    expect((await second.inject(TOKENS.teamA, { method: "GET", url: "/v1/queue" })).json()).toMatchObject({ paused: true, drain: { reason: "maintenance", rejectNew: true } });
+    expect((await second.inject(TOKENS.teamA, { method: "POST", url: "/v1/builds", payload: {} })).statusCode).toBe(503);
+    await second.inject(TOKENS.admin, { method: "POST", url: "/v1/queue/resume" });
+    expect((await second.inject(TOKENS.teamA, { method: "GET", url: "/v1/queue" })).json()).toMatchObject({ paused: false, drain: null });
+  });
+
   it("refuses a bad body naming the field, and tenants", async () => {
     const h = await startHarness(redis);
     const bad = await h.inject(TOKENS.admin, { method: "POST", url: "/v1/queue/drain", headers: json, payload: { cancelQueued: "yes" } });
