@@ -55,7 +55,8 @@ export interface BulkAnswer {
 export async function matchBuilds(redis: Redis, ks: Keyspace, selector: BuildSelector): Promise<{ records: BuildRecord[]; truncated: boolean }> {
   const records: BuildRecord[] = [];
   let after: ListPosition | undefined;
-  for (let page = 0; page < 10_000; page++) {
+  // At most 200 pages of up to 5,000 index entries each: a request never scans more than 1M entries.
+  for (let page = 0; page < 200; page++) {
     const res = await listBuilds(redis, ks, {
       ...(selector.tenant !== undefined ? { tenant: selector.tenant } : {}),
       ...(selector.states ? { states: selector.states } : {}),
