@@ -97,8 +97,11 @@ async function runBulk(
   }
   let done = 0;
   for (let i = 0; i < records.length; i += CHUNK) {
-    const results = await Promise.all(records.slice(i, i + CHUNK).map(act));
-    done += results.filter(Boolean).length;
+    // Settle the whole chunk before failing: no work goes on after the request answered with an error.
+    const results = await Promise.allSettled(records.slice(i, i + CHUNK).map(act));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    done += results.filter((r) => r.status === "fulfilled" && r.value).length;
   }
   return { ...base, done, skipped: records.length - done };
 }

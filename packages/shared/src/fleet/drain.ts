@@ -126,7 +126,8 @@ async function cancelQueued(deps: FleetQueueDeps, by: string): Promise<number> {
   let cancelled = 0;
   for (let i = 0; i < unique.length; i += CANCEL_CHUNK) {
     const chunk = unique.slice(i, i + CANCEL_CHUNK);
-    const results = await Promise.all(
+    // The whole chunk settles before an error ends the call: nothing goes on after it answered.
+    const results = await Promise.allSettled(
       chunk.map(async (id) => {
         try {
           const after = await requestCancel(
@@ -143,7 +144,9 @@ async function cancelQueued(deps: FleetQueueDeps, by: string): Promise<number> {
         }
       }),
     );
-    cancelled += results.reduce<number>((a, b) => a + b, 0);
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    cancelled += results.reduce((a, r) => a + (r.status === "fulfilled" ? r.value : 0), 0);
   }
   return cancelled;
 }
