@@ -48,8 +48,8 @@ export class WorkerPresence {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt: string;
   private readonly version = packageVersion();
-  /** One sync at a time: a control message during a beat waits for it. */
-  private syncing: Promise<void> = Promise.resolve();
+  private current: Promise<void> | undefined;
+  private again = false;
   private stopped = false;
 
   constructor(private readonly options: PresenceOptions) {
@@ -70,19 +70,33 @@ export class WorkerPresence {
     this.timer.unref();
   }
 
-  /** Re-reads the wanted state, applies it, and reports. Never throws (logged; the next beat tries again). */
+  /**
+   * Re-reads the wanted state, applies it, and reports. Never throws (logged;
+   * the next beat tries again). One beat at a time: a call during a beat
+   * (a control message) makes one more beat follow it, so beats never pile up
+   * while Redis is unreachable.
+   */
   sync(): Promise<void> {
-    this.syncing = this.syncing.then(async () => {
-      if (this.stopped) return;
-      try {
-        const wanted = await this.options.registry.wanted(this.options.id);
-        await this.apply(wanted);
-        await this.report();
-      } catch (err) {
-        this.options.logger.warn({ err: { message: (err as Error).message } }, "worker heartbeat failed");
-      }
+    if (this.current) {
+      this.again = true;
+      return this.current;
+    }
+    this.current = (async () => {
+      do {
+        this.again = false;
+        if (this.stopped) return;
+        try {
+          const wanted = await this.options.registry.wanted(this.options.id);
+          await this.apply(wanted);
+          await this.report();
+        } catch (err) {
+          this.options.logger.warn({ err: { message: (err as Error).message } }, "worker heartbeat failed");
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.current = undefined;
     });
-    return this.syncing;
+    return this.current;
   }
 
   /** Asks for quiet (SIGTSTP): recorded in Redis like an operator's, then applied. */
@@ -120,15 +134,27 @@ export class WorkerPresence {
     });
   }
 
-  /** Stops the heartbeat and removes the report (a clean stop is not shown as gone). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the heartbeat and removes the report (a clean stop is not shown as
+   * gone). Bounded: with Redis unreachable the worker's commands wait for it,
+   * and shutdown must not.
+   */
+  async stop(timeoutMs = 2_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.stopped = true;
-    await this.syncing;
-    try {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    const removed = (async () => {
+      await this.current;
       await this.options.registry.remove(this.options.id);
-    } catch (err) {
+    })().catch((err: unknown) => {
       this.options.logger.warn({ err: { message: (err as Error).message } }, "could not remove the worker report");
+    });
+    if ((await Promise.race([removed, timeout])) === "timeout") {
+      this.options.logger.warn({ timeoutMs }, "worker report not removed in time; it will show as gone");
     }
+    clearTimeout(timer);
   }
 }
