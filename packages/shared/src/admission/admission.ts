@@ -81,7 +81,12 @@ const runningOf = (state: AdmissionState, tenant: string): number => {
   return r.interactive + r.normal + r.bulk;
 };
 
-/** Which waiting build the next free slot takes, or why none. `waiting` need not be sorted. */
+/**
+ * Which waiting build the next free slot takes, or why none. `waiting` need
+ * not be sorted. O(waiting): within one (tenant, lane) the oldest build always
+ * wins (same share, earliest enqueuedAt, and the first to age), so an adapter
+ * passes only the head of each (tenant, lane) queue, not every waiting build.
+ */
 export function decideNext(state: AdmissionState, waiting: readonly WaitingBuild[]): Decision {
   const { all, nonInteractive } = totals(state);
   if (all >= state.totalSlots) return { admit: undefined, why: "no-free-slot" };
