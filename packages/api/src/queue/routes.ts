@@ -40,6 +40,8 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ApiContext): void
       ctx.queue.isPaused(),
       drainView(ctx),
     ]);
+    // A tenant must not learn the fleet's load: its drain state counts only its own running builds.
+    if (!fleet && drain.drain) drain.drain = { ...drain.drain, state: counts.active === 0 ? "drained" : "draining" };
     return { counts, paused, ...drain };
   };
   app.get("/v1/queue", { onRequest: requireScope(ctx.tokens, "read") }, (request) => queueView(principalOf(request)));
