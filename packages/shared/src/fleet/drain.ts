@@ -151,6 +151,42 @@ async function cancelQueued(deps: FleetQueueDeps, by: string): Promise<number> {
   return cancelled;
 }
 
+// Waiting entries a worker took before (BullMQ keeps `processedOn` when a job goes back to wait:
+// handed back on SIGTERM, or moved back as stalled after a crash). Small fields only: no job data.
+const TAKEN_BEFORE = `
+local out = {}
+for _, key in ipairs(KEYS) do
+  local ids
+  if redis.call('TYPE', key)['ok'] == 'list' then ids = redis.call('LRANGE', key, 0, -1) else ids = redis.call('ZRANGE', key, 0, -1) end
+  for _, id in ipairs(ids) do
+    if redis.call('HEXISTS', ARGV[1] .. id, 'processedOn') == 1 then out[#out + 1] = id end
+  end
+end
+return out
+`;
+const HANDED_BACK_CHECK_MAX = 1_000;
+
+/**
+ * Builds whose Kaniko Job may still run although no worker holds them: taken
+ * before, back in the (paused) queue, and recorded as starting, running or retrying. A
+ * worker stopped during a drain hands its builds back; without this, the
+ * drain would say "drained" while their Jobs still run in the cluster.
+ */
+async function handedBackRunning(deps: Pick<FleetQueueDeps, "redis" | "ks" | "queue">): Promise<number> {
+  const keys = WAITING_STATES.map((s) => deps.queue.toKey(s));
+  const ids = ((await deps.redis.eval(TAKEN_BEFORE, keys.length, ...keys, deps.queue.toKey(""))) as string[]).slice(0, HANDED_BACK_CHECK_MAX);
+  if (ids.length === 0) return 0;
+  const records = await deps.redis.pipeline(ids.map((id) => ["hget", deps.ks.build(id), "record"])).exec();
+  let n = 0;
+  for (const [, raw] of records ?? []) {
+    if (typeof raw !== "string") continue;
+    // The record's own state comes first in its JSON (after id and tenant, which cannot hold it).
+    const state = /"state":"([a-z]+)"/.exec(raw)?.[1];
+    if (state === "starting" || state === "running" || state === "retrying") n++;
+  }
+  return n;
+}
+
 export async function readQueueStatus(deps: Pick<FleetQueueDeps, "redis" | "ks" | "queue">): Promise<QueueStatus> {
   const [paused, pausedSince, drain, counts] = await Promise.all([
     deps.queue.isPaused(),
@@ -158,7 +194,9 @@ export async function readQueueStatus(deps: Pick<FleetQueueDeps, "redis" | "ks" 
     readDrain(deps.redis, deps.ks),
     deps.queue.getJobCounts("active", "wait", "prioritized", "delayed"),
   ]);
-  const running = counts["active"] ?? 0;
+  const active = counts["active"] ?? 0;
+  // Only while draining: that is when "nothing runs any more" must be true.
+  const running = active + (drain ? await handedBackRunning(deps) : 0);
   return {
     paused,
     pausedSince: pausedSince === undefined ? undefined : new Date(pausedSince).toISOString(),

@@ -42,6 +42,25 @@ describe("fleet: drain, paused time, quiet workers", () => {
     expect((await stack.waitForTerminal(late.id)).state).toBe("succeeded");
   });
 
+  it("is not drained while a build handed back by a stopped worker still has its Job running", async () => {
+    const stack = await startStack(redis, SLOW);
+    const first = await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ buildArgs: { MODE: "slow" } }));
+    await stack.waitForEvent(build.id, (e) => e.type === "build.running");
+    await startDrain(deps(stack), { by: "test", cancelQueued: false, rejectNew: false });
+
+    // SIGTERM during the drain: the build goes back to the paused queue, its Job keeps running.
+    await first.stop();
+    const status = await readQueueStatus(deps(stack));
+    expect(status.drain?.state).toBe("draining");
+    expect(status.running).toBe(1);
+    expect(await stack.jobsFor(build.id)).toHaveLength(1);
+
+    await stack.startWorker();
+    await resumeQueue(deps(stack));
+    expect((await stack.waitForTerminal(build.id)).state).toBe("succeeded");
+  });
+
   it("does not count paused time as queue time: builds paused past queueSeconds run after resume", async () => {
     const stack = await startStack(redis);
     const d = deps(stack);
