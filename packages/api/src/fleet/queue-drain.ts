@@ -78,7 +78,7 @@ export function registerDrainRoutes(app: FastifyInstance, ctx: ApiContext): void
 }
 
 /** The drain part of GET /v1/queue. */
-export async function drainView(ctx: ApiContext): Promise<{ drain: DrainView | null; pausedSince: string | null }> {
-  const status = await readQueueStatus(fleetQueueDeps(ctx));
+export async function drainView(ctx: ApiContext, fleet = true): Promise<{ drain: DrainView | null; pausedSince: string | null }> {
+  const status = await readQueueStatus(fleetQueueDeps(ctx), { handedBack: fleet });
   return { drain: status.drain ?? null, pausedSince: status.pausedSince ?? null };
 }

@@ -38,7 +38,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ApiContext): void
     const [counts, paused, drain] = await Promise.all([
       fleet ? readQueueCounts(ctx.queue) : tenantCounts(principal.tenant),
       ctx.queue.isPaused(),
-      drainView(ctx),
+      drainView(ctx, fleet),
     ]);
     // A tenant must not learn the fleet's load: its drain state counts only its own running builds.
     if (!fleet && drain.drain) drain.drain = { ...drain.drain, state: counts.active === 0 ? "drained" : "draining" };

@@ -187,7 +187,14 @@ async function handedBackRunning(deps: Pick<FleetQueueDeps, "redis" | "ks" | "qu
   return n;
 }
 
-export async function readQueueStatus(deps: Pick<FleetQueueDeps, "redis" | "ks" | "queue">): Promise<QueueStatus> {
+/**
+ * The queue and its drain. `handedBack: false` skips the O(waiting) look for
+ * handed-back builds (a tenant's view, which counts only its own builds).
+ */
+export async function readQueueStatus(
+  deps: Pick<FleetQueueDeps, "redis" | "ks" | "queue">,
+  options: { handedBack?: boolean } = {},
+): Promise<QueueStatus> {
   const [paused, pausedSince, drain, counts] = await Promise.all([
     deps.queue.isPaused(),
     createPauseLedger(deps.redis, deps.ks).pausedSince(),
@@ -195,8 +202,8 @@ export async function readQueueStatus(deps: Pick<FleetQueueDeps, "redis" | "ks" 
     deps.queue.getJobCounts("active", "wait", "prioritized", "delayed"),
   ]);
   const active = counts["active"] ?? 0;
-  // Only while draining: that is when "nothing runs any more" must be true.
-  const running = active + (drain ? await handedBackRunning(deps) : 0);
+  // Only while draining and nothing is active: that is when "nothing runs any more" must be true.
+  const running = active + (drain && active === 0 && options.handedBack !== false ? await handedBackRunning(deps) : 0);
   return {
     paused,
     pausedSince: pausedSince === undefined ? undefined : new Date(pausedSince).toISOString(),
