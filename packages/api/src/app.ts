@@ -16,6 +16,7 @@ import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
 import { registerUi } from "./ui/register.js";
+import { registerFleetRoutes } from "./fleet/routes.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -145,6 +146,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
 
   registerUi(app, ctx);
   void app.register(async (routes) => {
+    registerFleetRoutes(routes, ctx);
     registerOpsRoutes(routes, ctx);
     registerBuildRoutes(routes, ctx);
     registerLogRoutes(routes, ctx);

@@ -12,6 +12,8 @@ export interface CliIo {
   /** Aborted on Ctrl-C: long-running commands (submit --wait, logs -f, events) stop. */
   signal?: AbortSignal;
   fetch?: FetchLike;
+  /** Asks a yes/no question on a terminal (bulk cancel/retry); absent when stdin is not one. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export interface CommandContext {

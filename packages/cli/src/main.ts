@@ -19,6 +19,17 @@ const readStdin = async (): Promise<string> => {
   return Buffer.concat(chunks).toString("utf8");
 };
 
+/** A y/N prompt on the terminal (bulk operations); anything but y/yes is no. */
+const confirm = async (question: string): Promise<boolean> => {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question, { signal: controller.signal })).trim());
+  } finally {
+    rl.close();
+  }
+};
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
@@ -27,5 +38,6 @@ const code = await runCli(process.argv.slice(2), {
   cwd: process.env["INIT_CWD"] ?? process.cwd(),
   readStdin,
   signal: controller.signal,
+  ...(process.stdin.isTTY ? { confirm } : {}),
 });
 process.exitCode = code;

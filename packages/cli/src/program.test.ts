@@ -228,7 +228,7 @@ describe("status, ls, logs, cancel, events, queue", () => {
     expect(stats.stdout).toMatch(/^WAITING\s+ACTIVE\s+DELAYED\s+PRIORITIZED\s+COMPLETED\s+FAILED\s+PAUSED\n1\s+0\s+0\s+0\s+0\s+0\s+false\n$/);
     expect(JSON.parse((await cli(["queue", "pause", "-o", "json"])).stdout)).toMatchObject({ paused: true });
     expect((await cli(["queue", "resume"])).stdout).toMatch(/false\n$/);
-    expect((await cli(["queue", "drain"])).code).toBe(2);
+    expect((await cli(["queue", "obliterate"])).code).toBe(2);
   });
 
   it("documents the exit codes in --help", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ValidationError } from "./errors/index.js";
 import { BuildId } from "./build-id.js";
-import { ImageDigest, Tenant, Timestamp } from "./build-record.js";
+import { CancelReason, ImageDigest, Tenant, Timestamp } from "./build-record.js";
 import { FailureReason } from "./failure-reason.js";
 import { Priority } from "./priority.js";
 
@@ -65,7 +65,11 @@ export const BuildFailedData = z.strictObject({
   /** 0 when no attempt ran (e.g. QueueTimeout). */
   attempts: z.number().int().min(0).max(100),
 });
-export const BuildCancelledData = z.strictObject({ buildId: BuildId, by: z.string().max(256).optional() });
+export const BuildCancelledData = z.strictObject({
+  buildId: BuildId,
+  by: z.string().max(256).optional(),
+  reason: CancelReason.optional(),
+});
 
 export interface BuildEventDataMap {
   "build.queued": z.infer<typeof BuildQueuedData>;

@@ -23,12 +23,19 @@ export const ImageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: "e
 
 const Message = z.string().max(4096);
 
+/** Why a build was cancelled: asked for one by one, by an operator's drain, or by a bulk cancel (selector). */
+export const CANCEL_REASONS = ["Requested", "Drained", "Selector"] as const;
+export const CancelReason = z.enum(CANCEL_REASONS);
+export type CancelReason = z.infer<typeof CancelReason>;
+
 /** The BullMQ job payload. */
 export const QueuedBuild = z.strictObject({
   buildId: BuildId,
   tenant: Tenant,
   request: BuildRequest,
   submittedAt: Timestamp,
+  /** The build this one re-runs (buildfleet retry); kept after tenant so tenant-counts' pattern still matches. */
+  retryOf: BuildId.optional(),
 });
 export type QueuedBuild = z.infer<typeof QueuedBuild>;
 
@@ -77,6 +84,10 @@ export const BuildRecord = z.strictObject({
   cancelRequestedAt: Timestamp.optional(),
   /** Who asked for the cancel, as given to the API. */
   cancelledBy: z.string().max(256).optional(),
+  /** Why: Requested, Drained (queue drain) or Selector (bulk cancel); carried into build.cancelled. */
+  cancelReason: CancelReason.optional(),
+  /** The build this one re-runs with the same request (buildfleet retry). */
+  retryOf: BuildId.optional(),
   /** Sequence number of the last event published for this build (0 before the first). */
   sequence: z.number().int().min(0),
 });

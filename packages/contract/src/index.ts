@@ -17,6 +17,7 @@ export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransiti
 export type { TerminalState } from "./build-state.js";
 export { FailureReason, FAILURE_REASONS } from "./failure-reason.js";
 export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "./build-record.js";
+export { CancelReason, CANCEL_REASONS } from "./build-record.js";
 export {
   BuildEvent,
   BuildEventType,
@@ -44,6 +45,8 @@ export {
   BuildList,
   QueueCounts,
   QueueView,
+  DrainState,
+  DrainView,
   ErrorIssue,
   ErrorBody,
   StreamedEvent,

@@ -29,3 +29,4 @@ export type {
 export { parseSse } from "./streams/sse.js";
 export type { SseItem, SseMessage } from "./streams/sse.js";
 export { splitLines, textChunks } from "./streams/lines.js";
+export type { DrainInfo, DrainOptions, DrainAnswer, WorkerInfo, BulkSelector, BulkAnswer } from "./fleet/types.js";

@@ -38,6 +38,11 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  // Sidekiq's TSTP: quiet (no new builds; in-flight ones are followed to the end). `buildfleet workers resume ID` undoes it.
+  process.on("SIGTSTP", () => {
+    logger.info({ signal: "SIGTSTP" }, "going quiet");
+    void service.presence.quietSelf();
+  });
 
   await service.start();
 }

@@ -2,7 +2,10 @@ import { hostname } from "node:os";
 import { Queue } from "bullmq";
 import {
   type BuildStore,
+  createPauseLedger,
   createWorkerConnection,
+  createWorkerRegistry,
+  fleetKeys,
   keyspace,
   waitForReady,
   type WorkerConfig,
@@ -19,6 +22,7 @@ import { LogCollector } from "./logs/log-collector.js";
 import { MeteredBuildStore } from "./metrics/metered-store.js";
 import { cachedReader, readQueueDepth } from "./metrics/queue-depth.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
+import { WorkerPresence, defaultWorkerId } from "./fleet/presence.js";
 
 /**
  * Composes one worker process: Redis connections, the build store, the shared
@@ -39,6 +43,10 @@ export interface WorkerServiceOptions {
   stalledIntervalMs?: number;
   /** Tuning for tests: at most this many tenant label values (default 50), queue depth cache (default 5 s). */
   metrics?: { maxTenants?: number; queueCacheMs?: number };
+  /** Fleet registry id (default: host name and pid). */
+  workerId?: string;
+  /** Heartbeat interval of the fleet registry (default 5 s). */
+  heartbeatMs?: number;
 }
 
 export const DEFAULT_BUILD_RESOURCES: RenderOptions["defaultResources"] = {
@@ -51,6 +59,7 @@ export class WorkerService {
   readonly tracker: JobTracker;
   readonly worker: BuildWorker;
   readonly metrics: WorkerMetrics;
+  readonly presence: WorkerPresence;
   private readonly redis: Redis;
   private readonly queueConnection: Redis;
   private readonly subscriber: Redis;
@@ -94,6 +103,7 @@ export class WorkerService {
     this.store = new MeteredBuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/worker/${hostname()}` }, (record) =>
       this.metrics.onBuildTransition(record),
     );
+    const pauseLedger = createPauseLedger(this.redis, ks);
     this.tracker = new JobTracker({
       api: k8s,
       logger: this.logger.child({ component: "tracker" }),
@@ -127,6 +137,7 @@ export class WorkerService {
         k8s,
         tracker: this.tracker,
         render: (build) => renderBuildJob(build, renderOptions),
+        pausedMs: (fromMs, toMs) => pauseLedger.pausedMs(fromMs, toMs),
         ...(this.logs ? { observer: this.logs } : {}),
       },
       logger: this.logger,
@@ -136,6 +147,14 @@ export class WorkerService {
       maxStalledCount: config.worker.maxStalledCount,
       onAttemptFailed: (final) => this.metrics.onAttemptFailed(final),
       ...(options.stalledIntervalMs !== undefined ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    });
+    this.presence = new WorkerPresence({
+      id: options.workerId ?? defaultWorkerId(),
+      registry: createWorkerRegistry(this.redis, ks),
+      worker: this.worker,
+      capacity: config.worker.concurrency,
+      logger: this.logger,
+      ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     });
     const readiness = async (): Promise<Record<string, boolean>> => ({
       redis: this.redis.status === "ready",
@@ -156,6 +175,7 @@ export class WorkerService {
       live: () => true,
       ready: readiness,
       metrics: async () => ({ contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() }),
+      state: () => this.presence.state(),
     });
   }
 
@@ -172,10 +192,16 @@ export class WorkerService {
     if (!(await this.tracker.waitForSync(15_000))) this.logger.warn("Job/Pod watch not synced yet; continuing");
     await this.worker.start();
     const ks = keyspace(config.redis.prefix);
-    this.subscriber.on("message", (_channel: string, buildId: string) => {
-      if (this.worker.cancel(buildId)) this.logger.info({ buildId }, "cancel requested");
+    const control = fleetKeys(ks).control;
+    this.subscriber.on("message", (channel: string, message: string) => {
+      if (channel === control) {
+        if (message === this.presence.id) void this.presence.sync();
+        return;
+      }
+      if (this.worker.cancel(message)) this.logger.info({ buildId: message }, "cancel requested");
     });
-    await this.subscriber.subscribe(ks.cancelChannel);
+    await this.subscriber.subscribe(ks.cancelChannel, control);
+    await this.presence.start();
     // A cancel message can be missed (reconnect): sweep the in-flight builds' records now and then.
     this.sweepTimer = setInterval(() => void this.sweepCancels(), config.worker.resyncIntervalMs);
     this.sweepTimer.unref();
@@ -209,6 +235,7 @@ export class WorkerService {
   private async doStop(): Promise<void> {
     const timeoutMs = this.options.config.worker.shutdownTimeoutMs;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.presence.stop();
     await this.worker.stop(Math.floor(timeoutMs * 0.8));
     this.logs?.stop();
     this.tracker.stop();

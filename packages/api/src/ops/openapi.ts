@@ -3,6 +3,7 @@ import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
 import { SessionRequest, SessionView } from "../ui/session-routes.js";
+import { FLEET_OPERATIONS, FLEET_SCHEMAS } from "../fleet/openapi.js";
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the API
@@ -22,10 +23,11 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   Error: { schema: ErrorBody, io: "output" },
   SessionRequest: { schema: SessionRequest, io: "input" },
   SessionView: { schema: SessionView, io: "output" },
+  ...FLEET_SCHEMAS,
 };
 
 type Scope = "submit" | "read" | "cancel" | "admin";
-interface Operation {
+export interface Operation {
   method: "get" | "post" | "delete";
   path: string;
   summary: string;
@@ -45,7 +47,7 @@ const ERROR_STATUS: Record<number, string> = {
   409: "the build already finished",
   413: "body larger than the limit",
   429: "rate limit of this token exceeded",
-  503: "Redis unavailable",
+  503: "Redis unavailable, or (submissions) a drain with rejectNew: see Retry-After",
 };
 
 const OPERATIONS: Operation[] = [
@@ -100,6 +102,7 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/healthz", summary: "Liveness", ok: [{ status: 200, description: "alive" }], errors: [] },
   { method: "get", path: "/readyz", summary: "Readiness (Redis reachable)", ok: [{ status: 200, description: "ready" }], errors: [503] },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", ok: [{ status: 200, contentType: "text/plain", description: "metrics" }], errors: [] },
+  ...FLEET_OPERATIONS,
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

@@ -62,6 +62,8 @@ describe("operations endpoints", () => {
     expect(view.json()).toEqual({
       counts: { waiting: 0, active: 0, delayed: 0, prioritized: 1, completed: 0, failed: 0 },
       paused: false,
+      pausedSince: null,
+      drain: null,
     });
     const paused = await h.inject(TOKENS.admin, { method: "POST", url: "/v1/queue/pause", headers: { "content-type": "application/json" } });
     expect(paused.statusCode).toBe(200);

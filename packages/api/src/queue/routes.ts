@@ -5,6 +5,8 @@ import { principalOf, requireScope } from "../auth/authenticate.js";
 import type { TokenEntry } from "../auth/tokens.js";
 import { createTenantCounts } from "./tenant-counts.js";
 import { readQueueCounts } from "../ops/metrics.js";
+import { pauseQueue, resumeQueue } from "@buildfleet/shared";
+import { drainView, fleetQueueDeps } from "../fleet/queue-drain.js";
 
 /** The queue view: the contract's response schema, re-exported for the API's modules. */
 export { QueueView };
@@ -19,20 +21,24 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ApiContext): void
   /** Without a principal (pause/resume, admin only): the fleet. */
   const queueView = async (principal?: TokenEntry): Promise<QueueView> => {
     const fleet = principal === undefined || principal.scopes.includes("admin");
-    const [counts, paused] = await Promise.all([
+    const [counts, paused, drain] = await Promise.all([
       fleet ? readQueueCounts(ctx.queue) : tenantCounts(principal.tenant),
       ctx.queue.isPaused(),
+      drainView(ctx, fleet),
     ]);
-    return { counts, paused };
+    // A tenant must not learn the fleet's load: its drain state counts only its own running builds.
+    if (!fleet && drain.drain) drain.drain = { ...drain.drain, state: counts.active === 0 ? "drained" : "draining" };
+    return { counts, paused, ...drain };
   };
   app.get("/v1/queue", { onRequest: requireScope(ctx.tokens, "read") }, (request) => queueView(principalOf(request)));
   app.post("/v1/queue/pause", { onRequest: requireScope(ctx.tokens, "admin") }, async (request) => {
-    await ctx.queue.pause();
+    await pauseQueue(fleetQueueDeps(ctx));
     request.log.warn({ tenant: request.principal?.tenant }, "queue paused");
     return queueView();
   });
   app.post("/v1/queue/resume", { onRequest: requireScope(ctx.tokens, "admin") }, async (request) => {
-    await ctx.queue.resume();
+    // Also ends a drain.
+    await resumeQueue(fleetQueueDeps(ctx));
     request.log.warn({ tenant: request.principal?.tenant }, "queue resumed");
     return queueView();
   });

@@ -15,6 +15,7 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
   CONFIG_INVALID: 500,
   INFRASTRUCTURE: 503,
+  UNAVAILABLE: 503,
 };
 
 export function httpStatusForCode(code: string): number {
@@ -39,6 +40,7 @@ const PERMANENT_CODES: ReadonlySet<string> = new Set<string>([
 const TRANSIENT_CODES: ReadonlySet<string> = new Set<string>([
   "RATE_LIMITED",
   "INFRASTRUCTURE",
+  "UNAVAILABLE",
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",

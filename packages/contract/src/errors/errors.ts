@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   "RATE_LIMITED",
   "PAYLOAD_TOO_LARGE",
   "INFRASTRUCTURE",
+  "UNAVAILABLE",
   "CONFIG_INVALID",
   "INTERNAL",
 ] as const;
@@ -36,7 +37,7 @@ export interface BuildfleetErrorOptions {
 }
 
 /** Codes for which trying the same thing again later can succeed. */
-const RETRYABLE_BY_DEFAULT: ReadonlySet<string> = new Set<ErrorCode>(["RATE_LIMITED", "INFRASTRUCTURE"]);
+const RETRYABLE_BY_DEFAULT: ReadonlySet<string> = new Set<ErrorCode>(["RATE_LIMITED", "INFRASTRUCTURE", "UNAVAILABLE"]);
 
 export class BuildfleetError extends Error {
   readonly code: ErrorCode;
@@ -138,5 +139,16 @@ export class ConfigError extends BuildfleetError {
   constructor(message: string, details?: Record<string, unknown>, options: CodedErrorOptions = {}) {
     super("CONFIG_INVALID", message, { ...options, details });
     this.name = "ConfigError";
+  }
+}
+
+/** The service refuses for now on purpose (e.g. the queue is draining with reject-new): HTTP 503 with Retry-After. */
+export class UnavailableError extends BuildfleetError {
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, details?: Record<string, unknown> & { retryAfterSeconds?: number }, options: CodedErrorOptions = {}) {
+    super("UNAVAILABLE", message, { ...options, details });
+    this.name = "UnavailableError";
+    this.retryAfterSeconds = details?.retryAfterSeconds;
   }
 }

@@ -9,6 +9,7 @@ export {
   PayloadTooLargeError,
   InfrastructureError,
   ConfigError,
+  UnavailableError,
   ERROR_CODES,
   summariseIssues,
 } from "./errors.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BuildEvent } from "../build-event.js";
-import { BuildRecord } from "../build-record.js";
+import { BuildRecord, Timestamp } from "../build-record.js";
 import { BuildState } from "../build-state.js";
 import { ERROR_CODES } from "../errors/index.js";
 
@@ -44,7 +44,29 @@ export const QueueCounts = z.strictObject({
 export type QueueCounts = z.infer<typeof QueueCounts>;
 
 /** `GET /v1/queue` (and the pause/resume answers). */
-export const QueueView = z.strictObject({ counts: QueueCounts, paused: z.boolean() });
+/** A drain in progress (issue 15), as stored. */
+export const DrainState = z.strictObject({
+  since: Timestamp,
+  /** Who started it (api:<tenant>). */
+  by: z.string().max(256),
+  reason: z.string().max(512).optional(),
+  cancelQueued: z.boolean(),
+  /** Submissions are answered 503 with Retry-After while this is set. */
+  rejectNew: z.boolean(),
+});
+export type DrainState = z.infer<typeof DrainState>;
+
+/** The drain as GET /v1/queue shows it: draining while builds still run, drained at zero. */
+export const DrainView = DrainState.extend({ state: z.enum(["draining", "drained"]) });
+export type DrainView = z.infer<typeof DrainView>;
+
+export const QueueView = z.strictObject({
+  counts: QueueCounts,
+  paused: z.boolean(),
+  /** Since when (pause ledger; paused time does not count as queue time). */
+  pausedSince: z.string().nullable(),
+  drain: DrainView.nullable(),
+});
 export type QueueView = z.infer<typeof QueueView>;
 
 export const ErrorIssue = z.strictObject({ path: z.string(), message: z.string(), example: z.string().optional() });

@@ -5,6 +5,7 @@ import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummar
 import { streamEvents, type EventsOptions } from "../streams/events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
 import { abortableDelay } from "../streams/delay.js";
+import type { BulkAnswer, BulkSelector, DrainAnswer, DrainOptions, WorkerInfo } from "../fleet/types.js";
 
 export interface BuildfleetClientOptions {
   /** e.g. http://127.0.0.1:8080 (paths /v1/… are appended). */
@@ -144,6 +145,55 @@ export class BuildfleetClient {
 
   async resumeQueue(options: { signal?: AbortSignal } = {}): Promise<QueueView> {
     return (await this.http.json<QueueView>("/v1/queue/resume", { method: "POST", signal: options.signal })).body;
+  }
+
+  /** Starts (or repeats) a drain: the queue pauses, running builds finish (admin). */
+  async drainQueue(options: DrainOptions = {}): Promise<DrainAnswer> {
+    const body = {
+      ...(options.cancelQueued !== undefined ? { cancelQueued: options.cancelQueued } : {}),
+      ...(options.rejectNew !== undefined ? { rejectNew: options.rejectNew } : {}),
+      ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    };
+    return (await this.http.json<DrainAnswer>("/v1/queue/drain", { method: "POST", body, signal: options.signal })).body;
+  }
+
+  /** Cancels every build a selector matches (each through the normal cancel path). */
+  async bulkCancel(selector: BulkSelector): Promise<BulkAnswer> {
+    return this.bulk("/v1/bulk/cancel", selector);
+  }
+
+  /** Retries every finished build a selector matches (state defaults to failed); each at most once. */
+  async bulkRetry(selector: BulkSelector): Promise<BulkAnswer> {
+    return this.bulk("/v1/bulk/retry", selector);
+  }
+
+  /** Submits a finished build's request again as a new build recording `retryOf` (a repeat returns the same retry). */
+  async retry(id: string, options: { signal?: AbortSignal } = {}): Promise<BuildSummary & { retryOf: string }> {
+    const path = `/v1/builds/${encodeURIComponent(id)}/retry`;
+    return (await this.http.json<BuildSummary & { retryOf: string }>(path, { method: "POST", signal: options.signal })).body;
+  }
+
+  private async bulk(path: string, s: BulkSelector): Promise<BulkAnswer> {
+    const state = s.state === undefined ? undefined : typeof s.state === "string" ? s.state : [...s.state];
+    const body = {
+      ...(s.selector !== undefined ? { selector: s.selector } : {}),
+      ...(state !== undefined ? { state } : {}),
+      ...(s.tenant !== undefined ? { tenant: s.tenant } : {}),
+      ...(s.dryRun ? { dryRun: true } : {}),
+      ...(s.all ? { all: true } : {}),
+    };
+    return (await this.http.json<BulkAnswer>(path, { method: "POST", body, signal: s.signal })).body;
+  }
+
+  /** The fleet's workers as they last reported (admin). */
+  async workers(options: { signal?: AbortSignal } = {}): Promise<WorkerInfo[]> {
+    return (await this.http.json<{ items: WorkerInfo[] }>("/v1/workers", { signal: options.signal })).body.items;
+  }
+
+  /** Asks a worker to go quiet (no new builds; in-flight ones finish) or to resume (admin). */
+  async setWorkerQuiet(id: string, quiet: boolean, options: { signal?: AbortSignal } = {}): Promise<WorkerInfo & { wanted: string }> {
+    const path = `/v1/workers/${encodeURIComponent(id)}/${quiet ? "quiet" : "resume"}`;
+    return (await this.http.json<WorkerInfo & { wanted: string }>(path, { method: "POST", signal: options.signal })).body;
   }
 
   /**

@@ -245,7 +245,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       if (path.endsWith("/resume")) fake.paused = false;
       const waiting = [...builds.values()].filter((b) => b.state === "queued").length;
       // Parsed with the API's own response schema: a shape the client cannot read fails the SDK's tests.
-      return send(res, 200, QueueView.parse({ counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 }, paused: fake.paused }));
+      return send(res, 200, QueueView.parse({ counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 }, paused: fake.paused, pausedSince: null, drain: null }));
     }
     sendError(res, 404, "NOT_FOUND", `no route ${method} ${path}`);
   };

@@ -130,6 +130,8 @@ const ApiEnv = z.object({
   API_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000, 72_000),
   // The API's own bound on close(); it used to borrow the worker's SHUTDOWN_TIMEOUT_MS.
   API_SHUTDOWN_TIMEOUT_MS: int(1_000, 600_000, 25_000),
+  // Fleet operations (issue 15): a bulk cancel/retry matching more builds than this needs all (--all).
+  BULK_MAX_WITHOUT_ALL: int(1, 10_000, 100),
 });
 
 const EnvSchema = SharedEnv.extend(WorkerEnv.shape).extend(ApiEnv.shape);
@@ -180,12 +182,14 @@ export interface BuildfleetConfig {
     /** Bound on a clean close() (SIGTERM): streams end, in-flight requests finish, Redis quits. */
     shutdownTimeoutMs: number;
   };
+  /** Fleet operations: bulk cancel/retry above `bulkMaxWithoutAll` matches need an explicit all. */
+  fleet: { bulkMaxWithoutAll: number };
 }
 
 /** What the API process reads: the shared section and its own, nothing of the worker's. */
-export type ApiConfig = Pick<BuildfleetConfig, "redis" | "log" | "builds" | "api">;
+export type ApiConfig = Pick<BuildfleetConfig, "redis" | "log" | "builds" | "api" | "fleet">;
 /** What the worker process reads: the shared section and its own, nothing of the API's. */
-export type WorkerConfig = Omit<BuildfleetConfig, "api">;
+export type WorkerConfig = Omit<BuildfleetConfig, "api" | "fleet">;
 
 /** Parses `env` with one process's schema; throws ConfigError naming every bad variable of that schema only. */
 function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
@@ -238,7 +242,7 @@ function workerSections(e: z.infer<typeof WorkerEnv>): Pick<BuildfleetConfig, "k
   };
 }
 
-function apiSection(e: z.infer<typeof ApiEnv>): Pick<BuildfleetConfig, "api"> {
+function apiSection(e: z.infer<typeof ApiEnv>): Pick<BuildfleetConfig, "api" | "fleet"> {
   return {
     api: {
       host: e.API_HOST,
@@ -255,6 +259,7 @@ function apiSection(e: z.infer<typeof ApiEnv>): Pick<BuildfleetConfig, "api"> {
       },
       shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
     },
+    fleet: { bulkMaxWithoutAll: e.BULK_MAX_WITHOUT_ALL },
   };
 }
 

@@ -18,6 +18,7 @@ export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransiti
 export type { TerminalState } from "@buildfleet/contract";
 export { FailureReason, FAILURE_REASONS } from "@buildfleet/contract";
 export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "@buildfleet/contract";
+export { CancelReason, CANCEL_REASONS } from "@buildfleet/contract";
 export {
   BuildEvent,
   BuildEventType,
@@ -44,6 +45,7 @@ export {
   BuildList,
   QueueCounts,
   QueueView,
+  DrainView,
   ErrorIssue,
   ErrorBody,
   StreamedEvent,

@@ -10,6 +10,7 @@ export {
   PayloadTooLargeError,
   InfrastructureError,
   ConfigError,
+  UnavailableError,
   ERROR_CODES,
   summariseIssues,
 } from "@buildfleet/contract";

@@ -22,6 +22,8 @@ export interface SubmitInput {
   request: BuildRequest;
   /** Overrides `request.idempotencyKey` (e.g. from an Idempotency-Key header). */
   idempotencyKey?: string;
+  /** The build this one re-runs (recorded as retryOf). */
+  retryOf?: string;
 }
 
 export type SubmitResult =
@@ -43,7 +45,13 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     if (existing) return { created: false, buildId: existing, record: await deps.store.get(existing) };
   }
   const now = (deps.now ?? (() => new Date()))().toISOString();
-  const queued: QueuedBuild = { buildId: newBuildId(), tenant: input.tenant, request, submittedAt: now };
+  const queued: QueuedBuild = {
+    buildId: newBuildId(),
+    tenant: input.tenant,
+    request,
+    submittedAt: now,
+    ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
+  };
   await deps.queue.add(BUILD_JOB_NAME, queued, buildJobOptions(queued));
 
   let created: Awaited<ReturnType<BuildStore["create"]>>;
@@ -81,5 +89,6 @@ export function recordForQueuedBuild(queued: QueuedBuild): BuildRecord {
     createdAt: queued.submittedAt,
     updatedAt: queued.submittedAt,
     sequence: 1,
+    ...(queued.retryOf !== undefined ? { retryOf: queued.retryOf } : {}),
   };
 }

@@ -120,7 +120,10 @@ export function failedTransition(
 export function cancelledTransition(by?: string): Transition {
   return {
     to: "cancelled",
-    event: { type: "build.cancelled", data: (r) => ({ buildId: r.id, ...(by ? { by } : {}) }) },
+    event: {
+      type: "build.cancelled",
+      data: (r) => ({ buildId: r.id, ...(by ? { by } : {}), ...(r.cancelReason ? { reason: r.cancelReason } : {}) }),
+    },
   };
 }
 

@@ -46,6 +46,12 @@ export interface RunBuildDeps {
   /** Sees every observation (log capture); told when the build is over here. */
   observer?: { observe(buildId: string, obs: BuildObservation): void; release(buildId: string): void };
   now?: () => number;
+  /**
+   * Milliseconds the queue was paused (or draining) within [fromMs, toMs]: that
+   * time does not count against timeouts.queueSeconds. Read only once a build
+   * is past its plain deadline, so the usual path costs nothing.
+   */
+  pausedMs?: (fromMs: number, toMs: number) => Promise<number>;
 }
 
 export interface RunBuildSignals {
@@ -96,7 +102,8 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
   }
   if (record.cancelRequestedAt || signals.cancel.aborted) return cancel(deps, build, record.jobName, record.cancelledBy);
 
-  const queueDeadline = Date.parse(build.submittedAt) + build.request.timeouts.queueSeconds * 1000;
+  let queueDeadline = Date.parse(build.submittedAt) + build.request.timeouts.queueSeconds * 1000;
+  if (record.state === "queued" && now() > queueDeadline) queueDeadline = await pausedDeadline(build, deps);
   if (record.state === "queued" && now() > queueDeadline) {
     const res = await store.transition(
       build.buildId,
@@ -117,6 +124,14 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
   const afterStart = await apply(store, build.buildId, [startedTransition(jobName)], stored);
 
   return follow(build, jobName, queueDeadline, afterStart, deps, signals, log);
+}
+
+/** The queue deadline with the time the queue was paused since submission added (plain when unknown). */
+async function pausedDeadline(build: QueuedBuild, deps: RunBuildDeps): Promise<number> {
+  const submitted = Date.parse(build.submittedAt);
+  const plain = submitted + build.request.timeouts.queueSeconds * 1000;
+  if (!deps.pausedMs) return plain;
+  return plain + (await deps.pausedMs(submitted, (deps.now ?? Date.now)()));
 }
 
 /**
@@ -175,7 +190,7 @@ function invalidOr(err: unknown): unknown {
 function follow(
   build: QueuedBuild,
   jobName: string,
-  queueDeadline: number,
+  initialDeadline: number,
   started: StoredBuild,
   deps: RunBuildDeps,
   signals: RunBuildSignals,
@@ -190,9 +205,15 @@ function follow(
     let known: StoredBuild = started;
     let done = false;
     let chain: Promise<void> = Promise.resolve();
+    let queueDeadline = initialDeadline;
     // Pending past the queue deadline with no further pod change still fails the build.
-    const queueTimer = setTimeout(() => enqueue(() => checkQueueTimeout(latest)), Math.max(0, queueDeadline - now()) + 50);
-    queueTimer.unref();
+    let queueTimer: NodeJS.Timeout | undefined;
+    const armQueueTimer = (): void => {
+      clearTimeout(queueTimer);
+      queueTimer = setTimeout(() => enqueue(() => checkQueueTimeout(latest)), Math.max(0, queueDeadline - now()) + 50);
+      queueTimer.unref();
+    };
+    armQueueTimer();
 
     const finish = (outcome: { result: BuildResult } | { error: unknown }): void => {
       if (done) return;
@@ -237,6 +258,12 @@ function follow(
     const checkQueueTimeout = async (obs: BuildObservation | undefined): Promise<BuildResult | undefined> => {
       if (!obs?.pendingReason && obs?.phase !== "pending") return undefined;
       if (now() <= queueDeadline) return undefined;
+      // Past the plain deadline: time the queue spent paused meanwhile does not count.
+      queueDeadline = Math.max(queueDeadline, await pausedDeadline(build, deps));
+      if (now() <= queueDeadline) {
+        armQueueTimer();
+        return undefined;
+      }
       const reason: FailureReason = obs.pendingReason ?? "QueueTimeout";
       const res = await store.transition(
         build.buildId,

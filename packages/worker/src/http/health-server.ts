@@ -8,6 +8,8 @@ export interface HealthChecks {
   ready(): Promise<Record<string, boolean>>;
   /** Prometheus exposition for `/metrics` (absent: 404). */
   metrics?(): Promise<{ contentType: string; text: string }>;
+  /** Shown in /readyz's body (e.g. "quiet": ready, but taking no new builds). */
+  state?(): string;
 }
 
 /**
@@ -32,7 +34,12 @@ export class HealthServer {
         this.checks.ready().then(
           (results) => {
             const failing = Object.entries(results).filter(([, ok]) => !ok).map(([name]) => name);
-            send(failing.length === 0 ? 200 : 503, { status: failing.length === 0 ? "ready" : "not ready", checks: results });
+            const state = this.checks.state?.();
+            send(failing.length === 0 ? 200 : 503, {
+              status: failing.length === 0 ? "ready" : "not ready",
+              ...(state !== undefined ? { state } : {}),
+              checks: results,
+            });
           },
           () => send(503, { status: "not ready" }),
         );

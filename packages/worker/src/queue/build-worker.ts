@@ -88,6 +88,23 @@ export class BuildWorker {
     return true;
   }
 
+  /**
+   * Quiet: take no new builds, keep following the in-flight ones to the end
+   * (BullMQ's local pause without waiting; locks keep being renewed).
+   */
+  async quiet(): Promise<void> {
+    await this.worker?.pause(true);
+  }
+
+  async unquiet(): Promise<void> {
+    if (this.stopping) return;
+    await this.worker?.resume();
+  }
+
+  isQuiet(): boolean {
+    return this.worker?.isPaused() ?? false;
+  }
+
   isRunning(): boolean {
     return this.worker?.isRunning() ?? false;
   }
@@ -123,6 +140,12 @@ export class BuildWorker {
       throw new UnrecoverableError(`queue job ${job.id ?? "?"} is not a valid build request`);
     }
     const build = parsed.data;
+    if (this.worker?.isPaused() && !this.stopping) {
+      // Quiet: BullMQ's pause does not abort a blocking fetch already under way, which can still
+      // hand us a job. Give it back untouched (no attempt used) for another worker.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const controllers = { shutdown: new AbortController(), cancel: new AbortController() };
     this.inFlight.set(build.buildId, controllers);
     if (this.stopping) controllers.shutdown.abort();

@@ -1,0 +1,30 @@
+import { NotFoundError, WorkerId, WorkerReport, createWorkerRegistry, type WorkerState } from "@buildfleet/shared";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { principalOf, requireScope } from "../auth/authenticate.js";
+import type { ApiContext } from "../context.js";
+
+/** A worker as listed: its last report, `gone` once it missed the heartbeat bound. */
+export const WorkerItem = WorkerReport.extend({ state: z.enum(["running", "quiet", "gone"]) });
+export const WorkerList = z.strictObject({ items: z.array(WorkerItem) });
+
+/**
+ * GET /v1/workers, POST /v1/workers/:id/quiet|resume (admin: workers are the
+ * fleet's, and their host names are internal). Quiet is asked for, not
+ * done here: the worker applies it on the control message or its next beat.
+ */
+export function registerWorkerRoutes(app: FastifyInstance, ctx: ApiContext, now: () => number = Date.now): void {
+  const registry = createWorkerRegistry(ctx.redis, ctx.ks);
+  app.get("/v1/workers", { onRequest: requireScope(ctx.tokens, "admin") }, async () => ({ items: await registry.list(now()) }));
+
+  const setWanted = (state: WorkerState) => async (request: { params: { id: string } } & Parameters<typeof principalOf>[0]) => {
+    const id = request.params.id;
+    const worker = WorkerId.safeParse(id).success ? await registry.get(id, now()) : undefined;
+    if (!worker || worker.state === "gone") throw new NotFoundError(`worker ${id} is not in the fleet (see GET /v1/workers)`);
+    await registry.setWanted(id, state);
+    request.log.warn({ workerId: id, tenant: principalOf(request).tenant, wanted: state }, `worker ${state === "quiet" ? "quiet" : "resume"} requested`);
+    return { ...worker, wanted: state };
+  };
+  app.post<{ Params: { id: string } }>("/v1/workers/:id/quiet", { onRequest: requireScope(ctx.tokens, "admin") }, setWanted("quiet"));
+  app.post<{ Params: { id: string } }>("/v1/workers/:id/resume", { onRequest: requireScope(ctx.tokens, "admin") }, setWanted("running"));
+}
