@@ -4,3 +4,4 @@ export { countResources, excessOver, expectNoLeaks } from "./leaks.js";
 export type { ResourceCounts } from "./leaks.js";
 export { useRedis, uniquePrefix } from "./vitest.js";
 export type { RedisTestContext, Closable } from "./vitest.js";
+export * from "./registry/index.js";
