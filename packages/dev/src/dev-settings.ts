@@ -35,13 +35,14 @@ export function devTokenEntry(
 }
 
 /** `.buildfleet/dev.env`: what the CLI (and a shell, via `source`) needs to reach the stack. */
-export function renderDevEnv(values: { url: string; token: string; kubeconfig: string }): string {
+export function renderDevEnv(values: { url: string; token: string; kubeconfig: string; registryUrl?: string }): string {
   const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
   return [
     "# Written by `pnpm dev`; removed when it stops. `source .buildfleet/dev.env` to use it in a shell.",
     `BUILDFLEET_URL=${quote(values.url)}`,
     `BUILDFLEET_TOKEN=${quote(values.token)}`,
     `KUBECONFIG=${quote(values.kubeconfig)}`,
+    ...(values.registryUrl !== undefined ? [`REGISTRY_URL=${quote(values.registryUrl)}`] : []),
     "",
   ].join("\n");
 }

@@ -6,6 +6,7 @@ import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kub
 import { DEFAULT_PREFIX, createLogger, loadConfig, type LogLevel } from "@buildfleet/shared";
 import { freeLoopbackPort, startRedis, type TestRedis } from "@buildfleet/testkit";
 import { DEV_REGISTRIES, DEV_TENANT, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
+import { startRealBuilds, type RealBuilds, type RealBuildsOptions } from "./real-builds.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 
 /**
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   onWorkerOutput?: (text: string) => void;
   /** Write <stateDir>/dev.env (default true). */
   writeEnvFile?: boolean;
+  /** kubesim builds for real (buildah + a registry seeded with busybox); ignored with `kubeconfig`. */
+  realBuilds?: boolean | RealBuildsOptions;
 }
 
 export interface LocalStack {
@@ -50,6 +53,8 @@ export interface LocalStack {
   envFile: string | undefined;
   /** Present when running on kubesim (scenario and fault controls). */
   sim: KubeSim | undefined;
+  /** Present when kubesim builds for real: the registry (REGISTRY_URL) and the claim directories. */
+  realBuilds: RealBuilds | undefined;
   /** Stops the worker, the API, kubesim and Redis; idempotent and bounded. */
   stop(): Promise<void>;
 }
@@ -76,13 +81,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push({ name: "redis", run: () => redis.stop() });
 
     let sim: KubeSim | undefined;
+    let realBuilds: RealBuilds | undefined;
     let kubeconfigPath: string;
     if (options.kubeconfig !== undefined) {
       kubeconfigPath = resolve(options.kubeconfig);
     } else {
-      sim = await startKubeSim({ ...DEV_KUBESIM, ...options.kubesim });
+      if (options.realBuilds !== undefined && options.realBuilds !== false) {
+        const started = await startRealBuilds(options.realBuilds === true ? {} : options.realBuilds);
+        realBuilds = started;
+        cleanups.push({ name: "registry", run: () => started.stop() });
+      }
+      sim = await startKubeSim({ ...DEV_KUBESIM, ...options.kubesim, ...(realBuilds ? { realBuilds: realBuilds.kubesim } : {}) });
       const s = sim;
       cleanups.push({ name: "kubesim", run: () => s.close() });
+      if (realBuilds) await realBuilds.prepareCluster(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");
       kubeconfigPath = join(stateDir, "kubesim.kubeconfig");
       await writeFile(kubeconfigPath, sim.kubeconfigYaml, { mode: 0o600 });
     }
@@ -122,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let envFile: string | undefined;
     if (options.writeEnvFile ?? true) {
       const file = join(stateDir, "dev.env");
-      const text = renderDevEnv({ url: api.url, token, kubeconfig: kubeconfigPath });
+      const text = renderDevEnv({ url: api.url, token, kubeconfig: kubeconfigPath, ...(realBuilds ? { registryUrl: realBuilds.registry.url } : {}) });
       await writeFile(file, text, { mode: 0o600 });
       envFile = file;
       // Remove it on stop, unless another stack has written its own since.
@@ -144,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kubeconfigPath,
       envFile,
       sim,
+      realBuilds,
       stop: () => (stopped ??= stopAll()),
     };
   } catch (err) {
