@@ -62,6 +62,9 @@ export interface LocalStack {
 /** kubesim at 20× : a build's simulated minute of kaniko takes about three seconds. */
 export const DEV_KUBESIM: KubeSimOptions = { speed: 20, defaultRunMs: 60_000, startDelayMs: 4_000, scenario: FAIL_ON_PURPOSE_SCENARIO };
 
+/** Simulated ms from pod creation to container start with real builds (50 ms at DEV_KUBESIM's speed). */
+export const REAL_BUILD_START_DELAY_MS = 1_000;
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
@@ -91,7 +94,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         realBuilds = started;
         cleanups.push({ name: "registry", run: () => started.stop() });
       }
-      sim = await startKubeSim({ ...DEV_KUBESIM, ...options.kubesim, ...(realBuilds ? { realBuilds: realBuilds.kubesim } : {}) });
+      // A real build's container starts when buildah does: no simulated pull-and-start delay on top.
+      const real = realBuilds ? { realBuilds: realBuilds.kubesim, startDelayMs: REAL_BUILD_START_DELAY_MS } : {};
+      sim = await startKubeSim({ ...DEV_KUBESIM, ...real, ...options.kubesim });
       const s = sim;
       cleanups.push({ name: "kubesim", run: () => s.close() });
       if (realBuilds) await realBuilds.prepareCluster(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");

@@ -106,12 +106,13 @@ export function createBuildahExecutor(options: BuildahExecutorOptions): BuildahE
       });
       const paths = await prepare(dir, kaniko, mounts, slot);
       for (const command of buildahCommands(kaniko, paths, rw)) {
-        if (slot.cancelled) return;
+        if (slot.cancelled) break;
         build.onLine(`kubesim-buildah: ${command.describe}`);
         const code = await runCommand(slot, command);
-        if (slot.cancelled) return;
+        if (slot.cancelled) break;
         if (code !== 0) throw new BuildStepError(`${command.describe} failed with exit code ${code}`, code);
       }
+      if (slot.cancelled) throw new BuildStepError("cancelled: the pod is gone");
       const digest = (await readFile(paths.digestFile, "utf8")).trim();
       for (const destination of kaniko.noPush ? [] : kaniko.destinations) build.onLine(`kubesim-buildah: Pushed ${destination}@${digest}`);
       result = { exitCode: 0, ...(kaniko.digestFile === TERMINATION_LOG ? { message: digest } : {}) };
@@ -124,10 +125,11 @@ export function createBuildahExecutor(options: BuildahExecutorOptions): BuildahE
       const message = err instanceof Error ? err.message : String(err);
       if (!slot.cancelled) build.onLine(`error building image: ${message}`);
       result = { exitCode: err instanceof BuildStepError ? err.exitCode : 1, message };
-    } finally {
-      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
+    // The container has ended once buildah has; removing its storage is housekeeping
+    // that still holds the build slot, but does not delay the pod's status.
     if (!slot.cancelled) build.onExit(result);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   async function prepare(dir: string, kaniko: KanikoBuild, mounts: HostMount[], slot: Slot) {

@@ -55,7 +55,8 @@ function safeRelative(path: string, what: string): string {
 
 async function writeKeys(dir: string, data: Record<string, string>, items: KeyToPath[] | undefined, what: string, mode: number): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const entries = items ?? Object.keys(data).map((key) => ({ key, path: key }));
+  // An empty items list projects every key, as the kubelet does.
+  const entries = items !== undefined && items.length > 0 ? items : Object.keys(data).map((key) => ({ key, path: key }));
   for (const item of entries) {
     const value = data[item.key];
     if (value === undefined) throw new VolumeError(`${what}: key "${item.key}" does not exist`);
