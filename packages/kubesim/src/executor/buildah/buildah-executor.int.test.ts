@@ -1,6 +1,10 @@
 // Real builds in kubesim: pods whose container looks like Kaniko run buildah
 // against a real registry; outcomes, digests and logs are the real ones.
-import { mkdir, mkdtemp, rm, writeFile, readdir } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +18,7 @@ import { createBuildahExecutor, type BuildahExecutor } from "./buildah-executor.
 const skip = realBuildsSkipReason();
 if (skip !== undefined) console.warn(`[buildah executor tests] skipped: ${skip}`);
 const NS = "default";
+const run = promisify(execFile);
 
 interface Terminated {
   exitCode: number;
@@ -84,6 +89,10 @@ describe.skipIf(skip !== undefined)("kubesim --executor=buildah", () => {
     }, `pod ${name} to terminate`, 60_000);
   }
 
+  function podStatus(name: string): { phase?: string; containerStatuses?: { state?: { waiting?: { message?: string } } }[] } | undefined {
+    return store.get("pods", NS, name)?.["status"] as ReturnType<typeof podStatus>;
+  }
+
   const log = (name: string) => cp.logs.read(NS, name, "kaniko", {});
 
   it("builds FROM busybox with a RUN step and reports the pushed manifest digest as the termination message", async () => {
@@ -146,6 +155,79 @@ describe.skipIf(skip !== undefined)("kubesim --executor=buildah", () => {
     expect(config.config?.Labels).toMatchObject({ greeting: "hello-arg", stage: "final", "org.example.team": "builders" });
     // The `other` stage (RUN exit 3) was never built: --target stopped at `final`.
     expect(log(name)).not.toContain("exit 3");
+  });
+
+  it("builds a tar.gz context served over loopback http, and a git context from a local repository", async () => {
+    const src = join(workDir, "tar-src");
+    await mkdir(src, { recursive: true });
+    await writeFile(join(src, "Dockerfile"), "FROM busybox\nCOPY payload.txt /payload.txt\nRUN cat /payload.txt\n");
+    await writeFile(join(src, "payload.txt"), "from-a-tarball\n");
+    await run("tar", ["-czf", join(workDir, "ctx.tar.gz"), "-C", src, "."]);
+    const server = createServer((_req, res) => {
+      void readFile(join(workDir, "ctx.tar.gz")).then((body) => res.end(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const tarPod = pod([`--context=http://127.0.0.1:${port}/ctx.tar.gz`, "--dockerfile=Dockerfile", "--destination=registry.internal:5000/kubesim/tar:1", "--digest-file=/dev/termination-log"]);
+      const state = await terminated(tarPod);
+      expect(state.exitCode, log(tarPod)).toBe(0);
+      expect(log(tarPod)).toContain("from-a-tarball");
+      expect(await manifestDigest(registry.url, "kubesim/tar", "1")).toBe(state.message);
+    } finally {
+      server.close();
+    }
+
+    const repo = join(workDir, "repo");
+    await mkdir(join(repo, "app"), { recursive: true });
+    await writeFile(join(repo, "app", "Dockerfile"), "FROM busybox\nRUN echo from-git\n");
+    const git = (...args: string[]) => run("git", ["-C", repo, "-c", "user.email=t@example.com", "-c", "user.name=t", ...args]);
+    await git("init", "-q", "-b", "main");
+    await git("add", ".");
+    await git("commit", "-q", "-m", "first");
+    const gitPod = pod([`--context=git://${repo}#refs/heads/main`, "--context-sub-path=app", "--dockerfile=Dockerfile", "--destination=registry.internal:5000/kubesim/git:1", "--digest-file=/dev/termination-log"]);
+    const gitState = await terminated(gitPod);
+    expect(gitState.exitCode, log(gitPod)).toBe(0);
+    expect(log(gitPod)).toContain("from-git");
+    expect(await manifestDigest(registry.url, "kubesim/git", "1")).toBe(gitState.message);
+  });
+
+  it("with --no-push reports the built image's digest and pushes nothing", async () => {
+    const ctx = inlineContext("ctx-nopush", { Dockerfile: "FROM busybox\nRUN echo local-only\n" });
+    const name = pod(["--context=dir:///workspace", "--dockerfile=/workspace/Dockerfile", "--destination=registry.internal:5000/kubesim/nopush:1", "--no-push", "--digest-file=/dev/termination-log"], ctx);
+    const state = await terminated(name);
+    expect(state.exitCode, log(name)).toBe(0);
+    expect(state.message).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await manifestDigest(registry.url, "kubesim/nopush", "1")).toBeUndefined();
+  });
+
+  it("holds builds beyond --max-parallel-builds Pending with the reason, then runs them", async () => {
+    const names = [1, 2, 3].map((i) => {
+      const ctx = inlineContext(`ctx-par-${i}`, { Dockerfile: `FROM busybox\nRUN sleep 2 && echo par-${i}\n` });
+      return pod(["--context=dir:///workspace", "--dockerfile=/workspace/Dockerfile", `--destination=registry.internal:5000/kubesim/par:${i}`, "--digest-file=/dev/termination-log"], ctx);
+    });
+    const held = await waitFor(() => {
+      const waiting = names.map((n) => podStatus(n)).find((s) => s?.containerStatuses?.[0]?.state?.waiting?.message?.includes("--max-parallel-builds=2"));
+      return waiting;
+    }, "a pod waiting for a build slot", 30_000);
+    expect(held.phase).toBe("Pending");
+    expect(executor.running()).toBe(2);
+    for (const n of names) expect((await terminated(n)).exitCode).toBe(0);
+  });
+
+  it("kills the build when its pod is deleted and leaves nothing behind", async () => {
+    const ctx = inlineContext("ctx-kill", { Dockerfile: "FROM busybox\nRUN echo started-long-step && sleep 60\n" });
+    const name = pod(["--context=dir:///workspace", "--dockerfile=/workspace/Dockerfile", "--destination=registry.internal:5000/kubesim/kill:1", "--digest-file=/dev/termination-log"], ctx);
+    await waitFor(() => {
+      try {
+        return log(name).includes("started-long-step");
+      } catch {
+        return false;
+      }
+    }, "the long step to start", 30_000);
+    store.delete("pods", NS, name);
+    await waitFor(() => executor.running() === 0, "the build to be killed", 15_000);
+    expect(await manifestDigest(registry.url, "kubesim/kill", "1")).toBeUndefined();
   });
 
   it("removes every per-build directory when the builds end", async () => {
