@@ -230,6 +230,19 @@ describe.skipIf(skip !== undefined)("kubesim --executor=buildah", () => {
     expect(await manifestDigest(registry.url, "kubesim/kill", "1")).toBeUndefined();
   });
 
+  it("still applies a failure scenario rule on top: an OOMKilled rule wins over the real build", async () => {
+    cp.setScenario({ rules: [{ match: { args: "kubesim/oom" }, attempts: [{ oomKilled: { afterMs: 50 } }] }] });
+    try {
+      const ctx = inlineContext("ctx-oom", { Dockerfile: "FROM busybox\n" });
+      const name = pod(["--context=dir:///workspace", "--dockerfile=/workspace/Dockerfile", "--destination=registry.internal:5000/kubesim/oom:1", "--digest-file=/dev/termination-log"], ctx);
+      const state = (await terminated(name)) as Terminated & { reason?: string };
+      expect(state).toMatchObject({ exitCode: 137, reason: "OOMKilled" });
+      expect(await manifestDigest(registry.url, "kubesim/oom", "1")).toBeUndefined();
+    } finally {
+      cp.clearScenario();
+    }
+  });
+
   it("removes every per-build directory when the builds end", async () => {
     await waitFor(() => executor.running() === 0 && executor.queued() === 0, "builds to end", 30_000);
     const left = (await readdir(workDir)).filter((f) => f.startsWith("kubesim-build-"));
