@@ -169,6 +169,11 @@ describe.skipIf(skip !== undefined)("real builds: API → worker → kubesim →
       expect(failed.build.state).toBe("failed");
       expect(await logOf(id)).toMatch(/401|unauthorized|authentication required/i);
       expect(await manifestDigest(authRegistry.url, "real/authed", "1.0.1", user)).toBeUndefined();
+
+      const { registryCredentials: _none, ...anonymous } = request("1.0.2");
+      const missing = await failureOf((await client.submit(anonymous)).id);
+      expect(missing.build.state).toBe("failed");
+      expect(await logOf(missing.build.id)).toMatch(/401|unauthorized|authentication required/i);
     },
     TIMEOUT * 2,
   );
