@@ -12,7 +12,7 @@
  * Every loop is bounded in count and in time; everything listens on 127.0.0.1.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -67,13 +67,14 @@ try {
   const bare: number[] = [];
   for (const parallel of [1, 2]) {
     const stateDir = await mkdtemp(join(tmpdir(), "bench-fleet-"));
+    await mkdir(join(stateDir, "builds"));
     const stack = await startLocalStack({
       redisUrl: redis.url,
       prefix: uniquePrefix(),
       stateDir,
       writeEnvFile: false,
       logLevel: "silent",
-      realBuilds: { registry, maxParallel: parallel, volumeRoot: join(stateDir, "volumes") },
+      realBuilds: { registry, maxParallel: parallel, volumeRoot: join(stateDir, "volumes"), workDir: join(stateDir, "builds") },
     });
     try {
       const client = new BuildfleetClient({ baseUrl: stack.url, token: stack.token });
@@ -104,6 +105,14 @@ try {
       const seconds = (performance.now() - start) / 1000;
       console.log(`\n## Throughput, --max-parallel-builds ${parallel}: ${count} builds submitted at once`);
       console.log(`${(count / seconds).toFixed(2)} builds/s (${seconds.toFixed(1)} s); bare sequential buildah: ${(1000 / median(bare)).toFixed(2)} builds/s`);
+      // Per-build storage is removed after the pod ends; give the last clean-ups a moment (bounded).
+      let left: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        left = await readdir(join(stateDir, "builds"));
+        if (left.length === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      console.log(`per-build directories left behind: ${left.length}`);
     } finally {
       await stack.stop();
       await rm(stateDir, { recursive: true, force: true });

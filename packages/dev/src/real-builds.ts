@@ -14,6 +14,8 @@ export interface RealBuildsOptions {
   /** PersistentVolumeClaims live in <volumeRoot>/<namespace>/<claim> (default: a temporary directory). */
   volumeRoot?: string;
   maxParallel?: number;
+  /** Parent of the per-build temporary directories (default the OS temp dir). */
+  workDir?: string;
   /** Credentials written into the examples' `regcred` Secret (default: none needed, a placeholder). */
   credentials?: RegistryUser;
 }
@@ -45,6 +47,7 @@ export async function startRealBuilds(options: RealBuildsOptions = {}): Promise<
       aliases: DEV_REGISTRIES,
       volumeRoot,
       ...(options.maxParallel !== undefined ? { maxParallel: options.maxParallel } : {}),
+      ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
     };
     return {
       registry,
