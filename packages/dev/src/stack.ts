@@ -62,8 +62,8 @@ export interface LocalStack {
 /** kubesim at 20× : a build's simulated minute of kaniko takes about three seconds. */
 export const DEV_KUBESIM: KubeSimOptions = { speed: 20, defaultRunMs: 60_000, startDelayMs: 4_000, scenario: FAIL_ON_PURPOSE_SCENARIO };
 
-/** Simulated ms from pod creation to container start with real builds (50 ms at DEV_KUBESIM's speed). */
-export const REAL_BUILD_START_DELAY_MS = 1_000;
+/** Simulated ms from pod creation to container start with real builds: buildah starting is the real delay. */
+export const REAL_BUILD_START_DELAY_MS = 0;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
