@@ -20,5 +20,11 @@ describe("renderDevEnv", () => {
     expect(text).toContain("BUILDFLEET_URL='http://127.0.0.1:1'\n");
     expect(text).toContain("BUILDFLEET_TOKEN='a'\\''b'\n");
     expect(text).toContain("KUBECONFIG='/x/kubeconfig'\n");
+    expect(text).not.toContain("REGISTRY_URL");
+  });
+
+  it("adds REGISTRY_URL when the stack builds for real", () => {
+    const text = renderDevEnv({ url: "http://127.0.0.1:1", token: "t", kubeconfig: "/k", registryUrl: "http://127.0.0.1:5001" });
+    expect(text).toContain("REGISTRY_URL='http://127.0.0.1:5001'\n");
   });
 });
