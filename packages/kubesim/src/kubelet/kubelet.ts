@@ -46,6 +46,7 @@ interface ContainerSpec {
   command?: string[];
   args?: string[];
   volumeMounts?: VolumeMount[];
+  env?: { name: string; value?: string }[];
 }
 
 interface ContainerRun {
@@ -55,6 +56,7 @@ interface ContainerRun {
   restartPolicy: string;
   volumes: readonly PodVolume[];
   mounts: readonly VolumeMount[];
+  env: Readonly<Record<string, string>>;
 }
 
 interface PodRecord {
@@ -65,6 +67,11 @@ interface PodRecord {
   timers: Set<() => void>;
   finished: boolean;
   attempt: number;
+}
+
+/** Literal env values of a container (valueFrom is not resolved). */
+function plainEnv(env: ContainerSpec["env"]): Record<string, string> {
+  return Object.fromEntries((env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? ""]));
 }
 
 export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
@@ -184,7 +191,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       plans.forEach((plan, index) => {
         const c = rec.rt.containers[index];
         if (c !== undefined) {
-          startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy, volumes, mounts: plan.spec.volumeMounts ?? [] });
+          startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy, volumes, mounts: plan.spec.volumeMounts ?? [], env: plainEnv(plan.spec.env) });
         }
       });
       write(rec);
@@ -208,7 +215,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     c.imageID = imageIdFor(c.image);
     if (options.executor !== undefined && "succeed" in outcome && isKanikoContainer(c.image, args)) {
       c.containerID = `containerd://${randomBytes(32).toString("hex")}`;
-      const cancel = startRealBuild(options.executor, store, options.logs, c, { namespace: rec.namespace, podName: rec.name, args, volumes: run.volumes, mounts: run.mounts }, {
+      const cancel = startRealBuild(options.executor, store, options.logs, c, { namespace: rec.namespace, podName: rec.name, args, env: run.env, volumes: run.volumes, mounts: run.mounts }, {
         alive: () => running && records.get(rec.uid) === rec && !rec.finished,
         changed: () => write(rec),
         terminated: () => {

@@ -10,6 +10,7 @@ export interface RealBuildTarget {
   namespace: string;
   podName: string;
   args: readonly string[];
+  env: Readonly<Record<string, string>>;
   volumes: readonly PodVolume[];
   mounts: readonly VolumeMount[];
 }
@@ -45,6 +46,7 @@ export function startRealBuild(
     namespace,
     podName,
     args: target.args,
+    env: target.env,
     volumes: target.volumes,
     mounts: target.mounts,
     sources: {

@@ -32,6 +32,8 @@ export interface RealBuild {
   namespace: string;
   podName: string;
   args: readonly string[];
+  /** The container's env (only GIT_PULL_METHOD is read: Kaniko's switch from https to http for git contexts). */
+  env?: Readonly<Record<string, string>>;
   volumes: readonly PodVolume[];
   mounts: readonly VolumeMount[];
   sources: Omit<VolumeSources, "claimDir">;
@@ -148,7 +150,7 @@ export function createBuildahExecutor(options: BuildahExecutorOptions): BuildahE
         break;
       case "git":
         contextDir = join(dir, "context");
-        await cloneGit(ctx, contextDir, slot);
+        await cloneGit(ctx, contextDir, slot, slot.build.env?.["GIT_PULL_METHOD"] === "http" ? "http" : "https");
         break;
     }
     if (kaniko.contextSubPath !== undefined) contextDir = inside(contextDir, kaniko.contextSubPath, "--context-sub-path");
@@ -231,9 +233,9 @@ export function createBuildahExecutor(options: BuildahExecutorOptions): BuildahE
     if (code !== 0) throw new BuildStepError(`--context=${url}: not a gzip'd tar (tar exit code ${code})`);
   }
 
-  async function cloneGit(ctx: Extract<KanikoBuild["context"], { kind: "git" }>, into: string, slot: Slot): Promise<void> {
-    // A repository path on this machine (git:///srv/repo.git); anything else would need the network.
-    const source = ctx.repository.startsWith("/") ? ctx.repository : `https://${ctx.repository}`;
+  async function cloneGit(ctx: Extract<KanikoBuild["context"], { kind: "git" }>, into: string, slot: Slot, scheme: "http" | "https"): Promise<void> {
+    // A repository path on this machine (git:///srv/repo.git), else cloned over http(s) as Kaniko does.
+    const source = ctx.repository.startsWith("/") ? ctx.repository : `${scheme}://${ctx.repository}`;
     const git = (args: string[]) => runCommand(slot, { args, describe: "git" }, "git");
     if ((await git(["clone", "--quiet", "--no-checkout", source, into])) !== 0) throw new BuildStepError(`--context=git://${ctx.repository}: clone failed`);
     const ref = ctx.commit ?? ctx.ref;
