@@ -116,6 +116,8 @@ describe.skipIf(skip !== undefined)("kubesim --executor=buildah", () => {
     expect(state.exitCode).not.toBe(0);
     expect(log(name)).toContain("about-to-fail");
     expect(log(name)).toMatch(/exit status 7/);
+    // The termination message carries buildah's own last line, for the failure reason.
+    expect(state.message).toMatch(/buildah build .*failed with exit code \d+: .*exit status 7/);
     expect(await manifestDigest(registry.url, "kubesim/fail", "1")).toBeUndefined();
   });
 

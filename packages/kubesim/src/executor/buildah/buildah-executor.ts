@@ -67,7 +67,12 @@ interface Slot {
   build: RealBuild;
   cancelled: boolean;
   child?: ChildProcess;
+  /** buildah's last output line: the real error when a step fails. */
+  lastLine?: string;
 }
+
+/** The kubelet keeps at most 4096 bytes of a termination message. */
+const MAX_TERMINATION_MESSAGE = 4096;
 
 export function createBuildahExecutor(options: BuildahExecutorOptions): BuildahExecutor {
   const max = options.maxParallel ?? DEFAULT_MAX_PARALLEL_BUILDS;
@@ -112,7 +117,10 @@ export function createBuildahExecutor(options: BuildahExecutorOptions): BuildahE
         build.onLine(`kubesim-buildah: ${command.describe}`);
         const code = await runCommand(slot, command);
         if (slot.cancelled) break;
-        if (code !== 0) throw new BuildStepError(`${command.describe} failed with exit code ${code}`, code);
+        if (code !== 0) {
+          const why = slot.lastLine === undefined ? "" : `: ${slot.lastLine}`;
+          throw new BuildStepError(`${command.describe} failed with exit code ${code}${why}`.slice(0, MAX_TERMINATION_MESSAGE), code);
+        }
       }
       if (slot.cancelled) throw new BuildStepError("cancelled: the pod is gone");
       const digest = (await readFile(paths.digestFile, "utf8")).trim();
@@ -205,6 +213,7 @@ export function createBuildahExecutor(options: BuildahExecutorOptions): BuildahE
       const child = spawn(binary, command.args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
       slot.child = child;
       const forward = lineSplitter((line) => {
+        slot.lastLine = line;
         if (!slot.cancelled) slot.build.onLine(line);
       });
       child.stdout.on("data", forward.push);
