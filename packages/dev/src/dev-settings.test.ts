@@ -26,5 +26,11 @@ describe("renderDevEnv", () => {
   it("adds the worker's metrics URL when given", () => {
     const text = renderDevEnv({ url: "http://127.0.0.1:1", token: "t", kubeconfig: "/k", workerMetricsUrl: "http://127.0.0.1:2/metrics" });
     expect(text).toContain("WORKER_METRICS_URL='http://127.0.0.1:2/metrics'\n");
+    expect(text).not.toContain("REGISTRY_URL");
+  });
+
+  it("adds REGISTRY_URL when the stack builds for real", () => {
+    const text = renderDevEnv({ url: "http://127.0.0.1:1", token: "t", kubeconfig: "/k", registryUrl: "http://127.0.0.1:5001" });
+    expect(text).toContain("REGISTRY_URL='http://127.0.0.1:5001'\n");
   });
 });

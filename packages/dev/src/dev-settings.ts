@@ -35,7 +35,14 @@ export function devTokenEntry(
 }
 
 /** `.buildfleet/dev.env`: what the CLI (and a shell, via `source`) needs to reach the stack. */
-export function renderDevEnv(values: { url: string; token: string; kubeconfig: string; workerMetricsUrl?: string; uiUrl?: string }): string {
+export function renderDevEnv(values: {
+  url: string;
+  token: string;
+  kubeconfig: string;
+  workerMetricsUrl?: string;
+  uiUrl?: string;
+  registryUrl?: string;
+}): string {
   const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
   return [
     "# Written by `pnpm dev`; removed when it stops. `source .buildfleet/dev.env` to use it in a shell.",
@@ -44,6 +51,7 @@ export function renderDevEnv(values: { url: string; token: string; kubeconfig: s
     `KUBECONFIG=${quote(values.kubeconfig)}`,
     ...(values.workerMetricsUrl !== undefined ? [`WORKER_METRICS_URL=${quote(values.workerMetricsUrl)}`] : []),
     ...(values.uiUrl !== undefined ? [`BUILDFLEET_UI_URL=${quote(values.uiUrl)}`] : []),
+    ...(values.registryUrl !== undefined ? [`REGISTRY_URL=${quote(values.registryUrl)}`] : []),
     "",
   ].join("\n");
 }

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { LOG_LEVELS, type LogLevel } from "@buildfleet/shared";
+import { realBuildsUnavailable } from "./real-builds.js";
 import { startLocalStack } from "./stack.js";
 
 /**
@@ -10,7 +11,12 @@ import { startLocalStack } from "./stack.js";
  * Environment: REDIS_URL (use this Redis), API_PORT (default: a free port),
  * LOG_LEVEL (default info), DEV_KUBECONFIG (a real cluster instead of kubesim),
  * DEV_WORKER_LOGS=true (show the worker's log lines), DEV_STATE_DIR (instead of
- * <repo>/.buildfleet), BUILDFLEET_PREFIX (Redis key prefix).
+ * <repo>/.buildfleet), BUILDFLEET_PREFIX (Redis key prefix), REGISTRY_URL (the
+ * registry real builds push to; default: a private docker-registry).
+ *
+ * kubesim builds images for real (buildah + a registry seeded with busybox)
+ * when buildah and docker-registry are installed; `pnpm dev --scripted` (or
+ * DEV_SCRIPTED=true) keeps the simulated Kaniko.
  */
 const level = (process.env["LOG_LEVEL"] ?? "info") as LogLevel;
 if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -18,6 +24,12 @@ if (!(LOG_LEVELS as readonly string[]).includes(level)) {
   process.exit(2);
 }
 const showWorker = process.env["DEV_WORKER_LOGS"] === "true";
+const scripted = process.argv.slice(2).includes("--scripted") || process.env["DEV_SCRIPTED"] === "true";
+const unavailable = realBuildsUnavailable();
+const realBuilds = !scripted && !process.env["DEV_KUBECONFIG"] && unavailable === undefined;
+if (!scripted && !process.env["DEV_KUBECONFIG"] && unavailable !== undefined) {
+  process.stderr.write(`pnpm dev: simulated builds only: ${unavailable}\n`);
+}
 
 let stopping = false;
 const stack = await startLocalStack({
@@ -27,6 +39,7 @@ const stack = await startLocalStack({
   ...(process.env["DEV_STATE_DIR"] ? { stateDir: process.env["DEV_STATE_DIR"] } : {}),
   ...(process.env["BUILDFLEET_PREFIX"] ? { prefix: process.env["BUILDFLEET_PREFIX"] } : {}),
   logLevel: level,
+  realBuilds,
   onWorkerOutput: (text) => {
     if (showWorker && !stopping) process.stderr.write(text);
   },
@@ -46,12 +59,15 @@ process.stdout.write(
     `  token      ${stack.token}   (tenant ${stack.tenant}, all scopes)`,
     `  Redis      ${stack.redisUrl}`,
     `  cluster    ${stack.sim ? `kubesim ${stack.sim.url}` : "real cluster"}; KUBECONFIG=${show(stack.kubeconfigPath)}`,
+    `  builds     ${stack.realBuilds ? `real (buildah); registry REGISTRY_URL=${stack.realBuilds.registry.url}, seeded with ${stack.realBuilds.seeded.repository}:${stack.realBuilds.seeded.tags.join(",")}` : stack.sim ? "simulated (kubesim scripted Kaniko)" : "the cluster's"}`,
+    stack.realBuilds ? `             destinations on registry.internal:5000 and docker.io land in ${stack.realBuilds.registry.host}` : "",
     `  env file   ${show(stack.envFile)}`,
     `  metrics    ${stack.workerMetricsUrl}   (the worker's Prometheus metrics)`,
     "",
     "From another terminal:",
     "  pnpm buildfleet submit -f examples/busybox-mirror.yaml --wait",
     "  pnpm buildfleet ls",
+    stack.realBuilds ? `  curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json' ${stack.realBuilds.registry.url}/v2/mirror/busybox/manifests/latest` : "",
     stack.sim ? "  (destinations under registry.internal:5000/fail/ fail on purpose)" : "",
     "",
     "Ctrl-C stops everything.",

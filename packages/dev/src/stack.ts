@@ -6,6 +6,7 @@ import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kub
 import { DEFAULT_PREFIX, createLogger, loadConfig, type LogLevel } from "@buildfleet/shared";
 import { freeLoopbackPort, startRedis, type TestRedis } from "@buildfleet/testkit";
 import { DEV_REGISTRIES, DEV_TENANT, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
+import { startRealBuilds, type RealBuilds, type RealBuildsOptions } from "./real-builds.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 
 /**
@@ -42,6 +43,8 @@ export interface LocalStackOptions {
   extraTokens?: readonly TokenEntry[];
   /** The dashboard's options (default: the built packages/web/dist). */
   ui?: UiOptions;
+  /** kubesim builds for real (buildah + a registry seeded with busybox); ignored with `kubeconfig`. */
+  realBuilds?: boolean | RealBuildsOptions;
 }
 
 export interface LocalStack {
@@ -58,12 +61,17 @@ export interface LocalStack {
   workerMetricsUrl: string;
   /** Present when running on kubesim (scenario and fault controls). */
   sim: KubeSim | undefined;
+  /** Present when kubesim builds for real: the registry (REGISTRY_URL) and the claim directories. */
+  realBuilds: RealBuilds | undefined;
   /** Stops the worker, the API, kubesim and Redis; idempotent and bounded. */
   stop(): Promise<void>;
 }
 
 /** kubesim at 20× : a build's simulated minute of kaniko takes about three seconds. */
 export const DEV_KUBESIM: KubeSimOptions = { speed: 20, defaultRunMs: 60_000, startDelayMs: 4_000, scenario: FAIL_ON_PURPOSE_SCENARIO };
+
+/** Simulated ms from pod creation to container start with real builds: buildah starting is the real delay. */
+export const REAL_BUILD_START_DELAY_MS = 0;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
@@ -84,13 +92,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push({ name: "redis", run: () => redis.stop() });
 
     let sim: KubeSim | undefined;
+    let realBuilds: RealBuilds | undefined;
     let kubeconfigPath: string;
     if (options.kubeconfig !== undefined) {
       kubeconfigPath = resolve(options.kubeconfig);
     } else {
-      sim = await startKubeSim({ ...DEV_KUBESIM, ...options.kubesim });
+      if (options.realBuilds !== undefined && options.realBuilds !== false) {
+        const started = await startRealBuilds(options.realBuilds === true ? {} : options.realBuilds);
+        realBuilds = started;
+        cleanups.push({ name: "registry", run: () => started.stop() });
+      }
+      // A real build's container starts when buildah does: no simulated pull-and-start delay on top.
+      const real = realBuilds ? { realBuilds: realBuilds.kubesim, startDelayMs: REAL_BUILD_START_DELAY_MS } : {};
+      sim = await startKubeSim({ ...DEV_KUBESIM, ...real, ...options.kubesim });
       const s = sim;
       cleanups.push({ name: "kubesim", run: () => s.close() });
+      if (realBuilds) await realBuilds.prepareCluster(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");
       kubeconfigPath = join(stateDir, "kubesim.kubeconfig");
       await writeFile(kubeconfigPath, sim.kubeconfigYaml, { mode: 0o600 });
     }
@@ -135,7 +152,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let envFile: string | undefined;
     if (options.writeEnvFile ?? true) {
       const file = join(stateDir, "dev.env");
-      const text = renderDevEnv({ url: api.url, token, kubeconfig: kubeconfigPath, workerMetricsUrl, uiUrl });
+      const text = renderDevEnv({
+        url: api.url,
+        token,
+        kubeconfig: kubeconfigPath,
+        workerMetricsUrl,
+        uiUrl,
+        ...(realBuilds ? { registryUrl: realBuilds.registry.url } : {}),
+      });
       await writeFile(file, text, { mode: 0o600 });
       envFile = file;
       // Remove it on stop, unless another stack has written its own since.
@@ -159,6 +183,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       envFile,
       workerMetricsUrl,
       sim,
+      realBuilds,
       stop: () => (stopped ??= stopAll()),
     };
   } catch (err) {

@@ -112,4 +112,29 @@ describe("kubesim serve", () => {
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain("kubesim:");
   });
+
+  it("refuses --executor=buildah without a registry, naming --registry and REGISTRY_URL", async () => {
+    const env = { ...process.env };
+    delete env["REGISTRY_URL"];
+    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", cli, "serve", "--port", "0", "--executor", "buildah"], { stdio: ["ignore", "pipe", "pipe"], env });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code).toBe(1);
+    expect(out).toContain("--registry");
+    expect(out).toContain("REGISTRY_URL");
+  });
+
+  it("serves with --executor=buildah and says where builds push", async () => {
+    const run = runCli(["serve", "--port", "0", "--executor", "buildah", "--registry", "http://127.0.0.1:5999", "--max-parallel-builds", "3"]);
+    try {
+      await waitFor(() => run.output().includes("real builds with buildah"), "the real-build line", 20_000);
+      expect(run.output()).toMatch(/registry 127\.0\.0\.1:5999|registry http:\/\/127\.0\.0\.1:5999/);
+      expect(run.output()).toContain("at most 3 at once");
+    } finally {
+      run.kill();
+      await run.exited;
+    }
+  });
 });

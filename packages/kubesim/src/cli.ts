@@ -2,9 +2,12 @@
 // `kubesim serve`: runs the simulator on 127.0.0.1 and writes a kubeconfig
 // that kubectl and @kubernetes/client-node load as they are.
 import { readFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { parse as parseYaml } from "yaml";
+import { tmpdir } from "node:os";
+import { DEFAULT_MAX_PARALLEL_BUILDS, type BuildahExecutorOptions } from "./executor/buildah/buildah-executor.js";
+import { DEFAULT_ALIASES } from "./executor/buildah/registry-rewrite.js";
 import { startKubeSim } from "./start.js";
 
 function positiveNumber(value: string): number {
@@ -28,12 +31,33 @@ interface ServeOptions {
   historySize?: number;
   defaultRunMs?: number;
   startDelayMs?: number;
+  executor: "scripted" | "buildah";
+  registry?: string;
+  registryAlias: string[];
+  volumeRoot?: string;
+  maxParallelBuilds: number;
+}
+
+function realBuildOptions(opts: ServeOptions): BuildahExecutorOptions | undefined {
+  if (opts.executor === "scripted") return undefined;
+  const registry = opts.registry ?? process.env["REGISTRY_URL"];
+  if (registry === undefined || registry === "") {
+    throw new InvalidArgumentError("--executor=buildah needs --registry <url> (or REGISTRY_URL): the registry docker.io and the aliases resolve to");
+  }
+  return {
+    registry,
+    aliases: opts.registryAlias.length > 0 ? opts.registryAlias : DEFAULT_ALIASES,
+    volumeRoot: resolve(opts.volumeRoot ?? join(tmpdir(), "kubesim-volumes")),
+    maxParallel: opts.maxParallelBuilds,
+  };
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
   // YAML parsing covers JSON scenario files too; the control plane validates the rules.
   const scenario = opts.scenario ? (parseYaml(await readFile(opts.scenario, "utf8")) as unknown) : undefined;
+  const realBuilds = realBuildOptions(opts);
   const sim = await startKubeSim({
+    ...(realBuilds !== undefined ? { realBuilds } : {}),
     port: opts.port,
     speed: opts.speed,
     ...(opts.legacyJobConditions ? { legacyJobConditions: true } : {}),
@@ -43,6 +67,9 @@ async function serve(opts: ServeOptions): Promise<void> {
     ...(opts.startDelayMs !== undefined ? { startDelayMs: opts.startDelayMs } : {}),
   });
   console.log(`kubesim listening on ${sim.url} (port ${sim.port})`);
+  if (realBuilds !== undefined) {
+    console.log(`real builds with buildah: registry ${realBuilds.registry}, volumes under ${realBuilds.volumeRoot}, at most ${realBuilds.maxParallel ?? DEFAULT_MAX_PARALLEL_BUILDS} at once`);
+  }
   if (opts.kubeconfigOut) {
     const file = resolve(opts.kubeconfigOut);
     await writeFile(file, sim.kubeconfigYaml, { mode: 0o600 });
@@ -84,6 +111,14 @@ program
   .option("--history-size <n>", "watch events kept for resumption", (v) => Math.floor(positiveNumber(v)))
   .option("--default-run-ms <ms>", "simulated run time of a container no scenario rule matches", (v) => Math.floor(positiveNumber(v)))
   .option("--start-delay-ms <ms>", "simulated time from a pod's creation to its container starting", (v) => Math.floor(positiveNumber(v)))
+  .option("--executor <kind>", "scripted (simulated Kaniko) or buildah (real builds against --registry)", (v) => {
+    if (v !== "scripted" && v !== "buildah") throw new InvalidArgumentError("must be scripted or buildah");
+    return v;
+  }, "scripted")
+  .option("--registry <url>", "registry for --executor=buildah (default REGISTRY_URL); docker.io and the aliases resolve to it")
+  .option("--registry-alias <host>", "a registry host rewritten to --registry (repeatable; default registry.internal:5000)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option("--volume-root <dir>", "PersistentVolumeClaims are <dir>/<namespace>/<claim> (default $TMPDIR/kubesim-volumes)")
+  .option("--max-parallel-builds <n>", "real builds at once; the rest stay Pending", (v) => Math.floor(positiveNumber(v)), DEFAULT_MAX_PARALLEL_BUILDS)
   .action(async (opts: ServeOptions) => {
     await serve(opts);
   });

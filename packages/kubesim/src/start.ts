@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { createControlPlane } from "./controller/index.js";
+import { createBuildahExecutor, type BuildahExecutorOptions } from "./executor/buildah/buildah-executor.js";
 import { kubeConfigFor, kubeconfigYamlFor } from "./kubeconfig.js";
 import { FaultInjector, type FaultConfig } from "./server/faults.js";
 import { createApiServer } from "./server/server.js";
@@ -25,6 +26,11 @@ export interface KubeSimOptions {
   /** Interval of BOOKMARK events on watches that allow them (default 5_000 ms). */
   bookmarkIntervalMs?: number;
   namespaces?: string[];
+  /**
+   * Run Kaniko-shaped containers as real buildah builds against this registry
+   * (`kubesim serve --executor=buildah`); default: the scripted kubelet.
+   */
+  realBuilds?: BuildahExecutorOptions;
   /** Replace the control plane (tests of the API layer alone pass a no-op one). */
   controlPlane?: (store: Store, options: ControlPlaneOptions) => ControlPlane;
 }
@@ -71,6 +77,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     ...(options.defaultRunMs !== undefined ? { defaultRunMs: options.defaultRunMs } : {}),
     ...(options.startDelayMs !== undefined ? { startDelayMs: options.startDelayMs } : {}),
   };
+  const executor = options.realBuilds !== undefined ? createBuildahExecutor(options.realBuilds) : undefined;
+  if (executor !== undefined) cpOptions.executor = executor;
   const controlPlane = (options.controlPlane ?? createControlPlane)(store, cpOptions);
   if (options.scenario !== undefined) controlPlane.setScenario(options.scenario);
   const faults = new FaultInjector();
@@ -134,6 +142,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       if (closed) return;
       closed = true;
       controlPlane.stop();
+      await executor?.stop();
       api.hub.close();
       const done = new Promise<void>((resolve) => api.server.close(() => resolve()));
       api.server.closeAllConnections();

@@ -7,3 +7,4 @@ export type { RedisTestContext, Closable } from "./vitest.js";
 export { PROMTOOL, hasPromtool, skipWithoutPromtool, runPromtool, checkMetricsText } from "./promtool.js";
 export type { PromtoolResult } from "./promtool.js";
 export { metricValue } from "./exposition.js";
+export * from "./registry/index.js";

@@ -11,7 +11,7 @@ const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml"));
 describe("examples/", () => {
   it("holds the requests teams use today", () => {
     expect(files.sort()).toEqual(
-      ["alpine-tools.yaml", "app.yaml", "busybox-mirror.yaml", "debian-base.yaml", "pvc-workspace.yaml", "python-runtime.yaml"].sort(),
+      ["alpine-tools.yaml", "app.yaml", "busybox-mirror.yaml", "debian-base.yaml", "offline-app.yaml", "offline-runtime.yaml", "pvc-workspace.yaml", "python-runtime.yaml"].sort(),
     );
   });
 

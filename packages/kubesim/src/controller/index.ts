@@ -21,6 +21,7 @@ export function createControlPlane(store: Store, options: ControlPlaneOptions): 
     startDelayMs: options.startDelayMs ?? DEFAULT_START_DELAY_MS,
     rules: () => rules,
     logs,
+    ...(options.executor !== undefined ? { executor: options.executor } : {}),
   });
   return {
     logs,

@@ -6,7 +6,11 @@ import type { Outcome, ScenarioRule } from "../scenario/rules.js";
 import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
 import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState } from "./container-plan.js";
+import type { BuildahExecutor } from "../executor/buildah/buildah-executor.js";
+import type { PodVolume, VolumeMount } from "../executor/buildah/pod-volumes.js";
+import { isKanikoContainer } from "./kaniko.js";
 import type { LogStore } from "./logs.js";
+import { startRealBuild } from "./real-build.js";
 import { podEvent } from "./pod-events.js";
 import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
 import { UNSCHEDULABLE_MESSAGE, buildPodStatus, killed, podPhase } from "./pod-status.js";
@@ -22,6 +26,8 @@ export interface KubeletOptions {
   startDelayMs: number;
   rules: () => readonly ScenarioRule[];
   logs: LogStore;
+  /** Real builds: Kaniko-shaped containers no failure rule scripts run as buildah builds. */
+  executor?: BuildahExecutor;
 }
 
 export interface Kubelet {
@@ -39,6 +45,8 @@ interface ContainerSpec {
   image?: string;
   command?: string[];
   args?: string[];
+  volumeMounts?: VolumeMount[];
+  env?: { name: string; value?: string }[];
 }
 
 interface ContainerRun {
@@ -46,6 +54,9 @@ interface ContainerRun {
   /** Outcome of the n-th in-place restart of this container. */
   outcomeAt: (restarts: number) => Outcome;
   restartPolicy: string;
+  volumes: readonly PodVolume[];
+  mounts: readonly VolumeMount[];
+  env: Readonly<Record<string, string>>;
 }
 
 interface PodRecord {
@@ -56,6 +67,11 @@ interface PodRecord {
   timers: Set<() => void>;
   finished: boolean;
   attempt: number;
+}
+
+/** Literal env values of a container (valueFrom is not resolved). */
+function plainEnv(env: ContainerSpec["env"]): Record<string, string> {
+  return Object.fromEntries((env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? ""]));
 }
 
 export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
@@ -137,6 +153,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       jobName: pod.metadata.labels?.["batch.kubernetes.io/job-name"],
     };
     const restartPolicy = (pod["spec"] as { restartPolicy?: string } | undefined)?.restartPolicy ?? "Always";
+    const volumes = ((pod["spec"] as { volumes?: PodVolume[] } | undefined)?.volumes ?? []);
     const plans = specs.map((c) => {
       const args = [...(c.command ?? []), ...(c.args ?? [])];
       // An in-place restart is the next attempt of the script.
@@ -173,7 +190,9 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     after(rec, options.startDelayMs, () => {
       plans.forEach((plan, index) => {
         const c = rec.rt.containers[index];
-        if (c !== undefined) startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy });
+        if (c !== undefined) {
+          startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy, volumes, mounts: plan.spec.volumeMounts ?? [], env: plainEnv(plan.spec.env) });
+        }
       });
       write(rec);
     });
@@ -193,8 +212,23 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       });
       return;
     }
-    const startedAt = store.clock.now();
     c.imageID = imageIdFor(c.image);
+    if (options.executor !== undefined && "succeed" in outcome && isKanikoContainer(c.image, args)) {
+      c.containerID = `containerd://${randomBytes(32).toString("hex")}`;
+      const cancel = startRealBuild(options.executor, store, options.logs, c, { namespace: rec.namespace, podName: rec.name, args, env: run.env, volumes: run.volumes, mounts: run.mounts }, {
+        alive: () => running && records.get(rec.uid) === rec && !rec.finished,
+        changed: () => write(rec),
+        terminated: () => {
+          rec.timers.delete(cancel);
+          finishIfDone(rec);
+          write(rec);
+        },
+      });
+      // Held with the timers: deleting, evicting or dropping the pod kills the build.
+      rec.timers.add(cancel);
+      return;
+    }
+    const startedAt = store.clock.now();
     c.containerID = `containerd://${randomBytes(32).toString("hex")}`;
     c.state = { kind: "running", startedAt };
     options.logs.start(rec.namespace, rec.name, c.name);

@@ -1,3 +1,4 @@
+import type { BuildahExecutor } from "../executor/buildah/buildah-executor.js";
 // Contract between kubesim's object store (store/, server/) and the simulated
 // control plane (controller/, kubelet/). Both sides code against these types only.
 
@@ -194,4 +195,6 @@ export interface ControlPlaneOptions {
   defaultRunMs?: number;
   /** Simulated delay between pod creation and container start, in ms. */
   startDelayMs?: number;
+  /** Real builds (kubesim serve --executor=buildah); the scripted kubelet when absent. */
+  executor?: BuildahExecutor;
 }
