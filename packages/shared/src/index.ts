@@ -26,3 +26,5 @@ export { queuePosition } from "./queue/queue-position.js";
 // Rebuild waves (issue 13): the catalog and the wave core keep their export lists in their own index files.
 export * from "./catalog/index.js";
 export * from "./rebuilds/index.js";
+export * from "./catalog-store/index.js";
+export * from "./rebuild-runner/index.js";
