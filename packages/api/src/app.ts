@@ -15,6 +15,8 @@ import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+import { registerImageRoutes } from "./images/routes.js";
+import { registerRebuildRoutes } from "./rebuilds/routes.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -145,6 +147,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     registerLogRoutes(routes, ctx);
     registerEventRoutes(routes, ctx);
     registerQueueRoutes(routes, ctx);
+    registerImageRoutes(routes, ctx);
+    registerRebuildRoutes(routes, ctx);
   });
   return app;
 }
