@@ -113,7 +113,7 @@ export class CatalogStore {
       const images = parseAll(await this.redis.hgetall(this.imagesKey));
       const status = await this.allStatus();
       const existing = images.find((s) => imageId(s.tenant, s.image.metadata.name) === id);
-      if (existing !== undefined && JSON.stringify(existing.image) === JSON.stringify(image)) {
+      if (existing !== undefined && canonicalJson(existing.image) === canonicalJson(image)) {
         return { ok: true, result: "unchanged", stored: existing };
       }
       const check = checkApply({ entries: images.map(toEntry), digests: new Map([...status].map(([k, s]) => [k, s.digests] as const)) }, entry);
@@ -190,6 +190,13 @@ export const HSET_IF_SAME = `
 if (redis.call('HGET', KEYS[1], ARGV[1]) or '') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
+
+/** JSON with sorted keys: the same document read back from Redis compares equal whatever its key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
 
 export function toEntry(stored: StoredImage): CatalogEntry {
   return { tenant: stored.tenant, image: stored.image, resolution: stored.resolution as CatalogEntry["resolution"] & object, destinations: stored.destinations };
