@@ -29,3 +29,14 @@ export type {
 export { parseSse } from "./streams/sse.js";
 export type { SseItem, SseMessage } from "./streams/sse.js";
 export { splitLines, textChunks } from "./streams/lines.js";
+export { ImagesApi, RebuildsApi } from "./client/catalog-api.js";
+export type {
+  ApplyResult,
+  ImageGraph,
+  ImageStatus,
+  ImageView,
+  RebuildPlan,
+  RebuildRequest,
+  WaveNodeView,
+  WaveView,
+} from "./client/catalog-types.js";

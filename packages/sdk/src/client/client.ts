@@ -1,5 +1,6 @@
 import { BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
 import { Http, type FetchLike } from "./http.js";
+import { ImagesApi, RebuildsApi } from "./catalog-api.js";
 import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummary, BuildView, QueueView, StreamedEvent } from "./types.js";
 import { streamEvents, type EventsOptions } from "../streams/events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
@@ -62,6 +63,10 @@ const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled
 export class BuildfleetClient {
   private readonly http: Http;
   private readonly fetchImpl: FetchLike;
+  /** The image catalog (issue 13). */
+  readonly images: ImagesApi;
+  /** Rebuild waves (issue 13). */
+  readonly rebuilds: RebuildsApi;
 
   constructor(options: BuildfleetClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl)) {
@@ -75,6 +80,8 @@ export class BuildfleetClient {
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: options.userAgent ?? "buildfleet-sdk/0.1",
     });
+    this.images = new ImagesApi(this.http);
+    this.rebuilds = new RebuildsApi(this.http);
   }
 
   /** Submits a build. The API validates it; a 400 arrives as an ApiError with `issues`. */
