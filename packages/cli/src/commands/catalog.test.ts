@@ -28,8 +28,9 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     cwd: dir,
     readStdin: async () => "",
     fetch: async (input, init) => {
-      const url = new URL(typeof input === "string" ? input : input.toString());
-      const s: Sent = { method: init?.method ?? "GET", path: `${url.pathname}${url.search}`, body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) };
+      const url = new URL(input);
+      const body = typeof init.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
+      const s: Sent = { method: init.method ?? "GET", path: `${url.pathname}${url.search}`, body };
       sent.push(s);
       const res = answer(s);
       return new Response(typeof res.body === "string" ? res.body : JSON.stringify(res.body), { status: res.status, headers: { "content-type": "application/json" } });

@@ -39,7 +39,7 @@ export function rebuildRequest(targets: readonly string[], o: StartOptions): Reb
   return {
     ...(targets.length === 1 ? { base: targets[0]! } : { images: [...targets] }),
     ...(o.maxInFlight !== undefined ? { maxInFlight: Number(o.maxInFlight) } : {}),
-    ...(o.onFailure !== undefined ? { onFailure: o.onFailure as "skip-dependents" | "stop" } : {}),
+    ...(o.onFailure !== undefined ? { onFailure: o.onFailure } : {}),
     ...(o.priority !== undefined ? { priority: o.priority as "interactive" | "normal" | "bulk" } : {}),
     ...(o.reason !== undefined ? { reason: o.reason } : {}),
   };
