@@ -11,7 +11,9 @@ import {
   type RunnerDeps,
   type WaveDoc,
 } from "@buildfleet/shared";
+import { readFileSync } from "node:fs";
 import { useRedis, type RedisTestContext } from "@buildfleet/testkit";
+import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../test-support/stack.js";
 import { RebuildCoordinator } from "./coordinator.js";
@@ -127,6 +129,27 @@ describe("rebuild waves on kubesim", () => {
     expect(app!.request.priority).toBe("bulk");
     expect(node(doc, "team-a/app").digest).toBe(app!.digest);
     expect((await rig.catalog.status("team-a/app"))?.builtFrom).toEqual({ [`${REGISTRY}/runtime:v1`]: runtime!.digest });
+  });
+
+  it("rebuilds the layered examples applied as Images: three levels, each pinned to its parent's new digest", async () => {
+    const rig = await startRig(redis);
+    await rig.startCoordinator();
+    const text = readFileSync(new URL("../../../../examples/catalog/layered.yaml", import.meta.url), "utf8");
+    for (const doc of parseAllDocuments(text)) {
+      const res = await rig.catalog.apply("platform", parseImage(doc.toJS(), { tagPolicy: "allow-latest" }));
+      if (!res.ok) throw new Error(res.check.message);
+    }
+
+    const started = await startRebuild(rig.deps, { startedBy: "ops", scope: { kind: "admin" }, trigger: { base: "debian-base" } });
+    const doc = await rig.waitForWave(started.id);
+
+    expect(doc.state).toBe("succeeded");
+    expect(doc.plan.levels).toEqual([["platform/debian-base"], ["platform/python-runtime"], ["platform/hello"]]);
+    const [base, runtime, app] = await Promise.all(["platform/debian-base", "platform/python-runtime", "platform/hello"].map((id) => rig.build(buildOf(doc, id))));
+    expect(Date.parse(runtime!.createdAt)).toBeGreaterThanOrEqual(Date.parse(base!.finishedAt!));
+    expect(Date.parse(app!.createdAt)).toBeGreaterThanOrEqual(Date.parse(runtime!.finishedAt!));
+    expect(runtime!.request.buildArgs?.["BASE"]).toBe(`registry.internal:5000/base/debian:bookworm-slim-2025.01@${base!.digest}`);
+    expect(app!.request.buildArgs?.["RUNTIME"]).toBe(`registry.internal:5000/base/python:3.11-2025.01@${runtime!.digest}`);
   });
 
   it("builds a diamond's app once, after both runtimes", async () => {
