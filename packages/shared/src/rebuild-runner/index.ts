@@ -13,3 +13,4 @@ export {
   outcomeOfRecord,
 } from "./runner.js";
 export type { RunnerDeps, StartInput } from "./runner.js";
+export { noteBaseBuilds, startDueWaves } from "./automatic.js";

@@ -8,7 +8,9 @@ import {
   applyBuildEvents,
   createWorkerConnection,
   keyspace,
+  noteBaseBuilds,
   reconcileWave,
+  startDueWaves,
   waitForReady,
   type BuildfleetConfig,
   type Logger,
@@ -33,6 +35,9 @@ import {
  * claimed by another after `claimIdleMs`. A periodic sweep reads the records
  * of in-flight wave builds, which covers events that arrived before the wave
  * write linked their build.
+ *
+ * It also starts automatic waves: a catalog image built outside a wave with a
+ * new digest schedules one for its opted-in dependents (automatic.ts).
  */
 
 export const REBUILD_GROUP = "rebuild-coordinator";
@@ -116,6 +121,7 @@ export class RebuildCoordinator {
         if (entries.length === 0) entries = await this.stream.readGroup(REBUILD_GROUP, this.consumer, { count: 100, blockMs: this.options.blockMs ?? 2_000 });
         if (this.stopping || entries.length === 0) continue;
         await applyBuildEvents(this.deps, entries);
+        await noteBaseBuilds(this.deps, entries);
         // Only now: what was applied is written, so a crash before this line redelivers, and the replay changes nothing.
         await this.stream.ack(REBUILD_GROUP, entries.map((e) => e.id));
       } catch (err) {
@@ -135,9 +141,10 @@ export class RebuildCoordinator {
     return (await this.stream.readGroup(REBUILD_GROUP, this.consumer, { count: 100, blockMs: 1 })).filter((e) => claimed.some(([id]) => id === e.id));
   }
 
-  /** Catches every active wave up with its builds' records. */
+  /** Catches every active wave up with its builds' records, and starts automatic waves whose settle window ended. */
   async sweep(): Promise<void> {
     try {
+      await startDueWaves(this.deps);
       for (const id of await this.deps.waves.active()) {
         if (this.stopping) return;
         await reconcileWave(this.deps, id);

@@ -27,14 +27,17 @@ import { RebuildCoordinator } from "./coordinator.js";
 const REGISTRY = "registry.internal:5000/team";
 
 /** An Image FROM `from` (a literal FROM, or through a build arg when `viaArg`). */
-function image(name: string, from: string, options: { viaArg?: boolean; extra?: string } = {}) {
+function image(name: string, from: string, options: { viaArg?: boolean; extra?: string; onBaseChange?: number } = {}) {
   const dockerfile = options.viaArg ? `ARG BASE=${from}\nFROM \${BASE}\n${options.extra ?? ""}RUN true\n` : `FROM ${from}\n${options.extra ?? ""}RUN true\n`;
   return parseImage(
     {
       apiVersion: "buildfleet.dev/v1",
       kind: "Image",
       metadata: { name, labels: { team: "platform" } },
-      spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: dockerfile }, destinations: [`${REGISTRY}/${name}:v1`] } },
+      spec: {
+        build: { context: { type: "inline", files: {} }, dockerfile: { inline: dockerfile }, destinations: [`${REGISTRY}/${name}:v1`] },
+        ...(options.onBaseChange !== undefined ? { rebuild: { onBaseChange: true, settleSeconds: options.onBaseChange } } : {}),
+      },
     },
     { tagPolicy: "allow-latest" },
   );
@@ -265,5 +268,42 @@ describe("rebuild waves on kubesim", () => {
       const open = records.filter((o) => Date.parse(o.createdAt) <= at && Date.parse(o.finishedAt!) > at);
       expect(open.length).toBeLessThanOrEqual(2);
     }
+  });
+
+  it("folds two pushes of a base inside the settle window into one automatic wave, pinned to the last digest", async () => {
+    const rig = await startRig(redis);
+    await rig.startCoordinator();
+    const base = image("base", "busybox:latest");
+    await applyAll(rig, [base, image("runtime", `${REGISTRY}/base:v1`, { onBaseChange: 2 }), image("app", `${REGISTRY}/runtime:v1`, { onBaseChange: 2 })]);
+
+    // Two builds of the base outside any wave (different args, so different digests).
+    const first = await rig.stack.submit({ ...base.spec.build, buildArgs: { PUSH: "1" } });
+    const second = await rig.stack.submit({ ...base.spec.build, buildArgs: { PUSH: "2" } });
+    const [one, two] = [await rig.stack.waitForTerminal(first.id), await rig.stack.waitForTerminal(second.id)];
+    expect(one.digest).not.toBe(two.digest);
+
+    let waves: WaveDoc[] = [];
+    await expect
+      .poll(
+        async () => {
+          waves = await rig.waves.list({ limit: 10, visible: () => true });
+          return waves.length === 1 && waves[0]!.state !== "running";
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe(true);
+    const doc = waves[0]!;
+
+    expect(doc).toMatchObject({ scope: "automatic", state: "succeeded", trigger: { base: "team-a/base" } });
+    // The digest of whichever build's event came last; both builds folded into this one wave.
+    const digest = "digest" in doc.trigger ? doc.trigger.digest : undefined;
+    expect([one.digest, two.digest]).toContain(digest);
+    expect(doc.reason).toContain("2 builds folded into this wave");
+    expect(doc.plan.levels).toEqual([["team-a/runtime"], ["team-a/app"]]);
+    const runtime = await rig.build(buildOf(doc, "team-a/runtime"));
+    expect("inline" in runtime.request.dockerfile && runtime.request.dockerfile.inline).toContain(`FROM ${REGISTRY}/base:v1@${digest}`);
+    // Its own builds did not schedule another wave.
+    await rig.startCoordinator("second-sweeper").then((c) => c.sweep());
+    expect(await rig.waves.list({ limit: 10, visible: () => true })).toHaveLength(1);
   });
 });
