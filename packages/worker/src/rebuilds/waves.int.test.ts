@@ -1,5 +1,7 @@
 import {
   CatalogStore,
+  EventStream,
+  applyBuildEvents,
   WaveStore,
   cancelRebuild,
   createLogger,
@@ -305,5 +307,22 @@ describe("rebuild waves on kubesim", () => {
     // Its own builds did not schedule another wave.
     await rig.startCoordinator("second-sweeper").then((c) => c.sweep());
     expect(await rig.waves.list({ limit: 10, visible: () => true })).toHaveLength(1);
+  });
+
+  it("changes nothing when the events of a finished wave are delivered again", async () => {
+    const rig = await startRig(redis);
+    await rig.startCoordinator();
+    await applyAll(rig, [image("base", "busybox:latest"), image("runtime", `${REGISTRY}/base:v1`)]);
+    const started = await startRebuild(rig.deps, { startedBy: "team-a", scope: { kind: "tenant", tenant: "team-a" }, trigger: { base: "base" } });
+    const done = await rig.waitForWave(started.id);
+
+    const all = await new EventStream(redis.track(createWorkerConnection(redis.url)), rig.stack.ks).after("0", 1000);
+    await applyBuildEvents(rig.deps, all);
+    await applyBuildEvents(rig.deps, all);
+
+    const again = await rig.waves.get(started.id);
+    expect(again?.version).toBe(done.version);
+    expect(again?.wave).toEqual(done.wave);
+    expect(rig.stack.sim.control.store.list("jobs", "buildfleet").items).toHaveLength(2);
   });
 });
