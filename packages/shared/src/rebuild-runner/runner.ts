@@ -4,7 +4,7 @@ import type { BuildStore } from "../builds/build-store.js";
 import type { StreamEntry } from "../builds/event-stream.js";
 import type { BuildEvent, BuildRecord, Priority, TagPolicy } from "../contract/index.js";
 import { ConflictError, NotFoundError, ValidationError, isRetryable } from "../errors/index.js";
-import { buildGraph } from "../catalog/graph.js";
+import { buildGraph, imageId } from "../catalog/graph.js";
 import type { CatalogGraph } from "../catalog/graph.js";
 import type { Logger } from "../logging/logger.js";
 import { requestCancel } from "../queue/cancel.js";
@@ -15,7 +15,7 @@ import { planWave } from "../rebuilds/plan.js";
 import type { PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
 import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
 import type { NodeChange, NodeOutcome, Wave, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
-import type { CatalogStore } from "../catalog-store/catalog-store.js";
+import type { CatalogStore, StoredImage } from "../catalog-store/catalog-store.js";
 import { newWaveId } from "./wave-store.js";
 import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
 
@@ -114,11 +114,14 @@ function splitId(id: string): { tenant: string; name: string } {
 /** Non-retryable: the node fails with this reason instead of the wave stalling. */
 class NodeSubmitError extends Error {}
 
-async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: WaveNode): Promise<NodeBuild> {
+/** The stored images by id, read once per step (not once per node). */
+type ImageLookup = (id: string) => Promise<StoredImage | undefined>;
+
+async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: WaveNode, lookup: ImageLookup): Promise<NodeBuild> {
   const planned = doc.plan.nodes.find((n) => n.id === node.id);
   if (planned === undefined) throw new NodeSubmitError(`node ${node.id} is not in the plan`);
-  const { tenant, name } = splitId(node.id);
-  const stored = await deps.catalog.get(tenant, name);
+  const { tenant } = splitId(node.id);
+  const stored = await lookup(node.id);
   if (stored === undefined) throw new NodeSubmitError(`image ${node.id} was deleted from the catalog after the wave started`);
   const pinned = pinBuildRequest(stored.image.spec.build, pinsFor(wave, planned));
   if (!pinned.ok) throw new NodeSubmitError(`cannot pin the build of ${node.id}: ${pinned.reason}`);
@@ -133,6 +136,36 @@ async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: Wave
     if (isRetryable(err)) throw err;
     throw new NodeSubmitError(`the build of ${node.id} was refused: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** Submissions of one step in flight at once: a 2,000-node level is not 2,000 round trips in a row. */
+const SUBMIT_CONCURRENCY = 64;
+
+async function submitAll(deps: RunnerDeps, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
+  let images: Promise<Map<string, StoredImage>> | undefined;
+  const lookup: ImageLookup = async (id) => {
+    // One catalog read for a big level; a single node reads its own image.
+    if (nodes.length === 1) {
+      const { tenant, name } = splitId(id);
+      return deps.catalog.get(tenant, name);
+    }
+    images ??= deps.catalog.all().then((all) => new Map(all.map((s) => [imageId(s.tenant, s.image.metadata.name), s])));
+    return (await images).get(id);
+  };
+  const results = new Array<{ ok: true; build: NodeBuild } | { ok: false; reason: string }>(nodes.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < nodes.length; i = next++) {
+      try {
+        results[i] = { ok: true, build: await submitNode(deps, doc, wave, nodes[i]!, lookup) };
+      } catch (err) {
+        if (!(err instanceof NodeSubmitError)) throw err;
+        results[i] = { ok: false, reason: err.message };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SUBMIT_CONCURRENCY, nodes.length) }, lane));
+  return results;
 }
 
 /** The outcome a build event means for its wave node, if any. */
@@ -190,16 +223,16 @@ export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: read
       wave = step.wave;
       changes.push(...step.changes);
       const refused: NodeOutcome[] = [];
-      for (const node of step.enqueue) {
-        try {
-          const build = await submitNode(deps, doc, wave, node);
-          builds[node.id] = build;
-          links.push([build.buildId, { waveId, nodeId: node.id, attempt: node.attempt }]);
-        } catch (err) {
-          if (!(err instanceof NodeSubmitError)) throw err;
-          refused.push({ id: node.id, attempt: node.attempt, type: "failed", reason: err.message });
+      const submitted = await submitAll(deps, doc, wave, step.enqueue);
+      step.enqueue.forEach((node, i) => {
+        const result = submitted[i]!;
+        if (result.ok) {
+          builds[node.id] = result.build;
+          links.push([result.build.buildId, { waveId, nodeId: node.id, attempt: node.attempt }]);
+        } else {
+          refused.push({ id: node.id, attempt: node.attempt, type: "failed", reason: result.reason });
         }
-      }
+      });
       if (refused.length === 0) break;
       const failed = applyOutcomes(wave, refused);
       wave = failed.wave;

@@ -75,7 +75,8 @@ export class RebuildCoordinator {
     this.logger = options.logger.child({ component: "rebuild-coordinator", consumer: this.consumer });
     // The blocking XREADGROUP gets its own connection: it would stall every other command on a shared one.
     this.blocking = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-rebuilds-events" });
-    this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-rebuilds" });
+    // Auto-pipelining: the parallel submissions of one wave step go out in shared writes. Nothing blocks on it.
+    this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-rebuilds", enableAutoPipelining: true });
     for (const conn of [this.blocking, this.redis]) {
       conn.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
     }
