@@ -87,4 +87,20 @@ describe("/v1/rebuilds", () => {
     expect(badLimit.statusCode).toBe(400);
     expect(badLimit.json<{ error: { issues: { path: string }[] } }>().error.issues[0]?.path).toBe("maxInFlight");
   });
+
+  it("plans over every tenant's images for an admin token, and only the caller's own for a tenant", async () => {
+    const h = await startHarness(redis);
+    await layered(h);
+    // team-b builds FROM team-a's base.
+    const other = imageDoc("worker", `${REGISTRY}/base:v1`);
+    other.spec.build.destinations = ["registry.internal:5000/team-b/worker:v1"];
+    expect((await h.inject(TOKENS.teamB, { method: "PUT", url: "/v1/images/worker", payload: other })).statusCode).toBe(201);
+    const plan = async (token: string) =>
+      (await h.inject(token, { method: "POST", url: "/v1/rebuilds", payload: { base: `${REGISTRY}/base:v1`, dryRun: true } })).json<{ plan: { nodes: { id: string }[] } }>().plan.nodes.map((n) => n.id);
+
+    expect(await plan(TOKENS.admin)).toEqual(["team-a/runtime", "team-b/worker", "team-a/app"]);
+    expect(await plan(TOKENS.teamA)).toEqual(["team-a/runtime", "team-a/app"]);
+    expect(await plan(TOKENS.teamB)).toEqual(["team-b/worker"]);
+    expect((await h.inject(TOKENS.readOnly, { method: "POST", url: "/v1/rebuilds", payload: { base: "base", dryRun: true } })).statusCode).toBe(403);
+  });
 });

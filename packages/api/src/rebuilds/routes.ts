@@ -19,10 +19,11 @@ import {
   type WavePlan,
   type WaveTrigger,
 } from "@buildfleet/shared";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
+import type { Scope, TokenTable } from "../auth/tokens.js";
 
 /**
  * Rebuild waves over HTTP: plan (dry run) or start, read, list, cancel,
@@ -96,6 +97,24 @@ export function waveView(doc: WaveDoc) {
   };
 }
 
+/**
+ * `scope`, or `admin`: an admin token (often read + admin only) starts and
+ * cancels waves over every tenant's images; each build still runs as its image's tenant.
+ */
+function requireScopeOrAdmin(tokens: TokenTable, scope: Scope): onRequestAsyncHookHandler {
+  const own = requireScope(tokens, scope);
+  const admin = requireScope(tokens, "admin");
+  return async function (request, reply) {
+    try {
+      await own.call(this, request, reply);
+    } catch (err) {
+      // No token or an unknown one: that answer stands. A known token without the scope may still be admin.
+      if (request.principal === undefined) throw err;
+      await admin.call(this, request, reply);
+    }
+  };
+}
+
 function scopeOf(request: FastifyRequest): TenantScope {
   const principal = principalOf(request);
   return principal.scopes.includes("admin") ? { kind: "admin" } : { kind: "tenant", tenant: principal.tenant };
@@ -127,7 +146,7 @@ export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return doc;
   };
 
-  app.post("/v1/rebuilds", { onRequest: requireScope(tokens, "submit") }, async (request, reply) => {
+  app.post("/v1/rebuilds", { onRequest: requireScopeOrAdmin(tokens, "submit") }, async (request, reply) => {
     const parsed = StartRebuildBody.safeParse(request.body ?? {});
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.body));
     const body = parsed.data;
@@ -158,13 +177,13 @@ export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): vo
 
   app.get<{ Params: { id: string } }>("/v1/rebuilds/:id", { onRequest: requireScope(tokens, "read") }, async (request) => waveView(await ownWave(request)));
 
-  app.post<{ Params: { id: string } }>("/v1/rebuilds/:id/cancel", { onRequest: requireScope(tokens, "cancel") }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>("/v1/rebuilds/:id/cancel", { onRequest: requireScopeOrAdmin(tokens, "cancel") }, async (request, reply) => {
     const doc = await ownWave(request);
     const after = (await cancelRebuild(deps, doc.id, `api:${principalOf(request).tenant}`)) ?? doc;
     return reply.code(202).send(waveView(after));
   });
 
-  app.post<{ Params: { id: string } }>("/v1/rebuilds/:id/retry", { onRequest: requireScope(tokens, "submit") }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>("/v1/rebuilds/:id/retry", { onRequest: requireScopeOrAdmin(tokens, "submit") }, async (request, reply) => {
     const doc = await ownWave(request);
     const after = (await retryRebuild(deps, doc.id)) ?? doc;
     return reply.code(202).send(waveView(after));
