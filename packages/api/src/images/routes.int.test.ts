@@ -101,4 +101,17 @@ describe("/v1/images", () => {
     expect((await h.inject(TOKENS.teamA, { method: "DELETE", url: "/v1/images/base" })).statusCode).toBe(404);
     expect((await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/images/base" })).statusCode).toBe(404);
   });
+
+  it("stores an Image whose FROM cannot be resolved as unresolved with the reason, and warns about it in a plan", async () => {
+    const h = await startHarness(redis);
+    await put(h, imageDoc("base", "busybox"));
+    const doc = imageDoc("odd", "${NOPE}");
+    expect((await put(h, doc)).statusCode).toBe(201);
+
+    const got = await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/images/odd" });
+    const plan = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "docker.io/library/busybox:latest", dryRun: true } });
+
+    expect(got.json<{ status: { bases: { state: string; reason: string } } }>().status.bases).toMatchObject({ state: "unresolved", reason: expect.stringContaining("NOPE") });
+    expect(plan.json<{ plan: { warnings: string[] } }>().plan.warnings.join("\n")).toContain("team-a/odd");
+  });
 });
