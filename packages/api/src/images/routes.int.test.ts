@@ -111,7 +111,9 @@ describe("/v1/images", () => {
     const got = await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/images/odd" });
     const plan = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "docker.io/library/busybox:latest", dryRun: true } });
 
-    expect(got.json<{ status: { bases: { state: string; reason: string } } }>().status.bases).toMatchObject({ state: "unresolved", reason: expect.stringContaining("NOPE") });
+    const bases = got.json<{ status: { bases: { state: string; reason: string } } }>().status.bases;
+    expect(bases.state).toBe("unresolved");
+    expect(bases.reason).toContain("NOPE");
     expect(plan.json<{ plan: { warnings: string[] } }>().plan.warnings.join("\n")).toContain("team-a/odd");
   });
 });
