@@ -18,7 +18,7 @@ import { useRedis, type RedisTestContext } from "@buildfleet/testkit";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../test-support/stack.js";
-import { RebuildCoordinator } from "./coordinator.js";
+import { REBUILD_GROUP, RebuildCoordinator } from "./coordinator.js";
 
 /**
  * Rebuild waves end to end on real Redis and kubesim (scripted executor:
@@ -50,7 +50,7 @@ interface Rig {
   deps: RunnerDeps;
   catalog: CatalogStore;
   waves: WaveStore;
-  startCoordinator(consumer?: string): Promise<RebuildCoordinator>;
+  startCoordinator(consumer?: string, options?: { sweepIntervalMs?: number }): Promise<RebuildCoordinator>;
   waitForWave(id: string, done?: (doc: WaveDoc) => boolean, timeoutMs?: number): Promise<WaveDoc>;
   build(id: string): Promise<BuildRecord>;
 }
@@ -68,8 +68,8 @@ async function startRig(redis: RedisTestContext, scenario?: unknown): Promise<Ri
     deps,
     catalog,
     waves,
-    async startCoordinator(consumer = "test-coordinator") {
-      const coordinator = new RebuildCoordinator({ config: stack.config, logger, consumer, blockMs: 200, sweepIntervalMs: 500, claimIdleMs: 1_000 });
+    async startCoordinator(consumer = "test-coordinator", options = {}) {
+      const coordinator = new RebuildCoordinator({ config: stack.config, logger, consumer, blockMs: 200, sweepIntervalMs: 500, claimIdleMs: 1_000, ...options });
       redis.track({ close: () => coordinator.stop() });
       await coordinator.start();
       return coordinator;
@@ -324,5 +324,39 @@ describe("rebuild waves on kubesim", () => {
     expect(again?.version).toBe(done.version);
     expect(again?.wave).toEqual(done.wave);
     expect(rig.stack.sim.control.store.list("jobs", "buildfleet").items).toHaveLength(2);
+  });
+
+  it("takes over the events a crashed coordinator read but never acknowledged", async () => {
+    const rig = await startRig(redis);
+    await applyAll(rig, [image("base", "busybox:latest"), image("runtime", `${REGISTRY}/base:v1`)]);
+    const conn = redis.track(createWorkerConnection(redis.url));
+    await conn.xgroup("CREATE", rig.stack.ks.events, REBUILD_GROUP, "0", "MKSTREAM");
+
+    const started = await startRebuild(rig.deps, { startedBy: "team-a", scope: { kind: "tenant", tenant: "team-a" }, trigger: { base: "base" } });
+    await rig.stack.waitForTerminal(buildOf(started, "team-a/base"));
+    // A consumer that read everything and died before acknowledging.
+    await conn.xreadgroup("GROUP", REBUILD_GROUP, "crashed", "COUNT", 1000, "STREAMS", rig.stack.ks.events, ">");
+    // No sweeps: only the claimed entries can move the wave on.
+    await rig.startCoordinator("survivor", { sweepIntervalMs: 600_000 });
+    const doc = await rig.waitForWave(started.id);
+
+    expect(doc.state).toBe("succeeded");
+    expect(rig.stack.sim.control.store.list("jobs", "buildfleet").items).toHaveLength(2);
+    const pending = (await conn.xpending(rig.stack.ks.events, REBUILD_GROUP)) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+
+  it("with onFailure stop, starts nothing new after the first failure", async () => {
+    const rig = await startRig(redis, [{ match: { args: "team/r1:v1" }, attempts: [{ exit: { code: 1, message: "boom" } }] }]);
+    await rig.startCoordinator();
+    await applyAll(rig, [image("base", "busybox:latest"), image("r1", `${REGISTRY}/base:v1`), image("app1", `${REGISTRY}/r1:v1`), image("r2", `${REGISTRY}/base:v1`), image("app2", `${REGISTRY}/r2:v1`)]);
+
+    const started = await startRebuild(rig.deps, { startedBy: "team-a", scope: { kind: "tenant", tenant: "team-a" }, trigger: { base: "base" }, options: { onFailure: "stop", maxInFlight: 1 } });
+    const doc = await rig.waitForWave(started.id);
+
+    expect(doc.state).toBe("failed");
+    expect(node(doc, "team-a/r1").state).toBe("failed");
+    // r1 runs before r2 (plan order, one at a time): after its failure nothing else starts.
+    for (const id of ["team-a/r2", "team-a/app1", "team-a/app2"]) expect(node(doc, id)).toMatchObject({ state: "skipped", skippedBecause: "team-a/r1" });
   });
 });
