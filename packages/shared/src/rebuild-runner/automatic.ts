@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { StreamEntry } from "../builds/event-stream.js";
 import { ImageDigest, Timestamp } from "../contract/index.js";
 import { buildGraph, childIds } from "../catalog/graph.js";
-import type { ImageId } from "../catalog/graph.js";
+import type { CatalogGraph, GraphNode, ImageId } from "../catalog/graph.js";
+import type { ImageBuildStatus } from "../catalog-store/catalog-store.js";
 import { tryNormaliseReference } from "../catalog/image-ref.js";
 import { DEFAULT_SETTLE_SECONDS } from "../catalog/image.js";
 import { cancelRebuild, startRebuild } from "./runner.js";
@@ -65,20 +66,25 @@ export async function noteBaseBuilds(deps: RunnerDeps, entries: readonly StreamE
       const node = graph.nodes.get(id)!;
       if (!node.destinations.some((d) => pushed.has(d))) continue;
       await deps.catalog.recordBuild(id, { buildId: entry.buildId, digest, builtFrom: {} });
-      const waiting = childIds(graph, id)
-        .map((c) => graph!.nodes.get(c)!)
-        .filter((c) => c.onBaseChange)
-        .filter((c) => {
-          const edges = (graph!.parents.get(c.id) ?? []).filter((e) => e.from === id);
-          const built = status!.get(c.id)?.builtFrom ?? {};
-          return edges.some((e) => built[e.reference] !== digest);
-        });
+      const waiting = waitingDependents(graph, status, id, digest);
       if (waiting.length === 0) continue;
       const settle = Math.max(...waiting.map((c) => c.entry.image.spec.rebuild?.settleSeconds ?? DEFAULT_SETTLE_SECONDS));
       await schedule(deps, id, digest, now, settle);
       deps.logger.info({ base: id, digest, dependents: waiting.length, settleSeconds: settle }, "automatic rebuild scheduled");
     }
   }
+}
+
+/** The opted-in children of `base` not built from `digest` yet. */
+function waitingDependents(graph: CatalogGraph, status: ReadonlyMap<ImageId, ImageBuildStatus>, base: ImageId, digest: string): GraphNode[] {
+  return childIds(graph, base)
+    .map((c) => graph.nodes.get(c)!)
+    .filter((c) => c.onBaseChange)
+    .filter((c) => {
+      const edges = (graph.parents.get(c.id) ?? []).filter((e) => e.from === base);
+      const built = status.get(c.id)?.builtFrom ?? {};
+      return edges.some((e) => built[e.reference] !== digest);
+    });
 }
 
 async function schedule(deps: RunnerDeps, base: ImageId, digest: string, now: Date, settleSeconds: number): Promise<void> {
@@ -106,6 +112,13 @@ export async function startDueWaves(deps: RunnerDeps, now: Date = new Date()): P
       continue;
     }
     if (Date.parse(parsed.data.dueAt) > now.getTime()) continue;
+    // Looked at again now: a wave may have rebuilt them from this digest meanwhile (e.g. a wave's own
+    // build whose event was read before the wave's write linked it).
+    const { catalog, status } = await deps.catalog.catalog();
+    if (waitingDependents(buildGraph(catalog), status, base, parsed.data.digest).length === 0) {
+      await deps.redis.eval(HDEL_IF_SAME, 1, k.pending, base, raw);
+      continue;
+    }
     // One coordinator starts it; the claim expires if that one dies in between.
     if ((await deps.redis.set(k.claim(base), "1", "PX", 30_000, "NX")) !== "OK") continue;
     try {
