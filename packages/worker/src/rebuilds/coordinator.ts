@@ -101,6 +101,8 @@ export class RebuildCoordinator {
     await waitForReady(this.blocking, 15_000);
     // "$": history before the first start is not ours; waves started before it are caught up by the sweep.
     await this.stream.ensureGroup(REBUILD_GROUP, "$");
+    // A stop while starting (SIGTERM right after launch) wins: no loop, no timer.
+    if (this.stopping) return;
     this.loop = this.run();
     const every = this.options.sweepIntervalMs ?? 5_000;
     this.sweepTimer = setInterval(() => {
