@@ -17,6 +17,8 @@ import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
 import { registerUi } from "./ui/register.js";
 import { registerFleetRoutes } from "./fleet/routes.js";
+import { registerImageRoutes } from "./images/routes.js";
+import { registerRebuildRoutes } from "./rebuilds/routes.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -152,6 +154,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     registerLogRoutes(routes, ctx);
     registerEventRoutes(routes, ctx);
     registerQueueRoutes(routes, ctx);
+    registerImageRoutes(routes, ctx);
+    registerRebuildRoutes(routes, ctx);
   });
   return app;
 }

@@ -35,6 +35,8 @@ export class UsageError extends Error {
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof BuildFailedError || err instanceof BuildCancelledError || err instanceof TimeoutError) return EXIT.buildFailed;
+  // A rebuild wave that did not succeed (commands/rebuild.ts), matched by code to keep this module free of commands.
+  if ((err as { code?: unknown } | undefined)?.code === "WAVE_FAILED") return EXIT.buildFailed;
   if (err instanceof ApiError) return err.status === 400 ? EXIT.usage : EXIT.api;
   if (err instanceof ConnectionError) return EXIT.api;
   return EXIT.api;

@@ -3,6 +3,8 @@ import { registerRead } from "./commands/read.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerWrite } from "./commands/write.js";
 import { registerWorkers } from "./commands/fleet/workers.js";
+import { registerCatalog } from "./commands/catalog.js";
+import { registerRebuild } from "./commands/rebuild.js";
 import { commandContext, type CliIo } from "./context.js";
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor } from "./exit-codes.js";
 
@@ -23,7 +25,15 @@ export function createProgram(io: CliIo): Command {
   registerRead(program, ctx);
   registerWrite(program, ctx);
   registerWorkers(program, ctx);
-  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  registerCatalog(program, ctx);
+  registerRebuild(program, ctx);
+  const override = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+      override(sub);
+    }
+  };
+  override(program);
   return program;
 }
 

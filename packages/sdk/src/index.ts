@@ -30,3 +30,14 @@ export { parseSse } from "./streams/sse.js";
 export type { SseItem, SseMessage } from "./streams/sse.js";
 export { splitLines, textChunks } from "./streams/lines.js";
 export type { DrainInfo, DrainOptions, DrainAnswer, WorkerInfo, BulkSelector, BulkAnswer } from "./fleet/types.js";
+export { ImagesApi, RebuildsApi } from "./client/catalog-api.js";
+export type {
+  ApplyResult,
+  ImageGraph,
+  ImageStatus,
+  ImageView,
+  RebuildPlan,
+  RebuildRequest,
+  WaveNodeView,
+  WaveView,
+} from "./client/catalog-types.js";

@@ -33,3 +33,5 @@ export { BuildQueues, DEFAULT_LANE, JOB_COUNT_STATES } from "./queue/build-queue
 export type { BuildQueuesOptions, JobCounts } from "./queue/build-queues.js";
 // Fleet operations (issue 15): drain, pause ledger, worker registry, bulk operations.
 export * from "./fleet/index.js";
+export * from "./catalog-store/index.js";
+export * from "./rebuild-runner/index.js";

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createLogger, loadWorkerConfig, redactUrl } from "@buildfleet/shared";
 import { loadKubeConfig } from "./k8s/kubeconfig.js";
+import { RebuildCoordinator } from "./rebuilds/coordinator.js";
 import { WorkerService } from "./service.js";
 
 /**
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     "starting worker",
   );
   const service = new WorkerService({ config, logger, kubeConfig: loadKubeConfig(config.kubernetes) });
+  // Rebuild waves advance from the build events stream; every worker replica joins one consumer group.
+  const rebuilds = new RebuildCoordinator({ config, logger });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -28,7 +31,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.worker.shutdownTimeoutMs + 2_000);
     hardExit.unref();
-    service.stop().then(
+    Promise.all([service.stop(), rebuilds.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
   });
 
   await service.start();
+  await rebuilds.start();
 }
 
 main().catch((err: unknown) => {

@@ -1,9 +1,10 @@
-import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody } from "@buildfleet/shared";
+import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody, Image } from "@buildfleet/shared";
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
 import { SessionRequest, SessionView } from "../ui/session-routes.js";
 import { FLEET_OPERATIONS, FLEET_SCHEMAS } from "../fleet/openapi.js";
+import { StartRebuildBody } from "../rebuilds/routes.js";
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the API
@@ -24,11 +25,13 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   SessionRequest: { schema: SessionRequest, io: "input" },
   SessionView: { schema: SessionView, io: "output" },
   ...FLEET_SCHEMAS,
+  Image: { schema: Image, io: "input" },
+  StartRebuild: { schema: StartRebuildBody, io: "input" },
 };
 
 type Scope = "submit" | "read" | "cancel" | "admin";
 export interface Operation {
-  method: "get" | "post" | "delete";
+  method: "get" | "post" | "put" | "delete";
   path: string;
   summary: string;
   scope?: Scope;
@@ -39,6 +42,8 @@ export interface Operation {
 }
 
 const id = { name: "id", in: "path" as const, schema: { type: "string" }, description: "build id" };
+const imageName = { name: "name", in: "path" as const, schema: { type: "string" }, description: "Image name (DNS-1123 label)" };
+const waveId = { name: "id", in: "path" as const, schema: { type: "string" }, description: "rebuild wave id" };
 const ERROR_STATUS: Record<number, string> = {
   400: "invalid input (issues name each bad field)",
   401: "missing or unknown bearer token (or dashboard session)",
@@ -46,6 +51,7 @@ const ERROR_STATUS: Record<number, string> = {
   404: "no such build for this tenant",
   409: "the build already finished",
   413: "body larger than the limit",
+  422: "the Image would close a cycle in the catalog (the message names it)",
   429: "rate limit of this token exceeded",
   503: "Redis unavailable, or (submissions) a drain with rejectNew: see Retry-After",
 };
@@ -99,6 +105,21 @@ const OPERATIONS: Operation[] = [
     parameters: [{ name: "X-CSRF-Token", in: "header", schema: { type: "string" }, description: "csrfToken of the session" }],
     ok: [{ status: 204, description: "signed out; the cookie is cleared" }], errors: [403],
   },
+  // The image catalog and rebuild waves (issue 13); answers are described in the README.
+  {
+    method: "put", path: "/v1/images/{name}", summary: "Create or replace an Image (checked against the whole catalog)", scope: "submit", body: "Image", parameters: [imageName],
+    ok: [{ status: 201, description: "created" }, { status: 200, description: "configured or unchanged" }], errors: [400, 401, 403, 409, 422, 429],
+  },
+  { method: "get", path: "/v1/images", summary: "The tenant's Images (admin: every tenant's)", scope: "read", parameters: [{ name: "label", in: "query", schema: { type: "array", items: { type: "string" } }, description: "key=value, repeatable" }], ok: [{ status: 200, description: "the Images" }], errors: [400, 401, 403, 429] },
+  { method: "get", path: "/v1/images/{name}", summary: "An Image with its bases, parents, dependents and last build", scope: "read", parameters: [imageName], ok: [{ status: 200, description: "the Image" }], errors: [400, 401, 403, 404, 429] },
+  { method: "delete", path: "/v1/images/{name}", summary: "Delete an Image", scope: "submit", parameters: [imageName], ok: [{ status: 200, description: "deleted" }], errors: [400, 401, 403, 404, 429] },
+  { method: "get", path: "/v1/images/graph", summary: "The FROM graph (nodes and edges, or Graphviz DOT)", scope: "read", parameters: [{ name: "format", in: "query", schema: { type: "string", enum: ["json", "dot"] }, description: "json (default) or dot" }], ok: [{ status: 200, description: "the graph" }], errors: [400, 401, 403, 429] },
+  { method: "get", path: "/v1/images/graph/dependents", summary: "Every catalog image below a base", scope: "read", parameters: [{ name: "base", in: "query", schema: { type: "string" }, description: "an Image name or an image reference" }], ok: [{ status: 200, description: "the dependents" }], errors: [400, 401, 403, 429] },
+  { method: "post", path: "/v1/rebuilds", summary: "Plan (dryRun) or start a rebuild wave", scope: "submit", body: "StartRebuild", ok: [{ status: 200, description: "the plan of a dry run" }, { status: 201, description: "the wave" }], errors: [400, 401, 403, 404, 409, 429] },
+  { method: "get", path: "/v1/rebuilds", summary: "Rebuild waves, newest first", scope: "read", ok: [{ status: 200, description: "the waves" }], errors: [400, 401, 403, 429] },
+  { method: "get", path: "/v1/rebuilds/{id}", summary: "A rebuild wave with every node", scope: "read", parameters: [waveId], ok: [{ status: 200, description: "the wave" }], errors: [401, 403, 404, 429] },
+  { method: "post", path: "/v1/rebuilds/{id}/cancel", summary: "Cancel a wave", scope: "cancel", parameters: [waveId], ok: [{ status: 202, description: "the wave after the request" }], errors: [401, 403, 404, 429] },
+  { method: "post", path: "/v1/rebuilds/{id}/retry", summary: "Build a finished wave's failed, skipped and cancelled nodes again", scope: "submit", parameters: [waveId], ok: [{ status: 202, description: "the wave" }], errors: [401, 403, 404, 409, 429] },
   { method: "get", path: "/healthz", summary: "Liveness", ok: [{ status: 200, description: "alive" }], errors: [] },
   { method: "get", path: "/readyz", summary: "Readiness (Redis reachable)", ok: [{ status: 200, description: "ready" }], errors: [503] },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", ok: [{ status: 200, contentType: "text/plain", description: "metrics" }], errors: [] },

@@ -1,6 +1,7 @@
 import { TERMINAL_STATES } from "@buildfleet/contract";
 import { BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
 import { Http, type FetchLike } from "./http.js";
+import { ImagesApi, RebuildsApi } from "./catalog-api.js";
 import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummary, BuildView, QueueView, StreamedEvent } from "./types.js";
 import { streamEvents, type EventsOptions } from "../streams/events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
@@ -64,6 +65,10 @@ const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATES);
 export class BuildfleetClient {
   private readonly http: Http;
   private readonly fetchImpl: FetchLike;
+  /** The image catalog (issue 13). */
+  readonly images: ImagesApi;
+  /** Rebuild waves (issue 13). */
+  readonly rebuilds: RebuildsApi;
 
   constructor(options: BuildfleetClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl)) {
@@ -77,6 +82,8 @@ export class BuildfleetClient {
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: options.userAgent ?? "buildfleet-sdk/0.1",
     });
+    this.images = new ImagesApi(this.http);
+    this.rebuilds = new RebuildsApi(this.http);
   }
 
   /** Submits a build. The API validates it; a 400 arrives as an ApiError with `issues`. */

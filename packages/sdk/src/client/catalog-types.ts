@@ -1,0 +1,86 @@
+import type { ImageInput, PlanNode, WaveNodeState, WaveState } from "@buildfleet/shared";
+
+/** Shapes of /v1/images and /v1/rebuilds as the client sees them (type-only imports, as in types.ts). */
+
+export type { ImageInput, PlanNode, WaveNodeState, WaveState };
+
+export interface ImageStatus {
+  tenant: string;
+  id: string;
+  generation: number;
+  createdAt: string;
+  updatedAt: string;
+  bases: { state: "resolved"; bases: { reference: string; from: string }[] } | { state: "unresolved"; reason: string };
+  parents?: string[];
+  children?: string[];
+  dependents?: string[];
+  lastBuild: string | null;
+  lastDigest: string | null;
+  builtFrom: Record<string, string>;
+}
+
+/** A stored Image with what buildfleet knows about it. */
+export type ImageView = ImageInput & { status: ImageStatus };
+
+export interface ApplyResult {
+  result: "created" | "configured" | "unchanged";
+  image: ImageView;
+}
+
+export interface ImageGraph {
+  nodes: { id: string; tenant: string; name: string; resolved: boolean; destinations: string[] }[];
+  edges: { from: string; to: string; reference: string; via: string }[];
+}
+
+export interface RebuildPlan {
+  levels: string[][];
+  nodes: PlanNode[];
+  warnings: string[];
+  /** The levels as a tree for a terminal. */
+  tree: string;
+}
+
+export interface WaveNodeView {
+  id: string;
+  image: string;
+  tenant: string;
+  level: number;
+  parents: string[];
+  state: WaveNodeState;
+  attempt: number;
+  buildId: string | null;
+  digest: string | null;
+  reason?: string;
+  skippedBecause?: string;
+  bases: PlanNode["bases"];
+  pins: { base: string; digest: string; state: "pinned" | "unpinned"; pinnedTo?: string }[];
+  warnings: string[];
+}
+
+export interface WaveView {
+  id: string;
+  state: WaveState;
+  startedBy: string;
+  trigger: { base: string; digest?: string } | { images: string[] };
+  reason?: string;
+  priority: string;
+  options: { maxInFlight: number; onFailure: "skip-dependents" | "stop" };
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  counts: Record<WaveNodeState, number>;
+  levels: string[][];
+  warnings: string[];
+  nodes: WaveNodeView[];
+}
+
+export interface RebuildRequest {
+  /** An image reference, or an Image name (that image first, then everything below it). */
+  base?: string;
+  /** Just these Images, in dependency order. */
+  images?: string[];
+  maxInFlight?: number;
+  onFailure?: "skip-dependents" | "stop";
+  reason?: string;
+  priority?: "interactive" | "normal" | "bulk";
+}

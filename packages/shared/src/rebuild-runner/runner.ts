@@ -1,0 +1,346 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { BuildStore } from "../builds/build-store.js";
+import type { StreamEntry } from "../builds/event-stream.js";
+import type { BuildEvent, BuildRecord, Priority, TagPolicy } from "../contract/index.js";
+import { ConflictError, NotFoundError, ValidationError, isRetryable } from "../errors/index.js";
+import { buildGraph, imageId } from "../catalog/graph.js";
+import type { CatalogGraph } from "../catalog/graph.js";
+import type { Logger } from "../logging/logger.js";
+import { requestCancel } from "../queue/cancel.js";
+import { submitBuild } from "../queue/submit.js";
+import type { Keyspace } from "../redis/keyspace.js";
+import { pinBuildRequest } from "../rebuilds/pin.js";
+import { planWave } from "../rebuilds/plan.js";
+import type { PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
+import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
+import type { NodeChange, NodeOutcome, Wave, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
+import type { CatalogStore, StoredImage } from "../catalog-store/catalog-store.js";
+import { newWaveId } from "./wave-store.js";
+import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
+
+/**
+ * The IO around the pure wave state machine: plan from the stored catalog,
+ * submit each ready node's build pinned to its parents' new digests, feed
+ * build outcomes back, cancel and retry. Called by the API (start, cancel,
+ * retry) and by the coordinator (outcomes from the event stream, sweeps).
+ *
+ * Every step is: read the wave, decide (pure), do the side effects that are
+ * idempotent (submit with the key wave/node/attempt, record image status),
+ * then compare-and-set the wave. A crash or a lost race before the write
+ * repeats the step, and the repeat submits nothing new.
+ */
+
+export interface RunnerDeps {
+  store: BuildStore;
+  queue: Queue;
+  /** A connection that may PUBLISH (cancel signals). */
+  redis: Redis;
+  ks: Keyspace;
+  tagPolicy: TagPolicy;
+  catalog: CatalogStore;
+  waves: WaveStore;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface StartInput {
+  /** Who started it, e.g. the tenant of the token. */
+  startedBy: string;
+  scope: TenantScope;
+  trigger: WaveTrigger;
+  options?: WaveOptionsInput;
+  reason?: string;
+  /** Of every build of the wave: `bulk` unless asked otherwise, so a wave never crowds out other producers. */
+  priority?: Priority;
+}
+
+const MAX_ROUNDS = 20;
+
+export async function planRebuild(deps: Pick<RunnerDeps, "catalog">, scope: TenantScope, trigger: WaveTrigger): Promise<{ result: PlanResult; graph: CatalogGraph }> {
+  const { catalog } = await deps.catalog.catalog();
+  const graph = buildGraph(catalog);
+  return { result: planWave(graph, trigger, scope), graph };
+}
+
+/** A plan that could not be made, as the error the API answers. */
+export function planError(result: Extract<PlanResult, { ok: false }>): Error {
+  switch (result.problem) {
+    case "not-found":
+      return new NotFoundError(result.message);
+    case "ambiguous":
+      return new ValidationError([{ path: "base", message: result.message }]);
+    case "cycle":
+      return new ConflictError(result.message);
+  }
+}
+
+export async function startRebuild(deps: RunnerDeps, input: StartInput): Promise<WaveDoc> {
+  const { result } = await planRebuild(deps, input.scope, input.trigger);
+  if (!result.ok) throw planError(result);
+  const now = (deps.now ?? (() => new Date()))();
+  const wave = startWave(result.plan, input.options ?? {});
+  const status = waveStatus(wave);
+  const doc: WaveDoc = {
+    id: newWaveId(now),
+    startedBy: input.startedBy,
+    scope: input.scope.kind,
+    ...(input.scope.kind === "tenant" ? { tenant: input.scope.tenant } : {}),
+    trigger: "images" in input.trigger ? { images: [...input.trigger.images] } : { ...input.trigger },
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    priority: input.priority ?? "bulk",
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    ...(status.terminal ? { finishedAt: now.toISOString() } : {}),
+    // A wave with nothing in it is finished at once (its plan's warnings say why).
+    state: status.terminal ? "succeeded" : "running",
+    version: 0,
+    plan: result.plan,
+    wave,
+    builds: {},
+  };
+  const saved = await deps.waves.save(doc);
+  if (saved === undefined) throw new ConflictError(`wave ${doc.id} exists already`);
+  deps.logger.info({ waveId: doc.id, nodes: result.plan.nodes.length, levels: result.plan.levels.length }, "rebuild wave started");
+  return (await driveWave(deps, doc.id, [])) ?? saved;
+}
+
+/** Splits `tenant/name`. */
+function splitId(id: string): { tenant: string; name: string } {
+  const slash = id.indexOf("/");
+  return { tenant: id.slice(0, slash), name: id.slice(slash + 1) };
+}
+
+/** Non-retryable: the node fails with this reason instead of the wave stalling. */
+class NodeSubmitError extends Error {}
+
+/** The stored images by id, read once per step (not once per node). */
+type ImageLookup = (id: string) => Promise<StoredImage | undefined>;
+
+async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: WaveNode, lookup: ImageLookup): Promise<NodeBuild> {
+  const planned = doc.plan.nodes.find((n) => n.id === node.id);
+  if (planned === undefined) throw new NodeSubmitError(`node ${node.id} is not in the plan`);
+  const { tenant } = splitId(node.id);
+  const stored = await lookup(node.id);
+  if (stored === undefined) throw new NodeSubmitError(`image ${node.id} was deleted from the catalog after the wave started`);
+  const pinned = pinBuildRequest(stored.image.spec.build, pinsFor(wave, planned));
+  if (!pinned.ok) throw new NodeSubmitError(`cannot pin the build of ${node.id}: ${pinned.reason}`);
+  const { idempotencyKey: _own, ...rest } = pinned.request;
+  const request = { ...rest, priority: doc.priority };
+  // One build per wave node and attempt, however often this step is repeated.
+  const key = `rebuild.${doc.id}.${wave.index[node.id] ?? 0}.${node.attempt}`;
+  try {
+    const res = await submitBuild({ store: deps.store, queue: deps.queue, tagPolicy: deps.tagPolicy }, { tenant, request, idempotencyKey: key });
+    return { buildId: res.created ? res.record.id : res.buildId, attempt: node.attempt, pins: pinned.pins };
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+    throw new NodeSubmitError(`the build of ${node.id} was refused: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Submissions of one step in flight at once: a 2,000-node level is not 2,000 round trips in a row. */
+const SUBMIT_CONCURRENCY = 64;
+
+async function submitAll(deps: RunnerDeps, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
+  let images: Promise<Map<string, StoredImage>> | undefined;
+  const lookup: ImageLookup = async (id) => {
+    // One catalog read for a big level; a single node reads its own image.
+    if (nodes.length === 1) {
+      const { tenant, name } = splitId(id);
+      return deps.catalog.get(tenant, name);
+    }
+    images ??= deps.catalog.all().then((all) => new Map(all.map((s) => [imageId(s.tenant, s.image.metadata.name), s])));
+    return (await images).get(id);
+  };
+  const results = new Array<{ ok: true; build: NodeBuild } | { ok: false; reason: string }>(nodes.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < nodes.length; i = next++) {
+      try {
+        results[i] = { ok: true, build: await submitNode(deps, doc, wave, nodes[i]!, lookup) };
+      } catch (err) {
+        if (!(err instanceof NodeSubmitError)) throw err;
+        results[i] = { ok: false, reason: err.message };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SUBMIT_CONCURRENCY, nodes.length) }, lane));
+  return results;
+}
+
+/** The outcome a build event means for its wave node, if any. */
+export function outcomeOfEvent(event: BuildEvent, link: BuildLink): NodeOutcome | undefined {
+  const base = { id: link.nodeId, attempt: link.attempt };
+  switch (event.type) {
+    case "build.started":
+    case "build.running":
+      return { ...base, type: "started" };
+    case "build.succeeded":
+      return { ...base, type: "succeeded", digest: event.data.digest };
+    case "build.failed":
+      return { ...base, type: "failed", reason: `build ${event.data.buildId} failed (${event.data.reason}): ${event.data.message}` };
+    case "build.cancelled":
+      return { ...base, type: "cancelled", reason: `build ${event.data.buildId} was cancelled` };
+    case "build.queued":
+    case "build.retrying":
+      return undefined;
+  }
+}
+
+/** The outcome a build record's state means, for sweeps that read records instead of events. */
+export function outcomeOfRecord(record: BuildRecord, link: Pick<BuildLink, "nodeId" | "attempt">): NodeOutcome | undefined {
+  const base = { id: link.nodeId, attempt: link.attempt };
+  switch (record.state) {
+    case "succeeded":
+      return record.digest === undefined ? undefined : { ...base, type: "succeeded", digest: record.digest };
+    case "failed":
+      return { ...base, type: "failed", reason: `build ${record.id} failed (${record.failure?.reason ?? "unknown"}): ${record.failure?.message ?? ""}` };
+    case "cancelled":
+      return { ...base, type: "cancelled", reason: `build ${record.id} was cancelled` };
+    case "queued":
+      return undefined;
+    default:
+      return { ...base, type: "started" };
+  }
+}
+
+/**
+ * One step of a wave: apply outcomes, enqueue what is ready, persist.
+ * Idempotent; undefined when the wave does not exist.
+ */
+export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: readonly NodeOutcome[]): Promise<WaveDoc | undefined> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const doc = await deps.waves.get(waveId);
+    if (doc === undefined) return undefined;
+    const applied = applyOutcomes(doc.wave, outcomes);
+    let wave = applied.wave;
+    const changes: NodeChange[] = [...applied.changes];
+    const builds: Record<string, NodeBuild> = { ...doc.builds };
+    const links: [string, BuildLink][] = [];
+    // Enqueue until nothing more is ready; a node whose submit is refused fails, and that may free others.
+    for (let guard = 0; guard <= wave.nodes.length; guard++) {
+      const step = advance(wave);
+      wave = step.wave;
+      changes.push(...step.changes);
+      const refused: NodeOutcome[] = [];
+      const submitted = await submitAll(deps, doc, wave, step.enqueue);
+      step.enqueue.forEach((node, i) => {
+        const result = submitted[i]!;
+        if (result.ok) {
+          builds[node.id] = result.build;
+          links.push([result.build.buildId, { waveId, nodeId: node.id, attempt: node.attempt }]);
+        } else {
+          refused.push({ id: node.id, attempt: node.attempt, type: "failed", reason: result.reason });
+        }
+      });
+      if (refused.length === 0) break;
+      const failed = applyOutcomes(wave, refused);
+      wave = failed.wave;
+      changes.push(...failed.changes);
+    }
+    if (changes.length === 0 && wave === doc.wave) return doc;
+    // Before the wave write: idempotent by build id, so a repeated step records nothing twice.
+    for (const change of changes) {
+      const build = builds[change.id];
+      if (change.to !== "succeeded" || change.digest === undefined || build === undefined) continue;
+      const builtFrom = Object.fromEntries(build.pins.map((p) => [p.base, p.digest]));
+      await deps.catalog.recordBuild(change.id, { buildId: build.buildId, digest: change.digest, builtFrom, waveId });
+    }
+    const status = waveStatus(wave);
+    const at = (deps.now ?? (() => new Date()))().toISOString();
+    const next: WaveDoc = { ...doc, wave, builds, state: status.state, updatedAt: at };
+    if (status.terminal) next.finishedAt ??= at;
+    const saved = await deps.waves.save(next, links);
+    if (saved === undefined) continue;
+    const log = deps.logger.child({ waveId });
+    for (const change of changes) log.info({ node: change.id, from: change.from, to: change.to, attempt: change.attempt, buildId: builds[change.id]?.buildId }, "wave node changed");
+    if (status.terminal && doc.state === "running") log.info({ state: status.state, counts: status.counts }, "rebuild wave finished");
+    return saved;
+  }
+  throw new ConflictError(`wave ${waveId} kept changing under this step (${MAX_ROUNDS} rounds); it is retried on the next event or sweep`);
+}
+
+/** Cancels a wave: pending nodes cancelled, queued and running builds cancelled through the normal cancel path. */
+export async function cancelRebuild(deps: RunnerDeps, waveId: string, by: string): Promise<WaveDoc | undefined> {
+  let doc: WaveDoc | undefined;
+  let inFlight: WaveNode[] = [];
+  for (let round = 0; round < MAX_ROUNDS && inFlight.length === 0; round++) {
+    const current = await deps.waves.get(waveId);
+    if (current === undefined) return undefined;
+    if (current.state !== "running") return current;
+    const step = cancelWave(current.wave);
+    const status = waveStatus(step.wave);
+    const at = (deps.now ?? (() => new Date()))().toISOString();
+    const next: WaveDoc = { ...current, wave: step.wave, state: status.state, updatedAt: at, ...(status.terminal ? { finishedAt: at } : {}) };
+    doc = await deps.waves.save(next);
+    if (doc === undefined) continue;
+    inFlight = step.cancel;
+    if (inFlight.length === 0) return doc;
+  }
+  if (doc === undefined) throw new ConflictError(`wave ${waveId} kept changing; try the cancel again`);
+  const outcomes: NodeOutcome[] = [];
+  for (const node of inFlight) {
+    const build = doc.builds[node.id];
+    if (build === undefined) continue;
+    const record = await requestCancel({ store: deps.store, queue: deps.queue, redis: deps.redis, keyspace: deps.ks }, build.buildId, by);
+    // A build removed from the queue is cancelled now; a running one reports through the event stream.
+    const outcome = outcomeOfRecord(record, { nodeId: node.id, attempt: build.attempt });
+    if (outcome !== undefined) outcomes.push(outcome);
+  }
+  return (await driveWave(deps, waveId, outcomes)) ?? doc;
+}
+
+/** Failed, skipped and cancelled nodes again (their next attempt); succeeded digests are kept. */
+export async function retryRebuild(deps: RunnerDeps, waveId: string): Promise<WaveDoc | undefined> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const current = await deps.waves.get(waveId);
+    if (current === undefined) return undefined;
+    if (current.state === "running") throw new ConflictError(`wave ${waveId} is still running; retry it once it finished`);
+    if (current.state === "succeeded") return current;
+    const step = retryWave(current.wave);
+    const at = (deps.now ?? (() => new Date()))().toISOString();
+    const { finishedAt: _done, ...rest } = current;
+    const saved = await deps.waves.save({ ...rest, wave: step.wave, state: "running", updatedAt: at });
+    if (saved === undefined) continue;
+    return (await driveWave(deps, waveId, [])) ?? saved;
+  }
+  throw new ConflictError(`wave ${waveId} kept changing; try the retry again`);
+}
+
+/** Build events of wave nodes, applied per wave. Entries of other builds are ignored. */
+export async function applyBuildEvents(deps: RunnerDeps, entries: readonly StreamEntry[]): Promise<void> {
+  const byWave = new Map<string, NodeOutcome[]>();
+  for (const entry of entries) {
+    const link = await deps.waves.link(entry.buildId);
+    if (link === undefined) continue;
+    const outcome = outcomeOfEvent(entry.event, link);
+    if (outcome === undefined) continue;
+    const list = byWave.get(link.waveId);
+    if (list === undefined) byWave.set(link.waveId, [outcome]);
+    else list.push(outcome);
+  }
+  for (const [waveId, outcomes] of byWave) await driveWave(deps, waveId, outcomes);
+}
+
+/**
+ * Reads the records of a wave's in-flight builds and drives the wave with
+ * what they say: catches up on events the stream delivered before the
+ * wave's write linked the build, and on a wave whose starter crashed before
+ * its first step.
+ */
+export async function reconcileWave(deps: RunnerDeps, waveId: string): Promise<WaveDoc | undefined> {
+  const doc = await deps.waves.get(waveId);
+  if (doc === undefined || doc.state !== "running") return doc;
+  const outcomes: NodeOutcome[] = [];
+  for (const node of doc.wave.nodes) {
+    if (node.state !== "queued" && node.state !== "running") continue;
+    const build = doc.builds[node.id];
+    if (build === undefined || build.attempt !== node.attempt) continue;
+    const record = await deps.store.get(build.buildId);
+    const outcome = record === undefined ? undefined : outcomeOfRecord(record, { nodeId: node.id, attempt: build.attempt });
+    if (outcome !== undefined) outcomes.push(outcome);
+  }
+  return driveWave(deps, waveId, outcomes);
+}
+
+export type { WavePlan };
