@@ -51,3 +51,31 @@ export {
   ErrorBody,
   StreamedEvent,
 } from "./http/responses.js";
+// The image catalog's document and the rebuild shapes the API answers with (issue 13).
+export {
+  Image,
+  IMAGE_KIND,
+  IMAGE_NAME_EXAMPLE,
+  MAX_DECLARED_BASES,
+  DEFAULT_SETTLE_SECONDS,
+  MAX_SETTLE_SECONDS,
+  imageNameProblem,
+  validateImage,
+  parseImage,
+  readableDockerfile,
+} from "./catalog/image.js";
+export type { ImageInput, ImageValidation } from "./catalog/image.js";
+export { WAVE_NODE_STATES } from "./catalog/shapes.js";
+export type {
+  ImageId,
+  TextPosition,
+  TextRange,
+  BaseInstruction,
+  DockerfileBaseSource,
+  BaseSource,
+  PinMode,
+  PlannedBase,
+  PlanNode,
+  WaveNodeState,
+  WaveState,
+} from "./catalog/shapes.js";

@@ -1,4 +1,4 @@
-import type { ImageInput, PlanNode, WaveNodeState, WaveState } from "@buildfleet/shared";
+import type { ImageInput, PlanNode, WaveNodeState, WaveState } from "@buildfleet/contract";
 
 /** Shapes of /v1/images and /v1/rebuilds as the client sees them (type-only imports, as in types.ts). */
 

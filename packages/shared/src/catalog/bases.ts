@@ -1,5 +1,4 @@
 import { dockerfileBases } from "./dockerfile-bases.js";
-import type { DockerfileBaseSource } from "./dockerfile-bases.js";
 import { readableDockerfile } from "./image.js";
 import type { Image } from "./image.js";
 import { tryNormaliseReference } from "./image-ref.js";
@@ -11,7 +10,8 @@ import { tryNormaliseReference } from "./image-ref.js";
  * it, so that planning a wave never parses ten thousand Dockerfiles.
  */
 
-export type BaseSource = DockerfileBaseSource | { kind: "declared"; index: number };
+import type { BaseSource } from "@buildfleet/contract";
+export type { BaseSource };
 
 export interface ResolvedBase {
   /** Canonical reference, e.g. `docker.io/library/debian:12`. */

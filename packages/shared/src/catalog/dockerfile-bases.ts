@@ -19,23 +19,9 @@ import { tryNormaliseReference } from "./image-ref.js";
  *   "we do not know", never a guess.
  */
 
-/** 0-based positions in the Dockerfile text, as the parser reports them. */
-export interface TextPosition {
-  line: number;
-  character: number;
-}
-export interface TextRange {
-  start: TextPosition;
-  end: TextPosition;
-}
-
-export type BaseInstruction = "from" | "copy-from" | "run-mount";
-
-/** Where a base was named, so that pinning can rewrite exactly that. `line` is 1-based. */
-export type DockerfileBaseSource =
-  | { kind: BaseInstruction; line: number; range: TextRange }
-  /** The reference is the whole value of a build arg: pinning sets the arg. */
-  | { kind: "build-arg"; name: string; instruction: BaseInstruction; line: number };
+import type { BaseInstruction, DockerfileBaseSource, TextPosition, TextRange } from "@buildfleet/contract";
+// Where a base was named: part of the HTTP contract (plans show it).
+export type { BaseInstruction, DockerfileBaseSource, TextPosition, TextRange };
 
 export interface DockerfileBase {
   /** Canonical form, e.g. `docker.io/library/busybox:latest`. */

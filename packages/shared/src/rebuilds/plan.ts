@@ -1,4 +1,3 @@
-import type { BaseSource } from "../catalog/bases.js";
 import { baseNames, childIds, directDependents, parentIds } from "../catalog/graph.js";
 import type { CatalogGraph, GraphNode, ImageId } from "../catalog/graph.js";
 import { tryNormaliseReference } from "../catalog/image-ref.js";
@@ -22,33 +21,9 @@ export type TenantScope = { kind: "tenant"; tenant: string } | { kind: "admin" }
  */
 export type WaveTrigger = { base: string; digest?: string } | { images: readonly string[] };
 
-/**
- * How a base of a planned image is treated: `pinned` (rewritten to the new
- * digest), `unpinned` (it changes, but buildfleet cannot rewrite the
- * Dockerfile or knows no digest: built from the tag), `unchanged` (not rebuilt by the wave).
- */
-export type PinMode = "pinned" | "unpinned" | "unchanged";
-
-export interface PlannedBase {
-  reference: string;
-  source: BaseSource;
-  pin: PinMode;
-  /** The wave node whose new digest this base gets. */
-  parent?: ImageId;
-  /** The trigger's digest, for a base that names the trigger. */
-  digest?: string;
-}
-
-export interface PlanNode {
-  id: ImageId;
-  image: string;
-  tenant: string;
-  level: number;
-  /** Catalog parents inside the wave: the node waits for all of them. */
-  parents: ImageId[];
-  bases: PlannedBase[];
-  warnings: string[];
-}
+import type { PinMode, PlanNode, PlannedBase } from "@buildfleet/contract";
+// A plan crosses the HTTP API: its node shapes are the contract's.
+export type { PinMode, PlanNode, PlannedBase };
 
 export interface WavePlan {
   /** Ids per level, level 0 first, sorted within a level. */

@@ -18,8 +18,9 @@ import type { PlanNode, WavePlan } from "./plan.js";
  *   build's idempotency key so a node is never built twice for one attempt.
  */
 
-export const WAVE_NODE_STATES = ["pending", "queued", "running", "succeeded", "failed", "skipped", "cancelled"] as const;
-export type WaveNodeState = (typeof WAVE_NODE_STATES)[number];
+import { WAVE_NODE_STATES, type WaveNodeState, type WaveState } from "@buildfleet/contract";
+export { WAVE_NODE_STATES };
+export type { WaveNodeState, WaveState };
 export const ON_FAILURE = ["skip-dependents", "stop"] as const;
 export const DEFAULT_MAX_IN_FLIGHT = 10;
 export const MAX_MAX_IN_FLIGHT = 1000;
@@ -247,7 +248,6 @@ export function retryWave(wave: Wave): Step {
   return draft.done();
 }
 
-export type WaveState = "running" | "succeeded" | "failed" | "cancelled";
 
 export interface WaveStatus {
   state: WaveState;
