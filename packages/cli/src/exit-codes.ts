@@ -5,7 +5,7 @@ export const EXIT = {
   ok: 0,
   /** The build failed or was cancelled (or did not finish within --timeout). */
   buildFailed: 1,
-  /** Bad flags or arguments, an unreadable request file, or a request the API refused as invalid (400). */
+  /** Bad flags or arguments, an unreadable request file, or a request the API refused as invalid (400, 422). */
   usage: 2,
   /** The API answered with another error (401, 403, 404, 409, 5xx) or could not be reached. */
   api: 3,
@@ -16,7 +16,8 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  the build failed, was cancelled, or did not finish within --timeout
-  2  usage error: bad flags, unreadable request file, or a request the API refused as invalid (400)
+  2  usage error: bad flags, unreadable request file, or a request the API refused as invalid
+     (400; 422 IDEMPOTENCY_KEY_REUSED: the key belongs to another request)
   3  API or connection error (401, 403, 404, 409, 5xx, unreachable)
 
 Environment:
@@ -35,7 +36,7 @@ export class UsageError extends Error {
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof BuildFailedError || err instanceof BuildCancelledError || err instanceof TimeoutError) return EXIT.buildFailed;
-  if (err instanceof ApiError) return err.status === 400 ? EXIT.usage : EXIT.api;
+  if (err instanceof ApiError) return err.status === 400 || err.status === 422 ? EXIT.usage : EXIT.api;
   if (err instanceof ConnectionError) return EXIT.api;
   return EXIT.api;
 }

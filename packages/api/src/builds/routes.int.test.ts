@@ -49,6 +49,24 @@ describe("builds API", () => {
       expect(await h.queue.count()).toBe(2);
     });
 
+    it("refuses an idempotency key sent again with a different request (422, naming the original build)", async () => {
+      const h = await startHarness(redis);
+      const headers = { "idempotency-key": "mirror-1" };
+      const first = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/builds", payload: REQUEST, headers });
+      const other = { ...REQUEST, destinations: ["registry.internal:5000/team-a/alpine-tools:v1"] };
+      const reused = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/builds", payload: other, headers });
+      expect(reused.statusCode).toBe(422);
+      const originalId = first.json<{ id: string }>().id;
+      expect(reused.json()).toMatchObject({ error: { code: "IDEMPOTENCY_KEY_REUSED" } });
+      expect(reused.json<{ error: { message: string } }>().error.message).toContain(originalId);
+      expect(await h.queue.count()).toBe(1);
+      // Same request in another key order is the same request: the original comes back.
+      const reordered = { labels: REQUEST.labels, registryCredentials: REQUEST.registryCredentials, destinations: REQUEST.destinations, context: REQUEST.context };
+      const again = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/builds", payload: reordered, headers });
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toMatchObject({ id: originalId, idempotent: true });
+    });
+
     it("keeps idempotency keys per tenant", async () => {
       const h = await startHarness(redis);
       const headers = { "idempotency-key": "same" };

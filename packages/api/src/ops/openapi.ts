@@ -50,6 +50,7 @@ const ERROR_STATUS: Record<number, string> = {
   404: "no such build for this tenant",
   409: "the build already finished",
   413: "body larger than the limit",
+  422: "IDEMPOTENCY_KEY_REUSED: the key was used for another request (the message names that build)",
   429: "rate limit of this token exceeded",
   503: "Redis unavailable",
 };
@@ -59,7 +60,7 @@ const OPERATIONS: Operation[] = [
     method: "post", path: "/v1/builds", summary: "Submit a build", scope: "submit", body: "BuildRequest",
     parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string" }, description: "overrides idempotencyKey in the body" }],
     ok: [{ status: 202, schema: "BuildSummary", description: "queued" }, { status: 200, schema: "BuildSummary", description: "existing build of this idempotency key" }],
-    errors: [400, 401, 403, 413, 429, 503],
+    errors: [400, 401, 403, 413, 422, 429, 503],
   },
   {
     method: "get", path: "/v1/builds", summary: "List the tenant's builds, newest first", scope: "read",

@@ -3,6 +3,7 @@ export {
   ValidationError,
   NotFoundError,
   ConflictError,
+  IdempotencyKeyReusedError,
   UnauthorizedError,
   ForbiddenError,
   RateLimitedError,
