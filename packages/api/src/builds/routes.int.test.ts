@@ -132,6 +132,25 @@ describe("builds API", () => {
       expect(seen).toEqual([...ids].reverse());
     });
 
+    it("continues a filtered listing with its cursor and refuses the cursor without those filters", async () => {
+      const h = await startHarness(redis);
+      const failed: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const { id } = await h.submit();
+        await h.finish(id, "failed");
+        failed.push(id);
+      }
+      await h.finish((await h.submit()).id, "succeeded");
+      const first = (await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/builds?state=failed&limit=1" })).json<{ items: BuildRecord[]; nextCursor: string }>();
+      expect(first.items.map((b) => b.id)).toEqual([failed[1]]);
+      const cursor = encodeURIComponent(first.nextCursor);
+      const next = await h.inject(TOKENS.teamA, { method: "GET", url: `/v1/builds?state=failed&limit=5&cursor=${cursor}` });
+      expect(next.json<{ items: BuildRecord[] }>().items.map((b) => b.id)).toEqual([failed[0]]);
+      const unfiltered = await h.inject(TOKENS.teamA, { method: "GET", url: `/v1/builds?limit=5&cursor=${cursor}` });
+      expect(unfiltered.statusCode).toBe(400);
+      expect(unfiltered.json<{ error: { issues: { path: string; message: string }[] } }>().error.issues[0]).toMatchObject({ path: "cursor" });
+    });
+
     it("filters by several states and by label", async () => {
       const h = await startHarness(redis);
       const queued = await h.submit();

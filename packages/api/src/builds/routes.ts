@@ -104,14 +104,15 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.query));
     const q = parsed.data;
     const labels = Object.fromEntries((q.label ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const filters = { states: q.state, labels };
     const page = await listBuilds(ctx.redis, ctx.ks, {
       tenant: principal.tenant,
       ...(q.state ? { states: q.state } : {}),
       labels,
       limit: q.limit,
-      ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
+      ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor, filters) } : {}),
     });
-    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next, filters) : null };
   });
 
   const cancel = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<BuildRecord> => {

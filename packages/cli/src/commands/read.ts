@@ -61,7 +61,7 @@ export function registerRead(program: Command, ctx: CommandContext): void {
       } else {
         io.stdout(printBuilds(page.items, format, false));
       }
-      if (page.nextCursor !== null) io.stderr(`More builds: buildfleet ls --cursor ${page.nextCursor}\n`);
+      if (page.nextCursor !== null) io.stderr(`More builds: ${moreCommand(opts, page.nextCursor)}\n`);
     });
 
   program
@@ -109,4 +109,14 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         if (!io.signal?.aborted) throw err;
       }
     });
+}
+
+/** The command that lists the next page: the same filters (the API binds a cursor to them) and the cursor. */
+export function moreCommand(opts: { state?: string[]; selector?: string[]; limit: string }, cursor: string): string {
+  const quote = (v: string): string => (/^[A-Za-z0-9._:/=@-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+  const parts = ["buildfleet ls"];
+  for (const s of opts.state ?? []) parts.push(`--state ${quote(s)}`);
+  for (const l of opts.selector ?? []) parts.push(`-l ${quote(l)}`);
+  parts.push(`--limit ${opts.limit}`, `--cursor ${cursor}`);
+  return parts.join(" ");
 }
