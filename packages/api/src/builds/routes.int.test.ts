@@ -295,6 +295,8 @@ describe("builds API", () => {
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       const limited = await h.inject(TOKENS.limited, { method: "GET", url: "/v1/builds" });
       expect(limited.json()).toMatchObject({ error: { code: "RATE_LIMITED" } });
+      // The configured window (60 s), not the time left in it.
+      expect(limited.json<{ error: { message: string } }>().error.message).toMatch(/^rate limit of 3 requests per 60 s exceeded; retry in \d+ s$/);
       expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
       // Another token is not affected; probes are never limited.
       expect((await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/builds" })).statusCode).toBe(200);

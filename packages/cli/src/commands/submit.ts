@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { BuildCancelledError, BuildFailedError, type BuildfleetClient, type BuildView } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
@@ -62,8 +63,11 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
       const files = opts.contextDir !== undefined ? await readContextDir(opts.contextDir, io.cwd) : undefined;
       const request = requestFromFlags(opts, base, files);
       const client = await ctx.client(opts);
+      // A --wait run keys its submit even when the user gave no key: the SDK then may repeat it
+      // after a 429 without risking a second build.
+      const idempotencyKey = opts.idempotencyKey ?? (opts.wait && request["idempotencyKey"] === undefined ? `cli-${randomUUID()}` : undefined);
       const summary = await client.submit(request, {
-        ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
+        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       const what = summary.idempotent ? "exists (same idempotency key)" : "submitted";

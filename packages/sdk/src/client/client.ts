@@ -1,4 +1,4 @@
-import { BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
+import { ApiError, BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
 import { Http, type FetchLike } from "./http.js";
 import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummary, BuildView, QueueView, StreamedEvent } from "./types.js";
 import { streamEvents, type EventsOptions } from "../streams/events.js";
@@ -14,6 +14,12 @@ export interface BuildfleetClientOptions {
   /** Deadline for each call (for streams: until the headers arrive). Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /**
+   * 429 Too Many Requests: reads (and a submit with an idempotency key) wait
+   * the server's Retry-After and try again, this many times (default 3); a
+   * submit without a key is never repeated.
+   */
+  rateLimitRetries?: number;
 }
 
 export interface SubmitOptions {
@@ -74,6 +80,7 @@ export class BuildfleetClient {
       fetch: this.fetchImpl,
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: options.userAgent ?? "buildfleet-sdk/0.1",
+      ...(options.rateLimitRetries !== undefined ? { rateLimitRetries: options.rateLimitRetries } : {}),
     });
   }
 
@@ -81,12 +88,14 @@ export class BuildfleetClient {
   async submit(request: BuildRequestInput | Record<string, unknown>, options: SubmitOptions = {}): Promise<BuildSummary> {
     const headers: Record<string, string> = {};
     if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
-    const { body } = await this.http.json<BuildSummary>("/v1/builds", { method: "POST", body: request, headers, signal: options.signal });
+    // Only a keyed submit may be repeated after a 429: the key makes the repeat return the same build.
+    const keyed = options.idempotencyKey !== undefined || typeof (request as { idempotencyKey?: unknown }).idempotencyKey === "string";
+    const { body } = await this.http.json<BuildSummary>("/v1/builds", { method: "POST", body: request, headers, signal: options.signal, repeatable: keyed });
     return body;
   }
 
   async get(id: string, options: { signal?: AbortSignal } = {}): Promise<BuildView> {
-    return (await this.http.json<BuildView>(`/v1/builds/${encodeURIComponent(id)}`, { signal: options.signal })).body;
+    return (await this.http.json<BuildView>(`/v1/builds/${encodeURIComponent(id)}`, { signal: options.signal, repeatable: true })).body;
   }
 
   async list(options: ListOptions = {}): Promise<BuildList> {
@@ -100,7 +109,7 @@ export class BuildfleetClient {
     }
     if (options.limit !== undefined) query.set("limit", String(options.limit));
     if (options.cursor !== undefined) query.set("cursor", options.cursor);
-    return (await this.http.json<BuildList>("/v1/builds", { query, signal: options.signal })).body;
+    return (await this.http.json<BuildList>("/v1/builds", { query, signal: options.signal, repeatable: true })).body;
   }
 
   /** Asks for a cancel; a queued build comes back `cancelled`, a live one with `cancelRequestedAt`. */
@@ -119,6 +128,7 @@ export class BuildfleetClient {
       headers: { accept: "text/plain" },
       signal: options.signal,
       stream: true,
+      repeatable: true,
     });
     if (!res.body) return;
     yield* splitLines(textChunks(res.body));
@@ -134,7 +144,7 @@ export class BuildfleetClient {
   }
 
   async queue(options: { signal?: AbortSignal } = {}): Promise<QueueView> {
-    return (await this.http.json<QueueView>("/v1/queue", { signal: options.signal })).body;
+    return (await this.http.json<QueueView>("/v1/queue", { signal: options.signal, repeatable: true })).body;
   }
 
   async pauseQueue(options: { signal?: AbortSignal } = {}): Promise<QueueView> {
@@ -173,7 +183,15 @@ export class BuildfleetClient {
     try {
       for (;;) {
         const next = new Promise<void>((resolve) => (wake = resolve));
-        const build = await this.get(id, { signal: stop.signal });
+        let build: BuildView;
+        try {
+          build = await this.get(id, { signal: stop.signal });
+        } catch (err) {
+          // Still rate limited after get()'s own retries: keep waiting (the timeout bounds it).
+          if (!(err instanceof ApiError && err.status === 429)) throw err;
+          await abortableDelay(Math.max(pollMs, (err.retryAfterSeconds ?? 1) * 1_000), stop.signal);
+          continue;
+        }
         if (build.state !== lastState) {
           lastState = build.state;
           options.onState?.(build);

@@ -1,0 +1,53 @@
+import { keyspace } from "@buildfleet/shared";
+import { useRedis } from "@buildfleet/testkit";
+import { describe, expect, it } from "vitest";
+import { startLiveApi, type LiveApi } from "./test-support/live-api.js";
+
+/** The CLI in-process against the real API on real Redis (builds moved as a worker would). */
+
+const MIRROR = ["submit", "--dockerfile-inline", "FROM busybox:latest", "-d", "registry.internal:5000/mirror/busybox:1.36"];
+
+/** The id of the n-th build the API created, once it exists (bounded). */
+async function nthBuild(redis: ReturnType<typeof useRedis>, n = 1, limitMs = 10_000): Promise<string> {
+  const conn = redis.connection();
+  const ks = keyspace(redis.prefix);
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const ids = await conn.zrange(ks.buildIndex, "0", "-1");
+    if (ids.length >= n) return ids[n - 1]!;
+    if (Date.now() > deadline) throw new Error(`no build ${n} within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("buildfleet CLI against the real API", () => {
+  const redis = useRedis();
+
+  describe("idempotency keys", () => {
+    it("refuses a key reused for another request (exit 2, naming the original build) and returns the original for the same one", async () => {
+      const api = await startLiveApi(redis);
+      const first = await api.cli([...MIRROR, "--idempotency-key", "K", "-o", "name"]);
+      expect(first.code).toBe(0);
+      const again = await api.cli([...MIRROR, "--idempotency-key", "K", "-o", "name"]);
+      expect(again).toMatchObject({ code: 0, stdout: first.stdout });
+      const other = await api.cli(["submit", "--dockerfile-inline", "FROM alpine:3.20", "-d", "registry.internal:5000/tools/alpine-tools:1", "--idempotency-key", "K"]);
+      expect(other.code).toBe(2);
+      expect(other.stdout).toBe("");
+      expect(other.stderr).toContain("IDEMPOTENCY_KEY_REUSED");
+      expect(other.stderr).toContain(first.stdout.trim().replace(/^build\//, ""));
+    });
+  });
+
+  describe("rate limits", () => {
+    it("submit --wait waits out 429s while following the build instead of failing", async () => {
+      const api: LiveApi = await startLiveApi(redis, { rateLimit: { max: 2, timeWindowMs: 1_000 } });
+      const run = api.cli([...MIRROR, "--wait", "--no-logs", "--timeout", "60s", "-o", "name"]);
+      const id = await nthBuild(redis);
+      await api.markRunning(id);
+      await api.finish(id);
+      const result = await run;
+      expect(result.stderr).not.toContain("RATE_LIMITED");
+      expect(result).toMatchObject({ code: 0, stdout: `build/${id}\n` });
+    });
+  });
+});
