@@ -50,4 +50,42 @@ describe("buildfleet CLI against the real API", () => {
       expect(result).toMatchObject({ code: 0, stdout: `build/${id}\n` });
     });
   });
+
+  describe("events", () => {
+    it("replays a finished build's events and exits after its terminal event", async () => {
+      const api = await startLiveApi(redis);
+      const name = (await api.cli([...MIRROR, "-o", "name"])).stdout.trim();
+      const id = name.replace("build/", "");
+      await api.markRunning(id);
+      await api.finish(id, "failed");
+      const run = await api.cli(["events", "--build", name, "-o", "json"]);
+      expect(run.code).toBe(0);
+      const types = run.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { type: string }).type);
+      expect(types).toEqual(["build.queued", "build.running", "build.failed"]);
+    });
+
+    it("replays a running build's history, then follows it to its end", async () => {
+      const api = await startLiveApi(redis);
+      const id = (await api.cli([...MIRROR, "-o", "name"])).stdout.trim().replace("build/", "");
+      await api.markRunning(id);
+      let out = "";
+      const running = api.cli(["events", "--build", id]).then((r) => {
+        out = r.stdout;
+        return r;
+      });
+      // The history line arrives first; then the build ends and so does the command.
+      await api.finish(id);
+      const run = await running;
+      expect(run.code).toBe(0);
+      expect(out.match(/build\.(queued|running|succeeded)/g)).toEqual(["build.queued", "build.running", "build.succeeded"]);
+    });
+
+    it("explains a bad --since in the CLI's terms", async () => {
+      const api = await startLiveApi(redis);
+      const run = await api.cli(["events", "--since", "0"]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("--since expects an event id");
+      expect(run.stderr).not.toContain("Last-Event-ID");
+    });
+  });
 });

@@ -4,6 +4,7 @@ import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
 import { eventLine, printBuilds, parseOutput } from "../output/print.js";
+import { buildIdArg } from "../args/build-id.js";
 
 /** status, ls, logs, events: the read-only commands. */
 
@@ -85,21 +86,29 @@ export function registerRead(program: Command, ctx: CommandContext): void {
 
   program
     .command("events")
-    .description("follow build events as they happen (Ctrl-C stops)")
-    .option("--build <id>", "only this build's events")
-    .option("--since <stream-id>", "start after this event id instead of with new events")
+    .description("build events: one build's from its first to its end (--build), or everyone's as they happen (Ctrl-C stops)")
+    .option("--build <id>", "only this build's events: its history, then new ones, ending after it finished")
+    .option("-f, --follow", "with --build: only new events, and keep following after the build finished")
+    .option("--since <event-id>", "start after this event id (the streamId of -o json output) instead of with new events")
     .option("--count <n>", "exit after this many events")
     .option("-o, --output <format>", "table (one line per event) or json (one CloudEvent per line)")
     .action(async (_o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals & { build?: string; since?: string; count?: string }>();
+      const opts = command.optsWithGlobals<Globals & { build?: string; since?: string; count?: string; follow?: boolean }>();
       const format = parseOutput(opts.output);
       if (opts.count !== undefined && !/^[1-9]\d*$/.test(opts.count)) throw new UsageError(`--count expects a positive whole number, got ${JSON.stringify(opts.count)}`);
+      if (opts.since !== undefined && !/^\d{1,20}-\d{1,20}$/.test(opts.since)) {
+        throw new UsageError(
+          `--since expects an event id as printed in the streamId field of \`buildfleet events -o json\` (e.g. 1717243200000-0), got ${JSON.stringify(opts.since)}; for a build's whole history use --build <id> without --since`,
+        );
+      }
+      const build = opts.build === undefined ? undefined : buildIdArg(opts.build);
       const client = await ctx.client(opts);
       let seen = 0;
       try {
         for await (const e of client.events({
-          ...(opts.build !== undefined ? { buildId: opts.build } : {}),
+          ...(build !== undefined ? { buildId: build } : {}),
           ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...(opts.follow ? { follow: true } : {}),
           ...signal(),
         })) {
           io.stdout(format === "json" ? `${JSON.stringify({ streamId: e.id, ...e.event })}\n` : eventLine(e));

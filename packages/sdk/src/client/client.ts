@@ -2,6 +2,7 @@ import { ApiError, BuildCancelledError, BuildFailedError, TimeoutError } from ".
 import { Http, type FetchLike } from "./http.js";
 import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummary, BuildView, QueueView, StreamedEvent } from "./types.js";
 import { streamEvents, type EventsOptions } from "../streams/events.js";
+import { replayBuildEvents } from "../streams/build-events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
 import { abortableDelay } from "../streams/delay.js";
 
@@ -135,11 +136,16 @@ export class BuildfleetClient {
   }
 
   /**
-   * Build events as they happen (Server-Sent Events). After a dropped
+   * Build events (Server-Sent Events). For one build (`buildId`, no `since`):
+   * its history, then new events, ending after its terminal event; `follow`
+   * gives only new events without an end. After a dropped
    * connection it reconnects with `Last-Event-ID`, so no event is lost or
    * repeated; gives up after `maxRetries` failed reconnects in a row.
    */
   events(options: EventsOptions = {}): AsyncGenerator<StreamedEvent> {
+    if (options.buildId !== undefined && options.since === undefined && !options.follow) {
+      return replayBuildEvents(this.http, options.buildId, options);
+    }
     return streamEvents(this.http, options);
   }
 
@@ -174,7 +180,7 @@ export class BuildfleetClient {
     const follower = (async () => {
       if (options.followEvents === false) return;
       try {
-        for await (const _ of this.events({ buildId: id, signal: stop.signal })) wake?.();
+        for await (const _ of this.events({ buildId: id, follow: true, signal: stop.signal })) wake?.();
       } catch {
         // The stream gave up: polling alone still finishes the wait.
       }
