@@ -81,5 +81,17 @@ const shutdown = (signal: string): void => {
     },
   );
 };
+// A part that dies on its own (Redis gone, the worker crashed) ends the stack: said once, stopped cleanly.
+void stack.died.then((what) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`\npnpm dev: ${what}; stopping the local stack…\n`);
+  const backstop = setTimeout(() => process.exit(1), 20_000);
+  backstop.unref();
+  void stack.stop().finally(() => {
+    process.stderr.write("stopped\n");
+    process.exit(1);
+  });
+});
 process.on("SIGINT", () => shutdown("SIGINT"));
 process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -7,6 +7,7 @@ import { DEFAULT_PREFIX, createLogger, loadConfig, type LogLevel } from "@buildf
 import { freeLoopbackPort, startRedis, type TestRedis } from "@buildfleet/testkit";
 import { DEV_REGISTRIES, DEV_TENANT, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
+import { createWatchdog } from "./watchdog.js";
 
 /**
  * The local stack: Redis, kubesim (or a real cluster's kubeconfig), the API
@@ -50,6 +51,11 @@ export interface LocalStack {
   envFile: string | undefined;
   /** Present when running on kubesim (scenario and fault controls). */
   sim: KubeSim | undefined;
+  /**
+   * Resolves with one sentence when a part died on its own (Redis stopped
+   * answering, the worker exited); never once stop() was called.
+   */
+  died: Promise<string>;
   /** Stops the worker, the API, kubesim and Redis; idempotent and bounded. */
   stop(): Promise<void>;
 }
@@ -63,7 +69,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const logLevel = options.logLevel ?? "info";
   const logger = createLogger({ name: "buildfleet-dev", level: logLevel });
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
+  const watchdog = createWatchdog();
   const stopAll = async (): Promise<void> => {
+    // Stopping on purpose is not a death: stop watching first.
+    await watchdog.close();
     // Reverse order: the worker first (it holds builds), Redis last.
     for (const c of cleanups.reverse()) {
       await c.run().catch((err: unknown) => logger.warn({ component: c.name, err: { message: String(err) } }, "stop failed"));
@@ -115,6 +124,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onWorkerOutput ? { onOutput: options.onWorkerOutput } : {}),
     });
     cleanups.push({ name: "worker", run: () => worker.stop(config.worker.shutdownTimeoutMs + 2_000) });
+    void worker.exited.then((how) => watchdog.report(`the worker process exited (${how})`));
+    watchdog.watchRedis(redis.url);
 
     const api: RunningApi = await startApi(config, logger.child({ component: "api" }), { tokens });
     cleanups.push({ name: "api", run: () => api.close(5_000) });
@@ -144,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kubeconfigPath,
       envFile,
       sim,
+      died: watchdog.died,
       stop: () => (stopped ??= stopAll()),
     };
   } catch (err) {
