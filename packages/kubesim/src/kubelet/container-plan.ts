@@ -79,3 +79,19 @@ export function terminatedState(outcome: Outcome, args: readonly string[], start
     finishedAt,
   };
 }
+
+/** The kubelet's bound on a log-tail termination message: the last 80 lines, at most 2048 bytes. */
+const FALLBACK_MAX_LINES = 80;
+const FALLBACK_MAX_BYTES = 2048;
+
+/**
+ * terminationMessagePolicy FallbackToLogsOnError: a container that failed
+ * without writing its termination message gets the tail of its log instead.
+ */
+export function withLogFallback(state: ContainerState, logLines: readonly string[]): ContainerState {
+  if (state.kind !== "terminated" || state.exitCode === 0 || (state.message !== undefined && state.message !== "")) return state;
+  let text = logLines.slice(-FALLBACK_MAX_LINES).join("\n");
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length > FALLBACK_MAX_BYTES) text = bytes.subarray(bytes.length - FALLBACK_MAX_BYTES).toString("utf8");
+  return text === "" ? state : { ...state, message: text };
+}

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { Outcome, ScenarioRule } from "../scenario/rules.js";
 import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
-import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState } from "./container-plan.js";
+import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState, withLogFallback } from "./container-plan.js";
 import type { LogStore } from "./logs.js";
 import { podEvent } from "./pod-events.js";
 import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
@@ -39,6 +39,7 @@ interface ContainerSpec {
   image?: string;
   command?: string[];
   args?: string[];
+  terminationMessagePolicy?: string;
 }
 
 interface ContainerRun {
@@ -46,6 +47,8 @@ interface ContainerRun {
   /** Outcome of the n-th in-place restart of this container. */
   outcomeAt: (restarts: number) => Outcome;
   restartPolicy: string;
+  /** The container's terminationMessagePolicy (File or FallbackToLogsOnError). */
+  terminationMessagePolicy?: string | undefined;
 }
 
 interface PodRecord {
@@ -173,7 +176,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     after(rec, options.startDelayMs, () => {
       plans.forEach((plan, index) => {
         const c = rec.rt.containers[index];
-        if (c !== undefined) startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy });
+        if (c !== undefined) startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy, terminationMessagePolicy: plan.spec.terminationMessagePolicy });
       });
       write(rec);
     });
@@ -223,6 +226,9 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       }
       writeLinesUpTo(1);
       c.state = terminatedState(outcome, args, startedAt, store.clock.now());
+      if (run.terminationMessagePolicy === "FallbackToLogsOnError") {
+        c.state = withLogFallback(c.state, lines.slice(0, written).map((l) => l.text));
+      }
       options.logs.end(rec.namespace, rec.name, c.name);
       const ended = c.state;
       if (ended.kind === "terminated" && shouldRestart(run.restartPolicy, ended.exitCode)) {

@@ -81,6 +81,23 @@ describe("worker: builds through to a recorded outcome", () => {
     expect(await stack.podsFor(build.id)).toHaveLength(2);
     const failed = (await stack.store.events(build.id)).at(-1);
     expect(failed).toMatchObject({ type: "build.failed", data: { reason: "BackoffLimitExceeded", attempts: 2 } });
+    // The last attempt's own words (its log tail, via FallbackToLogsOnError), not only "backoff limit".
+    expect(done.failure?.message).toMatch(/^last attempt \(pod \S+\) exited 2: .*error building image: .*exit status 1 \(Job has reached the specified backoff limit\)$/);
+  });
+
+  it("names the last attempt's termination message in the failure, keeping BackoffLimitExceeded as the reason", async () => {
+    const stack = await startStack(redis, {
+      kubesim: {
+        scenario: [
+          { match: { args: "push-denied" }, attempts: [{ exit: { code: 1, afterMs: 3_000, message: "error pushing image: failed to push to destination registry.internal:5000/team/app:v1.0.0: UNAUTHORIZED" } }] },
+        ],
+      },
+    });
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ retries: 0, buildArgs: { MODE: "push-denied" } }));
+    const done = await stack.waitForTerminal(build.id);
+    expect(done.failure?.reason).toBe("BackoffLimitExceeded");
+    expect(done.failure?.message).toContain("exited 1: error pushing image: failed to push to destination registry.internal:5000/team/app:v1.0.0: UNAUTHORIZED");
   });
 
   it.each([
