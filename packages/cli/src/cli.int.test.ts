@@ -88,4 +88,20 @@ describe("buildfleet CLI against the real API", () => {
       expect(run.stderr).not.toContain("Last-Event-ID");
     });
   });
+
+  describe("queue stats", () => {
+    it("shows failed builds as failed, from the records, and labels BullMQ's counts", async () => {
+      const api = await startLiveApi(redis);
+      const id = (await api.cli([...MIRROR, "-o", "name"])).stdout.trim().replace("build/", "");
+      await api.finish(id, "failed");
+      const run = await api.cli(["queue", "stats"]);
+      expect(run.code).toBe(0);
+      const lines = run.stdout.split("\n");
+      const header = lines.findIndex((l) => l.startsWith("QUEUED"));
+      const cols = lines[header]!.split(/\s+/);
+      const values = lines[header + 1]!.split(/\s+/);
+      expect(values[cols.indexOf("FAILED")]).toBe("1");
+      expect(run.stdout).toContain("BullMQ jobs");
+    });
+  });
 });

@@ -208,9 +208,9 @@ describe("status, ls, logs, cancel, events, queue", () => {
     expect(again.stderr).toContain("CONFLICT");
   });
 
-  it("prints events for one build and stops after --count", async () => {
+  it("follows new events of one build with -f and stops after --count", async () => {
     const id = await submitOne();
-    const pending = cli(["events", "--build", id, "--count", "2"]);
+    const pending = cli(["events", "--build", id, "-f", "--count", "2"]);
     while (!fake.requests.some((r) => r.url.startsWith("/v1/events"))) await new Promise((r) => setImmediate(r));
     fake.advance(id, "starting");
     fake.advance(id, "running");
@@ -225,7 +225,8 @@ describe("status, ls, logs, cancel, events, queue", () => {
   it("shows, pauses and resumes the queue", async () => {
     await submitOne();
     const stats = await cli(["queue", "stats"]);
-    expect(stats.stdout).toMatch(/^WAITING\s+ACTIVE\s+DELAYED\s+PRIORITIZED\s+COMPLETED\s+FAILED\s+PAUSED\n1\s+0\s+0\s+0\s+0\s+0\s+false\n$/);
+    expect(stats.stdout).toContain("Builds (created in the last 24 h), by state:\nQUEUED");
+    expect(stats.stdout).toMatch(/\nBullMQ jobs \(a failed build is a completed job\):\nWAITING\s+ACTIVE\s+DELAYED\s+PRIORITIZED\s+COMPLETED\s+FAILED\s+PAUSED\n1\s+0\s+0\s+0\s+0\s+0\s+false\n$/);
     expect(JSON.parse((await cli(["queue", "pause", "-o", "json"])).stdout)).toMatchObject({ paused: true });
     expect((await cli(["queue", "resume"])).stdout).toMatch(/false\n$/);
     expect((await cli(["queue", "drain"])).code).toBe(2);

@@ -58,10 +58,19 @@ export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat
 
 export function queueTable(view: QueueView): string {
   const c = view.counts;
-  return renderTable(
+  const jobs = renderTable(
     ["WAITING", "ACTIVE", "DELAYED", "PRIORITIZED", "COMPLETED", "FAILED", "PAUSED"],
     [[c.waiting, c.active, c.delayed, c.prioritized, c.completed, c.failed, view.paused].map(String)],
   );
+  const b = view.builds;
+  if (b === undefined) return `BullMQ jobs (not build outcomes):\n${jobs}`;
+  const builds = renderTable(
+    ["QUEUED", "STARTING", "RUNNING", "RETRYING", "SUCCEEDED", "FAILED", "CANCELLED"],
+    [[b.queued, b.starting, b.running, b.retrying, b.succeeded, b.failed, b.cancelled].map(String)],
+  );
+  const window = `created in the last ${b.windowHours} h${b.truncated ? ", newest only" : ""}`;
+  // BullMQ counts a failed build as a completed job: label them so nobody reads them as outcomes.
+  return `Builds (${window}), by state:\n${builds}\nBullMQ jobs (a failed build is a completed job):\n${jobs}`;
 }
 
 /** One line per event: time, type, build, and what matters about it. */

@@ -41,7 +41,13 @@ export interface QueueCounts {
   failed: number;
 }
 
+/** Builds created within the last `windowHours`, by state now (from the build records). */
+export type BuildCounts = { windowHours: number; truncated: boolean } & Record<BuildState, number>;
+
 export interface QueueView {
+  /** Build outcomes from the records; absent from an API older than 0.2. */
+  builds?: BuildCounts;
+  /** BullMQ's job counts (a failed build is a completed job here). */
   counts: QueueCounts;
   paused: boolean;
 }

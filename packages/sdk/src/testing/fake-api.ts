@@ -243,7 +243,13 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       if (path.endsWith("/pause")) fake.paused = true;
       if (path.endsWith("/resume")) fake.paused = false;
       const waiting = [...builds.values()].filter((b) => b.state === "queued").length;
-      return send(res, 200, { counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 }, paused: fake.paused });
+      const states = ["queued", "starting", "running", "retrying", "succeeded", "failed", "cancelled"] as const;
+      const byState = Object.fromEntries(states.map((st) => [st, [...builds.values()].filter((b) => b.state === st).length]));
+      return send(res, 200, {
+        builds: { windowHours: 24, truncated: false, ...byState },
+        counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 },
+        paused: fake.paused,
+      });
     }
     sendError(res, 404, "NOT_FOUND", `no route ${method} ${path}`);
   };
