@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { keyspace } from "@buildfleet/shared";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
@@ -102,6 +104,51 @@ describe("buildfleet CLI against the real API", () => {
       const values = lines[header + 1]!.split(/\s+/);
       expect(values[cols.indexOf("FAILED")]).toBe("1");
       expect(run.stdout).toContain("BullMQ jobs");
+    });
+  });
+
+  describe("scriptable stdout", () => {
+    it("accepts its own -o name output in status, cancel and logs", async () => {
+      const api = await startLiveApi(redis);
+      const name = (await api.cli([...MIRROR, "-o", "name"])).stdout.trim();
+      expect(name).toMatch(/^build\/[0-9a-z]+$/);
+      const status = await api.cli(["status", name, "-o", "name"]);
+      expect(status).toMatchObject({ code: 0, stdout: `${name}\n` });
+      expect((await api.cli(["logs", name])).code).toBe(0);
+      const cancel = await api.cli(["cancel", name, "-o", "name"]);
+      expect(cancel).toMatchObject({ code: 0, stdout: `${name}\n`, stderr: "" });
+    });
+
+    it("submit --wait -q prints the digest alone", async () => {
+      const api = await startLiveApi(redis);
+      const run = api.cli([...MIRROR, "--wait", "--no-logs", "-q"]);
+      const id = await nthBuild(redis);
+      await api.finish(id);
+      const result = await run;
+      expect(result).toMatchObject({ code: 0, stdout: `sha256:${"b".repeat(64)}\n` });
+    });
+
+    it("ends quietly (exit 0, no stack trace) when the reader of stdout goes away", async () => {
+      const api = await startLiveApi(redis);
+      for (let i = 0; i < 3; i++) await api.cli([...MIRROR, "-o", "name"]);
+      const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+      const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", main, "ls", "-o", "json"], {
+        env: { PATH: process.env["PATH"] ?? "", BUILDFLEET_URL: api.url, BUILDFLEET_TOKEN: api.token },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      // Like `| head -c 0`: the read end is closed before the CLI writes anything.
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        child.once("exit", (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect(stderr).not.toContain("EPIPE");
+      expect(code).toBe(0);
     });
   });
 });

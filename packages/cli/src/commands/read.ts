@@ -22,13 +22,13 @@ export function registerRead(program: Command, ctx: CommandContext): void {
 
   program
     .command("status")
-    .argument("<id>", "build id")
+    .argument("<id>", "build id (or build/<id>, as -o name prints it)")
     .description("show one build")
     .option("-o, --output <format>", "table, wide, name, json or yaml (json/yaml include the event history)")
     .action(async (id: string, _o: unknown, command: Command) => {
       const opts = command.optsWithGlobals<Globals>();
       const format = parseOutput(opts.output);
-      const view = await (await ctx.client(opts)).get(id, signal());
+      const view = await (await ctx.client(opts)).get(buildIdArg(id), signal());
       io.stdout(printBuilds([view], format, true));
     });
 
@@ -76,7 +76,7 @@ export function registerRead(program: Command, ctx: CommandContext): void {
       if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new UsageError(`--tail expects a whole number, got ${JSON.stringify(opts.tail)}`);
       const client = await ctx.client(opts);
       try {
-        for await (const line of client.logs(id, { follow: opts.follow ?? false, ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}), ...signal() })) {
+        for await (const line of client.logs(buildIdArg(id), { follow: opts.follow ?? false, ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}), ...signal() })) {
           io.stdout(`${line}\n`);
         }
       } catch (err) {

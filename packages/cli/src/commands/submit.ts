@@ -13,6 +13,7 @@ interface SubmitOptions extends SubmitFlags {
   logs: boolean;
   timeout: string;
   output?: string;
+  quiet?: boolean;
   server?: string;
   token?: string;
 }
@@ -54,6 +55,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
     .option("--no-logs", "with --wait: do not stream the build log")
     .option("--timeout <duration>", "with --wait: give up waiting after this long", "30m")
     .option("-o, --output <format>", "table, name, json or yaml")
+    .option("-q, --quiet", "print only the result: the digest with --wait, else the build id")
     .action(async (_opts: SubmitOptions, command: Command) => {
       const opts = command.optsWithGlobals<SubmitOptions>();
       const output = parseOutput(opts.output);
@@ -73,15 +75,17 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
       const what = summary.idempotent ? "exists (same idempotency key)" : "submitted";
       const position = summary.queuePosition === null ? "" : `, queue position ${summary.queuePosition}`;
       if (!opts.wait) {
-        if (output === "json" || output === "yaml") io.stdout(asDocument(summary, output));
+        if (opts.quiet) io.stdout(`${summary.id}\n`);
+        else if (output === "json" || output === "yaml") io.stdout(asDocument(summary, output));
         else if (output === "name") io.stdout(`build/${summary.id}\n`);
         else io.stdout(`build/${summary.id} ${what} (${summary.state}${position})\n`);
         return;
       }
       // Progress goes to stderr so that stdout holds only the result (a digest, or -o json).
-      io.stderr(`build/${summary.id} ${what} (${summary.state}${position})\n`);
+      if (!opts.quiet) io.stderr(`build/${summary.id} ${what} (${summary.state}${position})\n`);
       const build = await waitAndStream(ctx, client, summary.id, summary.state, timeoutMs, opts.logs);
-      if (output === "json" || output === "yaml") io.stdout(asDocument(build, output));
+      if (opts.quiet) io.stdout(`${build.digest ?? ""}\n`);
+      else if (output === "json" || output === "yaml") io.stdout(asDocument(build, output));
       else if (output === "name") io.stdout(`build/${build.id}\n`);
       else io.stdout(`build/${build.id} succeeded\ndigest: ${build.digest ?? "<none>"}\n`);
     });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../exit-codes.js";
+import { buildIdArg } from "../args/build-id.js";
 import { asDocument, parseOutput, queueTable } from "../output/print.js";
 
 /** cancel and queue stats|pause|resume. */
@@ -17,16 +18,18 @@ export function registerWrite(program: Command, ctx: CommandContext): void {
 
   program
     .command("cancel")
-    .argument("<id>", "build id")
+    .argument("<id>", "build id (or build/<id>)")
     .description("cancel a build (queued: at once; running: its Job is stopped)")
-    .option("-o, --output <format>", "table, json or yaml")
+    .option("-o, --output <format>", "table, name, json or yaml")
     .action(async (id: string, _o: unknown, command: Command) => {
       const opts = command.optsWithGlobals<Globals>();
       const format = parseOutput(opts.output);
-      const record = await (await ctx.client(opts)).cancel(id, signal());
+      const buildId = buildIdArg(id);
+      const record = await (await ctx.client(opts)).cancel(buildId, signal());
       if (format === "json" || format === "yaml") io.stdout(asDocument(record, format));
-      else if (record.state === "cancelled") io.stdout(`build/${id} cancelled\n`);
-      else io.stdout(`build/${id} cancel requested (still ${record.state}; the worker stops its Job)\n`);
+      else if (format === "name") io.stdout(`build/${buildId}\n`);
+      else if (record.state === "cancelled") io.stdout(`build/${buildId} cancelled\n`);
+      else io.stdout(`build/${buildId} cancel requested (still ${record.state}; the worker stops its Job)\n`);
     });
 
   program
