@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BuildfleetClient } from "@buildfleet/sdk";
 import { keyspace } from "@buildfleet/shared";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
@@ -149,6 +153,47 @@ describe("buildfleet CLI against the real API", () => {
       });
       expect(stderr).not.toContain("EPIPE");
       expect(code).toBe(0);
+    });
+  });
+
+  describe("bulk input", () => {
+    const doc = (repo: string) => `context: { type: inline, files: {} }\ndockerfile: { inline: "FROM busybox:latest" }\ndestinations: [registry.internal:5000/mirror/${repo}:1]\n`;
+
+    it("submits each document of a multi-document YAML file once, and again returns the same builds", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "buildfleet-bulk-"));
+      try {
+        await writeFile(join(dir, "mirrors.yaml"), `${doc("a")}---\n${doc("b")}---\n${doc("c")}`);
+        const api = await startLiveApi(redis, { cwd: dir });
+        const first = await api.cli(["submit", "-f", "mirrors.yaml", "-o", "name"]);
+        expect(first.code).toBe(0);
+        const names = first.stdout.trim().split("\n");
+        expect(names).toHaveLength(3);
+        expect(new Set(names).size).toBe(3);
+        const again = await api.cli(["submit", "-f", "mirrors.yaml", "-o", "name"]);
+        expect(again.stdout.trim().split("\n")).toEqual(names);
+        const listed = await api.cli(["ls", "-o", "name"]);
+        expect(listed.stdout.trim().split("\n").sort()).toEqual([...names].sort());
+        // A YAML list of requests is the same thing.
+        await writeFile(join(dir, "list.yaml"), `- ${doc("d").trimEnd().replace(/\n/g, "\n  ")}\n- ${doc("e").trimEnd().replace(/\n/g, "\n  ")}\n`);
+        expect((await api.cli(["submit", "-f", "list.yaml", "-q"])).stdout.trim().split("\n")).toHaveLength(2);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("lists past the 200 cap with --all, and explains the cap for a larger --limit", async () => {
+      const api = await startLiveApi(redis);
+      const big = await api.cli(["ls", "--limit", "500"]);
+      expect(big.code).toBe(2);
+      expect(big.stderr).toContain("--limit is at most 200");
+      const client = new BuildfleetClient({ baseUrl: api.url, token: api.token });
+      const request = { context: { type: "inline", files: {} }, dockerfile: { inline: "FROM busybox:latest" }, destinations: ["registry.internal:5000/mirror/busybox:1"] };
+      for (let batch = 0; batch < 11; batch++) await Promise.all(Array.from({ length: 19 }, () => client.submit(request)));
+      const all = await api.cli(["ls", "--all", "-o", "name"]);
+      expect(all.stderr).toBe("");
+      expect(new Set(all.stdout.trim().split("\n")).size).toBe(209);
+      const headless = await api.cli(["ls", "--no-headers"]);
+      expect(headless.stdout.split("\n")[0]).toMatch(/^[0-9a-z]+\s+queued/);
     });
   });
 });

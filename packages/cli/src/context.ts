@@ -9,6 +9,8 @@ export interface CliIo {
   /** Where relative paths (-f, --context-dir) and .buildfleet/dev.env are looked up. */
   cwd: string;
   readStdin: () => Promise<string>;
+  /** stderr is a terminal: progress lines are worth printing. */
+  stderrIsTTY?: boolean;
   /** Aborted on Ctrl-C: long-running commands (submit --wait, logs -f, events) stop. */
   signal?: AbortSignal;
   fetch?: FetchLike;

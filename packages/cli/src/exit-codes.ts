@@ -33,7 +33,20 @@ export class UsageError extends Error {
   }
 }
 
+/** Ends a command with this exit code after it has reported the details itself. */
+export class CliExit extends Error {
+  readonly code = "CLI_EXIT";
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CliExit";
+  }
+}
+
 export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof CliExit) return err.exitCode;
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof BuildFailedError || err instanceof BuildCancelledError || err instanceof TimeoutError) return EXIT.buildFailed;
   if (err instanceof ApiError) return err.status === 400 || err.status === 422 ? EXIT.usage : EXIT.api;

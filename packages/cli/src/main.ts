@@ -33,6 +33,7 @@ const code = await runCli(process.argv.slice(2), {
   // `pnpm buildfleet …` runs in the repository root; INIT_CWD is where the user typed it.
   cwd: process.env["INIT_CWD"] ?? process.cwd(),
   readStdin,
+  stderrIsTTY: process.stderr.isTTY === true,
   signal: controller.signal,
 });
 process.exitCode = code;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { BuildState } from "@buildfleet/sdk";
+import type { BuildRecord, BuildState } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
@@ -13,6 +13,11 @@ interface Globals {
   token?: string;
   output?: string;
 }
+
+/** The API's cap on one page (GET /v1/builds?limit=). */
+const MAX_PAGE = 200;
+/** --all stops after this many pages (100,000 builds): a bound, not a listing anyone reads. */
+const MAX_PAGES = 500;
 
 const STATES = ["queued", "starting", "running", "retrying", "succeeded", "failed", "cancelled"];
 
@@ -38,31 +43,45 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .description("list builds, newest first")
     .option("--state <state>", `only builds in this state (repeatable): ${STATES.join(", ")}`, collect)
     .option("-l, --selector <KEY=VALUE>", "only builds with this label (repeatable, all must match)", collect)
-    .option("--limit <n>", "at most this many builds", "50")
-    .option("--cursor <cursor>", "continue a previous listing")
+    .option("--limit <n>", `at most this many builds (1-${MAX_PAGE}, the API's page cap; --all for more)`, "50")
+    .option("--all", `every matching build, paging through ${MAX_PAGE} at a time`)
+    .option("--cursor <cursor>", "continue a previous listing (with the same --state and -l)")
+    .option("--no-headers", "table and wide output without the header line")
     .option("-o, --output <format>", "table, wide, name, json or yaml")
     .action(async (_o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string }>();
+      const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string; all?: boolean; headers: boolean }>();
       const format = parseOutput(opts.output);
       for (const s of opts.state ?? []) {
         if (!STATES.includes(s)) throw new UsageError(`--state must be one of ${STATES.join(", ")}, got ${JSON.stringify(s)}`);
       }
-      if (!/^\d+$/.test(opts.limit)) throw new UsageError(`--limit expects a whole number, got ${JSON.stringify(opts.limit)}`);
-      const page = await (await ctx.client(opts)).list({
+      if (!/^\d+$/.test(opts.limit) || Number(opts.limit) < 1) throw new UsageError(`--limit expects a whole number from 1, got ${JSON.stringify(opts.limit)}`);
+      if (!opts.all && Number(opts.limit) > MAX_PAGE) {
+        throw new UsageError(`--limit is at most ${MAX_PAGE} (the API's page size cap); use --all to list every build, ${MAX_PAGE} per request`);
+      }
+      const client = await ctx.client(opts);
+      const query = {
         ...(opts.state ? { state: opts.state as BuildState[] } : {}),
         ...(opts.selector ? { label: opts.selector } : {}),
-        limit: Number(opts.limit),
-        ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
         ...signal(),
-      });
+      };
+      const items: BuildRecord[] = [];
+      let cursor = opts.cursor;
+      let nextCursor: string | null = null;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const res = await client.list({ ...query, limit: opts.all ? MAX_PAGE : Number(opts.limit), ...(cursor !== undefined ? { cursor } : {}) });
+        items.push(...res.items);
+        nextCursor = res.nextCursor;
+        if (!opts.all || nextCursor === null) break;
+        cursor = nextCursor;
+      }
       if (format === "json" || format === "yaml") {
-        io.stdout(printBuilds(page.items, format, false));
-      } else if (page.items.length === 0) {
+        io.stdout(printBuilds(items, format, false));
+      } else if (items.length === 0) {
         io.stderr("No builds found.\n");
       } else {
-        io.stdout(printBuilds(page.items, format, false));
+        io.stdout(printBuilds(items, format, false, { headers: opts.headers }));
       }
-      if (page.nextCursor !== null) io.stderr(`More builds: ${moreCommand(opts, page.nextCursor)}\n`);
+      if (nextCursor !== null) io.stderr(`More builds: ${moreCommand(opts, nextCursor)}\n`);
     });
 
   program

@@ -6,7 +6,8 @@ import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
 import { asDocument, parseOutput } from "../output/print.js";
 import { requestFromFlags, type SubmitFlags } from "../request/from-flags.js";
-import { loadRequestFile, readContextDir } from "../request/load.js";
+import { loadRequestFiles, readContextDir } from "../request/load.js";
+import { submitBulk } from "./submit-bulk.js";
 
 interface SubmitOptions extends SubmitFlags {
   wait?: boolean;
@@ -30,7 +31,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
   program
     .command("submit")
     .description("submit a build from a request file (-f) and/or flags")
-    .option("-f, --file <path>", "request as YAML or JSON ('-' reads stdin)")
+    .option("-f, --file <path>", "request as YAML or JSON ('-' reads stdin); several YAML documents or a list submit each")
     .option("--context-dir <dir>", "send a local directory as inline context files (small contexts)")
     .option("--pvc <claim[:path]>", "build from a directory on a PersistentVolumeClaim")
     .option("--git <url>", "build from a git repository")
@@ -61,9 +62,16 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
       const output = parseOutput(opts.output);
       const timeoutMs = parseDuration(opts.timeout);
       const { io } = ctx;
-      const base = opts.file !== undefined ? await loadRequestFile(opts.file, io.cwd, io.readStdin) : {};
+      const bases = opts.file !== undefined ? await loadRequestFiles(opts.file, io.cwd, io.readStdin) : [{}];
       const files = opts.contextDir !== undefined ? await readContextDir(opts.contextDir, io.cwd) : undefined;
-      const request = requestFromFlags(opts, base, files);
+      if (bases.length > 1) {
+        if (opts.wait) throw new UsageError(`--wait takes one request; ${opts.file} holds ${bases.length}. Submit, then: buildfleet wait ID…`);
+        const requests = bases.map((b) => requestFromFlags(opts, b, files));
+        const client = await ctx.client(opts);
+        await submitBulk(io, client, requests, { idempotencyKey: opts.idempotencyKey, output, quiet: opts.quiet ?? false, progress: io.stderrIsTTY ?? false });
+        return;
+      }
+      const request = requestFromFlags(opts, bases[0] ?? {}, files);
       const client = await ctx.client(opts);
       // A --wait run keys its submit even when the user gave no key: the SDK then may repeat it
       // after a 429 without risking a second build.

@@ -20,9 +20,13 @@ export function asDocument(value: unknown, format: "json" | "yaml"): string {
 
 const shortDigest = (d: string | undefined): string => (d === undefined ? "" : d.slice(0, 19));
 
-export function buildsTable(builds: readonly BuildRecord[], format: "table" | "wide", now = Date.now()): string {
+export function buildsTable(builds: readonly BuildRecord[], format: "table" | "wide", now = Date.now(), headers = true): string {
+  const table = (head: string[], rows: string[][]): string => {
+    const text = renderTable(head, rows);
+    return headers ? text : text.slice(text.indexOf("\n") + 1);
+  };
   if (format === "wide") {
-    return renderTable(
+    return table(
       ["NAME", "STATE", "ATTEMPTS", "PRIORITY", "JOB", "DIGEST", "REASON", "DESTINATION", "AGE"],
       builds.map((b) => [
         b.id,
@@ -37,13 +41,13 @@ export function buildsTable(builds: readonly BuildRecord[], format: "table" | "w
       ]),
     );
   }
-  return renderTable(
+  return table(
     ["NAME", "STATE", "ATTEMPTS", "DIGEST", "AGE"],
     builds.map((b) => [b.id, b.state, String(b.attempts.length), shortDigest(b.digest), formatAge(b.createdAt, now)]),
   );
 }
 
-export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat, single: boolean): string {
+export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat, single: boolean, options: { headers?: boolean } = {}): string {
   switch (format) {
     case "json":
     case "yaml":
@@ -52,7 +56,7 @@ export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat
       return builds.map((b) => `build/${b.id}\n`).join("");
     case "table":
     case "wide":
-      return buildsTable(builds, format);
+      return buildsTable(builds, format, Date.now(), options.headers ?? true);
   }
 }
 
