@@ -196,4 +196,41 @@ describe("buildfleet CLI against the real API", () => {
       expect(headless.stdout.split("\n")[0]).toMatch(/^[0-9a-z]+\s+queued/);
     });
   });
+
+  describe("waiting", () => {
+    it("gives --timeout its own exit code (4) and says how to reattach", async () => {
+      const api = await startLiveApi(redis);
+      const run = await api.cli([...MIRROR, "--wait", "--no-logs", "--timeout", "1s"]);
+      const id = await nthBuild(redis);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain(`Reattach with: buildfleet wait ${id}`);
+    });
+
+    it("on Ctrl-C during --wait says how to reattach, and wait picks the build up again", async () => {
+      const api = await startLiveApi(redis);
+      const ctrlC = new AbortController();
+      const run = api.cli([...MIRROR, "--wait", "--no-logs"], { signal: ctrlC.signal });
+      const id = await nthBuild(redis);
+      await api.markRunning(id);
+      ctrlC.abort(new Error("interrupted"));
+      const interrupted = await run;
+      expect(interrupted.code).toBe(130);
+      expect(interrupted.stderr).toContain(`buildfleet wait ${id}`);
+      const waiting = api.cli(["wait", `build/${id}`, "--timeout", "60s"]);
+      await api.finish(id);
+      expect(await waiting).toMatchObject({ code: 0, stdout: `build/${id} succeeded sha256:${"b".repeat(64)}\n` });
+    });
+
+    it("wait --for terminal accepts a failed build; --for succeeded exits 1 for it", async () => {
+      const api = await startLiveApi(redis);
+      const a = (await api.cli([...MIRROR, "-q"])).stdout.trim();
+      const b = (await api.cli([...MIRROR, "-q", "-l", "n=2"])).stdout.trim();
+      await api.finish(a);
+      await api.finish(b, "failed");
+      expect((await api.cli(["wait", a, b, "--for", "terminal"])).code).toBe(0);
+      const strict = await api.cli(["wait", a, b]);
+      expect(strict.code).toBe(1);
+      expect(strict.stdout).toContain(`build/${b} failed (BackoffLimitExceeded)`);
+    });
+  });
 });

@@ -97,9 +97,9 @@ describe("submit", () => {
     expect(run.stdout).toBe("");
   });
 
-  it("exits 1 when --timeout passes first", async () => {
+  it("exits 4 (its own code) when --timeout passes first", async () => {
     const run = await cli([...MIRROR, "--wait", "--timeout", "50ms"]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/did not finish within 50 ms/);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
-import { BuildCancelledError, BuildFailedError, type BuildfleetClient, type BuildView } from "@buildfleet/sdk";
+import { BuildCancelledError, BuildFailedError, TimeoutError, type BuildfleetClient, type BuildView } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
@@ -91,12 +91,24 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
       }
       // Progress goes to stderr so that stdout holds only the result (a digest, or -o json).
       if (!opts.quiet) io.stderr(`build/${summary.id} ${what} (${summary.state}${position})\n`);
-      const build = await waitAndStream(ctx, client, summary.id, summary.state, timeoutMs, opts.logs);
+      let build: BuildView;
+      try {
+        build = await waitAndStream(ctx, client, summary.id, summary.state, timeoutMs, opts.logs);
+      } catch (err) {
+        // The build goes on without us: say how to pick it up again.
+        if (err instanceof TimeoutError || io.signal?.aborted) io.stderr(reattachHint(summary.id, err instanceof TimeoutError ? `did not finish within ${opts.timeout}` : "interrupted"));
+        throw err;
+      }
       if (opts.quiet) io.stdout(`${build.digest ?? ""}\n`);
       else if (output === "json" || output === "yaml") io.stdout(asDocument(build, output));
       else if (output === "name") io.stdout(`build/${build.id}\n`);
       else io.stdout(`build/${build.id} succeeded\ndigest: ${build.digest ?? "<none>"}\n`);
     });
+}
+
+/** What to tell a user whose wait ended while the build goes on. */
+export function reattachHint(id: string, why: string): string {
+  return `build/${id} ${why}; it keeps going. Reattach with: buildfleet wait ${id}   (log: buildfleet logs -f ${id})\n`;
 }
 
 /** Follows the build's state (and log, if asked) until it ends; throws the SDK's typed errors. */
