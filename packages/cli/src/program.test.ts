@@ -239,3 +239,22 @@ describe("status, ls, logs, cancel, events, queue", () => {
     expect(run.stdout).toMatch(/2\s+usage error/);
   });
 });
+
+describe("kubectl habits", () => {
+  it("prints its version with --version", async () => {
+    const run = await cli(["--version"]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
+  });
+
+  it.each(["bash", "zsh", "fish"])("prints a %s completion script naming every command", async (shell) => {
+    const run = await cli(["completion", shell]);
+    expect(run.code).toBe(0);
+    for (const command of ["submit", "status", "ls", "logs", "cancel", "events", "queue", "wait"]) expect(run.stdout).toContain(command);
+    expect(run.stdout).toContain("--idempotency-key".slice(shell === "fish" ? 2 : 0));
+  });
+
+  it("refuses an unknown shell", async () => {
+    expect((await cli(["completion", "tcsh"])).code).toBe(2);
+  });
+});

@@ -3,6 +3,8 @@ import { registerRead } from "./commands/read.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerWrite } from "./commands/write.js";
 import { registerWait } from "./commands/wait.js";
+import { registerCompletion } from "./commands/completion.js";
+import { cliVersion } from "./version.js";
 import { commandContext, type CliIo } from "./context.js";
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor } from "./exit-codes.js";
 
@@ -14,6 +16,7 @@ export function createProgram(io: CliIo): Command {
     .description("Submit and follow container-image builds on a buildfleet API")
     .option("--server <url>", "API address (default: BUILDFLEET_URL, then .buildfleet/dev.env)")
     .option("--token <token>", "bearer token (default: BUILDFLEET_TOKEN, then .buildfleet/dev.env)")
+    .version(cliVersion(), "--version", "print the CLI's version")
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -23,6 +26,7 @@ export function createProgram(io: CliIo): Command {
   registerRead(program, ctx);
   registerWrite(program, ctx);
   registerWait(program, ctx);
+  registerCompletion(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
 }
