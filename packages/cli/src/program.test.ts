@@ -258,3 +258,12 @@ describe("kubectl habits", () => {
     expect((await cli(["completion", "tcsh"])).code).toBe(2);
   });
 });
+
+describe("-o jsonpath", () => {
+  it("prints fields of status and ls with kubectl's template syntax", async () => {
+    const id = (await cli([...MIRROR, "-q"])).stdout.trim();
+    expect((await cli(["status", id, "-o", "jsonpath={.state}"])).stdout).toBe("queued");
+    expect((await cli(["ls", "-o", "jsonpath={.items[*].id}{'\\n'}"])).stdout).toBe(`${id}\n`);
+    expect((await cli(["ls", "-o", "jsonpath={.items"])).code).toBe(2);
+  });
+});

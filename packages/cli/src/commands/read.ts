@@ -3,7 +3,8 @@ import type { BuildRecord, BuildState } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
-import { eventLine, printBuilds, parseOutput } from "../output/print.js";
+import { eventLine, jsonPathOf, printBuilds, parseOutput } from "../output/print.js";
+import { renderJsonPath } from "../output/jsonpath.js";
 import { buildIdArg } from "../args/build-id.js";
 
 /** status, ls, logs, events: the read-only commands. */
@@ -29,12 +30,13 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .command("status")
     .argument("<id>", "build id (or build/<id>, as -o name prints it)")
     .description("show one build")
-    .option("-o, --output <format>", "table, wide, name, json or yaml (json/yaml include the event history)")
+    .option("-o, --output <format>", "table, wide, name, json, yaml (json/yaml include the event history) or jsonpath=TEMPLATE")
     .action(async (id: string, _o: unknown, command: Command) => {
       const opts = command.optsWithGlobals<Globals>();
-      const format = parseOutput(opts.output);
+      const template = jsonPathOf(opts.output);
+      const format = template === undefined ? parseOutput(opts.output) : "json";
       const view = await (await ctx.client(opts)).get(buildIdArg(id), signal());
-      io.stdout(printBuilds([view], format, true));
+      io.stdout(template !== undefined ? renderJsonPath(template, view) : printBuilds([view], format, true));
     });
 
   program
@@ -47,10 +49,11 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .option("--all", `every matching build, paging through ${MAX_PAGE} at a time`)
     .option("--cursor <cursor>", "continue a previous listing (with the same --state and -l)")
     .option("--no-headers", "table and wide output without the header line")
-    .option("-o, --output <format>", "table, wide, name, json or yaml")
+    .option("-o, --output <format>", "table, wide, name, json, yaml or jsonpath=TEMPLATE (e.g. '{.items[*].id}')")
     .action(async (_o: unknown, command: Command) => {
       const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string; all?: boolean; headers: boolean }>();
-      const format = parseOutput(opts.output);
+      const template = jsonPathOf(opts.output);
+      const format = template === undefined ? parseOutput(opts.output) : "json";
       for (const s of opts.state ?? []) {
         if (!STATES.includes(s)) throw new UsageError(`--state must be one of ${STATES.join(", ")}, got ${JSON.stringify(s)}`);
       }
@@ -74,7 +77,9 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         if (!opts.all || nextCursor === null) break;
         cursor = nextCursor;
       }
-      if (format === "json" || format === "yaml") {
+      if (template !== undefined) {
+        io.stdout(renderJsonPath(template, { items }));
+      } else if (format === "json" || format === "yaml") {
         io.stdout(printBuilds(items, format, false));
       } else if (items.length === 0) {
         io.stderr("No builds found.\n");

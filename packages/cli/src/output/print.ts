@@ -11,7 +11,14 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export function parseOutput(value: string | undefined): OutputFormat {
   const v = value ?? "table";
   if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
-  throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(", ")}, got ${JSON.stringify(v)}`);
+  throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(", ")} or jsonpath=TEMPLATE, got ${JSON.stringify(v)}`);
+}
+
+/** The template of `-o jsonpath=TEMPLATE` (kubectl's spelling), or undefined for the other formats. */
+export function jsonPathOf(value: string | undefined): string | undefined {
+  if (value === undefined || !value.startsWith("jsonpath=")) return undefined;
+  const t = value.slice("jsonpath=".length);
+  return /^'.*'$/s.test(t) ? t.slice(1, -1) : t;
 }
 
 export function asDocument(value: unknown, format: "json" | "yaml"): string {
