@@ -233,4 +233,19 @@ describe("buildfleet CLI against the real API", () => {
       expect(strict.stdout).toContain(`build/${b} failed (BackoffLimitExceeded)`);
     });
   });
+
+  describe("rerun", () => {
+    it("submits the same request again as a new build labelled retry-of", async () => {
+      const api = await startLiveApi(redis);
+      const first = (await api.cli([...MIRROR, "-l", "team=payments", "--idempotency-key", "once", "-q"])).stdout.trim();
+      await api.finish(first, "failed");
+      const run = await api.cli(["rerun", `build/${first}`, "-q"]);
+      expect(run.code).toBe(0);
+      const second = run.stdout.trim();
+      expect(second).not.toBe(first);
+      const status = JSON.parse((await api.cli(["status", second, "-o", "json"])).stdout) as { state: string; labels: Record<string, string>; request: { destinations: string[] } };
+      expect(status).toMatchObject({ state: "queued", labels: { team: "payments", "retry-of": first }, request: { destinations: ["registry.internal:5000/mirror/busybox:1.36"] } });
+      expect((await api.cli(["ls", "-l", `retry-of=${first}`, "-o", "name"])).stdout).toBe(`build/${second}\n`);
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { registerSubmit } from "./commands/submit.js";
 import { registerWrite } from "./commands/write.js";
 import { registerWait } from "./commands/wait.js";
 import { registerCompletion } from "./commands/completion.js";
+import { registerRerun } from "./commands/rerun.js";
 import { cliVersion } from "./version.js";
 import { commandContext, type CliIo } from "./context.js";
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor } from "./exit-codes.js";
@@ -26,6 +27,7 @@ export function createProgram(io: CliIo): Command {
   registerRead(program, ctx);
   registerWrite(program, ctx);
   registerWait(program, ctx);
+  registerRerun(program, ctx);
   registerCompletion(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
