@@ -1,5 +1,6 @@
 import { BuildfleetClient, type FetchLike } from "@buildfleet/sdk";
 import { readDevEnv, resolveConnection, type ConnectionFlags } from "./config/connection.js";
+import { cliVersion } from "./version.js";
 
 /** Everything a command touches outside itself, so tests run the CLI in-process. */
 export interface CliIo {
@@ -30,7 +31,7 @@ export function commandContext(io: CliIo): CommandContext {
         baseUrl: conn.url,
         ...(conn.token !== undefined ? { token: conn.token } : {}),
         ...(io.fetch ? { fetch: io.fetch } : {}),
-        userAgent: "buildfleet-cli/0.1",
+        userAgent: `buildfleet-cli/${cliVersion()}`,
       });
     },
   };
