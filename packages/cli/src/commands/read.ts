@@ -5,6 +5,7 @@ import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
 import { eventLine, jsonPathOf, printBuilds, parseOutput } from "../output/print.js";
 import { renderJsonPath } from "../output/jsonpath.js";
+import { watchBuilds } from "./watch.js";
 import { buildIdArg } from "../args/build-id.js";
 
 /** status, ls, logs, events: the read-only commands. */
@@ -20,6 +21,8 @@ const MAX_PAGE = 200;
 /** --all stops after this many pages (100,000 builds): a bound, not a listing anyone reads. */
 const MAX_PAGES = 500;
 
+const TERMINAL_STATES: readonly string[] = ["succeeded", "failed", "cancelled"];
+
 const STATES = ["queued", "starting", "running", "retrying", "succeeded", "failed", "cancelled"];
 
 export function registerRead(program: Command, ctx: CommandContext): void {
@@ -31,12 +34,18 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .argument("<id>", "build id (or build/<id>, as -o name prints it)")
     .description("show one build")
     .option("-o, --output <format>", "table, wide, name, json, yaml (json/yaml include the event history) or jsonpath=TEMPLATE")
+    .option("-w, --watch", "after the build, print a row each time its state changes, until it ends (table, wide, name)")
     .action(async (id: string, _o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals>();
+      const opts = command.optsWithGlobals<Globals & { watch?: boolean }>();
       const template = jsonPathOf(opts.output);
       const format = template === undefined ? parseOutput(opts.output) : "json";
-      const view = await (await ctx.client(opts)).get(buildIdArg(id), signal());
+      if (opts.watch && (template !== undefined || format === "json" || format === "yaml")) throw new UsageError("--watch prints rows: use it with -o table, wide or name");
+      const client = await ctx.client(opts);
+      const view = await client.get(buildIdArg(id), signal());
       io.stdout(template !== undefined ? renderJsonPath(template, view) : printBuilds([view], format, true));
+      if (opts.watch && !TERMINAL_STATES.includes(view.state)) {
+        await watchBuilds(io, client, { buildId: view.id, format, shown: new Map([[view.id, view.state]]) });
+      }
     });
 
   program
@@ -49,9 +58,10 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .option("--all", `every matching build, paging through ${MAX_PAGE} at a time`)
     .option("--cursor <cursor>", "continue a previous listing (with the same --state and -l)")
     .option("--no-headers", "table and wide output without the header line")
+    .option("-w, --watch", "after the list, print a row each time a matching build changes state (Ctrl-C stops)")
     .option("-o, --output <format>", "table, wide, name, json, yaml or jsonpath=TEMPLATE (e.g. '{.items[*].id}')")
     .action(async (_o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string; all?: boolean; headers: boolean }>();
+      const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string; all?: boolean; headers: boolean; watch?: boolean }>();
       const template = jsonPathOf(opts.output);
       const format = template === undefined ? parseOutput(opts.output) : "json";
       for (const s of opts.state ?? []) {
@@ -87,6 +97,13 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         io.stdout(printBuilds(items, format, false, { headers: opts.headers }));
       }
       if (nextCursor !== null) io.stderr(`More builds: ${moreCommand(opts, nextCursor)}\n`);
+      if (opts.watch) {
+        if (template !== undefined || format === "json" || format === "yaml") throw new UsageError("--watch prints rows: use it with -o table, wide or name");
+        const labels = Object.fromEntries((opts.selector ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        const matches = (b: BuildRecord): boolean =>
+          (opts.state === undefined || opts.state.includes(b.state)) && Object.entries(labels).every(([k, v]) => b.labels[k] === v);
+        await watchBuilds(io, client, { format, matches, shown: new Map(items.map((b) => [b.id, b.state])) });
+      }
     });
 
   program
