@@ -48,11 +48,11 @@ function exitCodeOf(outcome: Outcome): number | undefined {
   return undefined;
 }
 
-export function logPlanFor(image: string, name: string, args: readonly string[], outcome: Outcome, runMs: number): PlannedLine[] {
+export function logPlanFor(image: string, name: string, args: readonly string[], outcome: Outcome, runMs: number, bases: readonly string[] = []): PlannedLine[] {
   const code = exitCodeOf(outcome);
   if (isKanikoContainer(image, args)) {
     const how = code === 0 ? "success" : code === undefined || "oomKilled" in outcome ? "killed" : "failure";
-    return kanikoLogPlan(args, runMs, how);
+    return kanikoLogPlan(args, runMs, how, bases);
   }
   return genericLogPlan(name, image, "oomKilled" in outcome ? undefined : code);
 }

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { Outcome, ScenarioRule } from "../scenario/rules.js";
 import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
+import { buildArgsOf, dockerfileBases, mountedDockerfile } from "./dockerfile.js";
 import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState, withLogFallback } from "./container-plan.js";
 import type { LogStore } from "./logs.js";
 import { podEvent } from "./pod-events.js";
@@ -49,6 +50,8 @@ interface ContainerRun {
   restartPolicy: string;
   /** The container's terminationMessagePolicy (File or FallbackToLogsOnError). */
   terminationMessagePolicy?: string | undefined;
+  /** Base images of the Dockerfile, when kubesim could read it (for Kaniko's log). */
+  bases?: readonly string[];
 }
 
 interface PodRecord {
@@ -140,14 +143,18 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       jobName: pod.metadata.labels?.["batch.kubernetes.io/job-name"],
     };
     const restartPolicy = (pod["spec"] as { restartPolicy?: string } | undefined)?.restartPolicy ?? "Always";
-    const plans = specs.map((c) => {
+    const readConfigMap = (name: string): Record<string, string> | undefined =>
+      (store.get("configmaps", pod.metadata.namespace ?? "", name)?.["data"] as Record<string, string> | undefined) ?? undefined;
+    const plans = specs.map((c, index) => {
       const args = [...(c.command ?? []), ...(c.args ?? [])];
+      const dockerfile = mountedDockerfile(pod as Parameters<typeof mountedDockerfile>[0], index, readConfigMap);
+      const bases = dockerfile === undefined ? [] : dockerfileBases(dockerfile, buildArgsOf(args));
       // An in-place restart is the next attempt of the script.
       const outcomeAt = (restarts: number): Outcome =>
         outcomeFor(options.rules(), { ...target, image: c.image ?? "", args }, attempt + restarts) ?? {
           succeed: { afterMs: options.defaultRunMs },
         };
-      return { spec: c, args, outcome: outcomeAt(0), outcomeAt };
+      return { spec: c, args, outcome: outcomeAt(0), outcomeAt, bases };
     });
     const rec: PodRecord = {
       uid,
@@ -176,7 +183,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     after(rec, options.startDelayMs, () => {
       plans.forEach((plan, index) => {
         const c = rec.rt.containers[index];
-        if (c !== undefined) startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy, terminationMessagePolicy: plan.spec.terminationMessagePolicy });
+        if (c !== undefined) startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy, terminationMessagePolicy: plan.spec.terminationMessagePolicy, bases: plan.bases });
       });
       write(rec);
     });
@@ -203,7 +210,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     options.logs.start(rec.namespace, rec.name, c.name);
 
     const runMs = runMsOf(outcome, options.defaultRunMs);
-    const lines = logPlanFor(c.image, c.name, args, outcome, runMs ?? options.defaultRunMs);
+    const lines = logPlanFor(c.image, c.name, args, outcome, runMs ?? options.defaultRunMs, run.bases ?? []);
     let written = 0;
     const writeLinesUpTo = (fraction: number) => {
       while (written < lines.length && (lines[written]?.at ?? 2) <= fraction) {
