@@ -253,14 +253,14 @@ describe("buildfleet CLI against the real API", () => {
     it("status -w prints a row per state it sees and ends with the build", async () => {
       const api = await startLiveApi(redis);
       const id = (await api.cli([...MIRROR, "-q"])).stdout.trim();
-      let out = "";
-      const watching = api.cli(["status", id, "-w"]).then((r) => ((out = r.stdout), r));
-      // The watch follows new events: move the build once its stream is open (bounded).
-      await expect.poll(async () => String(await redis.connection().call("CLIENT", "LIST")).split("\n").filter((l) => l.includes("api-events")).length, { timeout: 10_000 }).toBeGreaterThan(0);
+      let shown!: () => void;
+      const firstRow = new Promise<void>((resolve) => (shown = resolve));
+      const watching = api.cli(["status", id, "-w"], { onStdout: (text) => text.includes("queued") && shown() });
+      await firstRow;
       await api.finish(id, "failed");
       const run = await watching;
       expect(run.code).toBe(0);
-      expect(out.split("\n").filter((l) => l !== "").map((l) => l.split(/\s+/)[1])).toEqual(["STATE", "queued", "failed"]);
+      expect(run.stdout.split("\n").filter((l) => l !== "").map((l) => l.split(/\s+/)[1])).toEqual(["STATE", "queued", "failed"]);
     });
   });
 });

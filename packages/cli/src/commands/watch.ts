@@ -19,7 +19,10 @@ export async function watchBuilds(
 ): Promise<void> {
   const row = (b: BuildRecord): string => (options.format === "name" ? `build/${b.id}\n` : printBuilds([b], options.format, false, { headers: false }));
   try {
-    for await (const e of client.events({ ...(options.buildId !== undefined ? { buildId: options.buildId } : {}), follow: true, ...(io.signal ? { signal: io.signal } : {}) })) {
+    // One build: its history then new events (nothing lost between the first read and the
+    // stream), ending after its terminal event. All builds: new events until Ctrl-C.
+    const events = options.buildId !== undefined ? { buildId: options.buildId } : { follow: true };
+    for await (const e of client.events({ ...events, ...(io.signal ? { signal: io.signal } : {}) })) {
       const id = e.event.subject;
       const build = await client.get(id, io.signal ? { signal: io.signal } : {});
       if (options.matches && !options.matches(build)) continue;

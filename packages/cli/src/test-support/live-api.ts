@@ -14,7 +14,7 @@ export interface LiveApi {
   store: BuildStore;
   markRunning(id: string): Promise<BuildRecord>;
   finish(id: string, to?: "succeeded" | "failed"): Promise<BuildRecord>;
-  cli(args: string[], options?: { signal?: AbortSignal; stdin?: string; cwd?: string }): Promise<CliRun>;
+  cli(args: string[], options?: { signal?: AbortSignal; stdin?: string; cwd?: string; onStdout?: (text: string) => void }): Promise<CliRun>;
 }
 
 export interface CliRun {
@@ -84,7 +84,10 @@ export async function startLiveApi(
       let stdout = "";
       let stderr = "";
       const code = await runCli(args, {
-        stdout: (s) => (stdout += s),
+        stdout: (s) => {
+          stdout += s;
+          o.onStdout?.(stdout);
+        },
         stderr: (s) => (stderr += s),
         env: { BUILDFLEET_URL: api.url, BUILDFLEET_TOKEN: LIVE_TOKEN },
         cwd: o.cwd ?? options.cwd ?? process.cwd(),
