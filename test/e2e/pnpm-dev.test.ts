@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { uniquePrefix } from "@buildfleet/testkit";
+import { startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { REPO_ROOT, realCluster } from "./e2e-env.js";
 
 /**
@@ -97,5 +97,35 @@ describe.skipIf(realCluster)("pnpm dev (kubesim; skipped with E2E_KUBECONFIG)", 
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("stopped");
     expect(existsSync(join(stateDir, "dev.env"))).toBe(false);
+  });
+
+  it("says once that its Redis died and stops cleanly, instead of flooding the log", async () => {
+    dir = await mkdtemp(join(tmpdir(), "buildfleet-dev-"));
+    const redis = await startRedis();
+    try {
+      dev = tsx("packages/dev/src/main.ts", [], {
+        REDIS_URL: redis.url,
+        DEV_STATE_DIR: join(dir, ".buildfleet"),
+        LOG_LEVEL: "warn",
+      });
+      const exited = finish(dev, 50_000);
+      let out = "";
+      await new Promise<void>((resolve, reject) => {
+        dev!.stdout!.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (out.includes("Ctrl-C stops everything")) resolve();
+        });
+        void exited.then((r) => reject(new Error(`pnpm dev exited early (${r.code}): ${r.stderr}`)));
+      });
+      await redis.stop();
+      const result = await exited;
+      expect(result.code).toBe(1);
+      const said = `${result.stdout}${result.stderr}`;
+      expect(said.match(/pnpm dev: Redis at redis:\/\/127\.0\.0\.1:\d+ stopped answering/g)).toHaveLength(1);
+      expect(said).not.toContain("Unhandled error event");
+      expect(result.stderr).toContain("stopped");
+    } finally {
+      await redis.stop();
+    }
   });
 });

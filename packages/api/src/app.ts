@@ -140,8 +140,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     timeWindow: (request) => limitOf(request).timeWindowMs,
     // Probes and scrapers are not limited.
     allowList: (request) => !request.url.startsWith("/v1/") && request.url !== "/v1",
-    errorResponseBuilder: (_request, context) =>
-      new RateLimitedError(`rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+    // The configured window, not context.after (the plugin's humanised time left, e.g. "50 seconds").
+    errorResponseBuilder: (request, context) =>
+      new RateLimitedError(`rate limit of ${context.max} requests per ${Math.round(limitOf(request).timeWindowMs / 1000)} s exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`, {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
       }),
   });

@@ -34,7 +34,7 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
   const tokens = options.tokens ?? loadTokens(config.api, (path) => readFileSync(path, "utf8"));
   if (tokens.size === 0) logger.warn("no API tokens are configured: every /v1 request will be refused (401)");
   const ks = keyspace(config.redis.prefix);
-  const redis = createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" });
+  const redis = quietOnError(createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" }), logger);
   const streams = new Set<ReturnType<typeof createWorkerConnection>>();
   const queues = new BuildQueues({ connection: redis, keyspace: ks });
   // The default lane's queue, for the modules that still take a BullMQ Queue (metrics, tenant counts).
@@ -58,7 +58,7 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
     store: new BuildStore({ redis, keyspace: ks, source: "/buildfleet/api" }),
     tokens,
     openStreamConnection: () => {
-      const conn = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-api-events" });
+      const conn = quietOnError(createWorkerConnection(config.redis.url, { connectionName: "buildfleet-api-events" }), logger);
       streams.add(conn);
       conn.once("end", () => streams.delete(conn));
       return conn;
@@ -96,4 +96,24 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
       return closed;
     },
   };
+}
+
+/**
+ * Without an "error" listener ioredis prints "[ioredis] Unhandled error event"
+ * with a stack on every reconnect attempt while Redis is down. One warning per
+ * outage instead (again after the connection was ready once more); requests
+ * fail on their own with 503 meanwhile.
+ */
+function quietOnError<T extends { on(event: string, listener: (...args: never[]) => void): unknown }>(conn: T, logger: Logger): T {
+  let reported = false;
+  conn.on("error", (err: Error) => {
+    if (reported) return;
+    reported = true;
+    logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, "Redis connection lost; retrying");
+  });
+  conn.on("ready", () => {
+    if (reported) logger.info("Redis connection back");
+    reported = false;
+  });
+  return conn;
 }

@@ -1,5 +1,6 @@
 import { BuildfleetClient, type FetchLike } from "@buildfleet/sdk";
 import { readDevEnv, resolveConnection, type ConnectionFlags } from "./config/connection.js";
+import { cliVersion } from "./version.js";
 
 /** Everything a command touches outside itself, so tests run the CLI in-process. */
 export interface CliIo {
@@ -9,6 +10,8 @@ export interface CliIo {
   /** Where relative paths (-f, --context-dir) and .buildfleet/dev.env are looked up. */
   cwd: string;
   readStdin: () => Promise<string>;
+  /** stderr is a terminal: progress lines are worth printing. */
+  stderrIsTTY?: boolean;
   /** Aborted on Ctrl-C: long-running commands (submit --wait, logs -f, events) stop. */
   signal?: AbortSignal;
   fetch?: FetchLike;
@@ -30,7 +33,7 @@ export function commandContext(io: CliIo): CommandContext {
         baseUrl: conn.url,
         ...(conn.token !== undefined ? { token: conn.token } : {}),
         ...(io.fetch ? { fetch: io.fetch } : {}),
-        userAgent: "buildfleet-cli/0.1",
+        userAgent: `buildfleet-cli/${cliVersion()}`,
       });
     },
   };

@@ -13,6 +13,13 @@ process.on("SIGINT", () => {
   controller.abort(new Error("interrupted"));
 });
 
+// `buildfleet ls -o json | head -c 100`: the reader went away. Nothing more can be said on stdout,
+// and nothing is wrong: end quietly (exit 0) instead of dying with an EPIPE stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 const readStdin = async (): Promise<string> => {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -37,6 +44,7 @@ const code = await runCli(process.argv.slice(2), {
   // `pnpm buildfleet …` runs in the repository root; INIT_CWD is where the user typed it.
   cwd: process.env["INIT_CWD"] ?? process.cwd(),
   readStdin,
+  stderrIsTTY: process.stderr.isTTY === true,
   signal: controller.signal,
   ...(process.stdin.isTTY ? { confirm } : {}),
 });

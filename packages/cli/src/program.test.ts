@@ -97,9 +97,9 @@ describe("submit", () => {
     expect(run.stdout).toBe("");
   });
 
-  it("exits 1 when --timeout passes first", async () => {
+  it("exits 4 (its own code) when --timeout passes first", async () => {
     const run = await cli([...MIRROR, "--wait", "--timeout", "50ms"]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/did not finish within 50 ms/);
   });
 
@@ -208,9 +208,9 @@ describe("status, ls, logs, cancel, events, queue", () => {
     expect(again.stderr).toContain("CONFLICT");
   });
 
-  it("prints events for one build and stops after --count", async () => {
+  it("follows new events of one build with -f and stops after --count", async () => {
     const id = await submitOne();
-    const pending = cli(["events", "--build", id, "--count", "2"]);
+    const pending = cli(["events", "--build", id, "-f", "--count", "2"]);
     while (!fake.requests.some((r) => r.url.startsWith("/v1/events"))) await new Promise((r) => setImmediate(r));
     fake.advance(id, "starting");
     fake.advance(id, "running");
@@ -225,7 +225,8 @@ describe("status, ls, logs, cancel, events, queue", () => {
   it("shows, pauses and resumes the queue", async () => {
     await submitOne();
     const stats = await cli(["queue", "stats"]);
-    expect(stats.stdout).toMatch(/^WAITING\s+ACTIVE\s+DELAYED\s+PRIORITIZED\s+COMPLETED\s+FAILED\s+PAUSED\n1\s+0\s+0\s+0\s+0\s+0\s+false\n$/);
+    expect(stats.stdout).toContain("Builds (created in the last 24 h), by state:\nQUEUED");
+    expect(stats.stdout).toMatch(/\nBullMQ jobs \(a failed build is a completed job\):\nWAITING\s+ACTIVE\s+DELAYED\s+PRIORITIZED\s+COMPLETED\s+FAILED\s+PAUSED\n1\s+0\s+0\s+0\s+0\s+0\s+false\n$/);
     expect(JSON.parse((await cli(["queue", "pause", "-o", "json"])).stdout)).toMatchObject({ paused: true });
     expect((await cli(["queue", "resume"])).stdout).toMatch(/false\n$/);
     expect((await cli(["queue", "obliterate"])).code).toBe(2);
@@ -236,5 +237,33 @@ describe("status, ls, logs, cancel, events, queue", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Exit codes:");
     expect(run.stdout).toMatch(/2\s+usage error/);
+  });
+});
+
+describe("kubectl habits", () => {
+  it("prints its version with --version", async () => {
+    const run = await cli(["--version"]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
+  });
+
+  it.each(["bash", "zsh", "fish"])("prints a %s completion script naming every command", async (shell) => {
+    const run = await cli(["completion", shell]);
+    expect(run.code).toBe(0);
+    for (const command of ["submit", "status", "ls", "logs", "cancel", "events", "queue", "wait"]) expect(run.stdout).toContain(command);
+    expect(run.stdout).toContain("--idempotency-key".slice(shell === "fish" ? 2 : 0));
+  });
+
+  it("refuses an unknown shell", async () => {
+    expect((await cli(["completion", "tcsh"])).code).toBe(2);
+  });
+});
+
+describe("-o jsonpath", () => {
+  it("prints fields of status and ls with kubectl's template syntax", async () => {
+    const id = (await cli([...MIRROR, "-q"])).stdout.trim();
+    expect((await cli(["status", id, "-o", "jsonpath={.state}"])).stdout).toBe("queued");
+    expect((await cli(["ls", "-o", "jsonpath={.items[*].id}{'\\n'}"])).stdout).toBe(`${id}\n`);
+    expect((await cli(["ls", "-o", "jsonpath={.items"])).code).toBe(2);
   });
 });

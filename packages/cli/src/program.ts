@@ -5,6 +5,10 @@ import { registerWrite } from "./commands/write.js";
 import { registerWorkers } from "./commands/fleet/workers.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerRebuild } from "./commands/rebuild.js";
+import { registerWait } from "./commands/wait.js";
+import { registerCompletion } from "./commands/completion.js";
+import { registerRerun } from "./commands/rerun.js";
+import { cliVersion } from "./version.js";
 import { commandContext, type CliIo } from "./context.js";
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor } from "./exit-codes.js";
 
@@ -16,6 +20,7 @@ export function createProgram(io: CliIo): Command {
     .description("Submit and follow container-image builds on a buildfleet API")
     .option("--server <url>", "API address (default: BUILDFLEET_URL, then .buildfleet/dev.env)")
     .option("--token <token>", "bearer token (default: BUILDFLEET_TOKEN, then .buildfleet/dev.env)")
+    .version(cliVersion(), "--version", "print the CLI's version")
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -27,6 +32,9 @@ export function createProgram(io: CliIo): Command {
   registerWorkers(program, ctx);
   registerCatalog(program, ctx);
   registerRebuild(program, ctx);
+  registerWait(program, ctx);
+  registerRerun(program, ctx);
+  registerCompletion(program, ctx);
   const override = (cmd: Command): void => {
     for (const sub of cmd.commands) {
       sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -45,6 +45,7 @@ export {
   BuildList,
   QueueCounts,
   QueueView,
+  BuildCounts,
   DrainState,
   DrainView,
   ErrorIssue,

@@ -65,8 +65,8 @@ process.stdout.write(
     `  metrics    ${stack.workerMetricsUrl}   (the worker's Prometheus metrics)`,
     "",
     "From another terminal:",
-    "  pnpm buildfleet submit -f examples/busybox-mirror.yaml --wait",
-    "  pnpm buildfleet ls",
+    "  pnpm -s buildfleet submit -f examples/busybox-mirror.yaml --wait   (-s: no pnpm banner on stdout)",
+    "  pnpm -s buildfleet ls",
     stack.realBuilds ? `  curl -sI -H 'Accept: application/vnd.oci.image.manifest.v1+json' ${stack.realBuilds.registry.url}/v2/mirror/busybox/manifests/latest` : "",
     stack.sim ? "  (destinations under registry.internal:5000/fail/ fail on purpose)" : "",
     "",
@@ -99,5 +99,17 @@ const shutdown = (signal: string): void => {
     },
   );
 };
+// A part that dies on its own (Redis gone, the worker crashed) ends the stack: said once, stopped cleanly.
+void stack.died.then((what) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`\npnpm dev: ${what}; stopping the local stack…\n`);
+  const backstop = setTimeout(() => process.exit(1), 20_000);
+  backstop.unref();
+  void stack.stop().finally(() => {
+    process.stderr.write("stopped\n");
+    process.exit(1);
+  });
+});
 process.on("SIGINT", () => shutdown("SIGINT"));
 process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -8,6 +8,7 @@ import { freeLoopbackPort, startRedis, type TestRedis } from "@buildfleet/testki
 import { DEV_REGISTRIES, DEV_TENANT, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
 import { startRealBuilds, type RealBuilds, type RealBuildsOptions } from "./real-builds.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
+import { createWatchdog } from "./watchdog.js";
 
 /**
  * The local stack: Redis, kubesim (or a real cluster's kubeconfig), the API
@@ -63,6 +64,11 @@ export interface LocalStack {
   sim: KubeSim | undefined;
   /** Present when kubesim builds for real: the registry (REGISTRY_URL) and the claim directories. */
   realBuilds: RealBuilds | undefined;
+  /**
+   * Resolves with one sentence when a part died on its own (Redis stopped
+   * answering, the worker exited); never once stop() was called.
+   */
+  died: Promise<string>;
   /** Stops the worker, the API, kubesim and Redis; idempotent and bounded. */
   stop(): Promise<void>;
 }
@@ -79,7 +85,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const logLevel = options.logLevel ?? "info";
   const logger = createLogger({ name: "buildfleet-dev", level: logLevel });
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
+  const watchdog = createWatchdog();
   const stopAll = async (): Promise<void> => {
+    // Stopping on purpose is not a death: stop watching first.
+    await watchdog.close();
     // Reverse order: the worker first (it holds builds), Redis last.
     for (const c of cleanups.reverse()) {
       await c.run().catch((err: unknown) => logger.warn({ component: c.name, err: { message: String(err) } }, "stop failed"));
@@ -143,6 +152,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.onWorkerOutput ? { onOutput: options.onWorkerOutput } : {}),
     });
     cleanups.push({ name: "worker", run: () => worker.stop(config.worker.shutdownTimeoutMs + 2_000) });
+    void worker.exited.then((how) => watchdog.report(`the worker process exited (${how})`));
+    watchdog.watchRedis(redis.url);
 
     const workerMetricsUrl = `http://127.0.0.1:${workerPort}/metrics`;
     const api: RunningApi = await startApi(config, logger.child({ component: "api" }), { tokens, ...(options.ui ? { ui: options.ui } : {}) });
@@ -184,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       workerMetricsUrl,
       sim,
       realBuilds,
+      died: watchdog.died,
       stop: () => (stopped ??= stopAll()),
     };
   } catch (err) {

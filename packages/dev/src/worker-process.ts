@@ -15,6 +15,8 @@ export interface WorkerProcess {
   pid: number | undefined;
   /** Last lines the worker wrote (for error messages). */
   outputTail(): string;
+  /** Resolves with the exit code (or signal) when the process ends, whoever ended it. */
+  readonly exited: Promise<string>;
   stop(timeoutMs: number): Promise<void>;
 }
 
@@ -40,9 +42,16 @@ export async function startWorkerProcess(options: StartWorkerOptions): Promise<W
   };
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let exitedWith = "";
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      exitedWith = signal !== null ? `signal ${signal}` : `code ${String(code)}`;
+      resolve();
+    }),
+  );
   const handle: WorkerProcess = {
     pid: child.pid,
+    exited: exited.then(() => exitedWith),
     outputTail: () => tail.join("\n"),
     stop: (timeoutMs) => stopChild(child, exited, timeoutMs),
   };

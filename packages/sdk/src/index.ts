@@ -22,6 +22,7 @@ export type {
   BuildView,
   BuildList,
   QueueCounts,
+  BuildCounts,
   QueueView,
   StreamedEvent,
   ApiErrorBody,

@@ -10,7 +10,15 @@ describe("list cursors", () => {
     expect(decodeCursor(cursor)).toEqual(position);
   });
 
-  it.each(["", "garbage", Buffer.from('{"s":-1,"i":"x"}').toString("base64url"), Buffer.from('{"s":1,"i":"x","z":1}').toString("base64url")])(
+  it("binds a cursor to its filters, in any order, and refuses it with others", () => {
+    const position = { score: 1, id: "abc" };
+    const cursor = encodeCursor(position, { states: ["failed", "cancelled"], labels: { team: "a", env: "prod" } });
+    expect(decodeCursor(cursor, { states: ["cancelled", "failed"], labels: { env: "prod", team: "a" } })).toEqual(position);
+    expect(() => decodeCursor(cursor, { states: ["failed"] })).toThrow(/other filters/);
+    expect(() => decodeCursor(cursor)).toThrow(ValidationError);
+  });
+
+  it.each(["", "garbage", Buffer.from('{"s":-1,"i":"x"}').toString("base64url"), Buffer.from('{"s":1,"i":"x","z":1}').toString("base64url"), Buffer.from('{"s":1,"i":"x"}').toString("base64url")])(
     "refuses %j as a cursor, naming the field",
     (cursor) => {
       const err = (() => {

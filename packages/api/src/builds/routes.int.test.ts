@@ -49,6 +49,24 @@ describe("builds API", () => {
       expect(await h.queue.count()).toBe(2);
     });
 
+    it("refuses an idempotency key sent again with a different request (422, naming the original build)", async () => {
+      const h = await startHarness(redis);
+      const headers = { "idempotency-key": "mirror-1" };
+      const first = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/builds", payload: REQUEST, headers });
+      const other = { ...REQUEST, destinations: ["registry.internal:5000/team-a/alpine-tools:v1"] };
+      const reused = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/builds", payload: other, headers });
+      expect(reused.statusCode).toBe(422);
+      const originalId = first.json<{ id: string }>().id;
+      expect(reused.json()).toMatchObject({ error: { code: "IDEMPOTENCY_KEY_REUSED" } });
+      expect(reused.json<{ error: { message: string } }>().error.message).toContain(originalId);
+      expect(await h.queue.count()).toBe(1);
+      // Same request in another key order is the same request: the original comes back.
+      const reordered = { labels: REQUEST.labels, registryCredentials: REQUEST.registryCredentials, destinations: REQUEST.destinations, context: REQUEST.context };
+      const again = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/builds", payload: reordered, headers });
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toMatchObject({ id: originalId, idempotent: true });
+    });
+
     it("keeps idempotency keys per tenant", async () => {
       const h = await startHarness(redis);
       const headers = { "idempotency-key": "same" };
@@ -112,6 +130,25 @@ describe("builds API", () => {
         url = `/v1/builds?limit=2&cursor=${encodeURIComponent(body.nextCursor)}`;
       }
       expect(seen).toEqual([...ids].reverse());
+    });
+
+    it("continues a filtered listing with its cursor and refuses the cursor without those filters", async () => {
+      const h = await startHarness(redis);
+      const failed: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const { id } = await h.submit();
+        await h.finish(id, "failed");
+        failed.push(id);
+      }
+      await h.finish((await h.submit()).id, "succeeded");
+      const first = (await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/builds?state=failed&limit=1" })).json<{ items: BuildRecord[]; nextCursor: string }>();
+      expect(first.items.map((b) => b.id)).toEqual([failed[1]]);
+      const cursor = encodeURIComponent(first.nextCursor);
+      const next = await h.inject(TOKENS.teamA, { method: "GET", url: `/v1/builds?state=failed&limit=5&cursor=${cursor}` });
+      expect(next.json<{ items: BuildRecord[] }>().items.map((b) => b.id)).toEqual([failed[0]]);
+      const unfiltered = await h.inject(TOKENS.teamA, { method: "GET", url: `/v1/builds?limit=5&cursor=${cursor}` });
+      expect(unfiltered.statusCode).toBe(400);
+      expect(unfiltered.json<{ error: { issues: { path: string; message: string }[] } }>().error.issues[0]).toMatchObject({ path: "cursor" });
     });
 
     it("filters by several states and by label", async () => {
@@ -258,6 +295,8 @@ describe("builds API", () => {
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       const limited = await h.inject(TOKENS.limited, { method: "GET", url: "/v1/builds" });
       expect(limited.json()).toMatchObject({ error: { code: "RATE_LIMITED" } });
+      // The configured window (60 s), not the time left in it.
+      expect(limited.json<{ error: { message: string } }>().error.message).toMatch(/^rate limit of 3 requests per 60 s exceeded; retry in \d+ s$/);
       expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
       // Another token is not affected; probes are never limited.
       expect((await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/builds" })).statusCode).toBe(200);

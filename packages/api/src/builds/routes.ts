@@ -25,6 +25,9 @@ import { principalOf, requireScope } from "../auth/authenticate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { buildSummary } from "./summary.js";
 
+/** Stream id of the last event published before the build was read (GET /v1/builds/:id). */
+export const EVENTS_AFTER_HEADER = "buildfleet-events-after";
+
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._-]{1,128}$/;
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).max(20)]).transform((v) => (Array.isArray(v) ? v : [v]));
@@ -105,8 +108,12 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     return reply.code(result.created ? 202 : 200).send(buildSummary({ id, state }, { idempotent: !result.created, queuePosition: position }));
   });
 
-  app.get<{ Params: { id: string } }>("/v1/builds/:id", { onRequest: requireScope(tokens, "read") }, async (request) => {
+  app.get<{ Params: { id: string } }>("/v1/builds/:id", { onRequest: requireScope(tokens, "read") }, async (request, reply) => {
+    // Read before the history: following /v1/events from this id misses nothing the history lacks
+    // (an event in both is told apart by its sequence). Lets a client replay one build, then follow it.
+    const eventsAfter = await ctx.events.currentId();
     const record = await ownBuild(ctx, request, request.params.id);
+    void reply.header(EVENTS_AFTER_HEADER, eventsAfter);
     return { ...record, events: await ctx.store.events(record.id) };
   });
 
@@ -116,14 +123,15 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.query));
     const q = parsed.data;
     const labels = Object.fromEntries((q.label ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const filters = { states: q.state, labels };
     const page = await listBuilds(ctx.redis, ctx.ks, {
       tenant: listedTenant(principal, q.tenant),
       ...(q.state ? { states: q.state } : {}),
       labels,
       limit: q.limit,
-      ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
+      ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor, filters) } : {}),
     });
-    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next, filters) : null };
   });
 
   const cancel = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<BuildRecord> => {

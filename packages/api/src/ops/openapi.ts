@@ -51,7 +51,7 @@ const ERROR_STATUS: Record<number, string> = {
   404: "no such build for this tenant",
   409: "the build already finished",
   413: "body larger than the limit",
-  422: "the Image would close a cycle in the catalog (the message names it)",
+  422: "IDEMPOTENCY_KEY_REUSED (the key was used for another request; the message names that build), or an Image that would close a cycle in the catalog (the message names it)",
   429: "rate limit of this token exceeded",
   503: "Redis unavailable, or (submissions) a drain with rejectNew: see Retry-After",
 };
@@ -61,7 +61,7 @@ const OPERATIONS: Operation[] = [
     method: "post", path: "/v1/builds", summary: "Submit a build", scope: "submit", body: "BuildRequest",
     parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string" }, description: "overrides idempotencyKey in the body" }],
     ok: [{ status: 202, schema: "BuildSummary", description: "queued" }, { status: 200, schema: "BuildSummary", description: "existing build of this idempotency key" }],
-    errors: [400, 401, 403, 413, 429, 503],
+    errors: [400, 401, 403, 413, 422, 429, 503],
   },
   {
     method: "get", path: "/v1/builds", summary: "List the tenant's builds, newest first", scope: "read",

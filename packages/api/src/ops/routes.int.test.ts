@@ -60,6 +60,7 @@ describe("operations endpoints", () => {
     await h.submit();
     const view = await h.inject(TOKENS.readOnly, { method: "GET", url: "/v1/queue" });
     expect(view.json()).toEqual({
+      builds: { windowHours: 24, truncated: false, queued: 1, starting: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 },
       counts: { waiting: 0, active: 0, delayed: 0, prioritized: 1, completed: 0, failed: 0 },
       paused: false,
       pausedSince: null,

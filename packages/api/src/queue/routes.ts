@@ -4,6 +4,7 @@ import type { ApiContext } from "../context.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import type { TokenEntry } from "../auth/tokens.js";
 import { createTenantCounts } from "./tenant-counts.js";
+import { createBuildCounts } from "./build-outcomes.js";
 import { readQueueCounts } from "../ops/metrics.js";
 import { pauseQueue, resumeQueue } from "@buildfleet/shared";
 import { drainView, fleetQueueDeps } from "../fleet/queue-drain.js";
@@ -18,17 +19,19 @@ export { QueueView };
  */
 export function registerQueueRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const tenantCounts = createTenantCounts(ctx.redis, ctx.queue);
+  const buildCounts = createBuildCounts(ctx.redis, ctx.ks);
   /** Without a principal (pause/resume, admin only): the fleet. */
   const queueView = async (principal?: TokenEntry): Promise<QueueView> => {
     const fleet = principal === undefined || principal.scopes.includes("admin");
-    const [counts, paused, drain] = await Promise.all([
+    const [builds, counts, paused, drain] = await Promise.all([
+      buildCounts(fleet ? undefined : principal.tenant),
       fleet ? readQueueCounts(ctx.queue) : tenantCounts(principal.tenant),
       ctx.queue.isPaused(),
       drainView(ctx, fleet),
     ]);
     // A tenant must not learn the fleet's load: its drain state counts only its own running builds.
     if (!fleet && drain.drain) drain.drain = { ...drain.drain, state: counts.active === 0 ? "drained" : "draining" };
-    return { counts, paused, ...drain };
+    return { builds, counts, paused, ...drain };
   };
   app.get("/v1/queue", { onRequest: requireScope(ctx.tokens, "read") }, (request) => queueView(principalOf(request)));
   app.post("/v1/queue/pause", { onRequest: requireScope(ctx.tokens, "admin") }, async (request) => {

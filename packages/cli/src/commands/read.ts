@@ -1,10 +1,13 @@
 import type { Command } from "commander";
-import { BUILD_STATES } from "@buildfleet/contract";
-import type { BuildState } from "@buildfleet/sdk";
+import { BUILD_STATES, TERMINAL_STATES as CONTRACT_TERMINAL_STATES } from "@buildfleet/contract";
+import type { BuildRecord, BuildState } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
-import { eventLine, printBuilds, parseOutput } from "../output/print.js";
+import { eventLine, jsonPathOf, printBuilds, parseOutput } from "../output/print.js";
+import { renderJsonPath } from "../output/jsonpath.js";
+import { watchBuilds } from "./watch.js";
+import { buildIdArg } from "../args/build-id.js";
 
 /** status, ls, logs, events: the read-only commands. */
 
@@ -14,7 +17,13 @@ interface Globals {
   output?: string;
 }
 
-// The contract's list, so a new state reaches the CLI without a copy to update.
+/** The API's cap on one page (GET /v1/builds?limit=). */
+const MAX_PAGE = 200;
+/** --all stops after this many pages (100,000 builds): a bound, not a listing anyone reads. */
+const MAX_PAGES = 500;
+
+// The contract's lists, so a new state reaches the CLI without a copy to update.
+const TERMINAL_STATES: readonly string[] = CONTRACT_TERMINAL_STATES;
 const STATES: readonly string[] = BUILD_STATES;
 
 export function registerRead(program: Command, ctx: CommandContext): void {
@@ -23,14 +32,21 @@ export function registerRead(program: Command, ctx: CommandContext): void {
 
   program
     .command("status")
-    .argument("<id>", "build id")
+    .argument("<id>", "build id (or build/<id>, as -o name prints it)")
     .description("show one build")
-    .option("-o, --output <format>", "table, wide, name, json or yaml (json/yaml include the event history)")
+    .option("-o, --output <format>", "table, wide, name, json, yaml (json/yaml include the event history) or jsonpath=TEMPLATE")
+    .option("-w, --watch", "after the build, print a row each time its state changes, until it ends (table, wide, name)")
     .action(async (id: string, _o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals>();
-      const format = parseOutput(opts.output);
-      const view = await (await ctx.client(opts)).get(id, signal());
-      io.stdout(printBuilds([view], format, true));
+      const opts = command.optsWithGlobals<Globals & { watch?: boolean }>();
+      const template = jsonPathOf(opts.output);
+      const format = template === undefined ? parseOutput(opts.output) : "json";
+      if (opts.watch && (template !== undefined || format === "json" || format === "yaml")) throw new UsageError("--watch prints rows: use it with -o table, wide or name");
+      const client = await ctx.client(opts);
+      const view = await client.get(buildIdArg(id), signal());
+      io.stdout(template !== undefined ? renderJsonPath(template, view) : printBuilds([view], format, true));
+      if (opts.watch && !TERMINAL_STATES.includes(view.state)) {
+        await watchBuilds(io, client, { buildId: view.id, format, shown: new Map([[view.id, view.state]]) });
+      }
     });
 
   program
@@ -39,31 +55,56 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .description("list builds, newest first")
     .option("--state <state>", `only builds in this state (repeatable): ${STATES.join(", ")}`, collect)
     .option("-l, --selector <KEY=VALUE>", "only builds with this label (repeatable, all must match)", collect)
-    .option("--limit <n>", "at most this many builds", "50")
-    .option("--cursor <cursor>", "continue a previous listing")
-    .option("-o, --output <format>", "table, wide, name, json or yaml")
+    .option("--limit <n>", `at most this many builds (1-${MAX_PAGE}, the API's page cap; --all for more)`, "50")
+    .option("--all", `every matching build, paging through ${MAX_PAGE} at a time`)
+    .option("--cursor <cursor>", "continue a previous listing (with the same --state and -l)")
+    .option("--no-headers", "table and wide output without the header line")
+    .option("-w, --watch", "after the list, print a row each time a matching build changes state (Ctrl-C stops)")
+    .option("-o, --output <format>", "table, wide, name, json, yaml or jsonpath=TEMPLATE (e.g. '{.items[*].id}')")
     .action(async (_o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string }>();
-      const format = parseOutput(opts.output);
+      const opts = command.optsWithGlobals<Globals & { state?: string[]; selector?: string[]; limit: string; cursor?: string; all?: boolean; headers: boolean; watch?: boolean }>();
+      const template = jsonPathOf(opts.output);
+      const format = template === undefined ? parseOutput(opts.output) : "json";
       for (const s of opts.state ?? []) {
         if (!STATES.includes(s)) throw new UsageError(`--state must be one of ${STATES.join(", ")}, got ${JSON.stringify(s)}`);
       }
-      if (!/^\d+$/.test(opts.limit)) throw new UsageError(`--limit expects a whole number, got ${JSON.stringify(opts.limit)}`);
-      const page = await (await ctx.client(opts)).list({
+      if (!/^\d+$/.test(opts.limit) || Number(opts.limit) < 1) throw new UsageError(`--limit expects a whole number from 1, got ${JSON.stringify(opts.limit)}`);
+      if (!opts.all && Number(opts.limit) > MAX_PAGE) {
+        throw new UsageError(`--limit is at most ${MAX_PAGE} (the API's page size cap); use --all to list every build, ${MAX_PAGE} per request`);
+      }
+      const client = await ctx.client(opts);
+      const query = {
         ...(opts.state ? { state: opts.state as BuildState[] } : {}),
         ...(opts.selector ? { label: opts.selector } : {}),
-        limit: Number(opts.limit),
-        ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
         ...signal(),
-      });
-      if (format === "json" || format === "yaml") {
-        io.stdout(printBuilds(page.items, format, false));
-      } else if (page.items.length === 0) {
+      };
+      const items: BuildRecord[] = [];
+      let cursor = opts.cursor;
+      let nextCursor: string | null = null;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const res = await client.list({ ...query, limit: opts.all ? MAX_PAGE : Number(opts.limit), ...(cursor !== undefined ? { cursor } : {}) });
+        items.push(...res.items);
+        nextCursor = res.nextCursor;
+        if (!opts.all || nextCursor === null) break;
+        cursor = nextCursor;
+      }
+      if (template !== undefined) {
+        io.stdout(renderJsonPath(template, { items }));
+      } else if (format === "json" || format === "yaml") {
+        io.stdout(printBuilds(items, format, false));
+      } else if (items.length === 0) {
         io.stderr("No builds found.\n");
       } else {
-        io.stdout(printBuilds(page.items, format, false));
+        io.stdout(printBuilds(items, format, false, { headers: opts.headers }));
       }
-      if (page.nextCursor !== null) io.stderr(`More builds: buildfleet ls --cursor ${page.nextCursor}\n`);
+      if (nextCursor !== null) io.stderr(`More builds: ${moreCommand(opts, nextCursor)}\n`);
+      if (opts.watch) {
+        if (template !== undefined || format === "json" || format === "yaml") throw new UsageError("--watch prints rows: use it with -o table, wide or name");
+        const labels = Object.fromEntries((opts.selector ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        const matches = (b: BuildRecord): boolean =>
+          (opts.state === undefined || opts.state.includes(b.state)) && Object.entries(labels).every(([k, v]) => b.labels[k] === v);
+        await watchBuilds(io, client, { format, matches, shown: new Map(items.map((b) => [b.id, b.state])) });
+      }
     });
 
   program
@@ -77,7 +118,7 @@ export function registerRead(program: Command, ctx: CommandContext): void {
       if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new UsageError(`--tail expects a whole number, got ${JSON.stringify(opts.tail)}`);
       const client = await ctx.client(opts);
       try {
-        for await (const line of client.logs(id, { follow: opts.follow ?? false, ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}), ...signal() })) {
+        for await (const line of client.logs(buildIdArg(id), { follow: opts.follow ?? false, ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}), ...signal() })) {
           io.stdout(`${line}\n`);
         }
       } catch (err) {
@@ -87,21 +128,29 @@ export function registerRead(program: Command, ctx: CommandContext): void {
 
   program
     .command("events")
-    .description("follow build events as they happen (Ctrl-C stops)")
-    .option("--build <id>", "only this build's events")
-    .option("--since <stream-id>", "start after this event id instead of with new events")
+    .description("build events: one build's from its first to its end (--build), or everyone's as they happen (Ctrl-C stops)")
+    .option("--build <id>", "only this build's events: its history, then new ones, ending after it finished")
+    .option("-f, --follow", "with --build: only new events, and keep following after the build finished")
+    .option("--since <event-id>", "start after this event id (the streamId of -o json output) instead of with new events")
     .option("--count <n>", "exit after this many events")
     .option("-o, --output <format>", "table (one line per event) or json (one CloudEvent per line)")
     .action(async (_o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals & { build?: string; since?: string; count?: string }>();
+      const opts = command.optsWithGlobals<Globals & { build?: string; since?: string; count?: string; follow?: boolean }>();
       const format = parseOutput(opts.output);
       if (opts.count !== undefined && !/^[1-9]\d*$/.test(opts.count)) throw new UsageError(`--count expects a positive whole number, got ${JSON.stringify(opts.count)}`);
+      if (opts.since !== undefined && !/^\d{1,20}-\d{1,20}$/.test(opts.since)) {
+        throw new UsageError(
+          `--since expects an event id as printed in the streamId field of \`buildfleet events -o json\` (e.g. 1717243200000-0), got ${JSON.stringify(opts.since)}; for a build's whole history use --build <id> without --since`,
+        );
+      }
+      const build = opts.build === undefined ? undefined : buildIdArg(opts.build);
       const client = await ctx.client(opts);
       let seen = 0;
       try {
         for await (const e of client.events({
-          ...(opts.build !== undefined ? { buildId: opts.build } : {}),
+          ...(build !== undefined ? { buildId: build } : {}),
           ...(opts.since !== undefined ? { since: opts.since } : {}),
+          ...(opts.follow ? { follow: true } : {}),
           ...signal(),
         })) {
           io.stdout(format === "json" ? `${JSON.stringify({ streamId: e.id, ...e.event })}\n` : eventLine(e));
@@ -111,4 +160,14 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         if (!io.signal?.aborted) throw err;
       }
     });
+}
+
+/** The command that lists the next page: the same filters (the API binds a cursor to them) and the cursor. */
+export function moreCommand(opts: { state?: string[]; selector?: string[]; limit: string }, cursor: string): string {
+  const quote = (v: string): string => (/^[A-Za-z0-9._:/=@-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+  const parts = ["buildfleet ls"];
+  for (const s of opts.state ?? []) parts.push(`--state ${quote(s)}`);
+  for (const l of opts.selector ?? []) parts.push(`-l ${quote(l)}`);
+  parts.push(`--limit ${opts.limit}`, `--cursor ${cursor}`);
+  return parts.join(" ");
 }

@@ -1,17 +1,20 @@
+import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
-import { BuildCancelledError, BuildFailedError, type BuildfleetClient, type BuildView } from "@buildfleet/sdk";
+import { BuildCancelledError, BuildFailedError, TimeoutError, type BuildfleetClient, type BuildView } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
 import { asDocument, parseOutput } from "../output/print.js";
 import { requestFromFlags, type SubmitFlags } from "../request/from-flags.js";
-import { loadRequestFile, readContextDir } from "../request/load.js";
+import { loadRequestFiles, readContextDir } from "../request/load.js";
+import { submitBulk } from "./submit-bulk.js";
 
 interface SubmitOptions extends SubmitFlags {
   wait?: boolean;
   logs: boolean;
   timeout: string;
   output?: string;
+  quiet?: boolean;
   server?: string;
   token?: string;
 }
@@ -28,7 +31,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
   program
     .command("submit")
     .description("submit a build from a request file (-f) and/or flags")
-    .option("-f, --file <path>", "request as YAML or JSON ('-' reads stdin)")
+    .option("-f, --file <path>", "request as YAML or JSON ('-' reads stdin); several YAML documents or a list submit each")
     .option("--context-dir <dir>", "send a local directory as inline context files (small contexts)")
     .option("--pvc <claim[:path]>", "build from a directory on a PersistentVolumeClaim")
     .option("--git <url>", "build from a git repository")
@@ -53,34 +56,59 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
     .option("--no-logs", "with --wait: do not stream the build log")
     .option("--timeout <duration>", "with --wait: give up waiting after this long", "30m")
     .option("-o, --output <format>", "table, name, json or yaml")
+    .option("-q, --quiet", "print only the result: the digest with --wait, else the build id")
     .action(async (_opts: SubmitOptions, command: Command) => {
       const opts = command.optsWithGlobals<SubmitOptions>();
       const output = parseOutput(opts.output);
       const timeoutMs = parseDuration(opts.timeout);
       const { io } = ctx;
-      const base = opts.file !== undefined ? await loadRequestFile(opts.file, io.cwd, io.readStdin) : {};
+      const bases = opts.file !== undefined ? await loadRequestFiles(opts.file, io.cwd, io.readStdin) : [{}];
       const files = opts.contextDir !== undefined ? await readContextDir(opts.contextDir, io.cwd) : undefined;
-      const request = requestFromFlags(opts, base, files);
+      if (bases.length > 1) {
+        if (opts.wait) throw new UsageError(`--wait takes one request; ${opts.file} holds ${bases.length}. Submit, then: buildfleet wait ID…`);
+        const requests = bases.map((b) => requestFromFlags(opts, b, files));
+        const client = await ctx.client(opts);
+        await submitBulk(io, client, requests, { idempotencyKey: opts.idempotencyKey, output, quiet: opts.quiet ?? false, progress: io.stderrIsTTY ?? false });
+        return;
+      }
+      const request = requestFromFlags(opts, bases[0] ?? {}, files);
       const client = await ctx.client(opts);
+      // A --wait run keys its submit even when the user gave no key: the SDK then may repeat it
+      // after a 429 without risking a second build.
+      const idempotencyKey = opts.idempotencyKey ?? (opts.wait && request["idempotencyKey"] === undefined ? `cli-${randomUUID()}` : undefined);
       const summary = await client.submit(request, {
-        ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
+        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
       });
       const what = summary.idempotent ? "exists (same idempotency key)" : "submitted";
       const position = summary.queuePosition === null ? "" : `, queue position ${summary.queuePosition}`;
       if (!opts.wait) {
-        if (output === "json" || output === "yaml") io.stdout(asDocument(summary, output));
+        if (opts.quiet) io.stdout(`${summary.id}\n`);
+        else if (output === "json" || output === "yaml") io.stdout(asDocument(summary, output));
         else if (output === "name") io.stdout(`build/${summary.id}\n`);
         else io.stdout(`build/${summary.id} ${what} (${summary.state}${position})\n`);
         return;
       }
       // Progress goes to stderr so that stdout holds only the result (a digest, or -o json).
-      io.stderr(`build/${summary.id} ${what} (${summary.state}${position})\n`);
-      const build = await waitAndStream(ctx, client, summary.id, summary.state, timeoutMs, opts.logs);
-      if (output === "json" || output === "yaml") io.stdout(asDocument(build, output));
+      if (!opts.quiet) io.stderr(`build/${summary.id} ${what} (${summary.state}${position})\n`);
+      let build: BuildView;
+      try {
+        build = await waitAndStream(ctx, client, summary.id, summary.state, timeoutMs, opts.logs);
+      } catch (err) {
+        // The build goes on without us: say how to pick it up again.
+        if (err instanceof TimeoutError || io.signal?.aborted) io.stderr(reattachHint(summary.id, err instanceof TimeoutError ? `did not finish within ${opts.timeout}` : "interrupted"));
+        throw err;
+      }
+      if (opts.quiet) io.stdout(`${build.digest ?? ""}\n`);
+      else if (output === "json" || output === "yaml") io.stdout(asDocument(build, output));
       else if (output === "name") io.stdout(`build/${build.id}\n`);
       else io.stdout(`build/${build.id} succeeded\ndigest: ${build.digest ?? "<none>"}\n`);
     });
+}
+
+/** What to tell a user whose wait ended while the build goes on. */
+export function reattachHint(id: string, why: string): string {
+  return `build/${id} ${why}; it keeps going. Reattach with: buildfleet wait ${id}   (log: buildfleet logs -f ${id})\n`;
 }
 
 /** Follows the build's state (and log, if asked) until it ends; throws the SDK's typed errors. */

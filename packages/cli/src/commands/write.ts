@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../exit-codes.js";
+import { buildIdArg } from "../args/build-id.js";
 import { asDocument, parseOutput, queueTable } from "../output/print.js";
 import { drainLine, runDrain } from "./fleet/drain.js";
 import { hasSelection, runBulk, type BulkFlags } from "./fleet/bulk.js";
@@ -31,9 +32,9 @@ export function registerWrite(program: Command, ctx: CommandContext): void {
   bulkOptions(
     program
       .command("cancel")
-      .argument("[id]", "build id (or select builds with --selector/--state)")
+      .argument("[id]", "build id or build/<id> (or select builds with --selector/--state)")
       .description("cancel a build (queued: at once; running: its Job is stopped), or every build a selector matches")
-      .option("-o, --output <format>", "table, json or yaml"),
+      .option("-o, --output <format>", "table, name, json or yaml"),
     "with --selector: only builds in this state (repeatable; default any unfinished)",
   ).action(async (id: string | undefined, _o: unknown, command: Command) => {
     const opts = command.optsWithGlobals<Globals & BulkFlags>();
@@ -44,18 +45,20 @@ export function registerWrite(program: Command, ctx: CommandContext): void {
     }
     if (id === undefined) throw new UsageError("cancel needs a build id, or --selector/--state to select builds");
     const format = parseOutput(opts.output);
-    const record = await (await ctx.client(opts)).cancel(id, signal());
+    const buildId = buildIdArg(id);
+    const record = await (await ctx.client(opts)).cancel(buildId, signal());
     if (format === "json" || format === "yaml") io.stdout(asDocument(record, format));
-    else if (record.state === "cancelled") io.stdout(`build/${id} cancelled\n`);
-    else io.stdout(`build/${id} cancel requested (still ${record.state}; the worker stops its Job)\n`);
+    else if (format === "name") io.stdout(`build/${buildId}\n`);
+    else if (record.state === "cancelled") io.stdout(`build/${buildId} cancelled\n`);
+    else io.stdout(`build/${buildId} cancel requested (still ${record.state}; the worker stops its Job)\n`);
   });
 
   bulkOptions(
     program
       .command("retry")
-      .argument("[id]", "finished build id (or select builds with --selector/--state)")
+      .argument("[id]", "finished build id or build/<id> (or select builds with --selector/--state)")
       .description("submit a finished build's request again as a new build recording retryOf (once per build)")
-      .option("-o, --output <format>", "table, json or yaml"),
+      .option("-o, --output <format>", "table, name, json or yaml"),
     "with --selector: only builds in this state (repeatable; default failed)",
   ).action(async (id: string | undefined, _o: unknown, command: Command) => {
     const opts = command.optsWithGlobals<Globals & BulkFlags>();
@@ -66,7 +69,7 @@ export function registerWrite(program: Command, ctx: CommandContext): void {
     }
     if (id === undefined) throw new UsageError("retry needs a build id, or --selector/--state to select builds");
     const format = parseOutput(opts.output);
-    const summary = await (await ctx.client(opts)).retry(id, signal());
+    const summary = await (await ctx.client(opts)).retry(buildIdArg(id), signal());
     if (format === "json" || format === "yaml") io.stdout(asDocument(summary, format));
     else io.stdout(`build/${summary.id} ${summary.idempotent ? "is the existing retry" : "submitted"} (retry of build/${id}, ${summary.state})\n`);
   });

@@ -11,7 +11,14 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export function parseOutput(value: string | undefined): OutputFormat {
   const v = value ?? "table";
   if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
-  throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(", ")}, got ${JSON.stringify(v)}`);
+  throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(", ")} or jsonpath=TEMPLATE, got ${JSON.stringify(v)}`);
+}
+
+/** The template of `-o jsonpath=TEMPLATE` (kubectl's spelling), or undefined for the other formats. */
+export function jsonPathOf(value: string | undefined): string | undefined {
+  if (value === undefined || !value.startsWith("jsonpath=")) return undefined;
+  const t = value.slice("jsonpath=".length);
+  return /^'.*'$/s.test(t) ? t.slice(1, -1) : t;
 }
 
 export function asDocument(value: unknown, format: "json" | "yaml"): string {
@@ -20,9 +27,13 @@ export function asDocument(value: unknown, format: "json" | "yaml"): string {
 
 const shortDigest = (d: string | undefined): string => (d === undefined ? "" : d.slice(0, 19));
 
-export function buildsTable(builds: readonly BuildRecord[], format: "table" | "wide", now = Date.now()): string {
+export function buildsTable(builds: readonly BuildRecord[], format: "table" | "wide", now = Date.now(), headers = true): string {
+  const table = (head: string[], rows: string[][]): string => {
+    const text = renderTable(head, rows);
+    return headers ? text : text.slice(text.indexOf("\n") + 1);
+  };
   if (format === "wide") {
-    return renderTable(
+    return table(
       ["NAME", "STATE", "ATTEMPTS", "PRIORITY", "JOB", "DIGEST", "REASON", "DESTINATION", "AGE"],
       builds.map((b) => [
         b.id,
@@ -37,13 +48,13 @@ export function buildsTable(builds: readonly BuildRecord[], format: "table" | "w
       ]),
     );
   }
-  return renderTable(
+  return table(
     ["NAME", "STATE", "ATTEMPTS", "DIGEST", "AGE"],
     builds.map((b) => [b.id, b.state, String(b.attempts.length), shortDigest(b.digest), formatAge(b.createdAt, now)]),
   );
 }
 
-export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat, single: boolean): string {
+export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat, single: boolean, options: { headers?: boolean } = {}): string {
   switch (format) {
     case "json":
     case "yaml":
@@ -52,16 +63,25 @@ export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat
       return builds.map((b) => `build/${b.id}\n`).join("");
     case "table":
     case "wide":
-      return buildsTable(builds, format);
+      return buildsTable(builds, format, Date.now(), options.headers ?? true);
   }
 }
 
 export function queueTable(view: QueueView): string {
   const c = view.counts;
-  return renderTable(
+  const jobs = renderTable(
     ["WAITING", "ACTIVE", "DELAYED", "PRIORITIZED", "COMPLETED", "FAILED", "PAUSED"],
     [[c.waiting, c.active, c.delayed, c.prioritized, c.completed, c.failed, view.paused].map(String)],
   );
+  const b = view.builds;
+  if (b === undefined) return `BullMQ jobs (not build outcomes):\n${jobs}`;
+  const builds = renderTable(
+    ["QUEUED", "STARTING", "RUNNING", "RETRYING", "SUCCEEDED", "FAILED", "CANCELLED"],
+    [[b.queued, b.starting, b.running, b.retrying, b.succeeded, b.failed, b.cancelled].map(String)],
+  );
+  const window = `created in the last ${b.windowHours} h${b.truncated ? ", newest only" : ""}`;
+  // BullMQ counts a failed build as a completed job: label them so nobody reads them as outcomes.
+  return `Builds (${window}), by state:\n${builds}\nBullMQ jobs (a failed build is a completed job):\n${jobs}`;
 }
 
 /** One line per event: time, type, build, and what matters about it. */

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { UsageError } from "../exit-codes.js";
 import type { RequestDoc } from "./from-flags.js";
 
@@ -26,14 +26,50 @@ export function parseRequestText(text: string, name: string): RequestDoc {
 }
 
 export async function loadRequestFile(path: string, cwd: string, stdin: () => Promise<string>): Promise<RequestDoc> {
-  if (path === "-") return parseRequestText(await stdin(), "stdin");
+  const docs = await loadRequestFiles(path, cwd, stdin);
+  if (docs.length !== 1) throw new UsageError(`${path === "-" ? "stdin" : path} holds ${docs.length} requests; expected one`);
+  return docs[0] as RequestDoc;
+}
+
+/** At most this many requests per file: a bulk submit is still one command a person watches. */
+export const MAX_DOCUMENTS = 500;
+
+/**
+ * Every request in a file: one mapping, several YAML documents (`---`), or a
+ * list of mappings. Each must be a mapping; the message names the bad one.
+ */
+export function parseRequestDocuments(text: string, name: string): RequestDoc[] {
+  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const parsed: unknown[] = [];
+  for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
+    if (doc.errors.length > 0) {
+      throw new UsageError(`${name} is not valid YAML or JSON${docs.length > 1 ? ` (document ${i + 1})` : ""}: ${doc.errors[0]?.message ?? "parse error"}`);
+    }
+    const value: unknown = doc.toJS();
+    // An empty document (a trailing `---`) is no request.
+    if (value === null || value === undefined) continue;
+    if (Array.isArray(value)) parsed.push(...(value as unknown[]));
+    else parsed.push(value);
+  }
+  if (parsed.length === 0) throw new UsageError(`${name} holds no request`);
+  if (parsed.length > MAX_DOCUMENTS) throw new UsageError(`${name} holds ${parsed.length} requests; at most ${MAX_DOCUMENTS} per file`);
+  return parsed.map((doc, i) => {
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+      throw new UsageError(`${name}${parsed.length > 1 ? ` request ${i + 1}` : ""} must be a request (a mapping with context, destinations, …)`);
+    }
+    return doc as RequestDoc;
+  });
+}
+
+export async function loadRequestFiles(path: string, cwd: string, stdin: () => Promise<string>): Promise<RequestDoc[]> {
+  if (path === "-") return parseRequestDocuments(await stdin(), "stdin");
   let text: string;
   try {
     text = await readFile(resolve(cwd, path), "utf8");
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return parseRequestText(text, path);
+  return parseRequestDocuments(text, path);
 }
 
 /** Reads a local directory as inline context files (relative names with '/'). */

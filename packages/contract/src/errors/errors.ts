@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   "VALIDATION_FAILED",
   "NOT_FOUND",
   "CONFLICT",
+  "IDEMPOTENCY_KEY_REUSED",
   "UNAUTHORIZED",
   "FORBIDDEN",
   "RATE_LIMITED",
@@ -88,6 +89,24 @@ export class ConflictError extends BuildfleetError {
   constructor(message: string, details?: Record<string, unknown>, options: CodedErrorOptions = {}) {
     super("CONFLICT", message, { ...options, details });
     this.name = "ConflictError";
+  }
+}
+
+/**
+ * An idempotency key came back with a different request (Stripe, IETF
+ * Idempotency-Key draft: 422). `buildId` names the build the key belongs to.
+ */
+export class IdempotencyKeyReusedError extends BuildfleetError {
+  readonly buildId: string;
+
+  constructor(key: string, buildId: string, options: CodedErrorOptions = {}) {
+    super(
+      "IDEMPOTENCY_KEY_REUSED",
+      `idempotency key ${JSON.stringify(key)} was already used for build ${buildId} with a different request; use a new key for a new build`,
+      { ...options, details: { buildId, idempotencyKey: key } },
+    );
+    this.name = "IdempotencyKeyReusedError";
+    this.buildId = buildId;
   }
 }
 

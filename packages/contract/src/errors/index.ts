@@ -10,6 +10,7 @@ export {
   InfrastructureError,
   ConfigError,
   UnavailableError,
+  IdempotencyKeyReusedError,
   ERROR_CODES,
   summariseIssues,
 } from "./errors.js";

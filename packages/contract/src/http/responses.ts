@@ -60,7 +60,26 @@ export type DrainState = z.infer<typeof DrainState>;
 export const DrainView = DrainState.extend({ state: z.enum(["draining", "drained"]) });
 export type DrainView = z.infer<typeof DrainView>;
 
+const count = z.number().int().min(0);
+/** Builds created within the last `windowHours`, by their state now (from the build records, not BullMQ). */
+export const BuildCounts = z.strictObject({
+  windowHours: z.number().int(),
+  /** True when more builds than could be counted fell in the window (the counts are of the newest). */
+  truncated: z.boolean(),
+  queued: count,
+  starting: count,
+  running: count,
+  retrying: count,
+  succeeded: count,
+  failed: count,
+  cancelled: count,
+});
+export type BuildCounts = z.infer<typeof BuildCounts>;
+
 export const QueueView = z.strictObject({
+  /** Build outcomes from the build records (the last 24 h). */
+  builds: BuildCounts,
+  /** BullMQ's job counts: a failed build is a completed job here. */
   counts: QueueCounts,
   paused: z.boolean(),
   /** Since when (pause ledger; paused time does not count as queue time). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crashLoopDelayMs, imageIdFor, runMsOf, shouldRestart, terminatedState } from "./container-plan.js";
+import { crashLoopDelayMs, imageIdFor, runMsOf, shouldRestart, terminatedState, withLogFallback } from "./container-plan.js";
 import { kanikoDigest } from "./kaniko.js";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
@@ -32,5 +32,23 @@ describe("container plan", () => {
     expect(terminatedState({ succeed: {} }, ["--destination=r/a:1"], t0, t1)).not.toHaveProperty("message");
     expect(terminatedState({ exit: { code: 1, message: "push failed" } }, args, t0, t1)).toMatchObject({ exitCode: 1, reason: "Error", message: "push failed" });
     expect(terminatedState({ oomKilled: {} }, args, t0, t1)).toMatchObject({ exitCode: 137, reason: "OOMKilled" });
+  });
+});
+
+describe("withLogFallback (terminationMessagePolicy FallbackToLogsOnError)", () => {
+  const t = new Date(0);
+  it("gives a failed container without a message its log tail, bounded like the kubelet", () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${i}`);
+    const state = withLogFallback({ kind: "terminated", exitCode: 1, reason: "Error", startedAt: t, finishedAt: t }, lines);
+    const message = state.kind === "terminated" ? (state.message ?? "") : "";
+    expect(message.split("\n")).toHaveLength(80);
+    expect(message.endsWith("line 199")).toBe(true);
+  });
+
+  it("keeps a written message and leaves a success alone", () => {
+    const failed = { kind: "terminated" as const, exitCode: 1, reason: "Error" as const, message: "own words", startedAt: t, finishedAt: t };
+    expect(withLogFallback(failed, ["log"])).toBe(failed);
+    const ok = { kind: "terminated" as const, exitCode: 0, reason: "Completed" as const, startedAt: t, finishedAt: t };
+    expect(withLogFallback(ok, ["log"])).toBe(ok);
   });
 });

@@ -48,11 +48,11 @@ function exitCodeOf(outcome: Outcome): number | undefined {
   return undefined;
 }
 
-export function logPlanFor(image: string, name: string, args: readonly string[], outcome: Outcome, runMs: number): PlannedLine[] {
+export function logPlanFor(image: string, name: string, args: readonly string[], outcome: Outcome, runMs: number, bases: readonly string[] = []): PlannedLine[] {
   const code = exitCodeOf(outcome);
   if (isKanikoContainer(image, args)) {
     const how = code === 0 ? "success" : code === undefined || "oomKilled" in outcome ? "killed" : "failure";
-    return kanikoLogPlan(args, runMs, how);
+    return kanikoLogPlan(args, runMs, how, bases);
   }
   return genericLogPlan(name, image, "oomKilled" in outcome ? undefined : code);
 }
@@ -78,4 +78,20 @@ export function terminatedState(outcome: Outcome, args: readonly string[], start
     startedAt,
     finishedAt,
   };
+}
+
+/** The kubelet's bound on a log-tail termination message: the last 80 lines, at most 2048 bytes. */
+const FALLBACK_MAX_LINES = 80;
+const FALLBACK_MAX_BYTES = 2048;
+
+/**
+ * terminationMessagePolicy FallbackToLogsOnError: a container that failed
+ * without writing its termination message gets the tail of its log instead.
+ */
+export function withLogFallback(state: ContainerState, logLines: readonly string[]): ContainerState {
+  if (state.kind !== "terminated" || state.exitCode === 0 || (state.message !== undefined && state.message !== "")) return state;
+  let text = logLines.slice(-FALLBACK_MAX_LINES).join("\n");
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length > FALLBACK_MAX_BYTES) text = bytes.subarray(bytes.length - FALLBACK_MAX_BYTES).toString("utf8");
+  return text === "" ? state : { ...state, message: text };
 }

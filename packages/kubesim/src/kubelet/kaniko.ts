@@ -61,16 +61,17 @@ function kanikoPrefix(seconds: number): string {
 }
 
 /**
- * Kaniko's log for a run of `runMs`. The base image is unknown without reading the
- * Dockerfile, so a `--build-arg BASE_IMAGE=` is used when given.
+ * Kaniko's log for a run of `runMs`. The base image is the Dockerfile's first
+ * FROM when known (`bases`), else a `--build-arg BASE_IMAGE=`, else a default.
  */
-export function kanikoLogPlan(args: readonly string[], runMs: number, outcome: "success" | "failure" | "killed"): PlannedLine[] {
+export function kanikoLogPlan(args: readonly string[], runMs: number, outcome: "success" | "failure" | "killed", bases: readonly string[] = []): PlannedLine[] {
   // Elapsed seconds never go backwards, even where a line claims at least one second.
   let elapsed = 0;
   const secs = (fraction: number, atLeast = 0) =>
     (elapsed = Math.max(elapsed, atLeast, (runMs / 1000) * fraction));
   const baseArg = flagValues(args, "--build-arg").find((a) => a.startsWith("BASE_IMAGE="));
-  const base = baseArg === undefined ? "docker.io/library/alpine:3.20" : baseArg.slice("BASE_IMAGE=".length);
+  // The Dockerfile's own FROM when kubesim could read it (an inline Dockerfile's ConfigMap).
+  const base = bases[0] ?? (baseArg === undefined ? "docker.io/library/alpine:3.20" : baseArg.slice("BASE_IMAGE=".length));
   const lines: PlannedLine[] = [
     { at: 0, text: `${kanikoPrefix(secs(0))} Retrieving image manifest ${base}` },
     { at: 0, text: `${kanikoPrefix(secs(0))} Retrieving image ${base} from registry` },

@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import type { Outcome, ScenarioRule } from "../scenario/rules.js";
 import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
-import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState } from "./container-plan.js";
+import { buildArgsOf, dockerfileBases, mountedDockerfile } from "./dockerfile.js";
+import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState, withLogFallback } from "./container-plan.js";
 import type { BuildahExecutor } from "../executor/buildah/buildah-executor.js";
 import type { PodVolume, VolumeMount } from "../executor/buildah/pod-volumes.js";
 import { isKanikoContainer } from "./kaniko.js";
@@ -47,6 +48,7 @@ interface ContainerSpec {
   args?: string[];
   volumeMounts?: VolumeMount[];
   env?: { name: string; value?: string }[];
+  terminationMessagePolicy?: string;
 }
 
 interface ContainerRun {
@@ -57,6 +59,10 @@ interface ContainerRun {
   volumes: readonly PodVolume[];
   mounts: readonly VolumeMount[];
   env: Readonly<Record<string, string>>;
+  /** The container's terminationMessagePolicy (File or FallbackToLogsOnError). */
+  terminationMessagePolicy?: string | undefined;
+  /** Base images of the Dockerfile, when kubesim could read it (for Kaniko's log). */
+  bases?: readonly string[];
 }
 
 interface PodRecord {
@@ -153,15 +159,19 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       jobName: pod.metadata.labels?.["batch.kubernetes.io/job-name"],
     };
     const restartPolicy = (pod["spec"] as { restartPolicy?: string } | undefined)?.restartPolicy ?? "Always";
+    const readConfigMap = (name: string): Record<string, string> | undefined =>
+      (store.get("configmaps", pod.metadata.namespace ?? "", name)?.["data"] as Record<string, string> | undefined) ?? undefined;
     const volumes = ((pod["spec"] as { volumes?: PodVolume[] } | undefined)?.volumes ?? []);
-    const plans = specs.map((c) => {
+    const plans = specs.map((c, index) => {
       const args = [...(c.command ?? []), ...(c.args ?? [])];
+      const dockerfile = mountedDockerfile(pod as Parameters<typeof mountedDockerfile>[0], index, readConfigMap);
+      const bases = dockerfile === undefined ? [] : dockerfileBases(dockerfile, buildArgsOf(args));
       // An in-place restart is the next attempt of the script.
       const outcomeAt = (restarts: number): Outcome =>
         outcomeFor(options.rules(), { ...target, image: c.image ?? "", args }, attempt + restarts) ?? {
           succeed: { afterMs: options.defaultRunMs },
         };
-      return { spec: c, args, outcome: outcomeAt(0), outcomeAt };
+      return { spec: c, args, outcome: outcomeAt(0), outcomeAt, bases };
     });
     const rec: PodRecord = {
       uid,
@@ -191,7 +201,16 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       plans.forEach((plan, index) => {
         const c = rec.rt.containers[index];
         if (c !== undefined) {
-          startContainer(rec, c, { args: plan.args, outcomeAt: plan.outcomeAt, restartPolicy, volumes, mounts: plan.spec.volumeMounts ?? [], env: plainEnv(plan.spec.env) });
+          startContainer(rec, c, {
+            args: plan.args,
+            outcomeAt: plan.outcomeAt,
+            restartPolicy,
+            volumes,
+            mounts: plan.spec.volumeMounts ?? [],
+            env: plainEnv(plan.spec.env),
+            terminationMessagePolicy: plan.spec.terminationMessagePolicy,
+            bases: plan.bases,
+          });
         }
       });
       write(rec);
@@ -234,7 +253,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     options.logs.start(rec.namespace, rec.name, c.name);
 
     const runMs = runMsOf(outcome, options.defaultRunMs);
-    const lines = logPlanFor(c.image, c.name, args, outcome, runMs ?? options.defaultRunMs);
+    const lines = logPlanFor(c.image, c.name, args, outcome, runMs ?? options.defaultRunMs, run.bases ?? []);
     let written = 0;
     const writeLinesUpTo = (fraction: number) => {
       while (written < lines.length && (lines[written]?.at ?? 2) <= fraction) {
@@ -257,6 +276,9 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       }
       writeLinesUpTo(1);
       c.state = terminatedState(outcome, args, startedAt, store.clock.now());
+      if (run.terminationMessagePolicy === "FallbackToLogsOnError") {
+        c.state = withLogFallback(c.state, lines.slice(0, written).map((l) => l.text));
+      }
       options.logs.end(rec.namespace, rec.name, c.name);
       const ended = c.state;
       if (ended.kind === "terminated" && shouldRestart(run.restartPolicy, ended.exitCode)) {

@@ -121,7 +121,7 @@ describe("events", () => {
   it("streams one build's events", async () => {
     const { id } = await client.submit(REQUEST);
     const other = await client.submit(REQUEST);
-    const it = client.events({ buildId: id });
+    const it = client.events({ buildId: id, follow: true });
     const first = it.next();
     // The stream starts with new events: wait until it is connected before moving the builds.
     await waitFor(() => fake.requests.some((r) => r.url.startsWith("/v1/events")));
@@ -134,7 +134,7 @@ describe("events", () => {
 
   it("resumes after a dropped connection with Last-Event-ID and loses nothing", async () => {
     const { id } = await client.submit(REQUEST);
-    const it = client.events({ buildId: id, retryDelayMs: 10 });
+    const it = client.events({ buildId: id, follow: true, retryDelayMs: 10 });
     const firstP = it.next();
     await waitFor(() => fake.requests.some((r) => r.url.startsWith("/v1/events")));
     fake.advance(id, "starting");

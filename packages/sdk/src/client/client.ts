@@ -1,9 +1,10 @@
 import { TERMINAL_STATES } from "@buildfleet/contract";
-import { BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
+import { ApiError, BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
 import { Http, type FetchLike } from "./http.js";
 import { ImagesApi, RebuildsApi } from "./catalog-api.js";
 import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummary, BuildView, QueueView, StreamedEvent } from "./types.js";
 import { streamEvents, type EventsOptions } from "../streams/events.js";
+import { replayBuildEvents } from "../streams/build-events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
 import { abortableDelay } from "../streams/delay.js";
 import type { BulkAnswer, BulkSelector, DrainAnswer, DrainOptions, WorkerInfo } from "../fleet/types.js";
@@ -17,6 +18,12 @@ export interface BuildfleetClientOptions {
   /** Deadline for each call (for streams: until the headers arrive). Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /**
+   * 429 Too Many Requests: reads (and a submit with an idempotency key) wait
+   * the server's Retry-After and try again, this many times (default 3); a
+   * submit without a key is never repeated.
+   */
+  rateLimitRetries?: number;
 }
 
 export interface SubmitOptions {
@@ -81,6 +88,7 @@ export class BuildfleetClient {
       fetch: this.fetchImpl,
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: options.userAgent ?? "buildfleet-sdk/0.1",
+      ...(options.rateLimitRetries !== undefined ? { rateLimitRetries: options.rateLimitRetries } : {}),
     });
     this.images = new ImagesApi(this.http);
     this.rebuilds = new RebuildsApi(this.http);
@@ -90,12 +98,14 @@ export class BuildfleetClient {
   async submit(request: BuildRequestInput | Record<string, unknown>, options: SubmitOptions = {}): Promise<BuildSummary> {
     const headers: Record<string, string> = {};
     if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
-    const { body } = await this.http.json<BuildSummary>("/v1/builds", { method: "POST", body: request, headers, signal: options.signal });
+    // Only a keyed submit may be repeated after a 429: the key makes the repeat return the same build.
+    const keyed = options.idempotencyKey !== undefined || typeof (request as { idempotencyKey?: unknown }).idempotencyKey === "string";
+    const { body } = await this.http.json<BuildSummary>("/v1/builds", { method: "POST", body: request, headers, signal: options.signal, repeatable: keyed });
     return body;
   }
 
   async get(id: string, options: { signal?: AbortSignal } = {}): Promise<BuildView> {
-    return (await this.http.json<BuildView>(`/v1/builds/${encodeURIComponent(id)}`, { signal: options.signal })).body;
+    return (await this.http.json<BuildView>(`/v1/builds/${encodeURIComponent(id)}`, { signal: options.signal, repeatable: true })).body;
   }
 
   async list(options: ListOptions = {}): Promise<BuildList> {
@@ -109,7 +119,7 @@ export class BuildfleetClient {
     }
     if (options.limit !== undefined) query.set("limit", String(options.limit));
     if (options.cursor !== undefined) query.set("cursor", options.cursor);
-    return (await this.http.json<BuildList>("/v1/builds", { query, signal: options.signal })).body;
+    return (await this.http.json<BuildList>("/v1/builds", { query, signal: options.signal, repeatable: true })).body;
   }
 
   /** Asks for a cancel; a queued build comes back `cancelled`, a live one with `cancelRequestedAt`. */
@@ -128,22 +138,28 @@ export class BuildfleetClient {
       headers: { accept: "text/plain" },
       signal: options.signal,
       stream: true,
+      repeatable: true,
     });
     if (!res.body) return;
     yield* splitLines(textChunks(res.body));
   }
 
   /**
-   * Build events as they happen (Server-Sent Events). After a dropped
+   * Build events (Server-Sent Events). For one build (`buildId`, no `since`):
+   * its history, then new events, ending after its terminal event; `follow`
+   * gives only new events without an end. After a dropped
    * connection it reconnects with `Last-Event-ID`, so no event is lost or
    * repeated; gives up after `maxRetries` failed reconnects in a row.
    */
   events(options: EventsOptions = {}): AsyncGenerator<StreamedEvent> {
+    if (options.buildId !== undefined && options.since === undefined && !options.follow) {
+      return replayBuildEvents(this.http, options.buildId, options);
+    }
     return streamEvents(this.http, options);
   }
 
   async queue(options: { signal?: AbortSignal } = {}): Promise<QueueView> {
-    return (await this.http.json<QueueView>("/v1/queue", { signal: options.signal })).body;
+    return (await this.http.json<QueueView>("/v1/queue", { signal: options.signal, repeatable: true })).body;
   }
 
   async pauseQueue(options: { signal?: AbortSignal } = {}): Promise<QueueView> {
@@ -222,7 +238,7 @@ export class BuildfleetClient {
     const follower = (async () => {
       if (options.followEvents === false) return;
       try {
-        for await (const _ of this.events({ buildId: id, signal: stop.signal })) wake?.();
+        for await (const _ of this.events({ buildId: id, follow: true, signal: stop.signal })) wake?.();
       } catch {
         // The stream gave up: polling alone still finishes the wait.
       }
@@ -231,7 +247,15 @@ export class BuildfleetClient {
     try {
       for (;;) {
         const next = new Promise<void>((resolve) => (wake = resolve));
-        const build = await this.get(id, { signal: stop.signal });
+        let build: BuildView;
+        try {
+          build = await this.get(id, { signal: stop.signal });
+        } catch (err) {
+          // Still rate limited after get()'s own retries: keep waiting (the timeout bounds it).
+          if (!(err instanceof ApiError && err.status === 429)) throw err;
+          await abortableDelay(Math.max(pollMs, (err.retryAfterSeconds ?? 1) * 1_000), stop.signal);
+          continue;
+        }
         if (build.state !== lastState) {
           lastState = build.state;
           options.onState?.(build);

@@ -1,4 +1,5 @@
 import { ApiError, ConnectionError, apiErrorFrom } from "./errors.js";
+import { abortableDelay } from "../streams/delay.js";
 
 /**
  * The one place that calls fetch: base URL, bearer token, a deadline on every
@@ -14,6 +15,10 @@ export interface HttpOptions {
   fetch: FetchLike;
   timeoutMs: number;
   userAgent: string;
+  /** 429 answers retried per call when the call may be repeated (default 3). */
+  rateLimitRetries?: number;
+  /** Longest Retry-After honoured; a longer one is thrown at once (default 60 s). */
+  maxRetryAfterMs?: number;
 }
 
 export interface CallOptions {
@@ -24,7 +29,15 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Keep the body open after the headers (logs follow, events). */
   stream?: boolean;
+  /**
+   * Whether a 429 may be waited out and the call sent again: reads, and a
+   * submit that carries its idempotency key (a repeat cannot start a second build).
+   */
+  repeatable?: boolean;
 }
+
+/** Wait before retrying a 429 without Retry-After. */
+const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 export class Http {
   private readonly base: string;
@@ -39,8 +52,28 @@ export class Http {
     return `${this.base}${path}${qs}`;
   }
 
-  /** Sends a request and returns the response when it is 2xx; throws ApiError or ConnectionError. */
+  /**
+   * Sends a request and returns the response when it is 2xx; throws ApiError
+   * or ConnectionError. A repeatable call answered 429 is sent again after the
+   * server's Retry-After, a bounded number of times.
+   */
   async call(path: string, call: CallOptions = {}): Promise<Response> {
+    const retries = call.repeatable ? (this.options.rateLimitRetries ?? 3) : 0;
+    const maxWait = this.options.maxRetryAfterMs ?? 60_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(path, call);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 429 || attempt >= retries) throw err;
+        const waitMs = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1_000 : DEFAULT_RETRY_AFTER_MS;
+        if (waitMs > maxWait) throw err;
+        // A little jitter so that clients limited together do not come back together.
+        await abortableDelay(waitMs + Math.random() * 250, call.signal);
+      }
+    }
+  }
+
+  private async once(path: string, call: CallOptions): Promise<Response> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(call.signal?.reason);
     if (call.signal?.aborted) throw call.signal.reason ?? new Error("aborted");

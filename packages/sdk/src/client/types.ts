@@ -1,6 +1,7 @@
 import type {
   BuildEvent,
   BuildEventType,
+  BuildCounts,
   BuildLinks,
   BuildList,
   BuildRecord,
@@ -23,6 +24,7 @@ import type {
 export type {
   BuildEvent,
   BuildEventType,
+  BuildCounts,
   BuildLinks,
   BuildList,
   BuildRecord,

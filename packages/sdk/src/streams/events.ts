@@ -8,8 +8,17 @@ import { parseSse } from "./sse.js";
 export interface EventsOptions {
   /** Only this build's events. */
   buildId?: string;
-  /** Start after this stream id (otherwise: only new events). */
+  /**
+   * Start after this stream id. Without it: with `buildId`, the build's
+   * events from its first, ending after its terminal event (unless `follow`);
+   * without `buildId`, only new events.
+   */
   since?: string;
+  /**
+   * With `buildId`: only new events, and keep following after the build
+   * finished (until `signal`), as without `buildId`.
+   */
+  follow?: boolean;
   signal?: AbortSignal;
   /** Failed (re)connects in a row before giving up (default 5). */
   maxRetries?: number;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BuildSummary, ErrorBody, QueueView, TERMINAL_STATES } from "@buildfleet/contract";
+import { BUILD_STATES, BuildSummary, ErrorBody, QueueView, TERMINAL_STATES } from "@buildfleet/contract";
 import type { BuildEvent, BuildRecord, BuildState } from "../client/types.js";
 
 /**
@@ -244,8 +244,19 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       if (path.endsWith("/pause")) fake.paused = true;
       if (path.endsWith("/resume")) fake.paused = false;
       const waiting = [...builds.values()].filter((b) => b.state === "queued").length;
+      const byState = Object.fromEntries(BUILD_STATES.map((st) => [st, [...builds.values()].filter((b) => b.state === st).length]));
       // Parsed with the API's own response schema: a shape the client cannot read fails the SDK's tests.
-      return send(res, 200, QueueView.parse({ counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 }, paused: fake.paused, pausedSince: null, drain: null }));
+      return send(
+        res,
+        200,
+        QueueView.parse({
+          builds: { windowHours: 24, truncated: false, ...byState },
+          counts: { waiting, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 },
+          paused: fake.paused,
+          pausedSince: null,
+          drain: null,
+        }),
+      );
     }
     sendError(res, 404, "NOT_FOUND", `no route ${method} ${path}`);
   };

@@ -10,6 +10,7 @@ import {
 } from "../contract/index.js";
 import { ConflictError, InfrastructureError, NotFoundError } from "../errors/index.js";
 import type { Keyspace } from "../redis/keyspace.js";
+import { decodeIdempotencyValue, encodeIdempotencyValue } from "../queue/request-hash.js";
 import { CREATE_BUILD, UPDATE_BUILD } from "./scripts.js";
 
 /**
@@ -114,8 +115,11 @@ export class BuildStore {
    */
   async create(
     record: BuildRecord,
-    options: { idempotencyKey?: string; idempotencyTtlSeconds?: number } = {},
-  ): Promise<{ created: true; record: BuildRecord; streamId: string; stored: StoredBuild } | { created: false; buildId: string }> {
+    options: { idempotencyKey?: string; idempotencyTtlSeconds?: number; requestHash?: string } = {},
+  ): Promise<
+    | { created: true; record: BuildRecord; streamId: string; stored: StoredBuild }
+    | { created: false; buildId: string; requestHash: string | undefined }
+  > {
     // The request was validated at the boundary (a typed BuildRequest); the rest is checked here.
     const valid = checkedRecord({ ...record, sequence: 1 });
     const event = makeBuildEvent("build.queued", {
@@ -146,16 +150,23 @@ export class BuildStore {
       valid.id,
       ttl,
       this.historyMax,
+      options.requestHash !== undefined ? encodeIdempotencyValue(valid.id, options.requestHash) : valid.id,
     );
     if (created === 1) {
       return { created: true, record: valid, streamId: value, stored: { record: valid, version: 1, eventSeq: 1, tkey: valid.state } };
     }
-    return { created: false, buildId: value };
+    return { created: false, ...decodeIdempotencyValue(value) };
   }
 
   /** The build an idempotency key (of this tenant) points to, if any. */
   async findByIdempotencyKey(tenant: string, key: string): Promise<string | undefined> {
-    return (await this.redis.get(this.ks.idempotency(tenant, key))) ?? undefined;
+    return (await this.findIdempotent(tenant, key))?.buildId;
+  }
+
+  /** The build an idempotency key points to, with the hash of the request it was first used for. */
+  async findIdempotent(tenant: string, key: string): Promise<{ buildId: string; requestHash: string | undefined } | undefined> {
+    const raw = await this.redis.get(this.ks.idempotency(tenant, key));
+    return raw === null ? undefined : decodeIdempotencyValue(raw);
   }
 
   /** The record, validated; undefined if there is none. */

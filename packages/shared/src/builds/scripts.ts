@@ -8,8 +8,9 @@
 /**
  * Create a build record with its first event.
  * KEYS: 1 record hash, 2 events stream, 3 per-build history list, 4 index zset, 5 idempotency key ("" slot unused → pass record key)
- * ARGV: 1 record json, 2 state, 3 event json, 4 stream maxlen, 5 created-at ms, 6 build id, 7 idempotency ttl s (0 = no key), 8 history max
- * Returns: {1, buildId} created; {0, existingBuildId} idempotency key or record already taken.
+ * ARGV: 1 record json, 2 state, 3 event json, 4 stream maxlen, 5 created-at ms, 6 build id, 7 idempotency ttl s (0 = no key), 8 history max,
+ *       9 idempotency value (`<buildId> <requestHash>`)
+ * Returns: {1, streamId} created; {0, existing idempotency value or buildId} idempotency key or record already taken.
  */
 export const CREATE_BUILD = `
 if tonumber(ARGV[7]) > 0 then
@@ -18,8 +19,8 @@ if tonumber(ARGV[7]) > 0 then
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   -- Created already (by a worker that took the queue entry first): still claim the key.
-  if tonumber(ARGV[7]) > 0 then redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7], 'NX') end
-  return {0, ARGV[6]}
+  if tonumber(ARGV[7]) > 0 then redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[7], 'NX') end
+  return {0, ARGV[9]}
 end
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'state', ARGV[2], 'version', 1, 'eventSeq', 1, 'tkey', ARGV[2])
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'buildId', ARGV[6], 'event', ARGV[3])
@@ -27,7 +28,7 @@ redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
 if tonumber(ARGV[7]) > 0 then
-  redis.call('SET', KEYS[5], ARGV[6], 'EX', ARGV[7])
+  redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[7])
 end
 return {1, id}
 `;

@@ -45,6 +45,7 @@ export {
   BuildList,
   QueueCounts,
   QueueView,
+  BuildCounts,
   DrainView,
   ErrorIssue,
   ErrorBody,

@@ -4,6 +4,7 @@ export {
   ValidationError,
   NotFoundError,
   ConflictError,
+  IdempotencyKeyReusedError,
   UnauthorizedError,
   ForbiddenError,
   RateLimitedError,

@@ -1,7 +1,9 @@
 import type { BuildQueues } from "./build-queues.js";
 import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type TagPolicy } from "../contract/index.js";
 import type { BuildStore } from "../builds/build-store.js";
+import { IdempotencyKeyReusedError } from "../errors/index.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
+import { requestHash } from "./request-hash.js";
 
 export interface SubmitDeps {
   store: BuildStore;
@@ -35,14 +37,24 @@ export type SubmitResult =
  * it as `queued` (publishing `build.queued`). Nothing is half-written: the queue entry comes first because it is
  * what makes the build happen, and a worker that takes an entry whose record
  * is missing (the second write failed) creates the record itself from the
- * entry. A repeated idempotency key returns the first build and enqueues nothing.
+ * entry. A repeated idempotency key with the same request (same canonical
+ * hash) returns the first build and enqueues nothing; with a different request
+ * it is refused with IdempotencyKeyReusedError naming the first build.
  */
 export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise<SubmitResult> {
   const request = input.request;
   const idempotencyKey = input.idempotencyKey ?? request.idempotencyKey;
+  const hash = requestHash(request);
+  const original = async (existing: { buildId: string; requestHash: string | undefined }): Promise<SubmitResult> => {
+    // A key stored before hashes were kept (requestHash undefined) is taken as matching.
+    if (idempotencyKey && existing.requestHash !== undefined && existing.requestHash !== hash) {
+      throw new IdempotencyKeyReusedError(idempotencyKey, existing.buildId);
+    }
+    return { created: false, buildId: existing.buildId, record: await deps.store.get(existing.buildId) };
+  };
   if (idempotencyKey) {
-    const existing = await deps.store.findByIdempotencyKey(input.tenant, idempotencyKey);
-    if (existing) return { created: false, buildId: existing, record: await deps.store.get(existing) };
+    const existing = await deps.store.findIdempotent(input.tenant, idempotencyKey);
+    if (existing) return original(existing);
   }
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const queued: QueuedBuild = {
@@ -56,7 +68,7 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
 
   let created: Awaited<ReturnType<BuildStore["create"]>>;
   try {
-    created = await deps.store.create(recordForQueuedBuild(queued), idempotencyKey ? { idempotencyKey } : {});
+    created = await deps.store.create(recordForQueuedBuild(queued), idempotencyKey ? { idempotencyKey, requestHash: hash } : {});
   } catch (err) {
     // Best effort: without its record the entry would still run (the worker recreates the record).
     await deps.queue.remove(queued.buildId).catch(() => 0);
@@ -69,7 +81,7 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
   if (!created.created) {
     // Lost a race on the idempotency key: drop our entry, answer with the winner.
     await deps.queue.remove(queued.buildId);
-    return { created: false, buildId: created.buildId, record: await deps.store.get(created.buildId) };
+    return original({ buildId: created.buildId, requestHash: created.requestHash });
   }
   return { created: true, record: created.record };
 }

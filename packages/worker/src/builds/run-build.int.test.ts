@@ -50,6 +50,21 @@ describe("worker: builds through to a recorded outcome", () => {
     expect((await log()).some((l) => l.startsWith("1: "))).toBe(true);
   });
 
+  it("logs the Dockerfile's own FROM and every destination in kubesim's Kaniko log", async () => {
+    const stack = await startStack(redis);
+    await stack.startWorker();
+    const build = await stack.submit(
+      mirrorRequest({ dockerfile: { inline: "ARG BASE=docker.io/library/alpine:3.20\nFROM ${BASE} AS tools\nRUN apk add git\n" }, buildArgs: { BASE: "registry.internal:5000/mirror/busybox:1.36" } }),
+    );
+    await stack.waitForTerminal(build.id);
+    const log = async (): Promise<string> => (await readBuildLog(redis.connection(), stack.ks, build.id)).lines.map((l) => l.line).join("\n");
+    await expect.poll(log, { timeout: 10_000 }).toContain("Pushed registry.internal:5000/mirror/busybox:latest@sha256:");
+    const text = await log();
+    expect(text).toContain("Retrieving image manifest registry.internal:5000/mirror/busybox:1.36");
+    expect(text).not.toContain("alpine:3.20");
+    expect(text).toContain("Pushing image to registry.internal:5000/mirror/busybox:1.36");
+  });
+
   it("retries a failed pod inside one Job and reports build.retrying", async () => {
     const stack = await startStack(redis, {
       kubesim: { scenario: [{ match: { args: "flaky" }, attempts: [{ exit: { code: 1, afterMs: 5_000 } }, { succeed: {} }] }] },
@@ -81,6 +96,23 @@ describe("worker: builds through to a recorded outcome", () => {
     expect(await stack.podsFor(build.id)).toHaveLength(2);
     const failed = (await stack.store.events(build.id)).at(-1);
     expect(failed).toMatchObject({ type: "build.failed", data: { reason: "BackoffLimitExceeded", attempts: 2 } });
+    // The last attempt's own words (its log tail, via FallbackToLogsOnError), not only "backoff limit".
+    expect(done.failure?.message).toMatch(/^last attempt \(pod \S+\) exited 2: .*error building image: .*exit status 1 \(Job has reached the specified backoff limit\)$/);
+  });
+
+  it("names the last attempt's termination message in the failure, keeping BackoffLimitExceeded as the reason", async () => {
+    const stack = await startStack(redis, {
+      kubesim: {
+        scenario: [
+          { match: { args: "push-denied" }, attempts: [{ exit: { code: 1, afterMs: 3_000, message: "error pushing image: failed to push to destination registry.internal:5000/team/app:v1.0.0: UNAUTHORIZED" } }] },
+        ],
+      },
+    });
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ retries: 0, buildArgs: { MODE: "push-denied" } }));
+    const done = await stack.waitForTerminal(build.id);
+    expect(done.failure?.reason).toBe("BackoffLimitExceeded");
+    expect(done.failure?.message).toContain("exited 1: error pushing image: failed to push to destination registry.internal:5000/team/app:v1.0.0: UNAUTHORIZED");
   });
 
   it.each([

@@ -88,7 +88,7 @@ describe("renderBuildJob: the Job's shape", () => {
     expect(args(job)).toEqual(
       expect.arrayContaining(["--digest-file=/dev/termination-log", "--push-retry=3", "--snapshot-mode=redo", "--compressed-caching=false"]),
     );
-    expect(kaniko(job).terminationMessagePolicy).toBe("File");
+    expect(kaniko(job).terminationMessagePolicy).toBe("FallbackToLogsOnError");
     expect(configMap).toBeUndefined();
   });
 

@@ -225,7 +225,8 @@ export function renderBuildJob(build: QueuedBuildInput, opts: RenderOptions): Re
     // kaniko needs root inside its container but never privilege or escalation.
     securityContext: { privileged: false, allowPrivilegeEscalation: false },
     terminationMessagePath: "/dev/termination-log",
-    terminationMessagePolicy: "File",
+    // Kaniko writes the digest file only on success; on failure the kubelet puts the log tail there instead.
+    terminationMessagePolicy: "FallbackToLogsOnError",
   };
   if (env.length > 0) container.env = env;
   if (mounts.length > 0) container.volumeMounts = mounts;

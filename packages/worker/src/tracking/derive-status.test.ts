@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConditionLike, JobLike, PodLike } from "./k8s-shapes.js";
-import { deriveBuildStatus, isTerminalPhase, observationAfterJobDeleted } from "./derive-status.js";
+import { attemptCause, deriveBuildStatus, isTerminalPhase, observationAfterJobDeleted } from "./derive-status.js";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const T0 = "2026-01-01T10:00:00Z";
@@ -309,5 +309,25 @@ describe("observationAfterJobDeleted", () => {
     const running = deriveBuildStatus(job([]), [pod(1, { kind: "running" })]);
     expect(observationAfterJobDeleted(running)).toMatchObject({ phase: "failed", failure: { reason: "JobDeleted" }, attempts: running.attempts });
     expect(observationAfterJobDeleted(undefined)).toMatchObject({ phase: "failed", failure: { reason: "JobDeleted" } });
+  });
+});
+
+describe("deriveBuildStatus: a failure says why", () => {
+  it("carries the last attempt's exit code and termination message, keeping BackoffLimitExceeded as the reason", () => {
+    const pods = [
+      pod(1, { kind: "failed", message: "error building image: RUN exited 1" }),
+      pod(2, { kind: "failed", message: "INFO pushing\nerror pushing image: failed to push to destination registry.internal:5000/a:v1: 401 Unauthorized" }),
+    ];
+    const obs = deriveBuildStatus(job([cond("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")], { failed: 2 }), pods);
+    expect(obs.failure?.reason).toBe("BackoffLimitExceeded");
+    expect(obs.failure?.message).toBe(
+      "last attempt (pod b-x-0123456789-p2) exited 1: INFO pushing | error pushing image: failed to push to destination registry.internal:5000/a:v1: 401 Unauthorized (Job has reached the specified backoff limit)",
+    );
+  });
+
+  it("bounds a long termination message to its end", () => {
+    const cause = attemptCause({ index: 1, podName: "p", exitCode: 2, disrupted: false, message: `${"x".repeat(2_000)}\nthe end` });
+    expect(cause.length).toBeLessThan(700);
+    expect(cause.endsWith("the end")).toBe(true);
   });
 });

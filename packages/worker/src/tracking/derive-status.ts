@@ -176,6 +176,24 @@ function pendingReasonOf(waitingReason: string | undefined): PendingReason | und
   return undefined;
 }
 
+/** Lines of a termination message (or log tail) quoted in a failure message. */
+const CAUSE_MAX_LINES = 5;
+const CAUSE_MAX_CHARS = 600;
+
+/**
+ * What one failed attempt said about itself: exit code and container reason,
+ * then the end of its termination message (Kaniko's error; with
+ * FallbackToLogsOnError the log tail), bounded.
+ */
+export function attemptCause(a: AttemptObservation): string {
+  const head = `last attempt (pod ${a.podName})${a.exitCode !== undefined ? ` exited ${a.exitCode}` : " failed"}${a.reason && a.reason !== "Error" ? ` (${a.reason})` : ""}`;
+  if (a.message === undefined || a.message === "") return head;
+  const lines = a.message.split("\n").map((l) => l.trimEnd()).filter((l) => l !== "");
+  let tail = lines.slice(-CAUSE_MAX_LINES).join(" | ");
+  if (tail.length > CAUSE_MAX_CHARS) tail = `…${tail.slice(-CAUSE_MAX_CHARS)}`;
+  return `${head}: ${tail}`;
+}
+
 function failureFromCondition(
   failed: ConditionLike,
   attempts: readonly AttemptObservation[],
@@ -192,7 +210,8 @@ function failureFromCondition(
       if (lastCounted?.reason === "OOMKilled") {
         return { reason: "OOMKilled", message: `${message}; last attempt (pod ${lastCounted.podName}) was OOMKilled` };
       }
-      return { reason: "BackoffLimitExceeded", message };
+      // The condition only says retries ran out; the last attempt's own words say why.
+      return { reason: "BackoffLimitExceeded", message: lastCounted ? `${attemptCause(lastCounted)} (${message})` : message };
     default:
       return { reason: "InfrastructureError", message: `Job failed with reason ${failed.reason ?? "unknown"}: ${message}` };
   }

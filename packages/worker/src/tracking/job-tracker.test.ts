@@ -270,7 +270,25 @@ describe("JobTracker", () => {
     expect(api.calls.watch.jobs).toBeGreaterThan(3); // kept retrying with backoff
     expect(tracker.isLive()).toBe(false);
     api.refuse.jobs = undefined;
-    await vi.advanceTimersByTimeAsync(5_000);
+    // Next retry (≤ 4 s backoff), then the watch must stay up a moment before it counts as live.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(api.open("jobs")).toHaveLength(1);
+    expect(tracker.isLive()).toBe(true);
+  });
+
+  it("is not live while every watch connects and then fails at once, beyond the bound", async () => {
+    makeTracker({ inactivityTimeoutMs: 30_000, backoffInitialMs: 1_000, backoffMaxMs: 4_000 }).start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(tracker.isLive()).toBe(true);
+    // The API server accepts each watch, then the connection breaks before anything arrives.
+    for (let t = 0; t < 40_000; t += 200) {
+      api.drop("jobs", new K8sError("UNAVAILABLE", "connection reset"));
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    expect(api.calls.watch.jobs).toBeGreaterThan(3);
+    expect(tracker.isLive()).toBe(false);
+    // A watch that stays up again makes it live again.
+    await vi.advanceTimersByTimeAsync(20_000);
     expect(api.open("jobs")).toHaveLength(1);
     expect(tracker.isLive()).toBe(true);
   });

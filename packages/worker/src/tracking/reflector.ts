@@ -59,6 +59,7 @@ export class Reflector<T extends Meta> {
   private retryTimer: NodeJS.Timeout | undefined;
   private inactivityTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private synced = false;
   private watching = false;
@@ -98,13 +99,16 @@ export class Reflector<T extends Meta> {
     clearTimeout(this.retryTimer);
     clearTimeout(this.inactivityTimer);
     clearTimeout(this.resyncTimer);
-    this.retryTimer = this.inactivityTimer = this.resyncTimer = undefined;
+    clearTimeout(this.stableTimer);
+    this.retryTimer = this.inactivityTimer = this.resyncTimer = this.stableTimer = undefined;
   }
 
   private abortWatch(): void {
     const handle = this.watchHandle;
     this.watchHandle = undefined;
     this.watching = false;
+    clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
     handle?.abort();
   }
 
@@ -295,12 +299,24 @@ export class Reflector<T extends Meta> {
           }
           this.watchHandle = handle;
           this.watching = true;
-          this.unhealthySince = undefined;
+          // Connected is not yet live: a server that accepts each watch and breaks it at once would
+          // otherwise reset the unhealthy clock on every retry and keep /readyz ready forever.
+          // Healthy once an event or bookmark arrives (markHealthy), or the watch stays up a while.
+          clearTimeout(this.stableTimer);
+          this.stableTimer = setTimeout(() => {
+            this.stableTimer = undefined;
+            if (current() && this.watching) this.markHealthy();
+          }, this.stableAfterMs());
         },
         (err: unknown) => {
           if (current()) this.fail("watch", err as K8sError);
         },
       );
+  }
+
+  /** How long a watch must stay connected, without any traffic, to count as live again. */
+  private stableAfterMs(): number {
+    return Math.max(1, Math.min(5_000, Math.floor(this.opts.inactivityTimeoutMs / 4)));
   }
 
   isWatching(): boolean {
