@@ -15,6 +15,7 @@ import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+import { registerWebhookRoutes } from "./webhooks/routes.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -145,6 +146,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     registerLogRoutes(routes, ctx);
     registerEventRoutes(routes, ctx);
     registerQueueRoutes(routes, ctx);
+    registerWebhookRoutes(routes, ctx);
   });
   return app;
 }

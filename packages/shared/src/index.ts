@@ -26,3 +26,8 @@ export { queuePosition } from "./queue/queue-position.js";
 // Rebuild waves (issue 13): the catalog and the wave core keep their export lists in their own index files.
 export * from "./catalog/index.js";
 export * from "./rebuilds/index.js";
+// Outbound URL safety (issue 17): shared by context URLs (api) and webhook targets (api, worker).
+export { classifyAddress, hostListed } from "./net/address-kind.js";
+export type { AddressKind } from "./net/address-kind.js";
+// Webhooks (issue 17): schemas, stores and target policy keep their export list in their own index file.
+export * from "./webhooks/index.js";

@@ -119,6 +119,21 @@ const EnvSchema = z.object({
   API_HEADERS_TIMEOUT_MS: int(1_000, 3_600_000, 10_000),
   API_CONNECTION_TIMEOUT_MS: int(1_000, 3_600_000, 60_000),
   API_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000, 72_000),
+  // Webhooks (issue 17): target policy (API and worker) and delivery (worker).
+  BUILDFLEET_WEBHOOKS_ALLOW_HTTP: z.preprocess(unsetIfEmpty, z.stringbool({ error: "expected true or false" }).default(false)),
+  BUILDFLEET_WEBHOOKS_ALLOWED_HOSTS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((h) => h.trim()).filter((h) => h !== "")),
+  ),
+  WEBHOOK_DELIVERY: z.preprocess(unsetIfEmpty, z.stringbool({ error: "expected true or false" }).default(true)),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000, 10_000),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 50, 15),
+  WEBHOOK_BACKOFF_BASE_MS: int(10, 3_600_000, 10_000),
+  WEBHOOK_BACKOFF_MAX_MS: int(10, 24 * 3_600_000, 4 * 3_600_000),
+  WEBHOOK_CONCURRENCY: int(1, 1_000, 16),
 });
 
 export interface BuildfleetConfig {
@@ -164,6 +179,19 @@ export interface BuildfleetConfig {
      * closed (streaming responses opt out); keepAlive: idle time between requests.
      */
     timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
+  };
+  webhooks: {
+    /** Targets may be http:// (default https only). */
+    allowHttp: boolean;
+    /** Hosts allowed to resolve to loopback/private addresses (never metadata). */
+    allowedHosts: string[];
+    /** Whether this worker process delivers webhooks. */
+    delivery: boolean;
+    timeoutMs: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    concurrency: number;
   };
 }
 
@@ -220,6 +248,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BuildfleetConf
         connectionMs: e.API_CONNECTION_TIMEOUT_MS,
         keepAliveMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
       },
+    },
+    webhooks: {
+      allowHttp: e.BUILDFLEET_WEBHOOKS_ALLOW_HTTP,
+      allowedHosts: e.BUILDFLEET_WEBHOOKS_ALLOWED_HOSTS,
+      delivery: e.WEBHOOK_DELIVERY,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
     },
   };
 }
