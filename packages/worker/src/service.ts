@@ -15,6 +15,7 @@ import { BuildWorker } from "./queue/build-worker.js";
 import { JobTracker } from "./tracking/job-tracker.js";
 import { HealthServer } from "./http/health-server.js";
 import { LogCollector } from "./logs/log-collector.js";
+import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 
 /**
  * Composes one worker process: Redis connections, the build store, the shared
@@ -33,6 +34,8 @@ export interface WorkerServiceOptions {
   /** Tracker tuning for tests (watch inactivity, resync). */
   tracker?: { inactivityTimeoutMs?: number; resyncIntervalMs?: number; podStatusGraceMs?: number };
   stalledIntervalMs?: number;
+  /** Deliver webhooks from this process (default: config.webhooks.delivery). */
+  webhooks?: boolean;
 }
 
 export const DEFAULT_BUILD_RESOURCES: RenderOptions["defaultResources"] = {
@@ -49,6 +52,7 @@ export class WorkerService {
   private readonly subscriber: Redis;
   private readonly health: HealthServer;
   private readonly logs: LogCollector | undefined;
+  private readonly webhooks: WebhookDispatcher | undefined;
   private readonly logger: Logger;
   /** Created here (not passed in): its keep-alive connections are closed on stop. */
   private ownedK8s: K8sApi | undefined;
@@ -121,6 +125,17 @@ export class WorkerService {
       maxStalledCount: config.worker.maxStalledCount,
       ...(options.stalledIntervalMs !== undefined ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
     });
+    this.webhooks =
+      (options.webhooks ?? config.webhooks.delivery)
+        ? new WebhookDispatcher({
+            redisUrl: config.redis.url,
+            prefix: config.redis.prefix,
+            logger: options.logger,
+            settings: config.webhooks,
+            // Within the shutdown bound: attempts still open after it are left to their leases.
+            stopGraceMs: Math.min(config.webhooks.timeoutMs, Math.floor(config.worker.shutdownTimeoutMs * 0.8)),
+          })
+        : undefined;
     this.health = new HealthServer({
       live: () => true,
       ready: async () => ({
@@ -143,6 +158,7 @@ export class WorkerService {
     // Adopted builds must see their Jobs' current state before following them.
     if (!(await this.tracker.waitForSync(15_000))) this.logger.warn("Job/Pod watch not synced yet; continuing");
     await this.worker.start();
+    await this.webhooks?.start();
     const ks = keyspace(config.redis.prefix);
     this.subscriber.on("message", (_channel: string, buildId: string) => {
       if (this.worker.cancel(buildId)) this.logger.info({ buildId }, "cancel requested");
@@ -181,8 +197,11 @@ export class WorkerService {
   private async doStop(): Promise<void> {
     const timeoutMs = this.options.config.worker.shutdownTimeoutMs;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    // In parallel with the hand-back of builds: both are bounded by the same shutdown timeout.
+    const webhooksStopped = this.webhooks?.stop();
     await this.worker.stop(Math.floor(timeoutMs * 0.8));
     this.logs?.stop();
+    await webhooksStopped;
     this.tracker.stop();
     this.ownedK8s?.close?.();
     await this.health.close();

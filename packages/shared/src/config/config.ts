@@ -130,7 +130,7 @@ const EnvSchema = z.object({
   ),
   WEBHOOK_DELIVERY: z.preprocess(unsetIfEmpty, z.stringbool({ error: "expected true or false" }).default(true)),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000, 10_000),
-  WEBHOOK_MAX_ATTEMPTS: int(1, 50, 15),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 50, 19),
   WEBHOOK_BACKOFF_BASE_MS: int(10, 3_600_000, 10_000),
   WEBHOOK_BACKOFF_MAX_MS: int(10, 24 * 3_600_000, 4 * 3_600_000),
   WEBHOOK_CONCURRENCY: int(1, 1_000, 16),

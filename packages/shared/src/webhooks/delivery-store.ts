@@ -160,6 +160,11 @@ export class DeliveryStore {
     return (await this.redis.eval(CLAIM, 1, this.keys.due, now, now + leaseMs, count)) as string[];
   }
 
+  /** Drops a due entry whose delivery has ended or expired. */
+  async forget(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.due, id);
+  }
+
   async load(id: string): Promise<DeliveryRecord | undefined> {
     const raw = await this.redis.hgetall(this.keys.delivery(id));
     if (raw.id === undefined) return undefined;
