@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerRead } from "./commands/read.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerWrite } from "./commands/write.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { commandContext, type CliIo } from "./context.js";
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor } from "./exit-codes.js";
 
@@ -21,6 +22,7 @@ export function createProgram(io: CliIo): Command {
   registerSubmit(program, ctx);
   registerRead(program, ctx);
   registerWrite(program, ctx);
+  registerWebhooks(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
 }

@@ -29,3 +29,14 @@ export type {
 export { parseSse } from "./streams/sse.js";
 export type { SseItem, SseMessage } from "./streams/sse.js";
 export { splitLines, textChunks } from "./streams/lines.js";
+export { WebhooksApi } from "./webhooks/webhooks-api.js";
+export type {
+  WebhookSpecInput,
+  WebhookView,
+  WebhookWithSecret,
+  WebhookList,
+  DeliveryView,
+  DeliveryList,
+  DeliveryState,
+  DeliveryMode,
+} from "./webhooks/webhooks-api.js";

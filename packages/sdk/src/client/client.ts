@@ -4,6 +4,7 @@ import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummar
 import { streamEvents, type EventsOptions } from "../streams/events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
 import { abortableDelay } from "../streams/delay.js";
+import { WebhooksApi } from "../webhooks/webhooks-api.js";
 
 export interface BuildfleetClientOptions {
   /** e.g. http://127.0.0.1:8080 (paths /v1/… are appended). */
@@ -62,6 +63,8 @@ const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled
 export class BuildfleetClient {
   private readonly http: Http;
   private readonly fetchImpl: FetchLike;
+  /** The tenant's webhooks and their deliveries. */
+  readonly webhooks: WebhooksApi;
 
   constructor(options: BuildfleetClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl)) {
@@ -75,6 +78,7 @@ export class BuildfleetClient {
       timeoutMs: options.timeoutMs ?? 30_000,
       userAgent: options.userAgent ?? "buildfleet-sdk/0.1",
     });
+    this.webhooks = new WebhooksApi(this.http);
   }
 
   /** Submits a build. The API validates it; a 400 arrives as an ApiError with `issues`. */

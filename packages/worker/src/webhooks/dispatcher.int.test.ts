@@ -11,9 +11,8 @@ import {
   type DeliveryView,
   type WebhookSpec,
 } from "@buildfleet/shared";
-import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
-import { startWebhookReceiver, type Respond, type WebhookReceiver } from "../test-support/webhook-receiver.js";
+import { startWebhookReceiver, useRedis, type Respond, type WebhookReceiver } from "@buildfleet/testkit";
 import { WebhookDispatcher, type WebhookDispatcherOptions } from "./dispatcher.js";
 
 const REQUEST = parseBuildRequest({
@@ -157,7 +156,9 @@ describe("WebhookDispatcher", () => {
 
   it("loses nothing when the dispatcher stops mid-attempt: another one delivers the same id", async () => {
     const t = setup();
-    const rx = await t.receiver((n) => (n === 1 ? "hang" : 200));
+    // Every request hangs until the first dispatcher is gone (it may re-claim its own expired lease meanwhile).
+    let hang = true;
+    const rx = await t.receiver(() => (hang ? "hang" : 200));
     rx.setSecret(await t.register("team-a", "deploy", rx));
     // A short lease so the abandoned attempt is due again soon.
     const first = t.dispatcher({ leaseMs: 300, stopGraceMs: 0, consumer: "a" });
@@ -165,11 +166,13 @@ describe("WebhookDispatcher", () => {
     await t.submit();
     await rx.waitFor(1);
     await first.stop();
+    hang = false;
     const pending = await t.waitForDelivery("team-a", "deploy", (x) => x.state === "pending");
     await t.dispatcher({ leaseMs: 300, consumer: "b" }).start();
     const d = await t.waitForDelivery("team-a", "deploy", (x) => x.state === "delivered");
     expect(d.id).toBe(pending.id);
-    expect(rx.received.map((r) => r.webhookId)).toEqual([d.id, d.id]);
+    expect(rx.received.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(rx.received.map((r) => r.webhookId))).toEqual(new Set([d.id]));
   });
 
   it("fans out events a stopped dispatcher read but never acknowledged", async () => {

@@ -1,8 +1,7 @@
 import { DeliveryStore, WebhookStore } from "@buildfleet/shared";
-import { useRedis } from "@buildfleet/testkit";
+import { startWebhookReceiver, useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { mirrorRequest, startStack } from "../test-support/stack.js";
-import { startWebhookReceiver } from "../test-support/webhook-receiver.js";
 
 describe("webhooks through the worker service", () => {
   const redis = useRedis();
