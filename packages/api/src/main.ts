@@ -1,10 +1,13 @@
-import { createLogger, loadConfig } from "@buildfleet/shared";
+import { createLogger, loadConfig, startTracing } from "@buildfleet/shared";
 import { startApi } from "./start.js";
 
 /** The API process: configuration read once, clean and bounded shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ name: "api", level: config.log.level });
+  // Before the queue is made: BullMQ gets its telemetry only when tracing is on.
+  const tracing = await startTracing("buildfleet-api");
+  if (tracing.enabled) logger.info("exporting traces over OTLP");
   const api = await startApi(config, logger);
   let stopping = false;
   const stop = (signal: string): void => {
@@ -13,6 +16,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "stopping");
     api
       .close(config.worker.shutdownTimeoutMs)
+      .then(() => tracing.shutdown().catch(() => undefined))
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, "shutdown failed");

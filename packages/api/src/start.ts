@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
 import {
   BuildStore,
+  bullmqTelemetry,
   createProducerConnection,
   createWorkerConnection,
   keyspace,
@@ -33,7 +34,7 @@ export async function startApi(config: BuildfleetConfig, logger: Logger, options
   const ks = keyspace(config.redis.prefix);
   const redis = createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" });
   const streams = new Set<ReturnType<typeof createWorkerConnection>>();
-  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
+  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix, ...bullmqTelemetry() });
   const closeRedis = async (): Promise<void> => {
     await queue.close().catch(() => undefined);
     for (const conn of streams) conn.disconnect();

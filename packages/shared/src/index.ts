@@ -31,3 +31,6 @@ export { classifyAddress, hostListed } from "./net/address-kind.js";
 export type { AddressKind } from "./net/address-kind.js";
 // Webhooks (issue 17): schemas, stores and target policy keep their export list in their own index file.
 export * from "./webhooks/index.js";
+// Traces (issue 17): off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+export { startTracing, markTracingActive, tracingActive, bullmqTelemetry, buildAttributes, withSpan, activeSpan, TRACER_NAME } from "./tracing/tracing.js";
+export type { Tracing } from "./tracing/tracing.js";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, loadConfig, redactUrl } from "@buildfleet/shared";
+import { createLogger, loadConfig, redactUrl, startTracing } from "@buildfleet/shared";
 import { loadKubeConfig } from "./k8s/kubeconfig.js";
 import { WorkerService } from "./service.js";
 
@@ -15,6 +15,9 @@ async function main(): Promise<void> {
     { redis: redactUrl(config.redis.url), prefix: config.redis.prefix, namespace: config.builds.namespace },
     "starting worker",
   );
+  // Before the BullMQ worker is made: it gets its telemetry only when tracing is on.
+  const tracing = await startTracing("buildfleet-worker");
+  if (tracing.enabled) logger.info("exporting traces over OTLP");
   const service = new WorkerService({ config, logger, kubeConfig: loadKubeConfig(config.kubernetes) });
 
   let stopping = false;
@@ -27,13 +30,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.worker.shutdownTimeoutMs + 2_000);
     hardExit.unref();
-    service.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(() => tracing.shutdown().catch(() => undefined))
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -8,6 +8,7 @@ import {
 } from "../contract/index.js";
 import type { BuildStore } from "../builds/build-store.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
+import { buildAttributes, withSpan } from "../tracing/tracing.js";
 
 export interface SubmitDeps {
   store: BuildStore;
@@ -45,6 +46,13 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
   }
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const queued: QueuedBuild = { buildId: newBuildId(), tenant: input.tenant, request, submittedAt: now };
+  // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
+  return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), () =>
+    enqueueAndRecord(deps, queued, idempotencyKey),
+  );
+}
+
+async function enqueueAndRecord(deps: SubmitDeps, queued: QueuedBuild, idempotencyKey: string | undefined): Promise<SubmitResult> {
   await deps.queue.add(BUILD_JOB_NAME, queued, buildJobOptions(queued));
 
   let created: Awaited<ReturnType<BuildStore["create"]>>;
