@@ -10,6 +10,8 @@ export interface WebhookKeys {
   webhook(tenant: string, name: string): string;
   /** Set: a tenant's webhook names. */
   tenantWebhooks(tenant: string): string;
+  /** Set: tenants with at least one webhook (fan-out skips a whole batch when it is empty). */
+  readonly tenants: string;
   /** Hash: one delivery (state, attempts, the event). */
   delivery(id: string): string;
   /** Sorted set: delivery id → when it is due (or until when its current attempt holds it). */
@@ -28,6 +30,7 @@ export function webhookKeys(prefix: string): WebhookKeys {
   return {
     webhook: (tenant, name) => `${p}:webhook:${t(tenant)}:${name}`,
     tenantWebhooks: (tenant) => `${p}:webhooks:${t(tenant)}`,
+    tenants: `${p}:webhooks:tenants`,
     delivery: (id) => `${p}:whdelivery:${id}`,
     due: `${p}:whdeliveries:due`,
     deliveryLog: (tenant, name) => `${p}:whdeliveries:log:${t(tenant)}:${name}`,

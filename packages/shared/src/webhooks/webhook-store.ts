@@ -73,11 +73,16 @@ export class WebhookStore {
       .hset(key, { ...fields, tenant, name })
       .hdel(key, "selector");
     if (spec.selector !== undefined) tx.hset(key, { selector: JSON.stringify(spec.selector) });
-    const results = await tx.sadd(this.keys.tenantWebhooks(tenant), name).exec();
+    const results = await tx.sadd(this.keys.tenantWebhooks(tenant), name).sadd(this.keys.tenants, tenant).exec();
     const created = results?.[0]?.[1] === 1;
     const stored = await this.read(tenant, name);
     if (!stored) throw new NotFoundError(`webhook ${name} vanished while it was written`);
     return created ? { webhook: toView(stored), secret, created } : { webhook: toView(stored), created };
+  }
+
+  /** Whether any tenant has a webhook: one cheap read that lets fan-out skip a batch of events. */
+  async anyWebhooks(): Promise<boolean> {
+    return (await this.redis.scard(this.keys.tenants)) > 0;
   }
 
   async get(tenant: string, name: string): Promise<WebhookView | undefined> {
@@ -105,6 +110,8 @@ export class WebhookStore {
       .srem(this.keys.tenantWebhooks(tenant), name)
       .del(this.keys.deliveryLog(tenant, name))
       .exec()) ?? [];
+    // A concurrent put may add a name between these two calls; it re-adds the tenant itself.
+    if ((await this.redis.scard(this.keys.tenantWebhooks(tenant))) === 0) await this.redis.srem(this.keys.tenants, tenant);
     return deleted?.[1] === 1;
   }
 
