@@ -1,6 +1,6 @@
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
-import { TOKENS, startHarness } from "../test-support/harness.js";
+import { TOKENS, logSink, startHarness } from "../test-support/harness.js";
 
 // IP literals need no DNS: 93.184.216.34 is public, 127.0.0.1 loopback, 169.254.169.254 metadata.
 const PUBLIC = "https://93.184.216.34/hooks/buildfleet";
@@ -81,5 +81,15 @@ describe("/v1/webhooks", () => {
     expect(Date.parse(body.webhook.previousSecretExpiresAt ?? "")).toBeGreaterThan(Date.now());
     expect((await h.inject(TOKENS.teamA, { method: "DELETE", url: "/v1/webhooks/deploy" })).statusCode).toBe(204);
     expect((await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/webhooks/deploy" })).statusCode).toBe(404);
+  });
+
+  it("never writes a signing secret to the log", async () => {
+    const sink = logSink();
+    const h = await startHarness(redis, { env: { LOG_LEVEL: "trace" }, logDestination: sink.stream });
+    const { secret } = (await h.inject(TOKENS.teamA, { method: "PUT", url: "/v1/webhooks/deploy", payload: SPEC })).json<{ secret: string }>();
+    const rotated = (await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/webhooks/deploy/rotate-secret", payload: {} })).json<{ secret: string }>();
+    expect(sink.lines().some((l) => l["msg"] === "webhook saved")).toBe(true);
+    expect(sink.text()).not.toContain(secret.slice("whsec_".length));
+    expect(sink.text()).not.toContain(rotated.secret.slice("whsec_".length));
   });
 });
