@@ -2,6 +2,7 @@ import { BuildEvent, BuildRecord, BuildRequest, ERROR_CODES } from "@buildfleet/
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
+import { WEBHOOK_OPERATIONS, WEBHOOK_SCHEMAS } from "../webhooks/openapi.js";
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the API
@@ -28,11 +29,12 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   BuildList: { schema: BuildList, io: "output" },
   QueueView: { schema: QueueView, io: "output" },
   Error: { schema: ErrorBody, io: "output" },
+  ...WEBHOOK_SCHEMAS,
 };
 
 type Scope = "submit" | "read" | "cancel" | "admin";
-interface Operation {
-  method: "get" | "post" | "delete";
+export interface Operation {
+  method: "get" | "post" | "put" | "delete";
   path: string;
   summary: string;
   scope?: Scope;
@@ -94,6 +96,7 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/healthz", summary: "Liveness", ok: [{ status: 200, description: "alive" }], errors: [] },
   { method: "get", path: "/readyz", summary: "Readiness (Redis reachable)", ok: [{ status: 200, description: "ready" }], errors: [503] },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", ok: [{ status: 200, contentType: "text/plain", description: "metrics" }], errors: [] },
+  ...WEBHOOK_OPERATIONS,
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
