@@ -191,6 +191,17 @@ describe("WebhookDispatcher", () => {
     expect(d.buildId).toBe(buildId);
   });
 
+  it("acknowledges an events stream entry that is not a valid event instead of stalling on it", async () => {
+    const t = setup();
+    const rx = await t.receiver();
+    rx.setSecret(await t.register("team-a", "deploy", rx));
+    await t.dispatcher().start();
+    await redis.connection().xadd(keyspace(t.config.redis.prefix).events, "*", "buildId", "x", "event", "{not json");
+    const buildId = await t.submit();
+    const d = await t.waitForDelivery("team-a", "deploy", (x) => x.state === "delivered");
+    expect(d.buildId).toBe(buildId);
+  });
+
   it("delivers a tenant's events only to that tenant's webhooks, and honours the selector", async () => {
     const t = setup();
     const mine = await t.receiver();

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import {
+  BuildEvent,
   BuildStore,
   DeliveryStore,
   EventStream,
@@ -166,9 +167,31 @@ export class WebhookDispatcher {
         }
       } catch (err) {
         if (this.stopping) return;
+        // An entry that is not a valid event would fail every read of our pending list: acknowledge it and go on.
+        if (err instanceof SyntaxError || (err as Error).name === "ZodError") {
+          await this.skipUnreadableEntry().catch(() => undefined);
+          continue;
+        }
         this.logger.warn({ err: { message: (err as Error).message } }, "webhook fan-out failed; retrying");
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
+    }
+  }
+
+  /** Acknowledges the oldest of our pending entries if it does not parse as a build event. */
+  private async skipUnreadableEntry(): Promise<void> {
+    const group = this.webhooks.keys.group;
+    const res = (await this.redis.xreadgroup("GROUP", group, this.consumer, "COUNT", 1, "STREAMS", keyspace(this.options.prefix).events, "0")) as
+      | [string, [string, string[]][]][]
+      | null;
+    const [id, fields] = res?.[0]?.[1]?.[0] ?? [];
+    if (id === undefined || fields === undefined) return;
+    const at = fields.indexOf("event");
+    try {
+      BuildEvent.parse(JSON.parse(fields[at + 1] ?? "null"));
+    } catch {
+      await this.stream.ack(group, [id]);
+      this.logger.warn({ entry: id }, "skipped an events stream entry that is not a valid build event");
     }
   }
 
