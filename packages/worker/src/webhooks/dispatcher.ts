@@ -69,6 +69,8 @@ export class WebhookDispatcher {
   private readonly abandon = new AbortController();
   private loops: Promise<void>[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private pollAgain = false;
   private started: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -197,11 +199,18 @@ export class WebhookDispatcher {
 
   private schedulePoll(delayMs: number): void {
     if (this.stopping) return;
+    // A poll under way would replace this timer with its own: let it poll again at once instead.
+    if (this.polling && delayMs === 0) {
+      this.pollAgain = true;
+      return;
+    }
     clearTimeout(this.pollTimer);
     this.pollTimer = setTimeout(() => void this.poll(), delayMs);
   }
 
   private async poll(): Promise<void> {
+    this.polling = true;
+    this.pollAgain = false;
     try {
       const free = this.options.settings.concurrency - this.inFlight.size;
       if (free > 0 && !this.stopping) {
@@ -218,7 +227,8 @@ export class WebhookDispatcher {
     } catch (err) {
       if (!this.stopping) this.logger.warn({ err: { message: (err as Error).message } }, "claiming webhook deliveries failed");
     }
-    this.schedulePoll(this.options.pollMs ?? 1_000);
+    this.polling = false;
+    this.schedulePoll(this.pollAgain ? 0 : (this.options.pollMs ?? 1_000));
   }
 
   private async attempt(id: string): Promise<void> {
