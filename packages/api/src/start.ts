@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import {
   BuildQueues,
   BuildStore,
+  bullmqTelemetry,
   createProducerConnection,
   createWorkerConnection,
   keyspace,
@@ -36,7 +37,7 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
   const ks = keyspace(config.redis.prefix);
   const redis = quietOnError(createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" }), logger);
   const streams = new Set<ReturnType<typeof createWorkerConnection>>();
-  const queues = new BuildQueues({ connection: redis, keyspace: ks });
+  const queues = new BuildQueues({ connection: redis, keyspace: ks, ...bullmqTelemetry() });
   // The default lane's queue, for the modules that still take a BullMQ Queue (metrics, tenant counts).
   const queue = queues.lane();
   const closeRedis = async (): Promise<void> => {

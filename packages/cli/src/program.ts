@@ -9,6 +9,7 @@ import { registerWait } from "./commands/wait.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerRerun } from "./commands/rerun.js";
 import { cliVersion } from "./version.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { commandContext, type CliIo } from "./context.js";
 import { EXIT, EXIT_CODES_HELP, describeError, exitCodeFor } from "./exit-codes.js";
 
@@ -35,6 +36,7 @@ export function createProgram(io: CliIo): Command {
   registerWait(program, ctx);
   registerRerun(program, ctx);
   registerCompletion(program, ctx);
+  registerWebhooks(program, ctx);
   const override = (cmd: Command): void => {
     for (const sub of cmd.commands) {
       sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -137,6 +137,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SHUTDOWN_TIMEOUT_MS: "5000",
       RESYNC_INTERVAL_MS: "5000",
       LOCK_DURATION_MS: "15000",
+      // Webhook receivers on this machine (a local test server) are the point of a dev stack.
+      BUILDFLEET_WEBHOOKS_ALLOW_HTTP: "true",
+      BUILDFLEET_WEBHOOKS_ALLOWED_HOSTS: "127.0.0.1,localhost,::1",
       ...options.env,
     };
     const config = loadConfig(env);

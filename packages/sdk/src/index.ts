@@ -42,3 +42,14 @@ export type {
   WaveNodeView,
   WaveView,
 } from "./client/catalog-types.js";
+export { WebhooksApi } from "./webhooks/webhooks-api.js";
+export type {
+  WebhookSpecInput,
+  WebhookView,
+  WebhookWithSecret,
+  WebhookList,
+  DeliveryView,
+  DeliveryList,
+  DeliveryState,
+  DeliveryMode,
+} from "./webhooks/webhooks-api.js";

@@ -35,3 +35,11 @@ export type { BuildQueuesOptions, JobCounts } from "./queue/build-queues.js";
 export * from "./fleet/index.js";
 export * from "./catalog-store/index.js";
 export * from "./rebuild-runner/index.js";
+// Outbound URL safety (issue 17): shared by context URLs (api) and webhook targets (api, worker).
+export { classifyAddress, hostListed } from "./net/address-kind.js";
+export type { AddressKind } from "./net/address-kind.js";
+// Webhooks (issue 17): schemas, stores and target policy keep their export list in their own index file.
+export * from "./webhooks/index.js";
+// Traces (issue 17): off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+export { startTracing, markTracingActive, tracingActive, bullmqTelemetry, buildAttributes, withSpan, activeSpan, TRACER_NAME } from "./tracing/tracing.js";
+export type { Tracing } from "./tracing/tracing.js";

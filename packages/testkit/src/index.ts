@@ -8,3 +8,5 @@ export { PROMTOOL, hasPromtool, skipWithoutPromtool, runPromtool, checkMetricsTe
 export type { PromtoolResult } from "./promtool.js";
 export { metricValue } from "./exposition.js";
 export * from "./registry/index.js";
+export { startWebhookReceiver } from "./webhook-receiver.js";
+export type { WebhookReceiver, Received, Respond } from "./webhook-receiver.js";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, loadWorkerConfig, redactUrl } from "@buildfleet/shared";
+import { createLogger, loadWorkerConfig, redactUrl, startTracing } from "@buildfleet/shared";
 import { loadKubeConfig } from "./k8s/kubeconfig.js";
 import { RebuildCoordinator } from "./rebuilds/coordinator.js";
 import { WorkerService } from "./service.js";
@@ -17,6 +17,9 @@ async function main(): Promise<void> {
     { redis: redactUrl(config.redis.url), prefix: config.redis.prefix, namespace: config.builds.namespace },
     "starting worker",
   );
+  // Before the BullMQ worker is made: it gets its telemetry only when tracing is on.
+  const tracing = await startTracing("buildfleet-worker");
+  if (tracing.enabled) logger.info("exporting traces over OTLP");
   const service = new WorkerService({ config, logger, kubeConfig: loadKubeConfig(config.kubernetes) });
   // Rebuild waves advance from the build events stream; every worker replica joins one consumer group.
   const rebuilds = new RebuildCoordinator({ config, logger });
@@ -31,13 +34,15 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.worker.shutdownTimeoutMs + 2_000);
     hardExit.unref();
-    Promise.all([service.stop(), rebuilds.stop()]).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    Promise.all([service.stop(), rebuilds.stop()])
+      .then(() => tracing.shutdown().catch(() => undefined))
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -23,6 +23,7 @@ import { MeteredBuildStore } from "./metrics/metered-store.js";
 import { cachedReader, readQueueDepth } from "./metrics/queue-depth.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics/worker-metrics.js";
 import { WorkerPresence, defaultWorkerId } from "./fleet/presence.js";
+import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 
 /**
  * Composes one worker process: Redis connections, the build store, the shared
@@ -47,6 +48,8 @@ export interface WorkerServiceOptions {
   workerId?: string;
   /** Heartbeat interval of the fleet registry (default 5 s). */
   heartbeatMs?: number;
+  /** Deliver webhooks from this process (default: config.webhooks.delivery). */
+  webhooks?: boolean;
 }
 
 export const DEFAULT_BUILD_RESOURCES: RenderOptions["defaultResources"] = {
@@ -67,6 +70,7 @@ export class WorkerService {
   private readonly metricsQueue: Queue;
   private readonly health: HealthServer;
   private readonly logs: LogCollector | undefined;
+  private readonly webhooks: WebhookDispatcher | undefined;
   private readonly logger: Logger;
   /** Created here (not passed in): its keep-alive connections are closed on stop. */
   private ownedK8s: K8sApi | undefined;
@@ -171,6 +175,17 @@ export class WorkerService {
       watchStatus: () => this.tracker.watchStatus(),
       queueDepth: cachedReader(() => readQueueDepth(metricsQueue), options.metrics?.queueCacheMs ?? 5_000),
     });
+    this.webhooks =
+      (options.webhooks ?? config.webhooks.delivery)
+        ? new WebhookDispatcher({
+            redisUrl: config.redis.url,
+            prefix: config.redis.prefix,
+            logger: options.logger,
+            settings: config.webhooks,
+            // Within the shutdown bound: attempts still open after it are left to their leases.
+            stopGraceMs: Math.min(config.webhooks.timeoutMs, Math.floor(config.worker.shutdownTimeoutMs * 0.8)),
+          })
+        : undefined;
     this.health = new HealthServer({
       live: () => true,
       ready: readiness,
@@ -191,6 +206,7 @@ export class WorkerService {
     // Adopted builds must see their Jobs' current state before following them.
     if (!(await this.tracker.waitForSync(15_000))) this.logger.warn("Job/Pod watch not synced yet; continuing");
     await this.worker.start();
+    await this.webhooks?.start();
     const ks = keyspace(config.redis.prefix);
     const control = fleetKeys(ks).control;
     this.subscriber.on("message", (channel: string, message: string) => {
@@ -236,8 +252,11 @@ export class WorkerService {
     const timeoutMs = this.options.config.worker.shutdownTimeoutMs;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.presence.stop();
+    // In parallel with the hand-back of builds: both are bounded by the same shutdown timeout.
+    const webhooksStopped = this.webhooks?.stop();
     await this.worker.stop(Math.floor(timeoutMs * 0.8));
     this.logs?.stop();
+    await webhooksStopped;
     this.tracker.stop();
     this.ownedK8s?.close?.();
     await this.health.close();

@@ -5,6 +5,7 @@ import { QueueView } from "../queue/routes.js";
 import { SessionRequest, SessionView } from "../ui/session-routes.js";
 import { FLEET_OPERATIONS, FLEET_SCHEMAS } from "../fleet/openapi.js";
 import { StartRebuildBody } from "../rebuilds/routes.js";
+import { WEBHOOK_OPERATIONS, WEBHOOK_SCHEMAS } from "../webhooks/openapi.js";
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the API
@@ -27,6 +28,7 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   ...FLEET_SCHEMAS,
   Image: { schema: Image, io: "input" },
   StartRebuild: { schema: StartRebuildBody, io: "input" },
+  ...WEBHOOK_SCHEMAS,
 };
 
 type Scope = "submit" | "read" | "cancel" | "admin";
@@ -124,6 +126,7 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/readyz", summary: "Readiness (Redis reachable)", ok: [{ status: 200, description: "ready" }], errors: [503] },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", ok: [{ status: 200, contentType: "text/plain", description: "metrics" }], errors: [] },
   ...FLEET_OPERATIONS,
+  ...WEBHOOK_OPERATIONS,
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

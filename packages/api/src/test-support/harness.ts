@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { Queue } from "bullmq";
 import {
   BuildStore,
+  bullmqTelemetry,
   createLogger,
   createProducerConnection,
   createWorkerConnection,
@@ -110,7 +111,7 @@ export async function startHarness(
   const streamConnectionName = `api-events-${redis.prefix.replace(/[^A-Za-z0-9-]/g, "")}`;
   const conn = redis.track(createProducerConnection(redis.url));
   await waitForReady(conn);
-  const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
+  const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix, ...bullmqTelemetry() }));
   const store = new BuildStore({ redis: conn, keyspace: ks, source: "/test/api" });
   const app = buildApp({
     config,

@@ -8,6 +8,7 @@ import { replayBuildEvents } from "../streams/build-events.js";
 import { splitLines, textChunks } from "../streams/lines.js";
 import { abortableDelay } from "../streams/delay.js";
 import type { BulkAnswer, BulkSelector, DrainAnswer, DrainOptions, WorkerInfo } from "../fleet/types.js";
+import { WebhooksApi } from "../webhooks/webhooks-api.js";
 
 export interface BuildfleetClientOptions {
   /** e.g. http://127.0.0.1:8080 (paths /v1/… are appended). */
@@ -76,6 +77,8 @@ export class BuildfleetClient {
   readonly images: ImagesApi;
   /** Rebuild waves (issue 13). */
   readonly rebuilds: RebuildsApi;
+  /** The tenant's webhooks and their deliveries. */
+  readonly webhooks: WebhooksApi;
 
   constructor(options: BuildfleetClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl)) {
@@ -92,6 +95,7 @@ export class BuildfleetClient {
     });
     this.images = new ImagesApi(this.http);
     this.rebuilds = new RebuildsApi(this.http);
+    this.webhooks = new WebhooksApi(this.http);
   }
 
   /** Submits a build. The API validates it; a 400 arrives as an ApiError with `issues`. */

@@ -79,6 +79,21 @@ const SharedEnv = z.object({
       .regex(DNS1123_LABEL, { error: "expected a Kubernetes namespace name (example: buildfleet)" })
       .default("buildfleet"),
   ),
+  // Webhooks (issue 17): target policy (API and worker) and delivery (worker).
+  BUILDFLEET_WEBHOOKS_ALLOW_HTTP: z.preprocess(unsetIfEmpty, z.stringbool({ error: "expected true or false" }).default(false)),
+  BUILDFLEET_WEBHOOKS_ALLOWED_HOSTS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((h) => h.trim()).filter((h) => h !== "")),
+  ),
+  WEBHOOK_DELIVERY: z.preprocess(unsetIfEmpty, z.stringbool({ error: "expected true or false" }).default(true)),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000, 10_000),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 50, 19),
+  WEBHOOK_BACKOFF_BASE_MS: int(10, 3_600_000, 10_000),
+  WEBHOOK_BACKOFF_MAX_MS: int(10, 24 * 3_600_000, 4 * 3_600_000),
+  WEBHOOK_CONCURRENCY: int(1, 1_000, 16),
 });
 
 /** The worker's variables: Kubernetes access, Kaniko, concurrency, leases, log capture. */
@@ -184,10 +199,23 @@ export interface BuildfleetConfig {
   };
   /** Fleet operations: bulk cancel/retry above `bulkMaxWithoutAll` matches need an explicit all. */
   fleet: { bulkMaxWithoutAll: number };
+  webhooks: {
+    /** Targets may be http:// (default https only). */
+    allowHttp: boolean;
+    /** Hosts allowed to resolve to loopback/private addresses (never metadata). */
+    allowedHosts: string[];
+    /** Whether this worker process delivers webhooks. */
+    delivery: boolean;
+    timeoutMs: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    concurrency: number;
+  };
 }
 
 /** What the API process reads: the shared section and its own, nothing of the worker's. */
-export type ApiConfig = Pick<BuildfleetConfig, "redis" | "log" | "builds" | "api" | "fleet">;
+export type ApiConfig = Pick<BuildfleetConfig, "redis" | "log" | "builds" | "webhooks" | "api" | "fleet">;
 /** What the worker process reads: the shared section and its own, nothing of the API's. */
 export type WorkerConfig = Omit<BuildfleetConfig, "api" | "fleet">;
 
@@ -209,8 +237,18 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.inf
   return parsed.data;
 }
 
-function sharedSections(e: z.infer<typeof SharedEnv>): Pick<BuildfleetConfig, "redis" | "log" | "builds"> {
+function sharedSections(e: z.infer<typeof SharedEnv>): Pick<BuildfleetConfig, "redis" | "log" | "builds" | "webhooks"> {
   return {
+    webhooks: {
+      allowHttp: e.BUILDFLEET_WEBHOOKS_ALLOW_HTTP,
+      allowedHosts: e.BUILDFLEET_WEBHOOKS_ALLOWED_HOSTS,
+      delivery: e.WEBHOOK_DELIVERY,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+    },
     redis: { url: e.REDIS_URL, prefix: e.BUILDFLEET_PREFIX },
     log: { level: e.LOG_LEVEL },
     builds: { tagPolicy: e.BUILDFLEET_TAG_POLICY, namespace: e.BUILD_NAMESPACE },

@@ -26,8 +26,8 @@ describe("configuration per process", () => {
   });
 
   it("gives each process only its own sections", () => {
-    expect(Object.keys(loadApiConfig({})).sort()).toEqual(["api", "builds", "fleet", "log", "redis"]);
-    expect(Object.keys(loadWorkerConfig({})).sort()).toEqual(["builds", "kaniko", "kubernetes", "log", "redis", "worker"]);
+    expect(Object.keys(loadApiConfig({})).sort()).toEqual(["api", "builds", "fleet", "log", "redis", "webhooks"]);
+    expect(Object.keys(loadWorkerConfig({})).sort()).toEqual(["builds", "kaniko", "kubernetes", "log", "redis", "webhooks", "worker"]);
   });
 
   it("bounds the API's close with its own variable, not the worker's SHUTDOWN_TIMEOUT_MS", () => {
@@ -38,7 +38,7 @@ describe("configuration per process", () => {
   it("reads the same values as loadConfig for the sections both parse", () => {
     const env = { REDIS_URL: "redis://r:6380", API_PORT: "9000", WORKER_CONCURRENCY: "7", BUILD_NAMESPACE: "builds" };
     const all = loadConfig(env);
-    expect(loadApiConfig(env)).toEqual({ redis: all.redis, log: all.log, builds: all.builds, api: all.api, fleet: all.fleet });
+    expect(loadApiConfig(env)).toEqual({ redis: all.redis, log: all.log, builds: all.builds, webhooks: all.webhooks, api: all.api, fleet: all.fleet });
     const { api: _api, fleet: _fleet, ...workerSide } = all;
     expect(loadWorkerConfig(env)).toEqual(workerSide);
   });

@@ -1,4 +1,4 @@
-import { Queue, type Job, type JobsOptions } from "bullmq";
+import { Queue, type Job, type JobsOptions, type QueueOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { QueuedBuild } from "../contract/index.js";
 import type { Keyspace } from "../redis/keyspace.js";
@@ -23,6 +23,8 @@ export interface BuildQueuesOptions {
   /** A producer or worker connection; the port does not own it (close() leaves it open). */
   connection: Redis;
   keyspace: Keyspace;
+  /** BullMQ telemetry (bullmq-otel) for every lane's queue, when tracing is on. */
+  telemetry?: QueueOptions["telemetry"];
 }
 
 export class BuildQueues {
@@ -50,7 +52,11 @@ export class BuildQueues {
   lane(lane: string = DEFAULT_LANE): Queue {
     let queue = this.queues.get(lane);
     if (!queue) {
-      queue = new Queue(this.queueName(lane), { connection: this.options.connection, prefix: this.options.keyspace.bullPrefix });
+      queue = new Queue(this.queueName(lane), {
+        connection: this.options.connection,
+        prefix: this.options.keyspace.bullPrefix,
+        ...(this.options.telemetry !== undefined ? { telemetry: this.options.telemetry } : {}),
+      });
       this.queues.set(lane, queue);
     }
     return queue;

@@ -4,6 +4,7 @@ import type { BuildStore } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError } from "../errors/index.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
 import { requestHash } from "./request-hash.js";
+import { buildAttributes, withSpan } from "../tracing/tracing.js";
 
 export interface SubmitDeps {
   store: BuildStore;
@@ -64,6 +65,23 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     submittedAt: now,
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
   };
+  // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
+  return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), () =>
+    enqueueAndRecord(deps, queued, { idempotencyKey, hash, original }),
+  );
+}
+
+/** Enqueue, then record; `key.original` answers when another submit holds the idempotency key. */
+async function enqueueAndRecord(
+  deps: SubmitDeps,
+  queued: QueuedBuild,
+  key: {
+    idempotencyKey: string | undefined;
+    hash: string;
+    original: (existing: { buildId: string; requestHash: string | undefined }) => Promise<SubmitResult>;
+  },
+): Promise<SubmitResult> {
+  const { idempotencyKey, hash, original } = key;
   await deps.queue.add(BUILD_JOB_NAME, queued, buildJobOptions(queued));
 
   let created: Awaited<ReturnType<BuildStore["create"]>>;

@@ -1,6 +1,8 @@
 import type { V1Job } from "@kubernetes/client-node";
 import {
+  buildAttributes,
   isTerminalState,
+  withSpan,
   recordForQueuedBuild,
   type BuildRecord,
   type BuildStore,
@@ -162,7 +164,7 @@ async function ensureJob(deps: RunBuildDeps, buildId: string, rendered: Rendered
   }
   let job: V1Job;
   try {
-    job = await k8s.createJob(rendered.job);
+    job = await withSpan("k8s.job.create", { ...buildAttributes({ buildId }), "k8s.job.name": rendered.job.metadata?.name ?? "" }, () => k8s.createJob(rendered.job), "client");
     log.info("created build Job");
   } catch (err) {
     if (!isK8sError(err, "ALREADY_EXISTS")) throw invalidOr(err);

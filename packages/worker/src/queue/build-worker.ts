@@ -3,6 +3,9 @@ import {
   BUILD_JOB_NAME,
   BuildQueues,
   QueuedBuild,
+  activeSpan,
+  buildAttributes,
+  bullmqTelemetry,
   type BuildStore,
   type Keyspace,
   type Logger,
@@ -63,6 +66,7 @@ export class BuildWorker {
       stalledInterval: this.options.stalledIntervalMs ?? Math.max(5_000, Math.floor(this.options.lockDurationMs / 2)),
       maxStalledCount: this.options.maxStalledCount,
       autorun: false,
+      ...bullmqTelemetry(),
     });
     this.worker.on("error", (err) => logger.error({ err: { message: err.message } }, "queue worker error"));
     this.worker.on("failed", (job, err) => {
@@ -149,12 +153,17 @@ export class BuildWorker {
     const controllers = { shutdown: new AbortController(), cancel: new AbortController() };
     this.inFlight.set(build.buildId, controllers);
     if (this.stopping) controllers.shutdown.abort();
+    // BullMQ's process span (a child of the API's submit when tracing is on) carries the build.
+    const span = activeSpan();
+    span?.setAttributes(buildAttributes({ buildId: build.buildId, tenant: build.tenant, destinations: build.request.destinations }));
     try {
-      return await runBuild(
+      const result = await runBuild(
         build,
         { ...this.options.deps, store: this.options.store, logger: this.options.logger },
         { shutdown: controllers.shutdown.signal, cancel: controllers.cancel.signal },
       );
+      span?.addEvent(`build.${result.state}`, { "buildfleet.build.state": result.state, ...(result.digest !== undefined ? { "buildfleet.build.digest": result.digest } : {}) });
+      return result;
     } catch (err) {
       return await this.settle(job, token, build.buildId, err, controllers.shutdown.signal);
     } finally {
