@@ -80,3 +80,20 @@ export type {
   WaveNodeState,
   WaveState,
 } from "./catalog/shapes.js";
+// Webhooks (issue 17): the documents of /v1/webhooks and their deliveries.
+export {
+  WebhookName,
+  EventPattern,
+  DeliveryMode,
+  WebhookSpec,
+  RotateSecretRequest,
+  WebhookView,
+  WebhookWithSecret,
+  WebhookList,
+  DELIVERY_STATES,
+  DeliveryState,
+  DeliveryView,
+  DeliveryList,
+  eventMatches,
+  selectorMatches,
+} from "./webhooks.js";

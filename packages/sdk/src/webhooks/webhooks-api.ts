@@ -1,9 +1,9 @@
-import type { DeliveryList, DeliveryState, DeliveryView, DeliveryMode, WebhookList, WebhookSpec, WebhookView, WebhookWithSecret } from "@buildfleet/shared";
+import type { DeliveryList, DeliveryState, DeliveryView, DeliveryMode, WebhookList, WebhookSpec, WebhookView, WebhookWithSecret } from "@buildfleet/contract";
 import type { Http } from "../client/http.js";
 
 /**
  * `client.webhooks`: the tenant's webhooks and their delivery log. Type-only
- * imports from @buildfleet/shared (see client/types.ts).
+ * imports from @buildfleet/contract (see client/types.ts).
  */
 
 export type { DeliveryList, DeliveryState, DeliveryView, DeliveryMode, WebhookList, WebhookView, WebhookWithSecret };

@@ -9,7 +9,7 @@ export interface DrainFlags {
   wait?: boolean;
 }
 
-/** --wait ran out: exit code 1, like a build that did not finish within --timeout. */
+/** --wait ran out: the timeout exit code (4), like a build that did not finish within --timeout. */
 export class DrainTimeoutError extends TimeoutError {
   constructor(timeoutMs: number, running: number) {
     super("queue", timeoutMs);

@@ -58,10 +58,10 @@ describe("queue drain", () => {
     expect(stdout).toBe("cancelled 4 queued builds (reason Drained)\nqueue draining: intake paused; 3 running\nqueue drained: 0 running\n");
   });
 
-  it("--wait gives up after --timeout with exit code 1, saying the drain goes on", async () => {
+  it("--wait gives up after --timeout with the timeout exit code (4), saying the drain goes on", async () => {
     const api = scriptedApi([2]);
     const run = await cli(["queue", "drain", "--wait", "--timeout", "0s", "--reject-new"], api.fetch);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/did not finish within 0 ms \(2 still running\); it goes on server-side/);
     expect(api.calls[0]?.body).toEqual({ rejectNew: true });
   });

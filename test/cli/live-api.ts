@@ -1,7 +1,7 @@
 import { TokenEntry, TokenTable, hashToken, startApi } from "@buildfleet/api";
 import { BuildStore, createLogger, createWorkerConnection, keyspace, loadConfig, type BuildRecord } from "@buildfleet/shared";
 import type { RedisTestContext } from "@buildfleet/testkit";
-import { runCli } from "../program.js";
+import { runCli } from "@buildfleet/cli";
 
 /**
  * The real API (fastify, rate limit, Redis) on a loopback port, for running

@@ -7,7 +7,7 @@ import { BuildfleetClient } from "@buildfleet/sdk";
 import { keyspace } from "@buildfleet/shared";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
-import { startLiveApi, type LiveApi } from "./test-support/live-api.js";
+import { startLiveApi, type LiveApi } from "./live-api.js";
 
 /** The CLI in-process against the real API on real Redis (builds moved as a worker would). */
 
@@ -135,7 +135,7 @@ describe("buildfleet CLI against the real API", () => {
     it("ends quietly (exit 0, no stack trace) when the reader of stdout goes away", async () => {
       const api = await startLiveApi(redis);
       for (let i = 0; i < 3; i++) await api.cli([...MIRROR, "-o", "name"]);
-      const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+      const main = fileURLToPath(new URL("../../packages/cli/src/main.ts", import.meta.url));
       const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", main, "ls", "-o", "json"], {
         env: { PATH: process.env["PATH"] ?? "", BUILDFLEET_URL: api.url, BUILDFLEET_TOKEN: api.token },
         stdio: ["ignore", "pipe", "pipe"],
