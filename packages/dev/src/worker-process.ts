@@ -3,13 +3,25 @@ import { fileURLToPath } from "node:url";
 
 /**
  * The worker as a child process, started the way it runs in production (its
- * own main.ts, configuration from the environment). `@buildfleet/worker`
- * exports no service for in-process use, and a separate process also keeps
- * its shutdown honest: SIGTERM, then a bounded wait, then SIGKILL.
+ * own entry point, configuration from the environment). A separate process
+ * also keeps its shutdown honest: SIGTERM, then a bounded wait, then SIGKILL.
+ *
+ * The entry is the worker package's exported `./main`, resolved the way this
+ * process resolves packages: with the `source` condition (pnpm dev, tests) it
+ * is src/main.ts, run through tsx; otherwise the built dist/main.js, run by node.
  */
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL("../../worker/src/main.ts", import.meta.url));
+
+/** PURE: the node arguments that run the worker entry `main` (a file path). */
+export function workerCommandArgs(main: string): string[] {
+  return main.endsWith(".ts") ? ["--import", "tsx", "--conditions=source", main] : [main];
+}
+
+/** The worker package's `./main` entry, as this process resolves it. */
+export function resolveWorkerMain(): string {
+  return fileURLToPath(import.meta.resolve("@buildfleet/worker/main"));
+}
 
 export interface WorkerProcess {
   pid: number | undefined;
@@ -29,7 +41,7 @@ export interface StartWorkerOptions {
 }
 
 export async function startWorkerProcess(options: StartWorkerOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", WORKER_MAIN], {
+  const child = spawn(process.execPath, workerCommandArgs(resolveWorkerMain()), {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

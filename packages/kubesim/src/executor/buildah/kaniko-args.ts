@@ -72,7 +72,7 @@ function bool(flag: string, value: string): boolean {
   throw new UnsupportedKanikoFlag(flag, `"${value}" is not true or false`);
 }
 
-/** kaniko's context forms, as buildfleet renders them (see packages/worker/src/kaniko/render-job.ts). */
+/** kaniko's context forms, as buildfleet renders them (see packages/worker/src/kaniko/render-parts.ts). */
 export function parseContext(value: string): KanikoContext {
   if (value.startsWith("dir://")) return { kind: "dir", path: value.slice("dir://".length) };
   if (value.startsWith("/")) return { kind: "dir", path: value };
