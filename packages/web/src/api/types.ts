@@ -1,38 +1,25 @@
 /**
  * Every response shape the dashboard uses, in one module: they come from
- * @buildfleet/shared for now and are to be repointed at @buildfleet/contract.
+ * @buildfleet/contract, the response schemas the API answers with.
  * Type-only imports: nothing of the server's code reaches the bundle.
  */
-export type { BuildEvent, BuildEventType, BuildRecord, BuildRequest, BuildState } from "@buildfleet/shared";
-import type { BuildEvent, BuildRecord, BuildState } from "@buildfleet/shared";
+export type {
+  BuildEvent,
+  BuildEventType,
+  BuildRecord,
+  BuildRequest,
+  BuildState,
+  BuildView,
+  BuildList,
+  BuildSummary,
+  QueueView,
+  ErrorBody,
+} from "@buildfleet/contract";
 
-/** GET /v1/builds/:id */
-export type BuildView = BuildRecord & { events: BuildEvent[] };
-/** GET /v1/builds */
-export interface BuildList {
-  items: BuildRecord[];
-  nextCursor: string | null;
-}
-/** POST /v1/builds */
-export interface BuildSummary {
-  id: string;
-  state: BuildState;
-  queuePosition: number | null;
-  idempotent: boolean;
-}
-/** GET /v1/queue */
-export interface QueueView {
-  counts: { waiting: number; active: number; delayed: number; prioritized: number; completed: number; failed: number };
-  paused: boolean;
-}
 /** GET/POST /ui/session */
 export interface SessionView {
   tenant: string;
   scopes: string[];
   csrfToken: string;
   csrfHeader: string;
-}
-/** Every error the API answers. */
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: { path: string; message: string }[] };
 }
