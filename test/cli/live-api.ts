@@ -1,5 +1,6 @@
 import { TokenEntry, TokenTable, hashToken, startApi } from "@buildfleet/api";
-import { BuildStore, createLogger, createWorkerConnection, keyspace, loadConfig, type BuildRecord } from "@buildfleet/shared";
+import { BuildStore, createLogger, createWorkerConnection, keyspace, loadConfig } from "@buildfleet/shared";
+import { type BuildRecord } from "@buildfleet/contract";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import { runCli } from "@buildfleet/cli";
 

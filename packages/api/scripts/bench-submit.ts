@@ -8,16 +8,8 @@
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
-import {
-  BuildStore,
-  createLogger,
-  createProducerConnection,
-  createWorkerConnection,
-  keyspace,
-  loadConfig,
-  validateBuildRequest,
-  waitForReady,
-} from "@buildfleet/shared";
+import { BuildStore, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, waitForReady } from "@buildfleet/shared";
+import { validateBuildRequest } from "@buildfleet/contract";
 import { startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { buildApp } from "../src/app.js";
 import { hashToken, TokenTable } from "../src/auth/tokens.js";

@@ -1,5 +1,6 @@
 import rateLimit from "@fastify/rate-limit";
-import { RateLimitedError, ValidationError, keyspace } from "@buildfleet/shared";
+import { keyspace } from "@buildfleet/shared";
+import { RateLimitedError, ValidationError } from "@buildfleet/contract";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { bearerToken } from "./auth/authenticate.js";
 import { createResolveHost } from "./auth/resolve-host.js";

@@ -4,13 +4,10 @@ export { keyspace, prefixProblem, DEFAULT_PREFIX } from "./redis/keyspace.js";
 export type { Keyspace } from "./redis/keyspace.js";
 export { createWorkerConnection, createProducerConnection, waitForReady } from "./redis/connections.js";
 export type { Redis } from "./redis/connections.js";
-// The contract and the errors keep their curated export lists in their own index files.
-export * from "./errors/index.js";
 export { loadConfig, DEFAULT_KANIKO_IMAGE } from "./config/config.js";
 export type { BuildfleetConfig } from "./config/config.js";
 export { loadApiConfig, loadWorkerConfig } from "./config/config.js";
 export type { ApiConfig, WorkerConfig } from "./config/config.js";
-export * from "./contract/index.js";
 export { BuildStore } from "./builds/build-store.js";
 export type { BuildStoreOptions, StoredBuild, Transition, TransitionResult } from "./builds/build-store.js";
 export { EventStream } from "./builds/event-stream.js";

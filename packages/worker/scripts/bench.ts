@@ -23,18 +23,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue, Worker } from "bullmq";
 import { KubeConfig } from "@kubernetes/client-node";
-import {
-  BuildStore,
-  createLogger,
-  createWorkerConnection,
-  keyspace,
-  loadConfig,
-  parseBuildRequest,
-  submitBuild,
-  type BuildfleetConfig,
-  type QueuedBuild,
-  type Redis,
-} from "@buildfleet/shared";
+import { BuildStore, createLogger, createWorkerConnection, keyspace, loadConfig, submitBuild, type BuildfleetConfig, type Redis } from "@buildfleet/shared";
+import { parseBuildRequest, type QueuedBuild } from "@buildfleet/contract";
 import { startRedis, uniquePrefix, type TestRedis } from "@buildfleet/testkit";
 import { createK8sApi } from "../src/k8s/client.js";
 import { renderBuildJob } from "../src/kaniko/render-job.js";

@@ -9,25 +9,8 @@
 //   pnpm --filter @buildfleet/worker bench:wave [--images 2000]   (REDIS_URL or a local redis-server)
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
-import {
-  BUILD_JOB_NAME,
-  BuildStore,
-  CatalogStore,
-  MAX_MAX_IN_FLIGHT,
-  WaveStore,
-  buildJobOptions,
-  createLogger,
-  createWorkerConnection,
-  driveWave,
-  imageId,
-  keyspace,
-  newBuildId,
-  parseImage,
-  prepareEntry,
-  startRebuild,
-  waitForReady,
-  type RunnerDeps,
-} from "@buildfleet/shared";
+import { BUILD_JOB_NAME, BuildStore, CatalogStore, MAX_MAX_IN_FLIGHT, WaveStore, buildJobOptions, createLogger, createWorkerConnection, driveWave, imageId, keyspace, prepareEntry, startRebuild, waitForReady, type RunnerDeps } from "@buildfleet/shared";
+import { newBuildId, parseImage } from "@buildfleet/contract";
 import { startRedis, uniquePrefix } from "@buildfleet/testkit";
 
 const { values: args } = parseArgs({ options: { images: { type: "string", default: "2000" } } });

@@ -1,4 +1,4 @@
-import { tryParseImageReference, type BuildRequest, type FieldIssue } from "@buildfleet/shared";
+import { tryParseImageReference, type BuildRequest, type FieldIssue } from "@buildfleet/contract";
 import type { TokenEntry } from "./tokens.js";
 
 /**

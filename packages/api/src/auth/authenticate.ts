@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthorizedError } from "@buildfleet/shared";
+import { ForbiddenError, UnauthorizedError } from "@buildfleet/contract";
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import type { Scope, TokenEntry, TokenTable } from "./tokens.js";
 

@@ -1,4 +1,4 @@
-import { parseBuildRequest } from "@buildfleet/shared";
+import { parseBuildRequest } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { classifyAddress, contextHost, contextHostIssue, hostListed } from "./context-hosts.js";
 

@@ -1,4 +1,5 @@
-import { classifyAddress, hostListed, type BuildContext, type FieldIssue } from "@buildfleet/shared";
+import { classifyAddress, hostListed } from "@buildfleet/shared";
+import { type BuildContext, type FieldIssue } from "@buildfleet/contract";
 
 export { classifyAddress, hostListed, type AddressKind } from "@buildfleet/shared";
 

@@ -1,4 +1,4 @@
-import { ConfigError } from "@buildfleet/shared";
+import { ConfigError } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { hashToken, loadTokens, parseTokenList, TokenTable } from "./tokens.js";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ConfigError, Tenant, type FieldIssue, formatPath } from "@buildfleet/shared";
+import { ConfigError, Tenant, type FieldIssue, formatPath } from "@buildfleet/contract";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 

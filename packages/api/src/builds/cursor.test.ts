@@ -1,4 +1,4 @@
-import { ValidationError } from "@buildfleet/shared";
+import { ValidationError } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { ValidationError, type BuildState, type ListPosition } from "@buildfleet/shared";
+import { type ListPosition } from "@buildfleet/shared";
+import { ValidationError, type BuildState } from "@buildfleet/contract";
 import { z } from "zod";
 
 /**

@@ -1,5 +1,5 @@
 import { useRedis } from "@buildfleet/testkit";
-import type { BuildRecord, BuildEvent } from "@buildfleet/shared";
+import type { BuildRecord, BuildEvent } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { REQUEST, TOKENS, startHarness } from "../test-support/harness.js";
 

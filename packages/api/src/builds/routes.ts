@@ -1,21 +1,5 @@
-import {
-  BuildId,
-  BuildState,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  Tenant,
-  isTerminalState,
-  listBuilds,
-  queuePosition,
-  requestCancel,
-  submitBuild,
-  summariseIssues,
-  toFieldIssues,
-  validateBuildRequest,
-  type BuildRecord,
-} from "@buildfleet/shared";
+import { listBuilds, queuePosition, requestCancel, submitBuild } from "@buildfleet/shared";
+import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, ValidationError, Tenant, isTerminalState, summariseIssues, toFieldIssues, validateBuildRequest, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";

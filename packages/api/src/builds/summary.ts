@@ -1,4 +1,4 @@
-import { BuildSummary, type BuildRecord } from "@buildfleet/shared";
+import { BuildSummary, type BuildRecord } from "@buildfleet/contract";
 
 /** The answer to a submit: the contract's response schema, re-exported for the API's modules. */
 export { BuildSummary };

@@ -1,5 +1,5 @@
 import { useRedis } from "@buildfleet/testkit";
-import type { BuildEvent } from "@buildfleet/shared";
+import type { BuildEvent } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { REQUEST, TOKENS, startHarness, type ApiHarness } from "../test-support/harness.js";
 import { openStream } from "../test-support/stream-client.js";

@@ -1,5 +1,6 @@
 import { once } from "node:events";
-import { RateLimitedError, Tenant, ValidationError, toFieldIssues, type StreamEntry } from "@buildfleet/shared";
+import { type StreamEntry } from "@buildfleet/shared";
+import { RateLimitedError, Tenant, ValidationError, toFieldIssues } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";

@@ -1,4 +1,4 @@
-import { makeBuildEvent, newBuildId } from "@buildfleet/shared";
+import { makeBuildEvent, newBuildId } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { formatSseEvent, isStreamId } from "./sse.js";
 

@@ -1,23 +1,5 @@
-import {
-  BuildId,
-  BuildState,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  Tenant,
-  ValidationError,
-  bulkCancel,
-  bulkRetry,
-  isTerminalState,
-  parseSelector,
-  queuePosition,
-  retryKey,
-  submitBuild,
-  summariseIssues,
-  toFieldIssues,
-  type BuildRecord,
-  type BuildSelector,
-} from "@buildfleet/shared";
+import { bulkCancel, bulkRetry, parseSelector, queuePosition, retryKey, submitBuild, type BuildSelector } from "@buildfleet/shared";
+import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, Tenant, ValidationError, isTerminalState, summariseIssues, toFieldIssues, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { principalOf } from "../auth/authenticate.js";

@@ -1,14 +1,5 @@
-import {
-  DRAIN_RETRY_AFTER_SECONDS,
-  DrainView,
-  UnavailableError,
-  ValidationError,
-  readDrain,
-  readQueueStatus,
-  startDrain,
-  toFieldIssues,
-  type FleetQueueDeps,
-} from "@buildfleet/shared";
+import { DRAIN_RETRY_AFTER_SECONDS, readDrain, readQueueStatus, startDrain, type FleetQueueDeps } from "@buildfleet/shared";
+import { DrainView, UnavailableError, ValidationError, toFieldIssues } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { principalOf, requireScope } from "../auth/authenticate.js";

@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthorizedError } from "@buildfleet/shared";
+import { ForbiddenError, UnauthorizedError } from "@buildfleet/contract";
 import type { FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { bearerToken } from "../auth/authenticate.js";
 import type { Scope, TokenEntry, TokenTable } from "../auth/tokens.js";

@@ -1,4 +1,5 @@
-import { NotFoundError, WorkerId, WorkerReport, createWorkerRegistry, type WorkerState } from "@buildfleet/shared";
+import { WorkerId, WorkerReport, createWorkerRegistry, type WorkerState } from "@buildfleet/shared";
+import { NotFoundError } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { principalOf, requireScope } from "../auth/authenticate.js";

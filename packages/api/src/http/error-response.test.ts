@@ -1,4 +1,4 @@
-import { ConflictError, InfrastructureError, NotFoundError, RateLimitedError, ValidationError } from "@buildfleet/shared";
+import { ConflictError, InfrastructureError, NotFoundError, RateLimitedError, ValidationError } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { errorResponse } from "./error-response.js";
 

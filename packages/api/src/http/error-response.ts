@@ -1,5 +1,5 @@
 import { redactText } from "./redact.js";
-import { BuildfleetError, ValidationError, errorCode, httpStatusForCode, type ErrorCode, type FieldIssue } from "@buildfleet/shared";
+import { BuildfleetError, ValidationError, errorCode, httpStatusForCode, type ErrorCode, type FieldIssue } from "@buildfleet/contract";
 
 /**
  * The one mapping from anything thrown in a request to the API's error body

@@ -1,25 +1,5 @@
-import {
-  CatalogStore,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  buildGraph,
-  childIds,
-  dependents,
-  describeSource,
-  imageId,
-  imageNameProblem,
-  parentIds,
-  summariseIssues,
-  toDot,
-  toEntry,
-  toFieldIssues,
-  validateImage,
-  type CatalogGraph,
-  type ImageBuildStatus,
-  type StoredImage,
-} from "@buildfleet/shared";
+import { CatalogStore, buildGraph, childIds, dependents, describeSource, imageId, parentIds, toDot, toEntry, type CatalogGraph, type ImageBuildStatus, type StoredImage } from "@buildfleet/shared";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, imageNameProblem, summariseIssues, toFieldIssues, validateImage } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";

@@ -1,7 +1,8 @@
 import type { Socket } from "node:net";
 import { PassThrough } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
-import { ValidationError, isTerminalState, readBuildLog, toFieldIssues, type BuildLogLine } from "@buildfleet/shared";
+import { readBuildLog, type BuildLogLine } from "@buildfleet/shared";
+import { ValidationError, isTerminalState, toFieldIssues } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";

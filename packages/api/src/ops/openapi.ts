@@ -1,4 +1,4 @@
-import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody, Image } from "@buildfleet/shared";
+import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody, Image } from "@buildfleet/contract";
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";

@@ -1,5 +1,6 @@
 import type { Queue } from "bullmq";
-import { PRIORITIES, priorityValue, type Priority, type Redis } from "@buildfleet/shared";
+import { type Redis } from "@buildfleet/shared";
+import { PRIORITIES, priorityValue, type Priority } from "@buildfleet/contract";
 
 /**
  * Queue depth by lane and tenant for /metrics (BullMQ only counts the whole

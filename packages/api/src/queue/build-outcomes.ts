@@ -1,4 +1,5 @@
-import { BUILD_STATES, BuildCounts, type BuildState, type Keyspace, type Redis } from "@buildfleet/shared";
+import { type Keyspace, type Redis } from "@buildfleet/shared";
+import { BUILD_STATES, BuildCounts, type BuildState } from "@buildfleet/contract";
 
 /**
  * Builds by state, from the build records (not BullMQ's job counts: a build

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { QueueView } from "@buildfleet/shared";
+import { QueueView } from "@buildfleet/contract";
 import type { ApiContext } from "../context.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import type { TokenEntry } from "../auth/tokens.js";

@@ -1,24 +1,5 @@
-import {
-  CatalogStore,
-  NotFoundError,
-  ON_FAILURE,
-  Priority,
-  ValidationError,
-  WaveStore,
-  cancelRebuild,
-  formatPlanTree,
-  planError,
-  planRebuild,
-  retryRebuild,
-  startRebuild,
-  toFieldIssues,
-  waveStatus,
-  type RunnerDeps,
-  type TenantScope,
-  type WaveDoc,
-  type WavePlan,
-  type WaveTrigger,
-} from "@buildfleet/shared";
+import { CatalogStore, ON_FAILURE, WaveStore, cancelRebuild, formatPlanTree, planError, planRebuild, retryRebuild, startRebuild, waveStatus, type RunnerDeps, type TenantScope, type WaveDoc, type WavePlan, type WaveTrigger } from "@buildfleet/shared";
+import { NotFoundError, Priority, ValidationError, toFieldIssues } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";

@@ -1,19 +1,7 @@
 import { Writable } from "node:stream";
 import { Queue } from "bullmq";
-import {
-  BuildStore,
-  bullmqTelemetry,
-  createLogger,
-  createProducerConnection,
-  createWorkerConnection,
-  keyspace,
-  loadConfig,
-  waitForReady,
-  type BuildRecord,
-  type BuildfleetConfig,
-  type Keyspace,
-  type Redis,
-} from "@buildfleet/shared";
+import { BuildStore, bullmqTelemetry, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, waitForReady, type BuildfleetConfig, type Keyspace, type Redis } from "@buildfleet/shared";
+import { type BuildRecord } from "@buildfleet/contract";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import type { DestinationStream } from "pino";

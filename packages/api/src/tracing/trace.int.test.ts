@@ -1,7 +1,8 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { startKubeSim } from "@buildfleet/kubesim";
-import { createLogger, isTerminalState, markTracingActive } from "@buildfleet/shared";
+import { createLogger, markTracingActive } from "@buildfleet/shared";
+import { isTerminalState } from "@buildfleet/contract";
 import { useRedis } from "@buildfleet/testkit";
 import { WorkerService } from "@buildfleet/worker";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthorizedError, ValidationError, toFieldIssues } from "@buildfleet/shared";
+import { ForbiddenError, UnauthorizedError, ValidationError, toFieldIssues } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { TokenEntry, TokenTable } from "../auth/tokens.js";

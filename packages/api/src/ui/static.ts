@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NotFoundError } from "@buildfleet/shared";
+import { NotFoundError } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /**

@@ -1,4 +1,5 @@
-import { ValidationError, targetAddressProblem, targetHost, targetUrlProblem, type TargetPolicy } from "@buildfleet/shared";
+import { targetAddressProblem, targetHost, targetUrlProblem, type TargetPolicy } from "@buildfleet/shared";
+import { ValidationError } from "@buildfleet/contract";
 import type { ResolveHost } from "../auth/resolve-host.js";
 
 /**

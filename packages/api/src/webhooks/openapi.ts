@@ -1,4 +1,4 @@
-import { DeliveryList, DeliveryView, RotateSecretRequest, WebhookList, WebhookSpec, WebhookView, WebhookWithSecret } from "@buildfleet/shared";
+import { DeliveryList, DeliveryView, RotateSecretRequest, WebhookList, WebhookSpec, WebhookView, WebhookWithSecret } from "@buildfleet/contract";
 import type { z } from "zod";
 import type { Operation } from "../ops/openapi.js";
 

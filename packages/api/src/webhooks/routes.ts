@@ -1,17 +1,5 @@
-import {
-  DeliveryState,
-  DeliveryStore,
-  NotFoundError,
-  RotateSecretRequest,
-  ValidationError,
-  WebhookName,
-  WebhookSpec,
-  WebhookStore,
-  toFieldIssues,
-  type WebhookList,
-  type WebhookView,
-  type WebhookWithSecret,
-} from "@buildfleet/shared";
+import { DeliveryStore, WebhookStore } from "@buildfleet/shared";
+import { DeliveryState, NotFoundError, RotateSecretRequest, ValidationError, WebhookName, WebhookSpec, toFieldIssues, type WebhookList, type WebhookView, type WebhookWithSecret } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { principalOf, requireScope } from "../auth/authenticate.js";

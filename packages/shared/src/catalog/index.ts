@@ -1,23 +1,10 @@
 // The image catalog: Image documents, the bases of each image, the FROM graph. Pure: no IO.
-export {
-  Image,
-  IMAGE_KIND,
-  IMAGE_NAME_EXAMPLE,
-  MAX_DECLARED_BASES,
-  DEFAULT_SETTLE_SECONDS,
-  MAX_SETTLE_SECONDS,
-  imageNameProblem,
-  validateImage,
-  parseImage,
-  readableDockerfile,
-} from "./image.js";
-export type { ImageInput, ImageValidation } from "./image.js";
 export { tryNormaliseReference, pinnedReference, splitCanonical, digestKey } from "./image-ref.js";
 export type { NormalisedReference, NormaliseResult } from "./image-ref.js";
 export { dockerfileBases } from "./dockerfile-bases.js";
-export type { DockerfileBase, DockerfileBaseSource, DockerfileBasesResult, BaseInstruction, TextRange, TextPosition } from "./dockerfile-bases.js";
+export type { DockerfileBase, DockerfileBasesResult } from "./dockerfile-bases.js";
 export { resolveBases, describeSource } from "./bases.js";
-export type { BaseResolution, BaseSource, ResolvedBase, DockerfileLocation } from "./bases.js";
+export type { BaseResolution, ResolvedBase, DockerfileLocation } from "./bases.js";
 export {
   imageId,
   prepareEntry,
@@ -33,6 +20,6 @@ export {
   baseNames,
   checkApply,
 } from "./graph.js";
-export type { ImageId, Catalog, CatalogEntry, CatalogGraph, GraphNode, GraphEdge, ApplyCheck } from "./graph.js";
+export type { Catalog, CatalogEntry, CatalogGraph, GraphNode, GraphEdge, ApplyCheck } from "./graph.js";
 export { toDot, toTree } from "./graph-format.js";
 export type { TreeOptions } from "./graph-format.js";

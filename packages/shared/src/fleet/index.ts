@@ -4,15 +4,7 @@ export { pausedMsBetween, queueDeadline } from "./pause-time.js";
 export type { PauseInterval } from "./pause-time.js";
 export { createPauseLedger, PAUSE_HISTORY_MS } from "./pause-ledger.js";
 export type { PauseLedger } from "./pause-ledger.js";
-export {
-  DrainState,
-  DRAIN_RETRY_AFTER_SECONDS,
-  readDrain,
-  pauseQueue,
-  resumeQueue,
-  startDrain,
-  readQueueStatus,
-} from "./drain.js";
+export { DRAIN_RETRY_AFTER_SECONDS, readDrain, pauseQueue, resumeQueue, startDrain, readQueueStatus } from "./drain.js";
 export type { QueueStatus, FleetQueueDeps, StartDrainInput, StartDrainResult } from "./drain.js";
 export {
   WorkerId,

@@ -1,22 +1,8 @@
 // Rebuild waves: planning, pinning and the wave state machine. Pure: the coordinator does the IO.
 export { planWave } from "./plan.js";
-export type { TenantScope, WaveTrigger, PinMode, PlannedBase, PlanNode, WavePlan, PlanProblem, PlanResult } from "./plan.js";
+export type { TenantScope, WaveTrigger, WavePlan, PlanProblem, PlanResult } from "./plan.js";
 export { formatPlanTree } from "./plan-format.js";
 export { pinBuildRequest } from "./pin.js";
 export type { Pin, PinResult } from "./pin.js";
-export {
-  WaveOptions,
-  WAVE_NODE_STATES,
-  ON_FAILURE,
-  DEFAULT_MAX_IN_FLIGHT,
-  MAX_MAX_IN_FLIGHT,
-  startWave,
-  applyOutcome,
-  applyOutcomes,
-  advance,
-  cancelWave,
-  retryWave,
-  waveStatus,
-  pinsFor,
-} from "./wave.js";
-export type { WaveOptionsInput, WaveNodeState, WaveNode, Wave, NodeOutcome, NodeChange, Step, WaveState, WaveStatus } from "./wave.js";
+export { WaveOptions, ON_FAILURE, DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT, startWave, applyOutcome, applyOutcomes, advance, cancelWave, retryWave, waveStatus, pinsFor } from "./wave.js";
+export type { WaveOptionsInput, WaveNode, Wave, NodeOutcome, NodeChange, Step, WaveStatus } from "./wave.js";

@@ -1,19 +1,3 @@
-export {
-  WebhookName,
-  EventPattern,
-  DeliveryMode,
-  WebhookSpec,
-  RotateSecretRequest,
-  WebhookView,
-  WebhookWithSecret,
-  WebhookList,
-  DELIVERY_STATES,
-  DeliveryState,
-  DeliveryView,
-  DeliveryList,
-  eventMatches,
-  selectorMatches,
-} from "./schemas.js";
 export { webhookKeys } from "./keys.js";
 export type { WebhookKeys } from "./keys.js";
 export { WebhookStore, generateWebhookSecret } from "./webhook-store.js";

@@ -1,5 +1,6 @@
 import { Queue } from "bullmq";
-import { BUILD_JOB_NAME, ValidationError } from "@buildfleet/shared";
+import { BUILD_JOB_NAME } from "@buildfleet/shared";
+import { ValidationError } from "@buildfleet/contract";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { startStack, volumeRequest } from "../test-support/stack.js";

@@ -1,4 +1,5 @@
-import { BuildRecord, BuildRequest, newBuildId, type Transition } from "@buildfleet/shared";
+import { type Transition } from "@buildfleet/shared";
+import { BuildRecord, BuildRequest, newBuildId } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import type { AttemptObservation, BuildObservation } from "../tracking/derive-status.js";
 import { planTransitions } from "./plan.js";

@@ -1,5 +1,6 @@
-import type { Attempt, BuildRecord, FailureReason, Transition } from "@buildfleet/shared";
-import { isTerminalState } from "@buildfleet/shared";
+import type { Transition } from "@buildfleet/shared";
+import type { Attempt, BuildRecord, FailureReason } from "@buildfleet/contract";
+import { isTerminalState } from "@buildfleet/contract";
 import type { AttemptObservation, BuildObservation } from "../tracking/derive-status.js";
 
 /**

@@ -1,17 +1,6 @@
 import type { V1Job } from "@kubernetes/client-node";
-import {
-  buildAttributes,
-  isTerminalState,
-  withSpan,
-  recordForQueuedBuild,
-  type BuildRecord,
-  type BuildStore,
-  type FailureReason,
-  type Logger,
-  type QueuedBuild,
-  type StoredBuild,
-  type Transition,
-} from "@buildfleet/shared";
+import { buildAttributes, withSpan, recordForQueuedBuild, type BuildStore, type Logger, type StoredBuild, type Transition } from "@buildfleet/shared";
+import { isTerminalState, type BuildRecord, type FailureReason, type QueuedBuild } from "@buildfleet/contract";
 import type { K8sApi } from "../k8s/client.js";
 import { isK8sError } from "../k8s/errors.js";
 import type { RenderedBuild } from "../kaniko/render-job.js";

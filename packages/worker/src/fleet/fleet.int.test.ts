@@ -1,4 +1,5 @@
-import { createPauseLedger, createWorkerRegistry, parseBuildRequest, readQueueStatus, resumeQueue, startDrain, submitBuild, type FleetQueueDeps } from "@buildfleet/shared";
+import { createPauseLedger, createWorkerRegistry, readQueueStatus, resumeQueue, startDrain, submitBuild, type FleetQueueDeps } from "@buildfleet/shared";
+import { parseBuildRequest } from "@buildfleet/contract";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { startStack, volumeRequest, type Stack } from "../test-support/stack.js";

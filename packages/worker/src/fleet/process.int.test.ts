@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { startKubeSim } from "@buildfleet/kubesim";
-import { BuildStore, createWorkerRegistry, keyspace, parseBuildRequest, submitBuild } from "@buildfleet/shared";
+import { BuildStore, createWorkerRegistry, keyspace, submitBuild } from "@buildfleet/shared";
+import { parseBuildRequest } from "@buildfleet/contract";
 import { freeLoopbackPort, useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 

@@ -1,5 +1,5 @@
 import { ApiException } from "@kubernetes/client-node";
-import { isRetryable } from "@buildfleet/shared";
+import { isRetryable } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { k8sErrorFromResponse, k8sErrorFromWatchStatus, parseStatusBody, toK8sError } from "./errors.js";
 

@@ -1,5 +1,5 @@
 import type { V1Container, V1Job } from "@kubernetes/client-node";
-import { newBuildId, parseBuildRequest, type QueuedBuild } from "@buildfleet/shared";
+import { newBuildId, parseBuildRequest, type QueuedBuild } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import type { BuildRequestInput, QueuedBuildInput } from "./build-input.js";
 import { isDns1123Label } from "./job-name.js";

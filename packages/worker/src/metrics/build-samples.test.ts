@@ -1,4 +1,4 @@
-import type { BuildRecord } from "@buildfleet/shared";
+import type { BuildRecord } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { BoundedLabel, OTHER_LABEL } from "./bounded-label.js";
 import { sampleOf } from "./build-samples.js";

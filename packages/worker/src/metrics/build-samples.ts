@@ -1,4 +1,4 @@
-import type { BuildRecord, FailureReason, Priority, TerminalState } from "@buildfleet/shared";
+import type { BuildRecord, FailureReason, Priority, TerminalState } from "@buildfleet/contract";
 
 /**
  * What an applied build transition means for the worker's metrics, derived from

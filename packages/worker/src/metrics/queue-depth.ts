@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import { PRIORITIES, priorityValue, type Priority } from "@buildfleet/shared";
+import { PRIORITIES, priorityValue, type Priority } from "@buildfleet/contract";
 
 /**
  * The build queue's depth as Prometheus sees it, read from Redis when scraped.

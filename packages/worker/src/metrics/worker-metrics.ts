@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { PRIORITIES, type BuildRecord } from "@buildfleet/shared";
+import { PRIORITIES, type BuildRecord } from "@buildfleet/contract";
 import type { RestCallSample } from "../k8s/rest.js";
 import type { LogObserver } from "../logs/log-collector.js";
 import type { TrackerObserver, WatchedKind } from "../tracking/job-tracker.js";

@@ -1,16 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
-import {
-  BUILD_JOB_NAME,
-  BuildQueues,
-  QueuedBuild,
-  activeSpan,
-  buildAttributes,
-  bullmqTelemetry,
-  type BuildStore,
-  type Keyspace,
-  type Logger,
-  type Redis,
-} from "@buildfleet/shared";
+import { BUILD_JOB_NAME, BuildQueues, activeSpan, buildAttributes, bullmqTelemetry, type BuildStore, type Keyspace, type Logger, type Redis } from "@buildfleet/shared";
+import { QueuedBuild } from "@buildfleet/contract";
 import { resultOf, runBuild, type BuildResult, type RunBuildDeps } from "../builds/run-build.js";
 import { failedTransition } from "../builds/plan.js";
 import { decideRetry, exhausted, type RetryDecision } from "./retry-policy.js";

@@ -1,11 +1,5 @@
-import {
-  BUILD_JOB_NAME,
-  buildJobOptions,
-  newBuildId,
-  parseBuildRequest,
-  recordForQueuedBuild,
-  type QueuedBuild,
-} from "@buildfleet/shared";
+import { BUILD_JOB_NAME, buildJobOptions, recordForQueuedBuild } from "@buildfleet/shared";
+import { newBuildId, parseBuildRequest, type QueuedBuild } from "@buildfleet/contract";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { startStack, volumeRequest, type Stack } from "../test-support/stack.js";

@@ -1,4 +1,4 @@
-import { ConfigError, InfrastructureError, RateLimitedError, ValidationError } from "@buildfleet/shared";
+import { ConfigError, InfrastructureError, RateLimitedError, ValidationError } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { HandBackError, InvalidBuildError } from "../builds/run-build.js";
 import { K8sError, k8sErrorFromResponse, toK8sError } from "../k8s/errors.js";

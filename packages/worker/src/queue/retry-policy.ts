@@ -1,4 +1,4 @@
-import { isRetryable, type FailureReason } from "@buildfleet/shared";
+import { isRetryable, type FailureReason } from "@buildfleet/contract";
 
 /**
  * The one retry table: what the worker does with an error that ended a build's

@@ -1,18 +1,5 @@
-import {
-  CatalogStore,
-  EventStream,
-  applyBuildEvents,
-  WaveStore,
-  cancelRebuild,
-  createLogger,
-  createWorkerConnection,
-  parseImage,
-  retryRebuild,
-  startRebuild,
-  type BuildRecord,
-  type RunnerDeps,
-  type WaveDoc,
-} from "@buildfleet/shared";
+import { CatalogStore, EventStream, applyBuildEvents, WaveStore, cancelRebuild, createLogger, createWorkerConnection, retryRebuild, startRebuild, type RunnerDeps, type WaveDoc } from "@buildfleet/shared";
+import { parseImage, type BuildRecord } from "@buildfleet/contract";
 import { readFileSync } from "node:fs";
 import { useRedis, type RedisTestContext } from "@buildfleet/testkit";
 import { parseAllDocuments } from "yaml";

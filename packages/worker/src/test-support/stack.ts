@@ -1,20 +1,7 @@
 import { Queue } from "bullmq";
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
-import {
-  BuildStore,
-  EventStream,
-  createLogger,
-  createWorkerConnection,
-  keyspace,
-  loadConfig,
-  parseBuildRequest,
-  requestCancel,
-  submitBuild,
-  type BuildEvent,
-  type BuildRecord,
-  type BuildfleetConfig,
-  type Keyspace,
-} from "@buildfleet/shared";
+import { BuildStore, EventStream, createLogger, createWorkerConnection, keyspace, loadConfig, requestCancel, submitBuild, type BuildfleetConfig, type Keyspace } from "@buildfleet/shared";
+import { parseBuildRequest, type BuildEvent, type BuildRecord } from "@buildfleet/contract";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import { WorkerService, type WorkerServiceOptions } from "../service.js";
 

@@ -1,4 +1,4 @@
-import type { FailureReason } from "@buildfleet/shared";
+import type { FailureReason } from "@buildfleet/contract";
 import { KANIKO_CONTAINER_NAME } from "../kaniko/labels.js";
 import type { ConditionLike, ContainerStatusLike, JobLike, PodLike } from "./k8s-shapes.js";
 import { toIso } from "./k8s-shapes.js";

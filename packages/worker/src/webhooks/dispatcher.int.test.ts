@@ -1,16 +1,5 @@
-import {
-  BuildStore,
-  DeliveryStore,
-  WebhookStore,
-  createLogger,
-  keyspace,
-  loadConfig,
-  newBuildId,
-  parseBuildRequest,
-  recordForQueuedBuild,
-  type DeliveryView,
-  type WebhookSpec,
-} from "@buildfleet/shared";
+import { BuildStore, DeliveryStore, WebhookStore, createLogger, keyspace, loadConfig, recordForQueuedBuild } from "@buildfleet/shared";
+import { newBuildId, parseBuildRequest, type DeliveryView, type WebhookSpec } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { startWebhookReceiver, useRedis, type Respond, type WebhookReceiver } from "@buildfleet/testkit";
 import { WebhookDispatcher, type WebhookDispatcherOptions } from "./dispatcher.js";

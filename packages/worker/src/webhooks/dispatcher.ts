@@ -1,17 +1,6 @@
 import { hostname } from "node:os";
-import {
-  BuildEvent,
-  BuildStore,
-  DeliveryStore,
-  EventStream,
-  WebhookStore,
-  createWorkerConnection,
-  keyspace,
-  waitForReady,
-  type BuildfleetConfig,
-  type Logger,
-  type Redis,
-} from "@buildfleet/shared";
+import { BuildStore, DeliveryStore, EventStream, WebhookStore, createWorkerConnection, keyspace, waitForReady, type BuildfleetConfig, type Logger, type Redis } from "@buildfleet/shared";
+import { BuildEvent } from "@buildfleet/contract";
 import { fanOut } from "./fan-out.js";
 import { createSendWebhook, type SendWebhook } from "./http-send.js";
 import { renderDelivery } from "./render.js";

@@ -1,4 +1,5 @@
-import { eventMatches, selectorMatches, type BuildStore, type DeliveryStore, type StreamEntry, type WebhookStore } from "@buildfleet/shared";
+import { type BuildStore, type DeliveryStore, type StreamEntry, type WebhookStore } from "@buildfleet/shared";
+import { eventMatches, selectorMatches } from "@buildfleet/contract";
 
 /**
  * Turns one event-stream entry into one delivery per webhook of the build's tenant

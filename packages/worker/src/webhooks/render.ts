@@ -1,5 +1,5 @@
 import { CloudEvent, HTTP } from "cloudevents";
-import type { DeliveryMode } from "@buildfleet/shared";
+import type { DeliveryMode } from "@buildfleet/contract";
 import { Webhook } from "standardwebhooks";
 
 /**
