@@ -35,3 +35,5 @@ export type { BuildQueuesOptions, JobCounts } from "./queue/build-queues.js";
 export * from "./fleet/index.js";
 export * from "./catalog-store/index.js";
 export * from "./rebuild-runner/index.js";
+// Schedules and mirrors (issue 14).
+export * from "./schedules/index.js";
