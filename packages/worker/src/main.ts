@@ -2,6 +2,7 @@
 import { createLogger, loadWorkerConfig, redactUrl } from "@buildfleet/shared";
 import { loadKubeConfig } from "./k8s/kubeconfig.js";
 import { RebuildCoordinator } from "./rebuilds/coordinator.js";
+import { Scheduler } from "./schedules/scheduler.js";
 import { WorkerService } from "./service.js";
 
 /**
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const service = new WorkerService({ config, logger, kubeConfig: loadKubeConfig(config.kubernetes) });
   // Rebuild waves advance from the build events stream; every worker replica joins one consumer group.
   const rebuilds = new RebuildCoordinator({ config, logger });
+  // Schedules fire from every replica; a per-schedule lock and the firing idempotency key keep it to one build.
+  const scheduler = new Scheduler({ config, logger });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.worker.shutdownTimeoutMs + 2_000);
     hardExit.unref();
-    Promise.all([service.stop(), rebuilds.stop()]).then(
+    Promise.all([service.stop(), rebuilds.stop(), scheduler.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
 
   await service.start();
   await rebuilds.start();
+  await scheduler.start();
 }
 
 main().catch((err: unknown) => {

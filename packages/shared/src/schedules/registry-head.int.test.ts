@@ -1,7 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { realBuildsSkipReason, seedBusybox, startRegistry, type TestRegistry } from "@buildfleet/testkit";
-import { pushVariant } from "../test-support/registry-variant.js";
+import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, type TestRegistry } from "@buildfleet/testkit";
 import { RegistryError, headManifestDigest } from "./registry-head.js";
 
 const skip = realBuildsSkipReason();
