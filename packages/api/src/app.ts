@@ -19,6 +19,7 @@ import { registerUi } from "./ui/register.js";
 import { registerFleetRoutes } from "./fleet/routes.js";
 import { registerImageRoutes } from "./images/routes.js";
 import { registerRebuildRoutes } from "./rebuilds/routes.js";
+import { registerScheduleRoutes } from "./schedules/routes.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -157,6 +158,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     registerQueueRoutes(routes, ctx);
     registerImageRoutes(routes, ctx);
     registerRebuildRoutes(routes, ctx);
+    registerScheduleRoutes(routes, ctx);
   });
   return app;
 }
