@@ -42,3 +42,5 @@ export type {
   WaveNodeView,
   WaveView,
 } from "./client/catalog-types.js";
+export { SchedulesApi } from "./client/schedules-api.js";
+export type { ScheduleView, ScheduleRunView, ScheduleApplyResult } from "./client/schedules-api.js";
