@@ -1,4 +1,4 @@
-import { createLogger, parseSchedule, scheduleId, type ScheduleInput } from "@buildfleet/shared";
+import { CatalogStore, createLogger, createWorkerConnection, parseImage, parseSchedule, scheduleId, type ScheduleInput } from "@buildfleet/shared";
 import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis, type TestRegistry } from "@buildfleet/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../test-support/stack.js";
@@ -152,5 +152,24 @@ describe("scheduler firing semantics", () => {
     const paused = await s.schedules.runs(scheduleId(TENANT, "paused"));
     expect(paused).toHaveLength(1);
     expect(paused[0]).toMatchObject({ trigger: "manual", outcome: "built" });
+  });
+
+  it("an image target builds the catalog image's request; a missing image is a failed run", async () => {
+    const r = await rig({ worker: false });
+    const catalog = new CatalogStore(redis.track(createWorkerConnection(redis.url)), r.stack.ks);
+    const image = parseImage(
+      { apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name: "app" }, spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: "FROM busybox:1.36\nRUN true\n" }, destinations: ["registry.internal:5000/team/app:v1"] } } },
+      { tagPolicy: "allow-latest" },
+    );
+    expect((await catalog.apply(TENANT, image)).ok).toBe(true);
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" } }));
+    await s.schedules.put(TENANT, schedule("nightly-gone", { target: { image: "gone" } }));
+    r.clock.now = new Date("2026-01-01T10:00:01Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(scheduleId(TENANT, "nightly-app"));
+    expect(built?.outcome).toBe("built");
+    expect((await r.stack.store.get(built!.buildId!))?.request.destinations).toEqual(["registry.internal:5000/team/app:v1"]);
+    expect((await s.schedules.runs(scheduleId(TENANT, "nightly-gone")))[0]).toMatchObject({ outcome: "failed", reason: 'image "gone" is not in the catalog' });
   });
 });
