@@ -9,3 +9,5 @@ export { ScheduleStore, ScheduleRun, StoredSchedule, scheduleId, MAX_RUN_HISTORY
 export type { ScheduleState } from "./schedule-store.js";
 export { fireSchedule } from "./fire.js";
 export type { FireDeps } from "./fire.js";
+export { RegistryBudget, spreadMs } from "./registry-budget.js";
+export type { RegistryBudgetOptions } from "./registry-budget.js";

@@ -51,7 +51,7 @@ async function rig(options: { worker?: boolean } = {}): Promise<Rig> {
     stack,
     clock,
     scheduler() {
-      const s = new Scheduler({ config: stack.config, logger: createLogger({ name: "test-scheduler", level: stack.config.log.level }), now: () => clock.now });
+      const s = new Scheduler({ config: stack.config, logger: createLogger({ name: "test-scheduler", level: stack.config.log.level }), now: () => clock.now, spreadMs: 0 });
       redis.track({ close: () => s.stop() });
       return s;
     },

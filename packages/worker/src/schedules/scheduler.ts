@@ -9,6 +9,8 @@ import {
   dueFiring,
   fireSchedule,
   headManifestDigest,
+  RegistryBudget,
+  spreadMs,
   keyspace,
   requestCancel,
   scheduleId,
@@ -48,6 +50,10 @@ export interface SchedulerOptions {
   lockMs?: number;
   /** Registry HEAD options (plain-http hosts, timeouts, a registry alias → URL map in tests). */
   registry?: HeadOptions & { hostAliases?: Record<string, string> };
+  /** HEAD checks per second per registry host (default 10). */
+  headsPerSecond?: number;
+  /** Each schedule fires up to this long after its time, by a stable per-name offset (default 5 s; 0 in tests). */
+  spreadMs?: number;
 }
 
 export class Scheduler {
@@ -74,6 +80,7 @@ export class Scheduler {
     const store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/scheduler/${hostname()}` });
     const catalog = new CatalogStore(this.redis, ks);
     const { hostAliases = {}, ...head } = options.registry ?? {};
+    const budget = new RegistryBudget({ perSecond: options.headsPerSecond ?? 10 });
     this.deps = {
       getBuild: (id) => store.get(id),
       submit: async (tenant, request, idempotencyKey) => {
@@ -84,7 +91,11 @@ export class Scheduler {
       cancel: async (id) => {
         await requestCancel({ store, queue: this.queue, redis: this.redis, keyspace: ks }, id, "scheduler", {});
       },
-      resolveDigest: (ref) => headManifestDigest({ ...ref, registry: hostAliases[ref.registry] ?? ref.registry }, head),
+      resolveDigest: async (ref) => {
+        const registry = hostAliases[ref.registry] ?? ref.registry;
+        await budget.take(registry);
+        return headManifestDigest({ ...ref, registry }, head);
+      },
       imageBuild: async (tenant, name) => (await catalog.get(tenant, name))?.image.spec.build,
       tagPolicy: config.builds.tagPolicy,
       logger: this.logger,
@@ -127,7 +138,9 @@ export class Scheduler {
       if (state.triggerAt !== undefined && state.triggerAt > (state.triggerHandledAt ?? 0)) {
         await this.schedules.recordRun(id, await fireSchedule(deps, stored, new Date(state.triggerAt), "manual"));
       }
-      const due = dueFiring(stored.schedule.spec, new Date(state.handledAt ?? Date.parse(stored.createdAt)), now);
+      // Seen from `now - spread`, a firing comes due `spread` after its time: schedules due at :00 fan out.
+      const seenAt = new Date(now.getTime() - spreadMs(id, this.options.spreadMs ?? 5_000));
+      const due = dueFiring(stored.schedule.spec, new Date(state.handledAt ?? Date.parse(stored.createdAt)), seenAt);
       if (due.kind === "none") return;
       const run: ScheduleRun =
         due.kind === "missed"
