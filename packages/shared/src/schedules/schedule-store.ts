@@ -79,9 +79,15 @@ export class ScheduleStore {
     return raw === null ? undefined : StoredSchedule.parse(JSON.parse(raw));
   }
 
-  /** Every schedule, or one tenant's, sorted by name. */
+  /** Every schedule, or one tenant's, sorted by name. An entry that no longer parses (a newer writer) is left out rather than stop every other schedule. */
   async list(tenant?: string): Promise<StoredSchedule[]> {
-    const all = Object.values(await this.redis.hgetall(this.index)).map((raw) => StoredSchedule.parse(JSON.parse(raw)));
+    const all = Object.values(await this.redis.hgetall(this.index)).flatMap((raw) => {
+      try {
+        return [StoredSchedule.parse(JSON.parse(raw))];
+      } catch {
+        return [];
+      }
+    });
     return all.filter((s) => tenant === undefined || s.tenant === tenant).sort((a, b) => a.schedule.metadata.name.localeCompare(b.schedule.metadata.name));
   }
 
