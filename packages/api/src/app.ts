@@ -21,6 +21,7 @@ import { registerFleetRoutes } from "./fleet/routes.js";
 import { registerImageRoutes } from "./images/routes.js";
 import { registerRebuildRoutes } from "./rebuilds/routes.js";
 import { registerWebhookRoutes } from "./webhooks/routes.js";
+import { registerScheduleRoutes } from "./schedules/routes.js";
 
 /** Answers anything thrown in the one error format, logging server faults. */
 function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -160,6 +161,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     registerImageRoutes(routes, ctx);
     registerRebuildRoutes(routes, ctx);
     registerWebhookRoutes(routes, ctx);
+    registerScheduleRoutes(routes, ctx);
   });
   return app;
 }

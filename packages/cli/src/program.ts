@@ -4,6 +4,7 @@ import { registerSubmit } from "./commands/submit.js";
 import { registerWrite } from "./commands/write.js";
 import { registerWorkers } from "./commands/fleet/workers.js";
 import { registerCatalog } from "./commands/catalog.js";
+import { registerSchedules } from "./commands/schedules.js";
 import { registerRebuild } from "./commands/rebuild.js";
 import { registerWait } from "./commands/wait.js";
 import { registerCompletion } from "./commands/completion.js";
@@ -33,6 +34,7 @@ export function createProgram(io: CliIo): Command {
   registerWorkers(program, ctx);
   registerCatalog(program, ctx);
   registerRebuild(program, ctx);
+  registerSchedules(program, ctx);
   registerWait(program, ctx);
   registerRerun(program, ctx);
   registerCompletion(program, ctx);

@@ -53,3 +53,5 @@ export type {
   DeliveryState,
   DeliveryMode,
 } from "./webhooks/webhooks-api.js";
+export { SchedulesApi } from "./client/schedules-api.js";
+export type { ScheduleView, ScheduleRunView, ScheduleApplyResult } from "./client/schedules-api.js";

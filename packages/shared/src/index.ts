@@ -40,3 +40,5 @@ export * from "./webhooks/index.js";
 // Traces (issue 17): off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
 export { startTracing, markTracingActive, tracingActive, bullmqTelemetry, buildAttributes, withSpan, activeSpan, TRACER_NAME } from "./tracing/tracing.js";
 export type { Tracing } from "./tracing/tracing.js";
+// Schedules and mirrors (issue 14).
+export * from "./schedules/index.js";

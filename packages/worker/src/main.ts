@@ -2,6 +2,7 @@
 import { createLogger, loadWorkerConfig, redactUrl, startTracing } from "@buildfleet/shared";
 import { loadKubeConfig } from "./k8s/kubeconfig.js";
 import { RebuildCoordinator } from "./rebuilds/coordinator.js";
+import { Scheduler } from "./schedules/scheduler.js";
 import { WorkerService } from "./service.js";
 
 /**
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   const service = new WorkerService({ config, logger, kubeConfig: loadKubeConfig(config.kubernetes) });
   // Rebuild waves advance from the build events stream; every worker replica joins one consumer group.
   const rebuilds = new RebuildCoordinator({ config, logger });
+  // Schedules fire from every replica; a per-schedule lock and the firing idempotency key keep it to one build.
+  const scheduler = new Scheduler({ config, logger });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.worker.shutdownTimeoutMs + 2_000);
     hardExit.unref();
-    Promise.all([service.stop(), rebuilds.stop()])
+    Promise.all([service.stop(), rebuilds.stop(), scheduler.stop()])
       .then(() => tracing.shutdown().catch(() => undefined))
       .then(
         () => process.exit(0),
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
 
   await service.start();
   await rebuilds.start();
+  await scheduler.start();
 }
 
 main().catch((err: unknown) => {

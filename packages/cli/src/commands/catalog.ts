@@ -57,18 +57,23 @@ export function registerCatalog(program: Command, ctx: CommandContext): void {
 
   program
     .command("apply")
-    .description("create or update Images from a file or directory (multi-document YAML)")
+    .description("create or update Images and Schedules from a file or directory (multi-document YAML)")
     .requiredOption("-f, --filename <path>", "a YAML/JSON file, a directory of them, or - for stdin")
     .action(async (_o: unknown, command: Command) => {
       const opts = command.optsWithGlobals<Globals & { filename: string }>();
       const docs = await loadManifests(opts.filename, io.cwd, io.readStdin);
       if (docs.length === 0) throw new UsageError(`${opts.filename} holds no documents`);
       for (const { source, doc } of docs) {
-        if (doc["kind"] !== "Image") throw new UsageError(`${source}: kind ${JSON.stringify(doc["kind"])} is not supported; apply takes kind: Image`);
+        if (doc["kind"] !== "Image" && doc["kind"] !== "Schedule") throw new UsageError(`${source}: kind ${JSON.stringify(doc["kind"])} is not supported; apply takes kind: Image or Schedule`);
       }
       const client = await ctx.client(opts);
       // Stop at the first refusal, kubectl-style output for each one applied before it.
       for (const { doc } of docs) {
+        if (doc["kind"] === "Schedule") {
+          const res = await client.schedules.apply(doc, signal());
+          io.stdout(`schedule/${res.schedule.metadata.name} ${res.result}\n`);
+          continue;
+        }
         const res = await client.images.apply(doc, signal());
         io.stdout(`image/${res.image.metadata.name} ${res.result}\n`);
       }

@@ -2,6 +2,7 @@ import { TERMINAL_STATES } from "@buildfleet/contract";
 import { ApiError, BuildCancelledError, BuildFailedError, TimeoutError } from "./errors.js";
 import { Http, type FetchLike } from "./http.js";
 import { ImagesApi, RebuildsApi } from "./catalog-api.js";
+import { SchedulesApi } from "./schedules-api.js";
 import type { BuildList, BuildRecord, BuildRequestInput, BuildState, BuildSummary, BuildView, QueueView, StreamedEvent } from "./types.js";
 import { streamEvents, type EventsOptions } from "../streams/events.js";
 import { replayBuildEvents } from "../streams/build-events.js";
@@ -79,6 +80,8 @@ export class BuildfleetClient {
   readonly rebuilds: RebuildsApi;
   /** The tenant's webhooks and their deliveries. */
   readonly webhooks: WebhooksApi;
+  /** Schedules and registry mirrors (issue 14). */
+  readonly schedules: SchedulesApi;
 
   constructor(options: BuildfleetClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl)) {
@@ -96,6 +99,7 @@ export class BuildfleetClient {
     this.images = new ImagesApi(this.http);
     this.rebuilds = new RebuildsApi(this.http);
     this.webhooks = new WebhooksApi(this.http);
+    this.schedules = new SchedulesApi(this.http);
   }
 
   /** Submits a build. The API validates it; a 400 arrives as an ApiError with `issues`. */

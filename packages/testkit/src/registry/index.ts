@@ -5,3 +5,4 @@ export type { SeedBusyboxOptions, SeededImage } from "./seed-busybox.js";
 export { manifestDigest, readManifest, readImageConfig, MANIFEST_ACCEPT } from "./registry-client.js";
 export type { ImageManifest, RegistryAuth } from "./registry-client.js";
 export { missingBuildTools, realBuildsSkipReason } from "./tools.js";
+export { pushVariant } from "./push-variant.js";

@@ -1,0 +1,85 @@
+import { isTerminalState, parseImageReference, type BuildRecord, type BuildRequest, type TagPolicy } from "../contract/index.js";
+import type { Logger } from "../logging/logger.js";
+import { concurrencyDecision, firingKey, mirrorBuildRequest, sourceUnchanged } from "./decide.js";
+import type { ScheduleRun, StoredSchedule } from "./schedule-store.js";
+
+/**
+ * One firing of one schedule, over function-shaped ports: what ran before,
+ * the registry check, the normal submit path and cancel. It decides and
+ * submits; recording the run is the caller's (with the cursor, atomically).
+ */
+
+export interface FireDeps {
+  /** Newest first. */
+  runs: () => Promise<ScheduleRun[]>;
+  getBuild: (buildId: string) => Promise<BuildRecord | undefined>;
+  /** The normal submit path (submitBuild) with the firing's idempotency key. */
+  submit: (tenant: string, request: BuildRequest, idempotencyKey: string) => Promise<{ buildId: string }>;
+  cancel: (buildId: string) => Promise<void>;
+  /** The source tag's current digest (registry HEAD). */
+  resolveDigest: (ref: { registry: string; repository: string; tag: string }) => Promise<string>;
+  /** An image target's build request from the catalog (undefined: no such image). */
+  imageBuild: (tenant: string, name: string) => Promise<BuildRequest | undefined>;
+  tagPolicy?: TagPolicy;
+  logger: Logger;
+}
+
+/** The newest build a previous firing submitted that has not finished. */
+async function runningBuild(deps: FireDeps, runs: readonly ScheduleRun[]): Promise<string | undefined> {
+  const last = runs.find((r) => r.outcome === "built" && r.buildId !== undefined);
+  if (last?.buildId === undefined) return undefined;
+  const record = await deps.getBuild(last.buildId);
+  return record !== undefined && !isTerminalState(record.state) ? record.id : undefined;
+}
+
+/** The source digest of the newest mirror firing whose build succeeded. */
+async function lastSucceededDigest(deps: FireDeps, runs: readonly ScheduleRun[]): Promise<string | undefined> {
+  for (const run of runs) {
+    if (run.outcome !== "built" || run.buildId === undefined || run.sourceDigest === undefined) continue;
+    const record = await deps.getBuild(run.buildId);
+    if (record?.state === "succeeded") return run.sourceDigest;
+  }
+  return undefined;
+}
+
+export async function fireSchedule(deps: FireDeps, stored: StoredSchedule, fireAt: Date, trigger: ScheduleRun["trigger"]): Promise<ScheduleRun> {
+  const { schedule, tenant } = stored;
+  const name = schedule.metadata.name;
+  const base = { fireAt: fireAt.toISOString(), trigger };
+  const logger = deps.logger.child({ schedule: name, tenant, fireAt: base.fireAt });
+  const key = firingKey(name, fireAt);
+  try {
+    const runs = await deps.runs();
+    // A replay of this very firing (crash after submit, before the record) keeps its build.
+    const previous = runs.filter((r) => r.fireAt !== base.fireAt);
+    const decision = concurrencyDecision(schedule.spec.concurrencyPolicy, await runningBuild(deps, previous));
+    if (decision.kind === "skip-running") return { ...base, outcome: "skipped", reason: "previous still running", buildId: decision.buildId };
+    let replaced: string | undefined;
+    if (decision.kind === "replace") {
+      await deps.cancel(decision.buildId);
+      replaced = decision.buildId;
+    }
+    const extra = replaced === undefined ? {} : { replaced };
+    const target = schedule.spec.target;
+    if (target.mirror !== undefined) {
+      const ref = parseImageReference(target.mirror.source);
+      const digest = await deps.resolveDigest({ registry: ref.registry, repository: ref.repository, tag: ref.tag ?? "latest" });
+      if (sourceUnchanged(schedule.spec.skipIfUnchanged, digest, await lastSucceededDigest(deps, previous))) {
+        logger.info({ digest }, "mirror source unchanged; skipped");
+        return { ...base, outcome: "skipped", reason: "unchanged", sourceDigest: digest, ...extra };
+      }
+      const request = mirrorBuildRequest(target.mirror, digest, { scheduleName: name, idempotencyKey: key, ...(deps.tagPolicy ? { tagPolicy: deps.tagPolicy } : {}) });
+      const { buildId } = await deps.submit(tenant, request, key);
+      logger.info({ digest, buildId }, "mirror build submitted");
+      return { ...base, outcome: "built", buildId, sourceDigest: digest, ...extra };
+    }
+    const request = target.build ?? (target.image !== undefined ? await deps.imageBuild(tenant, target.image) : undefined);
+    if (request === undefined) return { ...base, outcome: "failed", reason: `image ${JSON.stringify(target.image)} is not in the catalog`, ...extra };
+    const { buildId } = await deps.submit(tenant, request, key);
+    logger.info({ buildId }, "scheduled build submitted");
+    return { ...base, outcome: "built", buildId, ...extra };
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message } }, "firing failed");
+    return { ...base, outcome: "failed", reason: (err as Error).message.slice(0, 1024) };
+  }
+}

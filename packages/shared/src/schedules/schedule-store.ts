@@ -1,0 +1,141 @@
+import { z } from "zod";
+import type { Redis } from "../redis/connections.js";
+import { Schedule } from "./schedule.js";
+
+/**
+ * Schedules, their firing cursor and their run history in Redis.
+ *
+ *   <prefix>:schedules                 hash  <tenant>/<name> → StoredSchedule JSON
+ *   <prefix>:schedule:<id>:state       hash  handledAt (ms of the last scheduled time handled), triggerAt, triggerHandledAt
+ *   <prefix>:schedule:<id>:runs        hash  <fire ms> → ScheduleRun JSON (one entry per firing: a replay overwrites it)
+ *   <prefix>:schedule:<id>:run-index   zset  <fire ms> scored by itself, for the newest-first history
+ *   <prefix>:schedule:<id>:lock        string  owner token while one scheduler fires this schedule
+ *
+ * The run and the cursor are written in one MULTI: a scheduler killed before
+ * it fires again from the same cursor, and the submit's idempotency key makes
+ * the replay the same build.
+ */
+
+export const MAX_RUN_HISTORY = 50;
+
+export const ScheduleRun = z.strictObject({
+  fireAt: z.iso.datetime(),
+  trigger: z.enum(["cron", "manual"]),
+  outcome: z.enum(["built", "skipped", "failed", "missed"]),
+  /** skipped: "unchanged" | "previous still running"; failed: why; missed: past the starting deadline. */
+  reason: z.string().max(1024).optional(),
+  buildId: z.string().optional(),
+  /** The source digest a mirror firing resolved (the one it built FROM, or found unchanged). */
+  sourceDigest: z.string().optional(),
+  /** Replace: the build this firing cancelled. */
+  replaced: z.string().optional(),
+});
+export type ScheduleRun = z.infer<typeof ScheduleRun>;
+
+export const StoredSchedule = z.strictObject({
+  tenant: z.string(),
+  schedule: Schedule,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type StoredSchedule = z.infer<typeof StoredSchedule>;
+
+export interface ScheduleState {
+  handledAt: number | undefined;
+  triggerAt: number | undefined;
+  triggerHandledAt: number | undefined;
+}
+
+const UNLOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`;
+
+export const scheduleId = (tenant: string, name: string): string => `${encodeURIComponent(tenant)}/${name}`;
+
+export class ScheduleStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private get index(): string {
+    return `${this.prefix}:schedules`;
+  }
+  private key(id: string, part: string): string {
+    return `${this.prefix}:schedule:${id}:${part}`;
+  }
+
+  /** Creates or replaces; the creation time (where firing starts from) is kept across updates. */
+  async put(tenant: string, schedule: Schedule): Promise<{ created: boolean; stored: StoredSchedule }> {
+    const id = scheduleId(tenant, schedule.metadata.name);
+    const existing = await this.get(tenant, schedule.metadata.name);
+    const now = this.now().toISOString();
+    const stored: StoredSchedule = { tenant, schedule, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    await this.redis.hset(this.index, id, JSON.stringify(stored));
+    return { created: existing === undefined, stored };
+  }
+
+  async get(tenant: string, name: string): Promise<StoredSchedule | undefined> {
+    const raw = await this.redis.hget(this.index, scheduleId(tenant, name));
+    return raw === null ? undefined : StoredSchedule.parse(JSON.parse(raw));
+  }
+
+  /** Every schedule, or one tenant's, sorted by name. An entry that no longer parses (a newer writer) is left out rather than stop every other schedule. */
+  async list(tenant?: string): Promise<StoredSchedule[]> {
+    const all = Object.values(await this.redis.hgetall(this.index)).flatMap((raw) => {
+      try {
+        return [StoredSchedule.parse(JSON.parse(raw))];
+      } catch {
+        return [];
+      }
+    });
+    return all.filter((s) => tenant === undefined || s.tenant === tenant).sort((a, b) => a.schedule.metadata.name.localeCompare(b.schedule.metadata.name));
+  }
+
+  async delete(tenant: string, name: string): Promise<boolean> {
+    const id = scheduleId(tenant, name);
+    const [[, removed]] = (await this.redis.multi().hdel(this.index, id).del(this.key(id, "state"), this.key(id, "runs"), this.key(id, "run-index")).exec()) as [[null, number]];
+    return removed === 1;
+  }
+
+  async state(id: string): Promise<ScheduleState> {
+    const h = await this.redis.hgetall(this.key(id, "state"));
+    const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+    return { handledAt: n(h["handledAt"]), triggerAt: n(h["triggerAt"]), triggerHandledAt: n(h["triggerHandledAt"]) };
+  }
+
+  /** Asks the scheduler for one firing now (POST …/trigger); picked up by its next tick. */
+  async requestTrigger(id: string, at: Date): Promise<void> {
+    await this.redis.hset(this.key(id, "state"), "triggerAt", String(at.getTime()));
+  }
+
+  /** Records a firing's outcome and moves the cursor past it, atomically. */
+  async recordRun(id: string, run: ScheduleRun): Promise<void> {
+    const ms = Date.parse(run.fireAt);
+    const cursor = run.trigger === "cron" ? "handledAt" : "triggerHandledAt";
+    const tx = this.redis
+      .multi()
+      .hset(this.key(id, "runs"), String(ms), JSON.stringify(ScheduleRun.parse(run)))
+      .zadd(this.key(id, "run-index"), ms, String(ms))
+      .hset(this.key(id, "state"), cursor, String(ms));
+    await tx.exec();
+    const old = await this.redis.zrange(this.key(id, "run-index"), "0", String(-(MAX_RUN_HISTORY + 1)));
+    if (old.length > 0) await this.redis.multi().zrem(this.key(id, "run-index"), ...old).hdel(this.key(id, "runs"), ...old).exec();
+  }
+
+  /** Newest first. */
+  async runs(id: string, limit = MAX_RUN_HISTORY): Promise<ScheduleRun[]> {
+    const ids = await this.redis.zrevrange(this.key(id, "run-index"), 0, limit - 1);
+    if (ids.length === 0) return [];
+    const raws = await this.redis.hmget(this.key(id, "runs"), ...ids);
+    return raws.filter((r): r is string => r !== null).map((r) => ScheduleRun.parse(JSON.parse(r)));
+  }
+
+  /** One scheduler at a time fires a schedule; the lock expires if its holder dies. */
+  async tryLock(id: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.key(id, "lock"), token, "PX", ttlMs, "NX")) === "OK";
+  }
+
+  async unlock(id: string, token: string): Promise<void> {
+    await this.redis.eval(UNLOCK, 1, this.key(id, "lock"), token);
+  }
+}

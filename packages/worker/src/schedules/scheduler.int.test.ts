@@ -1,0 +1,176 @@
+import { CatalogStore, createLogger, createWorkerConnection, parseSchedule, scheduleId, type ScheduleInput } from "@buildfleet/shared";
+import { parseImage } from "@buildfleet/contract";
+import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis, type TestRegistry } from "@buildfleet/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "../test-support/stack.js";
+import { Scheduler } from "./scheduler.js";
+
+/**
+ * Schedules end to end: real Redis, kubesim (scripted executor) for the
+ * builds, and the real registry for the mirror's HEAD checks. Time is a
+ * variable the test moves; nothing sleeps through minutes.
+ */
+
+const skip = realBuildsSkipReason();
+if (skip !== undefined) console.warn(`[scheduler tests] skipped: ${skip}`);
+const redis = useRedis();
+const TENANT = "team-a";
+
+let registry: TestRegistry;
+beforeAll(async () => {
+  if (skip !== undefined) return;
+  registry = await startRegistry({ ignoreEnv: true });
+  await seedBusybox(registry);
+}, 180_000);
+afterAll(async () => {
+  await registry?.stop();
+});
+
+function schedule(name: string, spec: Partial<ScheduleInput["spec"]> & { target?: ScheduleInput["spec"]["target"] }) {
+  return parseSchedule(
+    { apiVersion: "buildfleet.dev/v1", kind: "Schedule", metadata: { name }, spec: { cron: "0 * * * *", target: buildTarget(), ...spec } },
+    { tagPolicy: "allow-latest" },
+  );
+}
+
+function buildTarget(): ScheduleInput["spec"]["target"] {
+  return { build: { context: { type: "inline", files: {} }, dockerfile: { inline: "FROM busybox:latest\nRUN true\n" }, destinations: ["registry.internal:5000/sched/app:1.0"] } };
+}
+
+interface Rig {
+  stack: Stack;
+  clock: { now: Date };
+  scheduler(): Scheduler;
+  allJobs(): string[];
+}
+
+async function rig(options: { worker?: boolean } = {}): Promise<Rig> {
+  const stack = await startStack(redis);
+  if (options.worker !== false) await stack.startWorker();
+  const clock = { now: new Date("2026-01-01T09:59:00Z") };
+  return {
+    stack,
+    clock,
+    scheduler() {
+      const s = new Scheduler({ config: stack.config, logger: createLogger({ name: "test-scheduler", level: stack.config.log.level }), now: () => clock.now, spreadMs: 0 });
+      redis.track({ close: () => s.stop() });
+      return s;
+    },
+    allJobs: () => stack.sim.control.store.list("jobs", "buildfleet", {}).items.map((j) => j.metadata.name ?? ""),
+  };
+}
+
+
+describe.skipIf(skip !== undefined)("mirror schedules against the real registry", () => {
+  it("builds, then skips while the source is unchanged (no Job), then builds again after the source moves", async () => {
+    const r = await rig();
+    const s = r.scheduler();
+    const source = `${registry.host}/library/busybox:latest`;
+    await s.schedules.put(TENANT, schedule("busybox-mirror", { target: { mirror: { source, destinations: ["registry.internal:5000/mirror/busybox:latest"] } } }));
+    const id = scheduleId(TENANT, "busybox-mirror");
+
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    const [first] = await s.schedules.runs(id);
+    expect(first).toMatchObject({ outcome: "built", fireAt: "2026-01-01T10:00:00.000Z" });
+    const built = await r.stack.waitForTerminal(first!.buildId!);
+    expect({ state: built.state, failure: built.failure }).toEqual({ state: "succeeded", failure: undefined });
+    expect(built.request.dockerfile).toEqual({ inline: `FROM ${registry.host}/library/busybox@${first!.sourceDigest}\n` });
+    const jobsAfterFirst = r.allJobs().length;
+
+    r.clock.now = new Date("2026-01-01T11:00:05Z");
+    await s.tick();
+    const [second] = await s.schedules.runs(id);
+    expect(second).toMatchObject({ outcome: "skipped", reason: "unchanged", sourceDigest: first!.sourceDigest, fireAt: "2026-01-01T11:00:00.000Z" });
+    expect(r.allJobs().length).toBe(jobsAfterFirst);
+
+    const moved = await pushVariant(registry.url, "library/busybox", "latest", "latest", `sched-${redis.prefix}`);
+    r.clock.now = new Date("2026-01-01T12:00:05Z");
+    await s.tick();
+    const [third] = await s.schedules.runs(id);
+    expect(third).toMatchObject({ outcome: "built", sourceDigest: moved });
+    expect((await r.stack.waitForTerminal(third!.buildId!)).state).toBe("succeeded");
+  });
+});
+
+describe("scheduler firing semantics", () => {
+  it("fires once when two schedulers tick at the same time", async () => {
+    const r = await rig();
+    const [a, b] = [r.scheduler(), r.scheduler()];
+    await a.schedules.put(TENANT, schedule("twice", { concurrencyPolicy: "Allow" }));
+    r.clock.now = new Date("2026-01-01T10:00:01Z");
+    await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
+    const runs = await a.schedules.runs(scheduleId(TENANT, "twice"));
+    expect(runs).toHaveLength(1);
+    expect((await r.stack.store.get(runs[0]!.buildId!))?.tenant).toBe(TENANT);
+    const ids = await r.stack.store.findIdempotent(TENANT, `schedule.twice.${Date.parse("2026-01-01T10:00:00Z")}`);
+    expect(ids?.buildId).toBe(runs[0]!.buildId);
+  });
+
+  it("after an hour down, an every-minute schedule fires one catch-up, not sixty", async () => {
+    const r = await rig({ worker: false });
+    const first = r.scheduler();
+    await first.schedules.put(TENANT, schedule("minutely", { cron: "* * * * *", concurrencyPolicy: "Allow" }));
+    r.clock.now = new Date("2026-01-01T10:00:02Z");
+    await first.tick();
+    await first.stop();
+    r.clock.now = new Date("2026-01-01T11:00:10Z");
+    const restarted = r.scheduler();
+    await restarted.tick();
+    await restarted.tick();
+    const runs = await restarted.schedules.runs(scheduleId(TENANT, "minutely"));
+    expect(runs.map((x) => [x.fireAt, x.outcome])).toEqual([
+      ["2026-01-01T11:00:00.000Z", "built"],
+      ["2026-01-01T10:00:00.000Z", "built"],
+    ]);
+  });
+
+  it("Forbid skips while the previous build runs; Replace cancels it; suspend fires nothing; trigger fires now", async () => {
+    // No worker: a submitted build stays queued, i.e. still running as far as the schedule knows.
+    const r = await rig({ worker: false });
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("forbid", {}));
+    await s.schedules.put(TENANT, schedule("replace", { concurrencyPolicy: "Replace" }));
+    await s.schedules.put(TENANT, schedule("paused", { suspend: true }));
+    for (const at of ["2026-01-01T10:00:03Z", "2026-01-01T11:00:03Z"]) {
+      r.clock.now = new Date(at);
+      await s.tick();
+    }
+    const forbid = await s.schedules.runs(scheduleId(TENANT, "forbid"));
+    expect(forbid.map((x) => x.outcome)).toEqual(["skipped", "built"]);
+    expect(forbid[0]).toMatchObject({ reason: "previous still running", buildId: forbid[1]!.buildId });
+
+    const replace = await s.schedules.runs(scheduleId(TENANT, "replace"));
+    expect(replace.map((x) => x.outcome)).toEqual(["built", "built"]);
+    expect(replace[0]!.replaced).toBe(replace[1]!.buildId);
+    expect((await r.stack.store.get(replace[1]!.buildId!))?.state).toBe("cancelled");
+
+    expect(await s.schedules.runs(scheduleId(TENANT, "paused"))).toEqual([]);
+
+    await s.schedules.requestTrigger(scheduleId(TENANT, "paused"), r.clock.now);
+    await s.tick();
+    await s.tick();
+    const paused = await s.schedules.runs(scheduleId(TENANT, "paused"));
+    expect(paused).toHaveLength(1);
+    expect(paused[0]).toMatchObject({ trigger: "manual", outcome: "built" });
+  });
+
+  it("an image target builds the catalog image's request; a missing image is a failed run", async () => {
+    const r = await rig({ worker: false });
+    const catalog = new CatalogStore(redis.track(createWorkerConnection(redis.url)), r.stack.ks);
+    const image = parseImage(
+      { apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name: "app" }, spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: "FROM busybox:1.36\nRUN true\n" }, destinations: ["registry.internal:5000/team/app:v1"] } } },
+      { tagPolicy: "allow-latest" },
+    );
+    expect((await catalog.apply(TENANT, image)).ok).toBe(true);
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" } }));
+    await s.schedules.put(TENANT, schedule("nightly-gone", { target: { image: "gone" } }));
+    r.clock.now = new Date("2026-01-01T10:00:01Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(scheduleId(TENANT, "nightly-app"));
+    expect(built?.outcome).toBe("built");
+    expect((await r.stack.store.get(built!.buildId!))?.request.destinations).toEqual(["registry.internal:5000/team/app:v1"]);
+    expect((await s.schedules.runs(scheduleId(TENANT, "nightly-gone")))[0]).toMatchObject({ outcome: "failed", reason: 'image "gone" is not in the catalog' });
+  });
+});
