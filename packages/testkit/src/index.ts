@@ -1,4 +1,4 @@
-export { startRedis, freeLoopbackPort, NoRedisError } from "./redis-server.js";
+export { startRedis, freeLoopbackPort, NoRedisError, waitForChildReady, stopChild } from "./redis-server.js";
 export type { TestRedis, RedisSource, StartRedisOptions } from "./redis-server.js";
 export { startRedisCluster } from "./redis-cluster.js";
 export type { TestRedisCluster, StartRedisClusterOptions } from "./redis-cluster.js";
