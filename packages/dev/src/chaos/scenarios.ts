@@ -15,14 +15,19 @@ export interface ScenarioOptions {
 export type ScenarioName = "worker-sigkill" | "redis-sigkill" | "kubesim-faults";
 export const SCENARIOS: readonly ScenarioName[] = ["worker-sigkill", "redis-sigkill", "kubesim-faults"];
 
-async function submitAll(fleet: ChaosFleet, from: number, count: number, concurrency = 32): Promise<string[]> {
-  const ids: string[] = [];
+async function submitAll(fleet: ChaosFleet, from: number, count: number, concurrency = 32): Promise<string[] & { refused: number }> {
+  const ids = Object.assign([] as string[], { refused: 0 });
   let next = from;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < from + count) {
         const id = await fleet.submit(next++);
         if (id !== undefined) ids.push(id);
+        // Refused (Redis down): a client backs off before its next request, so submissions span the outage.
+        else {
+          ids.refused++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
     }),
   );
@@ -67,9 +72,15 @@ async function redisSigkill(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tall
   await new Promise((r) => setTimeout(r, 1_000));
   await fleet.redis.start();
   const t0 = Date.now();
-  ids.push(...(await during));
+  const late = await during;
+  ids.push(...late);
   const seconds = await fleet.waitAllTerminal(ids, o.timeoutMs);
-  return tally("Redis SIGKILL + restart (AOF everysec)", await fleet.observe(ids), seconds === undefined ? undefined : (Date.now() - t0) / 1000);
+  return tally(
+    "Redis SIGKILL + restart (AOF everysec)",
+    await fleet.observe(ids),
+    seconds === undefined ? undefined : (Date.now() - t0) / 1000,
+    ids.refused + late.refused,
+  );
 }
 
 /** kubesim: 10 % 5xx on create, 5 % 429 with Retry-After on every verb, dropped watches, forced 410s, a restart. */

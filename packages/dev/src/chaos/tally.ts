@@ -20,7 +20,10 @@ export interface ObservedBuild {
 
 export interface Tally {
   scenario: string;
+  /** Accepted submissions (answered with an id). */
   submitted: number;
+  /** Submissions refused with an error (Redis down): the client knows, nothing to lose. */
+  refused: number;
   terminal: number;
   lost: number;
   stuck: number;
@@ -34,7 +37,7 @@ export interface Tally {
   secondsToAllTerminal: number | undefined;
 }
 
-export function tally(scenario: string, builds: readonly ObservedBuild[], secondsToAllTerminal: number | undefined): Tally {
+export function tally(scenario: string, builds: readonly ObservedBuild[], secondsToAllTerminal: number | undefined, refused = 0): Tally {
   let terminal = 0;
   let lost = 0;
   let stuck = 0;
@@ -49,12 +52,13 @@ export function tally(scenario: string, builds: readonly ObservedBuild[], second
     if (b.state !== undefined && b.events.filter((e) => TERMINAL_EVENT_TYPES.has(e.type)).length !== 1) terminalEventsNot1++;
     if (b.events.some((e, i) => e.sequence !== i + 1)) sequenceGaps++;
   }
-  return { scenario, submitted: builds.length, terminal, lost, stuck, duplicateJobs, terminalEventsNot1, sequenceGaps, secondsToAllTerminal };
+  return { scenario, submitted: builds.length, refused, terminal, lost, stuck, duplicateJobs, terminalEventsNot1, sequenceGaps, secondsToAllTerminal };
 }
 
 const COLUMNS: [keyof Tally, string][] = [
   ["scenario", "scenario"],
-  ["submitted", "submitted"],
+  ["submitted", "accepted"],
+  ["refused", "refused"],
   ["terminal", "terminal"],
   ["lost", "lost"],
   ["stuck", "stuck"],
