@@ -20,4 +20,12 @@ describe("fault scenarios at small size", () => {
     const t = await runScenario("kubesim-faults", { builds: 30, timeoutMs: 90_000 });
     expect(t).toMatchObject({ submitted: 30, terminal: 30, ...exact });
   }, 150_000);
+
+  it("two workers racing with double cancels on queued, starting and running builds: each ends once", async () => {
+    const t = await runScenario("cancel-race", { builds: 30, timeoutMs: 90_000 });
+    expect(t).toMatchObject({ submitted: 30, terminal: 30, ...exact });
+    // Only the 15 builds cancelled can end cancelled; the first third of them were still queued.
+    expect(t.cancelled).toBeGreaterThanOrEqual(5);
+    expect(t.cancelled).toBeLessThanOrEqual(15);
+  }, 150_000);
 });

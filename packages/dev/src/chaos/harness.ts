@@ -9,6 +9,7 @@ import {
   createWorkerConnection,
   keyspace,
   parseBuildRequest,
+  requestCancel,
   submitBuild,
   waitForReady,
   type Redis,
@@ -33,6 +34,8 @@ export interface ChaosFleet {
   startWorker(): Promise<WorkerProcess>;
   /** Submits one build; resolves with its id, or undefined when it was not accepted (Redis down). */
   submit(i: number): Promise<string | undefined>;
+  /** Cancels a build as the API's DELETE does; resolves with the state it reports. */
+  cancel(id: string): Promise<string>;
   /** Bounded wait until every id's record is terminal; seconds taken, undefined on timeout. */
   waitAllTerminal(ids: readonly string[], timeoutMs: number): Promise<number | undefined>;
   /** How many ids have reached `state`-ish progress (started or later). */
@@ -129,6 +132,7 @@ export async function startChaosFleet(options: ChaosFleetOptions = {}): Promise<
           return undefined;
         }
       },
+      cancel: async (id) => (await requestCancel({ store, queue: queues, redis: conn, keyspace: ks }, id, "chaos")).state,
       waitAllTerminal: async (ids, timeoutMs) => {
         const t0 = Date.now();
         while (Date.now() - t0 < timeoutMs) {

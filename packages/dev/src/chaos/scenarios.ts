@@ -12,8 +12,8 @@ export interface ScenarioOptions {
   timeoutMs: number;
 }
 
-export type ScenarioName = "worker-sigkill" | "redis-sigkill" | "kubesim-faults";
-export const SCENARIOS: readonly ScenarioName[] = ["worker-sigkill", "redis-sigkill", "kubesim-faults"];
+export type ScenarioName = "worker-sigkill" | "redis-sigkill" | "kubesim-faults" | "cancel-race";
+export const SCENARIOS: readonly ScenarioName[] = ["worker-sigkill", "redis-sigkill", "kubesim-faults", "cancel-race"];
 
 async function submitAll(fleet: ChaosFleet, from: number, count: number, concurrency = 32): Promise<string[] & { refused: number }> {
   const ids = Object.assign([] as string[], { refused: 0 });
@@ -108,10 +108,31 @@ async function kubesimFaults(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tal
   return tally("kubesim 5xx/429/watch drops/410/restart", await fleet.observe(ids), seconds === undefined ? undefined : (Date.now() - t0) / 1000);
 }
 
+/**
+ * Two workers; every other build is cancelled while the builds are queued,
+ * starting and running — twice, concurrently, as two clients racing would.
+ */
+async function cancelRace(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tally> {
+  await fleet.startWorker();
+  await fleet.startWorker();
+  const t0 = Date.now();
+  const ids = await submitAll(fleet, 0, o.builds);
+  const victims = ids.filter((_, i) => i % 2 === 0);
+  // A third of the victims at once (most still queued), the rest spread over the next seconds (starting, running).
+  const waves = [victims.slice(0, victims.length / 3), victims.slice(victims.length / 3, (2 * victims.length) / 3), victims.slice((2 * victims.length) / 3)];
+  for (const wave of waves) {
+    await Promise.all(wave.flatMap((id) => [fleet.cancel(id), fleet.cancel(id)]));
+    await new Promise((r) => setTimeout(r, 1_500));
+  }
+  const seconds = await fleet.waitAllTerminal(ids, o.timeoutMs);
+  return tally("cancel races, 2 workers", await fleet.observe(ids), seconds === undefined ? undefined : (Date.now() - t0) / 1000);
+}
+
 const RUN: Record<ScenarioName, (fleet: ChaosFleet, o: ScenarioOptions) => Promise<Tally>> = {
   "worker-sigkill": workerSigkill,
   "redis-sigkill": redisSigkill,
   "kubesim-faults": kubesimFaults,
+  "cancel-race": cancelRace,
 };
 
 /** Runs one scenario on a fresh fleet and stops it, whatever happens. */

@@ -21,6 +21,7 @@ describe("tally", () => {
       submitted: 5,
       refused: 0,
       terminal: 3,
+      cancelled: 0,
       lost: 1,
       stuck: 1,
       duplicateJobs: 1,
@@ -33,7 +34,7 @@ describe("tally", () => {
   it("renders a Markdown table, 'never' when not all ended", () => {
     const text = renderTable([tally("kill", [], 1.25), tally("stuck", [], undefined)]);
     expect(text.split("\n")).toHaveLength(4);
-    expect(text).toMatch(/\| kill \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 1\.3 \|/);
+    expect(text).toMatch(/\| kill \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 1\.3 \|/);
     expect(text).toMatch(/\| stuck .* never \|$/);
   });
 });

@@ -25,6 +25,8 @@ export interface Tally {
   /** Submissions refused with an error (Redis down): the client knows, nothing to lose. */
   refused: number;
   terminal: number;
+  /** Of the terminal builds, those that ended cancelled. */
+  cancelled: number;
   lost: number;
   stuck: number;
   /** Builds with more than one Job. */
@@ -39,6 +41,7 @@ export interface Tally {
 
 export function tally(scenario: string, builds: readonly ObservedBuild[], secondsToAllTerminal: number | undefined, refused = 0): Tally {
   let terminal = 0;
+  let cancelled = 0;
   let lost = 0;
   let stuck = 0;
   let duplicateJobs = 0;
@@ -46,13 +49,15 @@ export function tally(scenario: string, builds: readonly ObservedBuild[], second
   let sequenceGaps = 0;
   for (const b of builds) {
     if (b.state === undefined) lost++;
-    else if (TERMINAL_STATES.has(b.state)) terminal++;
-    else stuck++;
+    else if (TERMINAL_STATES.has(b.state)) {
+      terminal++;
+      if (b.state === "cancelled") cancelled++;
+    } else stuck++;
     if (b.jobs > 1) duplicateJobs++;
     if (b.state !== undefined && b.events.filter((e) => TERMINAL_EVENT_TYPES.has(e.type)).length !== 1) terminalEventsNot1++;
     if (b.events.some((e, i) => e.sequence !== i + 1)) sequenceGaps++;
   }
-  return { scenario, submitted: builds.length, refused, terminal, lost, stuck, duplicateJobs, terminalEventsNot1, sequenceGaps, secondsToAllTerminal };
+  return { scenario, submitted: builds.length, refused, terminal, cancelled, lost, stuck, duplicateJobs, terminalEventsNot1, sequenceGaps, secondsToAllTerminal };
 }
 
 const COLUMNS: [keyof Tally, string][] = [
@@ -60,6 +65,7 @@ const COLUMNS: [keyof Tally, string][] = [
   ["submitted", "accepted"],
   ["refused", "refused"],
   ["terminal", "terminal"],
+  ["cancelled", "cancelled"],
   ["lost", "lost"],
   ["stuck", "stuck"],
   ["duplicateJobs", ">1 Job"],
