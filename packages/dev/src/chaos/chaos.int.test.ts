@@ -10,6 +10,11 @@ describe("fault scenarios at small size", () => {
     expect(t).toMatchObject({ submitted: 40, terminal: 40, ...exact });
   }, 150_000);
 
+  it("worker SIGKILL while submissions arrive: every build ends exactly once with one Job", async () => {
+    const t = await runScenario("worker-sigkill-submitting", { builds: 40, timeoutMs: 90_000 });
+    expect(t).toMatchObject({ submitted: 40, terminal: 40, ...exact });
+  }, 150_000);
+
   it("Redis SIGKILL and restart with AOF everysec: every accepted build ends exactly once", async () => {
     const t = await runScenario("redis-sigkill", { builds: 40, timeoutMs: 90_000 });
     expect(t.submitted).toBeGreaterThanOrEqual(20);

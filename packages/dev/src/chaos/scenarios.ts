@@ -12,8 +12,8 @@ export interface ScenarioOptions {
   timeoutMs: number;
 }
 
-export type ScenarioName = "worker-sigkill" | "redis-sigkill" | "kubesim-faults" | "cancel-race";
-export const SCENARIOS: readonly ScenarioName[] = ["worker-sigkill", "redis-sigkill", "kubesim-faults", "cancel-race"];
+export type ScenarioName = "worker-sigkill" | "worker-sigkill-submitting" | "redis-sigkill" | "kubesim-faults" | "cancel-race";
+export const SCENARIOS: readonly ScenarioName[] = ["worker-sigkill", "worker-sigkill-submitting", "redis-sigkill", "kubesim-faults", "cancel-race"];
 
 async function submitAll(fleet: ChaosFleet, from: number, count: number, concurrency = 32): Promise<string[] & { refused: number }> {
   const ids = Object.assign([] as string[], { refused: 0 });
@@ -56,6 +56,22 @@ async function workerSigkill(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tal
   const left = o.timeoutMs - (Date.now() - t0);
   const seconds = await fleet.waitAllTerminal(ids, left);
   return tally("worker SIGKILL, 2 workers", await fleet.observe(ids), seconds === undefined ? undefined : (Date.now() - t0) / 1000);
+}
+
+/** A worker SIGKILLed while submissions are still arriving (and being taken by both workers). */
+async function workerSigkillSubmitting(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tally> {
+  const [a] = [await fleet.startWorker(), await fleet.startWorker()];
+  const half = Math.floor(o.builds / 2);
+  const ids = await submitAll(fleet, 0, half);
+  // The second half is being submitted (few submitters, one at a time each) as the kill lands.
+  const submitting = submitAll(fleet, half, o.builds - half, 2);
+  if (a?.pid !== undefined) process.kill(a.pid, "SIGKILL");
+  await a?.exited;
+  const t0 = Date.now();
+  await fleet.startWorker();
+  ids.push(...(await submitting));
+  const seconds = await fleet.waitAllTerminal(ids, o.timeoutMs);
+  return tally("worker SIGKILL during submission", await fleet.observe(ids), seconds === undefined ? undefined : (Date.now() - t0) / 1000);
 }
 
 /** Redis SIGKILLed while builds are queued and running and submissions keep coming, restarted from its AOF. */
@@ -130,6 +146,7 @@ async function cancelRace(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tally>
 
 const RUN: Record<ScenarioName, (fleet: ChaosFleet, o: ScenarioOptions) => Promise<Tally>> = {
   "worker-sigkill": workerSigkill,
+  "worker-sigkill-submitting": workerSigkillSubmitting,
   "redis-sigkill": redisSigkill,
   "kubesim-faults": kubesimFaults,
   "cancel-race": cancelRace,
