@@ -4,6 +4,8 @@ export { keyspace, prefixProblem, DEFAULT_PREFIX } from "./redis/keyspace.js";
 export type { Keyspace } from "./redis/keyspace.js";
 export { createWorkerConnection, createProducerConnection, waitForReady } from "./redis/connections.js";
 export type { Redis } from "./redis/connections.js";
+export { parseRedisUrl, RedisUrlError } from "./redis/redis-url.js";
+export type { RedisTarget } from "./redis/redis-url.js";
 export { loadConfig, DEFAULT_KANIKO_IMAGE } from "./config/config.js";
 export type { BuildfleetConfig } from "./config/config.js";
 export { loadApiConfig, loadWorkerConfig } from "./config/config.js";

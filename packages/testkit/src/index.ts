@@ -1,5 +1,7 @@
-export { startRedis, freeLoopbackPort, NoRedisError } from "./redis-server.js";
+export { startRedis, freeLoopbackPort, NoRedisError, waitForChildReady, stopChild } from "./redis-server.js";
 export type { TestRedis, RedisSource, StartRedisOptions } from "./redis-server.js";
+export { startRedisCluster } from "./redis-cluster.js";
+export type { TestRedisCluster, StartRedisClusterOptions } from "./redis-cluster.js";
 export { countResources, excessOver, expectNoLeaks } from "./leaks.js";
 export type { ResourceCounts } from "./leaks.js";
 export { useRedis, uniquePrefix } from "./vitest.js";

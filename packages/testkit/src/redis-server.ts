@@ -98,7 +98,7 @@ async function startLocalRedisServer(bin: string, timeoutMs: number): Promise<Te
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     try {
-      await waitForReady(child, timeoutMs);
+      await waitForChildReady(child, timeoutMs);
       const url = `redis://127.0.0.1:${port}`;
       await ping(url, timeoutMs);
       return {
@@ -138,7 +138,7 @@ async function startContainerRedis(timeoutMs: number): Promise<TestRedis> {
   };
 }
 
-function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
+export function waitForChildReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {
@@ -174,7 +174,7 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
   child.stdout?.destroy();
   child.stderr?.destroy();
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;

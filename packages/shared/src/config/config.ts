@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors/index.js";
 import { LOG_LEVELS } from "../logging/logger.js";
 import { DEFAULT_PREFIX, prefixProblem } from "../redis/keyspace.js";
+import { redisUrlProblem } from "../redis/redis-url.js";
 
 /**
  * Process configuration, read from the environment once in main.ts via
@@ -45,8 +46,8 @@ const SharedEnv = z.object({
     z
       .string()
       .default("redis://127.0.0.1:6379")
-      .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), {
-        error: "expected a redis:// or rediss:// URL (example: redis://127.0.0.1:6379)",
+      .refine((v) => redisUrlProblem(v) === undefined, {
+        error: "expected a redis:// or rediss:// URL, or redis+cluster://host:port,host:port,… for a Redis Cluster (example: redis://127.0.0.1:6379)",
       }),
   ),
   BUILDFLEET_PREFIX: z.preprocess(

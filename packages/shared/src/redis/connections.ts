@@ -1,6 +1,33 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { parseRedisUrl } from "./redis-url.js";
 
 export type { Redis } from "ioredis";
+
+/**
+ * One Redis or, when `url` is `redis+cluster://…`, an ioredis Cluster client.
+ * The Cluster is returned as `Redis`: both expose the same commands, events,
+ * `status`, `duplicate()` and `quit()` that buildfleet and BullMQ use, and
+ * BullMQ detects a Cluster itself. Every key carries the `{tag}` of the prefix,
+ * so every multi-key command and Lua script stays inside one slot.
+ */
+function connect(url: string, options: RedisOptions, clusterRetry: (times: number) => number): Redis {
+  const target = parseRedisUrl(url);
+  if (target.kind === "single") return new Redis(url, options);
+  const { enableOfflineQueue, enableReadyCheck, enableAutoPipelining, retryStrategy: _single, ...perNode } = options;
+  const cluster = new Cluster(target.nodes, {
+    redisOptions: {
+      ...perNode,
+      ...(target.username !== undefined ? { username: target.username } : {}),
+      ...(target.password !== undefined ? { password: target.password } : {}),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+    ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+    ...(enableReadyCheck !== undefined ? { enableReadyCheck } : {}),
+    ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
+    clusterRetryStrategy: clusterRetry,
+  });
+  return cluster as unknown as Redis;
+}
 
 /**
  * Connections for long-lived consumers (BullMQ Workers, QueueEvents, stream
@@ -8,13 +35,18 @@ export type { Redis } from "ioredis";
  * commands must wait through reconnects instead of failing the worker loop.
  */
 export function createWorkerConnection(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: null,
-    enableReadyCheck: true,
-    connectionName: options.connectionName ?? "buildfleet-worker",
-    retryStrategy: (times) => Math.min(times * 200, 5_000),
-    ...options,
-  });
+  const retry = (times: number): number => Math.min(times * 200, 5_000);
+  return connect(
+    url,
+    {
+      maxRetriesPerRequest: null,
+      enableReadyCheck: true,
+      connectionName: options.connectionName ?? "buildfleet-worker",
+      retryStrategy: retry,
+      ...options,
+    },
+    retry,
+  );
 }
 
 /**
@@ -23,15 +55,20 @@ export function createWorkerConnection(url: string, options: RedisOptions = {}):
  * HTTP client waits. So no offline queue and one retry per command.
  */
 export function createProducerConnection(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 5_000,
-    commandTimeout: 5_000,
-    connectionName: options.connectionName ?? "buildfleet-producer",
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    ...options,
-  });
+  const retry = (times: number): number => Math.min(times * 200, 2_000);
+  return connect(
+    url,
+    {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 5_000,
+      commandTimeout: 5_000,
+      connectionName: options.connectionName ?? "buildfleet-producer",
+      retryStrategy: retry,
+      ...options,
+    },
+    retry,
+  );
 }
 
 /** Resolves once `connection` is ready; rejects after `timeoutMs` (never waits unbounded). */
