@@ -35,3 +35,4 @@ export type { BuildQueuesOptions, JobCounts } from "./queue/build-queues.js";
 export * from "./fleet/index.js";
 export * from "./catalog-store/index.js";
 export * from "./rebuild-runner/index.js";
+export * from "./admission/index.js";

@@ -142,6 +142,7 @@ export class WorkerService {
       },
       logger: this.logger,
       concurrency: config.worker.concurrency,
+      reservedInteractive: config.worker.reservedInteractive,
       globalConcurrency: config.worker.globalConcurrency,
       lockDurationMs: config.worker.lockDurationMs,
       maxStalledCount: config.worker.maxStalledCount,

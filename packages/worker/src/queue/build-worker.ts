@@ -11,6 +11,7 @@ import {
 import { resultOf, runBuild, type BuildResult, type RunBuildDeps } from "../builds/run-build.js";
 import { failedTransition } from "../builds/plan.js";
 import { decideRetry, exhausted, type RetryDecision } from "./retry-policy.js";
+import { SlotGate } from "../lanes/slot-gate.js";
 
 /** Longest Retry-After honoured inside the processor (it holds a concurrency slot meanwhile). */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -34,6 +35,10 @@ export interface BuildWorkerOptions {
   deps: Omit<RunBuildDeps, "store" | "logger">;
   logger: Logger;
   concurrency: number;
+  /** Slots of `concurrency` only interactive builds may take ("20%" or a count; default none). */
+  reservedInteractive?: string;
+  /** How long a slot that handed a build back (its lane has no free slot) waits before fetching again. */
+  handBackPauseMs?: number;
   /** Fleet-wide cap, reconciled into Redis at start; undefined removes a cap set earlier. */
   globalConcurrency: number | undefined;
   /** Long builds hold the lock for an hour: it is renewed every lockDuration/2 while the event loop lives. */
@@ -48,8 +53,16 @@ export class BuildWorker {
   private worker: Worker<unknown, BuildResult> | undefined;
   private readonly inFlight = new Map<string, { shutdown: AbortController; cancel: AbortController }>();
   private stopping: Promise<void> | undefined;
+  private readonly gate: SlotGate;
 
-  constructor(private readonly options: BuildWorkerOptions) {}
+  constructor(private readonly options: BuildWorkerOptions) {
+    this.gate = new SlotGate(options.concurrency, options.reservedInteractive ?? "0");
+  }
+
+  /** Running builds of this worker by lane. */
+  runningByLane(): ReturnType<SlotGate["byLane"]> {
+    return this.gate.byLane();
+  }
 
   async start(): Promise<void> {
     if (this.worker) return;
@@ -146,6 +159,15 @@ export class BuildWorker {
       await job.moveToWait(token);
       throw new WaitingError();
     }
+    const lane = { buildId: build.buildId, tenant: build.tenant, lane: build.request.priority, enqueuedAt: job.timestamp };
+    if (!this.gate.admit(lane)) {
+      // Its lane has no free slot here (the rest is reserved for interactive builds): give it back
+      // untouched (no attempt used), and let this slot rest a moment so it does not spin on the
+      // same head of the queue; an interactive build behind it is fetched by the next free slot.
+      await job.moveToWait(token);
+      await delay(this.options.handBackPauseMs ?? 250, new AbortController().signal);
+      throw new WaitingError();
+    }
     const controllers = { shutdown: new AbortController(), cancel: new AbortController() };
     this.inFlight.set(build.buildId, controllers);
     if (this.stopping) controllers.shutdown.abort();
@@ -159,6 +181,7 @@ export class BuildWorker {
       return await this.settle(job, token, build.buildId, err, controllers.shutdown.signal);
     } finally {
       this.inFlight.delete(build.buildId);
+      this.gate.release(build.buildId);
     }
   }
 
