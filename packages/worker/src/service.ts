@@ -170,7 +170,7 @@ export class WorkerService {
       concurrency: config.worker.concurrency,
       ready: async () => Object.values(await readiness()).every(Boolean),
       watchStatus: () => this.tracker.watchStatus(),
-      queueDepth: cachedReader(() => readQueueDepth(metricsQueue), options.metrics?.queueCacheMs ?? 5_000),
+      queueDepth: cachedReader(() => readQueueDepth(metricsQueue, (lo, hi) => this.redis.zcount(metricsQueue.toKey("prioritized"), lo, hi)), options.metrics?.queueCacheMs ?? 5_000),
     });
     this.health = new HealthServer({
       live: () => true,

@@ -4,11 +4,14 @@ import type { BuildStore } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError } from "../errors/index.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
 import { requestHash } from "./request-hash.js";
+import type { FairShare } from "../admission/fair-share.js";
 
 export interface SubmitDeps {
   store: BuildStore;
   /** The queue port (or a BullMQ Queue: the same add/remove). */
   queue: Pick<BuildQueues, "add" | "remove">;
+  /** Orders tenants fairly inside a lane (see admission/fair-share.ts); without it a build goes to the front of its lane. */
+  fairShare?: Pick<FairShare, "priority">;
   /** Unused since the request arrives validated (kept so existing callers compile); the boundary applies it. */
   tagPolicy?: TagPolicy;
   now?: () => Date;
@@ -26,6 +29,8 @@ export interface SubmitInput {
   idempotencyKey?: string;
   /** The build this one re-runs (recorded as retryOf). */
   retryOf?: string;
+  /** The tenant's fair-share weight (token configuration; default 1). */
+  weight?: number;
 }
 
 export type SubmitResult =
@@ -64,7 +69,8 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     submittedAt: now,
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
   };
-  await deps.queue.add(BUILD_JOB_NAME, queued, buildJobOptions(queued));
+  const priority = deps.fairShare ? await deps.fairShare.priority(request.priority, input.tenant, input.weight) : undefined;
+  await deps.queue.add(BUILD_JOB_NAME, queued, buildJobOptions(queued, priority));
 
   let created: Awaited<ReturnType<BuildStore["create"]>>;
   try {

@@ -2,6 +2,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import {
   BUILD_JOB_NAME,
   BuildQueues,
+  FairShare,
   QueuedBuild,
   type BuildStore,
   type Keyspace,
@@ -54,9 +55,11 @@ export class BuildWorker {
   private readonly inFlight = new Map<string, { shutdown: AbortController; cancel: AbortController }>();
   private stopping: Promise<void> | undefined;
   private readonly gate: SlotGate;
+  private readonly fairShare: FairShare;
 
   constructor(private readonly options: BuildWorkerOptions) {
     this.gate = new SlotGate(options.concurrency, options.reservedInteractive ?? "0");
+    this.fairShare = new FairShare(options.connection, options.keyspace);
   }
 
   /** Running builds of this worker by lane. */
@@ -167,6 +170,10 @@ export class BuildWorker {
       await job.moveToWait(token);
       await delay(this.options.handBackPauseMs ?? 250, new AbortController().signal);
       throw new WaitingError();
+    }
+    // The lane's fair-share clock moves to this build's tag (best effort: it only orders later submissions).
+    if (job.opts.priority !== undefined) {
+      this.fairShare.taken(build.request.priority, job.opts.priority).catch((err: unknown) => this.options.logger.warn({ err }, "fair-share clock not advanced"));
     }
     const controllers = { shutdown: new AbortController(), cancel: new AbortController() };
     this.inFlight.set(build.buildId, controllers);
