@@ -8,7 +8,7 @@ const slow = volumeRequest({ buildArgs: { MODE: "slow" } });
 
 /** Waiting build ids in admission order: BullMQ's prioritized set, lowest score first. */
 async function admissionOrder(stack: Stack, conn: ReturnType<ReturnType<typeof useRedis>["connection"]>): Promise<string[]> {
-  return conn.zrange(stack.queue.toKey("prioritized"), 0, -1);
+  return conn.zrange(stack.queue.toKey("prioritized"), "0", "-1");
 }
 
 describe("lanes: fair share between tenants inside a lane", () => {
@@ -16,8 +16,8 @@ describe("lanes: fair share between tenants inside a lane", () => {
 
   it("interleaves two flooding tenants by weight in the admission order", async () => {
     const stack = await startStack(redis);
-    const a = [];
-    const b = [];
+    const a: string[] = [];
+    const b: string[] = [];
     for (let i = 0; i < 30; i++) a.push((await stack.submit(slow, "team-a", 1)).id);
     for (let i = 0; i < 30; i++) b.push((await stack.submit(slow, "team-b", 2)).id);
     const order = await admissionOrder(stack, redis.connection());

@@ -3,6 +3,7 @@ import {
   BUILD_JOB_NAME,
   BuildQueues,
   FairShare,
+  TenantCapStore,
   QueuedBuild,
   type BuildStore,
   type Keyspace,
@@ -56,10 +57,31 @@ export class BuildWorker {
   private stopping: Promise<void> | undefined;
   private readonly gate: SlotGate;
   private readonly fairShare: FairShare;
+  private readonly caps: TenantCapStore;
+  private capsCache: { at: number; value: Promise<Map<string, number>> } | undefined;
+  /** Builds holding one of their tenant's fleet-wide running slots (maxRunning), by id → tenant. */
+  private readonly capped = new Map<string, string>();
+  private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BuildWorkerOptions) {
     this.gate = new SlotGate(options.concurrency, options.reservedInteractive ?? "0");
     this.fairShare = new FairShare(options.connection, options.keyspace);
+    this.caps = new TenantCapStore(options.connection, options.keyspace);
+  }
+
+  private get capLeaseMs(): number {
+    return Math.max(30_000, this.options.lockDurationMs * 2);
+  }
+
+  /** The tenant's published maxRunning (read at most every 2 s). */
+  private async maxRunningOf(tenant: string): Promise<number | undefined> {
+    const now = Date.now();
+    if (!this.capsCache || now - this.capsCache.at >= 2_000) {
+      const value = this.caps.maxRunning();
+      this.capsCache = { at: now, value };
+      value.catch(() => (this.capsCache = undefined));
+    }
+    return (await this.capsCache.value).get(tenant);
   }
 
   /** Running builds of this worker by lane. */
@@ -87,6 +109,12 @@ export class BuildWorker {
       const final = job === undefined || typeof job.finishedOn === "number";
       this.options.onAttemptFailed?.(final);
     });
+    this.renewTimer = setInterval(() => {
+      for (const [buildId, tenant] of this.capped) {
+        this.caps.renew(tenant, buildId, this.capLeaseMs).catch((err: unknown) => logger.warn({ err, buildId }, "tenant slot lease not renewed"));
+      }
+    }, Math.floor(this.capLeaseMs / 3));
+    this.renewTimer.unref();
     void this.worker.run().catch((err: unknown) => logger.error({ err }, "queue worker stopped"));
     await this.worker.waitUntilReady();
   }
@@ -137,6 +165,7 @@ export class BuildWorker {
   private async doStop(timeoutMs: number): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    if (this.renewTimer) clearInterval(this.renewTimer);
     for (const entry of this.inFlight.values()) entry.shutdown.abort();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -163,8 +192,18 @@ export class BuildWorker {
       throw new WaitingError();
     }
     const lane = { buildId: build.buildId, tenant: build.tenant, lane: build.request.priority, enqueuedAt: job.timestamp };
-    if (!this.gate.admit(lane)) {
-      // Its lane has no free slot here (the rest is reserved for interactive builds): give it back
+    let admitted = this.gate.admit(lane);
+    if (admitted) {
+      const max = await this.maxRunningOf(build.tenant);
+      if (max !== undefined) {
+        admitted = await this.caps.acquire(build.tenant, build.buildId, max, this.capLeaseMs);
+        if (admitted) this.capped.set(build.buildId, build.tenant);
+        else this.gate.release(build.buildId);
+      }
+    }
+    if (!admitted) {
+      // Its lane has no free slot here (the rest is reserved for interactive builds), or its tenant
+      // runs its maxRunning already: give it back
       // untouched (no attempt used), and let this slot rest a moment so it does not spin on the
       // same head of the queue; an interactive build behind it is fetched by the next free slot.
       await job.moveToWait(token);
@@ -189,6 +228,9 @@ export class BuildWorker {
     } finally {
       this.inFlight.delete(build.buildId);
       this.gate.release(build.buildId);
+      if (this.capped.delete(build.buildId)) {
+        await this.caps.release(build.tenant, build.buildId).catch((err: unknown) => this.options.logger.warn({ err }, "tenant slot not released"));
+      }
     }
   }
 
