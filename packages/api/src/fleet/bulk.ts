@@ -1,4 +1,5 @@
 import {
+  FairShare,
   BuildId,
   BuildState,
   ConflictError,
@@ -93,7 +94,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (forbidden.length > 0) throw new ForbiddenError(summariseIssues(forbidden, "not allowed"), { fields: forbidden.map((i) => i.path) });
     }
     return submitBuild(
-      { store: ctx.store, queue: ctx.queue, tagPolicy: ctx.config.builds.tagPolicy },
+      { store: ctx.store, queue: ctx.queue, tagPolicy: ctx.config.builds.tagPolicy, fairShare: new FairShare(ctx.redis, ctx.ks) },
       { tenant: record.tenant, request, idempotencyKey: retryKey(record.id), retryOf: record.id },
     );
   };
