@@ -39,7 +39,7 @@ export interface BuildWorkerOptions {
   concurrency: number;
   /** Slots of `concurrency` only interactive builds may take ("20%" or a count; default none). */
   reservedInteractive?: string;
-  /** How long a slot that handed a build back (its lane has no free slot) waits before fetching again. */
+  /** How long a slot that handed a build back (its lane has no free slot) waits before fetching again (default 100 ms: the most an interactive build waits for a resting slot). */
   handBackPauseMs?: number;
   /** Fleet-wide cap, reconciled into Redis at start; undefined removes a cap set earlier. */
   globalConcurrency: number | undefined;
@@ -82,6 +82,11 @@ export class BuildWorker {
       value.catch(() => (this.capsCache = undefined));
     }
     return (await this.capsCache.value).get(tenant);
+  }
+
+  /** Slots of this worker only interactive builds may take. */
+  reservedSlots(): number {
+    return this.gate.reserved;
   }
 
   /** Running builds of this worker by lane. */
@@ -207,7 +212,7 @@ export class BuildWorker {
       // untouched (no attempt used), and let this slot rest a moment so it does not spin on the
       // same head of the queue; an interactive build behind it is fetched by the next free slot.
       await job.moveToWait(token);
-      await delay(this.options.handBackPauseMs ?? 250, new AbortController().signal);
+      await delay(this.options.handBackPauseMs ?? 100, new AbortController().signal);
       throw new WaitingError();
     }
     // The lane's fair-share clock moves to this build's tag (best effort: it only orders later submissions).
