@@ -143,6 +143,7 @@ export class WorkerService {
       logger: this.logger,
       concurrency: config.worker.concurrency,
       reservedInteractive: config.worker.reservedInteractive,
+      bulkAgingMs: config.worker.bulkAgingMs,
       globalConcurrency: config.worker.globalConcurrency,
       lockDurationMs: config.worker.lockDurationMs,
       maxStalledCount: config.worker.maxStalledCount,

@@ -14,6 +14,7 @@ import { resultOf, runBuild, type BuildResult, type RunBuildDeps } from "../buil
 import { failedTransition } from "../builds/plan.js";
 import { decideRetry, exhausted, type RetryDecision } from "./retry-policy.js";
 import { SlotGate } from "../lanes/slot-gate.js";
+import { ageBulkBuilds } from "../lanes/bulk-aging.js";
 
 /** Longest Retry-After honoured inside the processor (it holds a concurrency slot meanwhile). */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -39,6 +40,8 @@ export interface BuildWorkerOptions {
   concurrency: number;
   /** Slots of `concurrency` only interactive builds may take ("20%" or a count; default none). */
   reservedInteractive?: string;
+  /** A bulk build waiting longer moves up to the normal lane (0 or unset: never). */
+  bulkAgingMs?: number;
   /** How long a slot that handed a build back (its lane has no free slot) waits before fetching again (default 100 ms: the most an interactive build waits for a resting slot). */
   handBackPauseMs?: number;
   /** Fleet-wide cap, reconciled into Redis at start; undefined removes a cap set earlier. */
@@ -62,6 +65,8 @@ export class BuildWorker {
   /** Builds holding one of their tenant's fleet-wide running slots (maxRunning), by id → tenant. */
   private readonly capped = new Map<string, string>();
   private renewTimer: NodeJS.Timeout | undefined;
+  private agingTimer: NodeJS.Timeout | undefined;
+  private agingQueues: BuildQueues | undefined;
 
   constructor(private readonly options: BuildWorkerOptions) {
     this.gate = new SlotGate(options.concurrency, options.reservedInteractive ?? "0");
@@ -120,6 +125,20 @@ export class BuildWorker {
       }
     }, Math.floor(this.capLeaseMs / 3));
     this.renewTimer.unref();
+    const agingMs = this.options.bulkAgingMs ?? 0;
+    if (agingMs > 0) {
+      const queues = new BuildQueues({ connection, keyspace });
+      this.agingQueues = queues;
+      let sweeping = false;
+      this.agingTimer = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        ageBulkBuilds(connection, queues.lane(), agingMs, logger)
+          .catch((err: unknown) => logger.warn({ err }, "bulk aging sweep failed"))
+          .finally(() => (sweeping = false));
+      }, Math.min(30_000, Math.max(1_000, Math.floor(agingMs / 4))));
+      this.agingTimer.unref();
+    }
     void this.worker.run().catch((err: unknown) => logger.error({ err }, "queue worker stopped"));
     await this.worker.waitUntilReady();
   }
@@ -171,6 +190,8 @@ export class BuildWorker {
     const worker = this.worker;
     if (!worker) return;
     if (this.renewTimer) clearInterval(this.renewTimer);
+    if (this.agingTimer) clearInterval(this.agingTimer);
+    await this.agingQueues?.close().catch(() => undefined);
     for (const entry of this.inFlight.values()) entry.shutdown.abort();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -216,8 +237,8 @@ export class BuildWorker {
       throw new WaitingError();
     }
     // The lane's fair-share clock moves to this build's tag (best effort: it only orders later submissions).
-    if (job.opts.priority !== undefined) {
-      this.fairShare.taken(build.request.priority, job.opts.priority).catch((err: unknown) => this.options.logger.warn({ err }, "fair-share clock not advanced"));
+    if (job.priority > 0) {
+      this.fairShare.taken(build.request.priority, job.priority).catch((err: unknown) => this.options.logger.warn({ err }, "fair-share clock not advanced"));
     }
     const controllers = { shutdown: new AbortController(), cancel: new AbortController() };
     this.inFlight.set(build.buildId, controllers);
