@@ -44,3 +44,4 @@ export { startTracing, markTracingActive, tracingActive, bullmqTelemetry, buildA
 export type { Tracing } from "./tracing/tracing.js";
 // Schedules and mirrors (issue 14).
 export * from "./schedules/index.js";
+export * from "./admission/index.js";

@@ -146,6 +146,8 @@ export class WorkerService {
       },
       logger: this.logger,
       concurrency: config.worker.concurrency,
+      reservedInteractive: config.worker.reservedInteractive,
+      bulkAgingMs: config.worker.bulkAgingMs,
       globalConcurrency: config.worker.globalConcurrency,
       lockDurationMs: config.worker.lockDurationMs,
       maxStalledCount: config.worker.maxStalledCount,
@@ -173,7 +175,7 @@ export class WorkerService {
       concurrency: config.worker.concurrency,
       ready: async () => Object.values(await readiness()).every(Boolean),
       watchStatus: () => this.tracker.watchStatus(),
-      queueDepth: cachedReader(() => readQueueDepth(metricsQueue), options.metrics?.queueCacheMs ?? 5_000),
+      queueDepth: cachedReader(() => readQueueDepth(metricsQueue, (lo, hi) => this.redis.zcount(metricsQueue.toKey("prioritized"), lo, hi)), options.metrics?.queueCacheMs ?? 5_000),
     });
     this.webhooks =
       (options.webhooks ?? config.webhooks.delivery)

@@ -35,6 +35,12 @@ export const TokenEntry = z.strictObject({
    */
   contextHosts: z.array(z.string().min(1).max(253)).optional(),
   rateLimit: RateLimit.optional(),
+  /** Fair-share weight of the tenant inside a lane (default 1): weight 2 is admitted twice as often. */
+  weight: z.number().min(0.1).max(12).optional(),
+  /** Most builds of the tenant running at once across the fleet. */
+  maxRunning: z.number().int().min(1).max(100_000).optional(),
+  /** Most builds of the tenant waiting in the queue; a submit beyond it is answered 429. */
+  maxQueued: z.number().int().min(1).max(1_000_000).optional(),
 });
 export type TokenEntry = z.infer<typeof TokenEntry>;
 

@@ -1,4 +1,4 @@
-import { listBuilds, queuePosition, requestCancel, submitBuild } from "@buildfleet/shared";
+import { FairShare, TenantCapStore, listBuilds, queuePosition, requestCancel, submitBuild } from "@buildfleet/shared";
 import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, ValidationError, Tenant, isTerminalState, summariseIssues, toFieldIssues, validateBuildRequest, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -8,6 +8,7 @@ import { contextHost, contextHostIssue } from "../auth/context-hosts.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { buildSummary } from "./summary.js";
+import { enforceTenantCaps } from "../lanes/tenant-caps.js";
 
 /** Stream id of the last event published before the build was read (GET /v1/builds/:id). */
 export const EVENTS_AFTER_HEADER = "buildfleet-events-after";
@@ -48,6 +49,8 @@ export async function ownBuild(ctx: ApiContext, request: FastifyRequest, id: str
 }
 
 export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const fairShare = new FairShare(ctx.redis, ctx.ks);
+  const caps = new TenantCapStore(ctx.redis, ctx.ks);
   const { tokens, metrics } = ctx;
 
   app.post("/v1/builds", { onRequest: requireScope(tokens, "submit") }, async (request, reply) => {
@@ -74,11 +77,17 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
       metrics.submits.inc({ outcome: "forbidden" });
       throw new ForbiddenError(summariseIssues(forbidden, "not allowed"), { fields: forbidden.map((i) => i.path) });
     }
+    await enforceTenantCaps(caps, principal);
     let result: Awaited<ReturnType<typeof submitBuild>>;
     try {
       result = await submitBuild(
-        { store: ctx.store, queue: ctx.queue },
-        { tenant: principal.tenant, request: validated.value, ...(headerKey !== undefined ? { idempotencyKey: headerKey } : {}) },
+        { store: ctx.store, queue: ctx.queue, fairShare },
+        {
+          tenant: principal.tenant,
+          request: validated.value,
+          ...(headerKey !== undefined ? { idempotencyKey: headerKey } : {}),
+          ...(principal.weight !== undefined ? { weight: principal.weight } : {}),
+        },
       );
     } catch (err) {
       metrics.submits.inc({ outcome: "error" });

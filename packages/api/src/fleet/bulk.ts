@@ -1,4 +1,4 @@
-import { bulkCancel, bulkRetry, parseSelector, queuePosition, retryKey, submitBuild, type BuildSelector } from "@buildfleet/shared";
+import { FairShare, bulkCancel, bulkRetry, parseSelector, queuePosition, retryKey, submitBuild, type BuildSelector } from "@buildfleet/shared";
 import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, Tenant, ValidationError, isTerminalState, summariseIssues, toFieldIssues, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -75,7 +75,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (forbidden.length > 0) throw new ForbiddenError(summariseIssues(forbidden, "not allowed"), { fields: forbidden.map((i) => i.path) });
     }
     return submitBuild(
-      { store: ctx.store, queue: ctx.queue, tagPolicy: ctx.config.builds.tagPolicy },
+      { store: ctx.store, queue: ctx.queue, tagPolicy: ctx.config.builds.tagPolicy, fairShare: new FairShare(ctx.redis, ctx.ks) },
       { tenant: record.tenant, request, idempotencyKey: retryKey(record.id), retryOf: record.id },
     );
   };

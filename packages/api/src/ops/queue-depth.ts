@@ -1,6 +1,6 @@
 import type { Queue } from "bullmq";
-import { type Redis } from "@buildfleet/shared";
-import { PRIORITIES, priorityValue, type Priority } from "@buildfleet/contract";
+import { laneOfPriority, type Redis } from "@buildfleet/shared";
+import { type Priority } from "@buildfleet/contract";
 
 /**
  * Queue depth by lane and tenant for /metrics (BullMQ only counts the whole
@@ -63,8 +63,6 @@ export interface DepthSample {
   jobs: number;
 }
 
-const LANE_OF_PRIORITY = new Map<string, Priority>(PRIORITIES.map((lane) => [String(priorityValue(lane)), lane]));
-
 /** Flat [keyIndex (1-based), "priority tenant", count, …] → samples, tenants bounded (pure). */
 export function parseDepth(flat: readonly unknown[], maxTenants = MAX_TENANT_LABELS): DepthSample[] {
   const sums = new Map<string, DepthSample>();
@@ -72,7 +70,7 @@ export function parseDepth(flat: readonly unknown[], maxTenants = MAX_TENANT_LAB
   for (let i = 0; i + 2 < flat.length; i += 3) {
     const state = KEYS[Number(flat[i]) - 1]?.state;
     const [priority = "", tenant = ""] = String(flat[i + 1]).split(" ", 2);
-    const lane = LANE_OF_PRIORITY.get(priority);
+    const lane = laneOfPriority(Number(priority));
     if (state === undefined || lane === undefined || tenant === "") continue;
     rows.push({ lane, tenant, state, jobs: Number(flat[i + 2]) });
   }

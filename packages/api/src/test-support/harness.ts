@@ -16,6 +16,7 @@ export const TOKENS = {
   readOnly: "token-team-a-read",
   admin: "token-ops-admin",
   limited: "token-team-c-limited",
+  capped: "token-team-d-capped",
 } as const;
 
 const entry = (token: string, e: Omit<TokenEntry, "tokenSha256">): TokenEntry => ({ ...e, tokenSha256: hashToken(token) });
@@ -46,6 +47,17 @@ export const TOKEN_ENTRIES: TokenEntry[] = [
     secrets: [],
     claims: [],
     rateLimit: { max: 3, timeWindowMs: 60_000 },
+  }),
+  // Lanes: a tenant with caps and a weight (may push REQUEST like team-a).
+  entry(TOKENS.capped, {
+    tenant: "team-d",
+    scopes: ["submit", "read"],
+    registries: ["registry.internal:5000/team-a"],
+    secrets: ["regcred"],
+    claims: ["kaniko-workspace"],
+    weight: 2,
+    maxRunning: 1,
+    maxQueued: 2,
   }),
 ];
 

@@ -110,6 +110,16 @@ const WorkerEnv = z.object({
   ),
   WORKER_CONCURRENCY: int(1, 100_000, 200),
   GLOBAL_CONCURRENCY: optionalInt(1, 1_000_000),
+  /** Running slots of each worker only interactive builds may take: a count or a percentage of WORKER_CONCURRENCY. */
+  LANE_RESERVED_INTERACTIVE: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?%?$/, { error: "expected a slot count or a percentage such as 20%" })
+      .default("0"),
+  ),
+  /** A bulk build waiting longer than this moves up to the normal lane (0: never). */
+  LANE_BULK_AGING_SECONDS: int(0, 30 * 24 * 3600, 3600),
   JOB_TTL_SECONDS: int(60, 7 * 24 * 3600, 3600),
   KANIKO_PUSH_RETRY: int(0, 10, 3),
   WORKER_HTTP_HOST: z.preprocess(unsetIfEmpty, z.string().default("0.0.0.0")),
@@ -168,6 +178,10 @@ export interface BuildfleetConfig {
   worker: {
     concurrency: number;
     globalConcurrency: number | undefined;
+    /** LANE_RESERVED_INTERACTIVE as given ("20%" or "2"), resolved against concurrency by the worker. */
+    reservedInteractive: string;
+    /** LANE_BULK_AGING_SECONDS in ms; 0 turns aging off. */
+    bulkAgingMs: number;
     httpHost: string;
     httpPort: number;
     shutdownTimeoutMs: number;
@@ -268,6 +282,8 @@ function workerSections(e: z.infer<typeof WorkerEnv>): Pick<BuildfleetConfig, "k
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       globalConcurrency: e.GLOBAL_CONCURRENCY,
+      reservedInteractive: e.LANE_RESERVED_INTERACTIVE,
+      bulkAgingMs: e.LANE_BULK_AGING_SECONDS * 1000,
       httpHost: e.WORKER_HTTP_HOST,
       httpPort: e.WORKER_HTTP_PORT,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import type { JobsOptions } from "bullmq";
-import { priorityValue, type QueuedBuild } from "../contract/index.js";
+import type { QueuedBuild } from "../contract/index.js";
+import { lanePriority } from "../admission/lane-priority.js";
 
 /** BullMQ job name of a build request. */
 export const BUILD_JOB_NAME = "build";
@@ -11,10 +12,11 @@ export const BUILD_JOB_NAME = "build";
  * build failures are retried by the Job's backoffLimit, never here, so the
  * two layers do not multiply.
  */
-export function buildJobOptions(build: QueuedBuild): JobsOptions {
+export function buildJobOptions(build: QueuedBuild, priority?: number): JobsOptions {
   return {
     jobId: build.buildId,
-    priority: priorityValue(build.request.priority),
+    // The lane's band; `priority` (from FairShare) adds the tenant's fair-share tag inside it.
+    priority: priority ?? lanePriority(build.request.priority),
     attempts: 5,
     backoff: { type: "exponential", delay: 2_000 },
     // The build record in Redis is the durable result; queue entries are only

@@ -10,8 +10,11 @@ import { queuePosition } from "./queue-position.js";
  * queue position and the worker goes through here instead of a BullMQ `Queue`
  * built on the spot. Builds live in lanes (a lane name → one BullMQ queue);
  * today there is one, DEFAULT_LANE, whose queue is the one buildfleet always
- * used (`keyspace.buildQueue`), so nothing moves in Redis. More lanes plug in
- * behind `laneOf` and `queueName` without touching callers.
+ * used (`keyspace.buildQueue`), so nothing moves in Redis. The request lanes
+ * (interactive, normal, bulk) are priority bands of that one queue
+ * (admission/lane-priority.ts), with fair share between tenants inside a band
+ * (admission/fair-share.ts) and reserved interactive slots in the worker, so
+ * pause, drain, counts, cancel and queue position span every lane as they are.
  */
 
 export const DEFAULT_LANE = "default";

@@ -5,11 +5,14 @@ import { IdempotencyKeyReusedError } from "../errors/index.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
 import { requestHash } from "./request-hash.js";
 import { buildAttributes, withSpan } from "../tracing/tracing.js";
+import type { FairShare } from "../admission/fair-share.js";
 
 export interface SubmitDeps {
   store: BuildStore;
   /** The queue port (or a BullMQ Queue: the same add/remove). */
   queue: Pick<BuildQueues, "add" | "remove">;
+  /** Orders tenants fairly inside a lane (see admission/fair-share.ts); without it a build goes to the front of its lane. */
+  fairShare?: Pick<FairShare, "priority">;
   /** Unused since the request arrives validated (kept so existing callers compile); the boundary applies it. */
   tagPolicy?: TagPolicy;
   now?: () => Date;
@@ -27,6 +30,8 @@ export interface SubmitInput {
   idempotencyKey?: string;
   /** The build this one re-runs (recorded as retryOf). */
   retryOf?: string;
+  /** The tenant's fair-share weight (token configuration; default 1). */
+  weight?: number;
 }
 
 export type SubmitResult =
@@ -66,15 +71,18 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
   };
   // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
-  return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), () =>
-    enqueueAndRecord(deps, queued, { idempotencyKey, hash, original }),
-  );
+  return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), async () => {
+    // Fair share (issue 15): the entry's place within its lane, after the tenant's previous builds by its weight.
+    const priority = deps.fairShare ? await deps.fairShare.priority(request.priority, input.tenant, input.weight) : undefined;
+    return enqueueAndRecord(deps, queued, priority, { idempotencyKey, hash, original });
+  });
 }
 
 /** Enqueue, then record; `key.original` answers when another submit holds the idempotency key. */
 async function enqueueAndRecord(
   deps: SubmitDeps,
   queued: QueuedBuild,
+  priority: number | undefined,
   key: {
     idempotencyKey: string | undefined;
     hash: string;
@@ -82,7 +90,7 @@ async function enqueueAndRecord(
   },
 ): Promise<SubmitResult> {
   const { idempotencyKey, hash, original } = key;
-  await deps.queue.add(BUILD_JOB_NAME, queued, buildJobOptions(queued));
+  await deps.queue.add(BUILD_JOB_NAME, queued, buildJobOptions(queued, priority));
 
   let created: Awaited<ReturnType<BuildStore["create"]>>;
   try {

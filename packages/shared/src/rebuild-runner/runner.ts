@@ -9,6 +9,7 @@ import type { CatalogGraph } from "../catalog/graph.js";
 import type { Logger } from "../logging/logger.js";
 import { requestCancel } from "../queue/cancel.js";
 import { submitBuild } from "../queue/submit.js";
+import { FairShare } from "../admission/fair-share.js";
 import type { Keyspace } from "../redis/keyspace.js";
 import { pinBuildRequest } from "../rebuilds/pin.js";
 import { planWave } from "../rebuilds/plan.js";
@@ -130,7 +131,10 @@ async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: Wave
   // One build per wave node and attempt, however often this step is repeated.
   const key = `rebuild.${doc.id}.${wave.index[node.id] ?? 0}.${node.attempt}`;
   try {
-    const res = await submitBuild({ store: deps.store, queue: deps.queue, tagPolicy: deps.tagPolicy }, { tenant, request, idempotencyKey: key });
+    const res = await submitBuild(
+      { store: deps.store, queue: deps.queue, tagPolicy: deps.tagPolicy, fairShare: new FairShare(deps.redis, deps.ks) },
+      { tenant, request, idempotencyKey: key },
+    );
     return { buildId: res.created ? res.record.id : res.buildId, attempt: node.attempt, pins: pinned.pins };
   } catch (err) {
     if (isRetryable(err)) throw err;

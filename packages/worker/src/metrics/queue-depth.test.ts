@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { bandScores } from "@buildfleet/shared";
+import { PRIORITIES } from "@buildfleet/contract";
 import { cachedReader, readQueueDepth, type QueueReader } from "./queue-depth.js";
 
 describe("readQueueDepth", () => {
   it("adds BullMQ's wait and prioritized into waiting and maps priorities to lanes", async () => {
     const queue: QueueReader = {
       getJobCounts: () => Promise.resolve({ wait: 1, prioritized: 4, active: 2, delayed: 3 }),
-      getCountsPerPriority: (p: number[]) => Promise.resolve(Object.fromEntries(p.map((v) => [String(v), v]))),
       isPaused: () => Promise.resolve(true),
     };
-    expect(await readQueueDepth(queue)).toEqual({
+    const bands = new Map(PRIORITIES.map((lane, i) => [bandScores(lane)[0], 10 ** i]));
+    expect(await readQueueDepth(queue, (lo) => Promise.resolve(bands.get(lo) ?? -1))).toEqual({
       jobs: { waiting: 5, active: 2, delayed: 3 },
       waitingByLane: { interactive: 1, normal: 10, bulk: 100 },
       paused: true,

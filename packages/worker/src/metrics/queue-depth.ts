@@ -1,5 +1,6 @@
 import type { Queue } from "bullmq";
-import { PRIORITIES, priorityValue, type Priority } from "@buildfleet/contract";
+import { bandScores } from "@buildfleet/shared";
+import { PRIORITIES, type Priority } from "@buildfleet/contract";
 
 /**
  * The build queue's depth as Prometheus sees it, read from Redis when scraped.
@@ -18,18 +19,21 @@ export interface QueueDepth {
   paused: boolean;
 }
 
-export type QueueReader = Pick<Queue, "getJobCounts" | "getCountsPerPriority" | "isPaused">;
+export type QueueReader = Pick<Queue, "getJobCounts" | "isPaused">;
 
-export async function readQueueDepth(queue: QueueReader): Promise<QueueDepth> {
-  const [counts, perPriority, paused] = await Promise.all([
+/** Counts BullMQ `:prioritized` entries with a score in [lo, hi] (a lane's band: see lanePriority). */
+export type BandCounter = (lo: number, hi: number) => Promise<number>;
+
+export async function readQueueDepth(queue: QueueReader, countBand: BandCounter): Promise<QueueDepth> {
+  const [counts, byLane, paused] = await Promise.all([
     queue.getJobCounts("wait", "prioritized", "active", "delayed"),
-    queue.getCountsPerPriority(PRIORITIES.map(priorityValue)),
+    Promise.all(PRIORITIES.map((lane) => countBand(...bandScores(lane)))),
     queue.isPaused(),
   ]);
   const n = (v: number | undefined): number => v ?? 0;
   return {
     jobs: { waiting: n(counts["wait"]) + n(counts["prioritized"]), active: n(counts["active"]), delayed: n(counts["delayed"]) },
-    waitingByLane: Object.fromEntries(PRIORITIES.map((lane) => [lane, n(perPriority[String(priorityValue(lane))])])) as Record<Priority, number>,
+    waitingByLane: Object.fromEntries(PRIORITIES.map((lane, i) => [lane, n(byLane[i])])) as Record<Priority, number>,
     paused,
   };
 }

@@ -1,9 +1,11 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
-import { BUILD_JOB_NAME, BuildQueues, activeSpan, buildAttributes, bullmqTelemetry, type BuildStore, type Keyspace, type Logger, type Redis } from "@buildfleet/shared";
+import { BUILD_JOB_NAME, BuildQueues, FairShare, activeSpan, buildAttributes, bullmqTelemetry, TenantCapStore, type BuildStore, type Keyspace, type Logger, type Redis } from "@buildfleet/shared";
 import { QueuedBuild } from "@buildfleet/contract";
 import { resultOf, runBuild, type BuildResult, type RunBuildDeps } from "../builds/run-build.js";
 import { failedTransition } from "../builds/plan.js";
 import { decideRetry, exhausted, type RetryDecision } from "./retry-policy.js";
+import { SlotGate } from "../lanes/slot-gate.js";
+import { ageBulkBuilds } from "../lanes/bulk-aging.js";
 
 /** Longest Retry-After honoured inside the processor (it holds a concurrency slot meanwhile). */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -27,6 +29,12 @@ export interface BuildWorkerOptions {
   deps: Omit<RunBuildDeps, "store" | "logger">;
   logger: Logger;
   concurrency: number;
+  /** Slots of `concurrency` only interactive builds may take ("20%" or a count; default none). */
+  reservedInteractive?: string;
+  /** A bulk build waiting longer moves up to the normal lane (0 or unset: never). */
+  bulkAgingMs?: number;
+  /** How long a slot that handed a build back (its lane has no free slot) waits before fetching again (default 100 ms: the most an interactive build waits for a resting slot). */
+  handBackPauseMs?: number;
   /** Fleet-wide cap, reconciled into Redis at start; undefined removes a cap set earlier. */
   globalConcurrency: number | undefined;
   /** Long builds hold the lock for an hour: it is renewed every lockDuration/2 while the event loop lives. */
@@ -41,8 +49,46 @@ export class BuildWorker {
   private worker: Worker<unknown, BuildResult> | undefined;
   private readonly inFlight = new Map<string, { shutdown: AbortController; cancel: AbortController }>();
   private stopping: Promise<void> | undefined;
+  private readonly gate: SlotGate;
+  private readonly fairShare: FairShare;
+  private readonly caps: TenantCapStore;
+  private capsCache: { at: number; value: Promise<Map<string, number>> } | undefined;
+  /** Builds holding one of their tenant's fleet-wide running slots (maxRunning), by id → tenant. */
+  private readonly capped = new Map<string, string>();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private agingTimer: NodeJS.Timeout | undefined;
+  private agingQueues: BuildQueues | undefined;
 
-  constructor(private readonly options: BuildWorkerOptions) {}
+  constructor(private readonly options: BuildWorkerOptions) {
+    this.gate = new SlotGate(options.concurrency, options.reservedInteractive ?? "0");
+    this.fairShare = new FairShare(options.connection, options.keyspace);
+    this.caps = new TenantCapStore(options.connection, options.keyspace);
+  }
+
+  private get capLeaseMs(): number {
+    return Math.max(30_000, this.options.lockDurationMs * 2);
+  }
+
+  /** The tenant's published maxRunning (read at most every 2 s). */
+  private async maxRunningOf(tenant: string): Promise<number | undefined> {
+    const now = Date.now();
+    if (!this.capsCache || now - this.capsCache.at >= 2_000) {
+      const value = this.caps.maxRunning();
+      this.capsCache = { at: now, value };
+      value.catch(() => (this.capsCache = undefined));
+    }
+    return (await this.capsCache.value).get(tenant);
+  }
+
+  /** Slots of this worker only interactive builds may take. */
+  reservedSlots(): number {
+    return this.gate.reserved;
+  }
+
+  /** Running builds of this worker by lane. */
+  runningByLane(): ReturnType<SlotGate["byLane"]> {
+    return this.gate.byLane();
+  }
 
   async start(): Promise<void> {
     if (this.worker) return;
@@ -65,6 +111,26 @@ export class BuildWorker {
       const final = job === undefined || typeof job.finishedOn === "number";
       this.options.onAttemptFailed?.(final);
     });
+    this.renewTimer = setInterval(() => {
+      for (const [buildId, tenant] of this.capped) {
+        this.caps.renew(tenant, buildId, this.capLeaseMs).catch((err: unknown) => logger.warn({ err, buildId }, "tenant slot lease not renewed"));
+      }
+    }, Math.floor(this.capLeaseMs / 3));
+    this.renewTimer.unref();
+    const agingMs = this.options.bulkAgingMs ?? 0;
+    if (agingMs > 0) {
+      const queues = new BuildQueues({ connection, keyspace });
+      this.agingQueues = queues;
+      let sweeping = false;
+      this.agingTimer = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        ageBulkBuilds(connection, queues.lane(), agingMs, logger)
+          .catch((err: unknown) => logger.warn({ err }, "bulk aging sweep failed"))
+          .finally(() => (sweeping = false));
+      }, Math.min(30_000, Math.max(1_000, Math.floor(agingMs / 4))));
+      this.agingTimer.unref();
+    }
     void this.worker.run().catch((err: unknown) => logger.error({ err }, "queue worker stopped"));
     await this.worker.waitUntilReady();
   }
@@ -115,6 +181,9 @@ export class BuildWorker {
   private async doStop(timeoutMs: number): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    if (this.agingTimer) clearInterval(this.agingTimer);
+    await this.agingQueues?.close().catch(() => undefined);
     for (const entry of this.inFlight.values()) entry.shutdown.abort();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -140,6 +209,29 @@ export class BuildWorker {
       await job.moveToWait(token);
       throw new WaitingError();
     }
+    const lane = { buildId: build.buildId, tenant: build.tenant, lane: build.request.priority, enqueuedAt: job.timestamp };
+    let admitted = this.gate.admit(lane);
+    if (admitted) {
+      const max = await this.maxRunningOf(build.tenant);
+      if (max !== undefined) {
+        admitted = await this.caps.acquire(build.tenant, build.buildId, max, this.capLeaseMs);
+        if (admitted) this.capped.set(build.buildId, build.tenant);
+        else this.gate.release(build.buildId);
+      }
+    }
+    if (!admitted) {
+      // Its lane has no free slot here (the rest is reserved for interactive builds), or its tenant
+      // runs its maxRunning already: give it back
+      // untouched (no attempt used), and let this slot rest a moment so it does not spin on the
+      // same head of the queue; an interactive build behind it is fetched by the next free slot.
+      await job.moveToWait(token);
+      await delay(this.options.handBackPauseMs ?? 100, new AbortController().signal);
+      throw new WaitingError();
+    }
+    // The lane's fair-share clock moves to this build's tag (best effort: it only orders later submissions).
+    if (job.priority > 0) {
+      this.fairShare.taken(build.request.priority, job.priority).catch((err: unknown) => this.options.logger.warn({ err }, "fair-share clock not advanced"));
+    }
     const controllers = { shutdown: new AbortController(), cancel: new AbortController() };
     this.inFlight.set(build.buildId, controllers);
     if (this.stopping) controllers.shutdown.abort();
@@ -158,6 +250,10 @@ export class BuildWorker {
       return await this.settle(job, token, build.buildId, err, controllers.shutdown.signal);
     } finally {
       this.inFlight.delete(build.buildId);
+      this.gate.release(build.buildId);
+      if (this.capped.delete(build.buildId)) {
+        await this.caps.release(build.tenant, build.buildId).catch((err: unknown) => this.options.logger.warn({ err }, "tenant slot not released"));
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
-import { BuildStore, EventStream, createLogger, createWorkerConnection, keyspace, loadConfig, requestCancel, submitBuild, type BuildfleetConfig, type Keyspace } from "@buildfleet/shared";
+import { BuildStore, EventStream, FairShare, createLogger, createWorkerConnection, keyspace, loadConfig, requestCancel, submitBuild, type BuildfleetConfig, type Keyspace } from "@buildfleet/shared";
 import { parseBuildRequest, type BuildEvent, type BuildRecord } from "@buildfleet/contract";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import { WorkerService, type WorkerServiceOptions } from "../service.js";
@@ -17,7 +17,8 @@ export interface Stack {
   store: BuildStore;
   queue: Queue;
   startWorker(overrides?: Partial<WorkerServiceOptions>): Promise<WorkerService>;
-  submit(request: unknown, tenant?: string): Promise<BuildRecord>;
+  /** Submits with fair share between tenants (as the API does); `weight` is the tenant's weight. */
+  submit(request: unknown, tenant?: string, weight?: number): Promise<BuildRecord>;
   cancel(buildId: string): Promise<BuildRecord>;
   /** Resolves with the build's events once one matches; rejects after `timeoutMs`. */
   waitForEvent(buildId: string, match: (e: BuildEvent) => boolean, timeoutMs?: number): Promise<BuildEvent[]>;
@@ -51,6 +52,7 @@ export async function startStack(
   const conn = redis.track(createWorkerConnection(redis.url));
   const store = new BuildStore({ redis: conn, keyspace: ks, source: "/test/producer" });
   const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
+  const fairShare = new FairShare(conn, ks);
   const reader = new EventStream(redis.track(createWorkerConnection(redis.url)), ks);
   const logger = createLogger({ name: "test-worker", level: config.log.level });
 
@@ -73,8 +75,8 @@ export async function startStack(
       await service.start();
       return service;
     },
-    async submit(request, tenant = "team-a") {
-      const res = await submitBuild({ store, queue }, { tenant, request: parseBuildRequest(request, { tagPolicy: config.builds.tagPolicy }) });
+    async submit(request, tenant = "team-a", weight) {
+      const res = await submitBuild({ store, queue, fairShare }, { tenant, ...(weight !== undefined ? { weight } : {}), request: parseBuildRequest(request, { tagPolicy: config.builds.tagPolicy }) });
       if (!res.created) throw new Error("expected a new build");
       return res.record;
     },
