@@ -163,7 +163,10 @@ export class CatalogStore {
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
       const raw = await this.redis.hget(this.statusKey, id);
       const before = raw === null ? undefined : parseStatus(raw);
-      if (before?.lastBuildId === build.buildId) return;
+      // Once per build, except that a wave's record (its pins) completes one written without them: the
+      // coordinator can see a wave build's event before the wave has saved its build→node link, and then
+      // records it as built outside a wave (automatic.ts) first.
+      if (before?.lastBuildId === build.buildId && (Object.keys(build.builtFrom).length === 0 || build.waveId === undefined || before.lastWaveId !== undefined)) return;
       const status: ImageBuildStatus = {
         lastBuildId: build.buildId,
         lastDigest: build.digest,
