@@ -1,7 +1,13 @@
 import { readFileSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { afterAll, beforeAll, inject } from "vitest";
+import { startLocalStack, type LocalStack } from "@buildfleet/dev";
+import { BuildfleetClient } from "@buildfleet/sdk";
+import { uniquePrefix } from "@buildfleet/testkit";
 
 /**
  * Where the end-to-end tests run. Default: kubesim. With E2E_KUBECONFIG set,
@@ -49,4 +55,35 @@ export function loadExamples(): Example[] {
       if (args) request["buildArgs"] = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, rewriteRegistry(v)]));
       return { file, request };
     });
+}
+
+/** One e2e file's local stack (Redis from the global setup, kubesim or E2E_KUBECONFIG), started before its tests. */
+export interface E2eStack {
+  stack: LocalStack;
+  client: BuildfleetClient;
+  stateDir: string;
+}
+
+/** Starts the stack in beforeAll and stops it (and removes its state directory) in afterAll. */
+export function useE2eStack(name: string): E2eStack {
+  const e2e = {} as E2eStack;
+  beforeAll(async () => {
+    e2e.stateDir = await mkdtemp(join(tmpdir(), `buildfleet-e2e-${name}-`));
+    e2e.stack = await startLocalStack({
+      redisUrl: inject("redisUrl"),
+      prefix: uniquePrefix(),
+      stateDir: e2e.stateDir,
+      writeEnvFile: false,
+      logLevel: (process.env["TEST_LOG_LEVEL"] as "silent" | undefined) ?? "silent",
+      registries,
+      env: clusterEnv(),
+      ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+    });
+    e2e.client = new BuildfleetClient({ baseUrl: e2e.stack.url, token: e2e.stack.token });
+  }, 90_000);
+  afterAll(async () => {
+    await e2e.stack?.stop();
+    if (e2e.stateDir !== undefined) await rm(e2e.stateDir, { recursive: true, force: true });
+  });
+  return e2e;
 }

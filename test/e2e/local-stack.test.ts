@@ -1,41 +1,14 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { BuildFailedError, BuildfleetClient } from "@buildfleet/sdk";
-import { startLocalStack, type LocalStack } from "@buildfleet/dev";
-import { uniquePrefix } from "@buildfleet/testkit";
-import { BUILD_TIMEOUT_MS, REPO_ROOT, clusterEnv, kubeconfig, loadExamples, realCluster, registries, rewriteRegistry } from "./e2e-env.js";
+import { describe, expect, it } from "vitest";
+import { BuildFailedError } from "@buildfleet/sdk";
+import { BUILD_TIMEOUT_MS, REPO_ROOT, loadExamples, realCluster, rewriteRegistry, useE2eStack } from "./e2e-env.js";
 
 /**
  * API + worker + kubesim (or a real cluster) + Redis, started as `pnpm dev`
  * starts them; the SDK and the CLI drive builds through it.
  */
 
-let stack: LocalStack;
-let client: BuildfleetClient;
-let stateDir: string;
-
-beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), "buildfleet-e2e-"));
-  stack = await startLocalStack({
-    redisUrl: inject("redisUrl"),
-    prefix: uniquePrefix(),
-    stateDir,
-    writeEnvFile: false,
-    logLevel: (process.env["TEST_LOG_LEVEL"] as "silent" | undefined) ?? "silent",
-    registries,
-    env: clusterEnv(),
-    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
-  });
-  client = new BuildfleetClient({ baseUrl: stack.url, token: stack.token });
-}, 90_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await rm(stateDir, { recursive: true, force: true });
-});
+const e2e = useE2eStack("stack");
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -45,10 +18,10 @@ describe(`end to end on ${realCluster ? "a real cluster (E2E_KUBECONFIG)" : "kub
     async () => {
       const examples = loadExamples();
       expect(examples.length).toBeGreaterThanOrEqual(6);
-      const submitted = await Promise.all(examples.map(async (e) => ({ ...e, summary: await client.submit(e.request) })));
+      const submitted = await Promise.all(examples.map(async (e) => ({ ...e, summary: await e2e.client.submit(e.request) })));
       for (const s of submitted) expect(s.summary).toMatchObject({ state: "queued", idempotent: false });
       const results = await Promise.all(
-        submitted.map(async (s) => ({ file: s.file, build: await client.waitFor(s.summary.id, { timeout: BUILD_TIMEOUT_MS }) })),
+        submitted.map(async (s) => ({ file: s.file, build: await e2e.client.waitFor(s.summary.id, { timeout: BUILD_TIMEOUT_MS }) })),
       );
       for (const { file, build } of results) {
         expect({ file, state: build.state, digest: DIGEST.test(build.digest ?? "") }).toEqual({ file, state: "succeeded", digest: true });
@@ -59,21 +32,21 @@ describe(`end to end on ${realCluster ? "a real cluster (E2E_KUBECONFIG)" : "kub
       }
       const first = results[0]!.build;
       const lines: string[] = [];
-      for await (const line of client.logs(first.id)) lines.push(line);
+      for await (const line of e2e.client.logs(first.id)) lines.push(line);
       expect(lines.length).toBeGreaterThan(0);
       // A follow on a finished build ends by itself with the same lines.
       const followed: string[] = [];
-      for await (const line of client.logs(first.id, { follow: true, signal: AbortSignal.timeout(20_000) })) followed.push(line);
+      for await (const line of e2e.client.logs(first.id, { follow: true, signal: AbortSignal.timeout(20_000) })) followed.push(line);
       expect(followed).toEqual(lines);
       // The SSE stream replays the build's history from the start of the stream ("0-0"), in order, parsed by the SDK.
       const replayed: string[] = [];
-      for await (const e of client.events({ buildId: first.id, since: "0-0", signal: AbortSignal.timeout(20_000) })) {
+      for await (const e of e2e.client.events({ buildId: first.id, since: "0-0", signal: AbortSignal.timeout(20_000) })) {
         expect(e.event.subject).toBe(first.id);
         replayed.push(e.type);
         if (replayed.length === first.events.length) break;
       }
       expect(replayed).toEqual(first.events.map((e) => e.type));
-      const listed = await client.list({ state: "succeeded", limit: 50 });
+      const listed = await e2e.client.list({ state: "succeeded", limit: 50 });
       expect(listed.items.map((b) => b.id)).toEqual(expect.arrayContaining(results.map((r) => r.build.id)));
     },
     BUILD_TIMEOUT_MS * 2,
@@ -82,13 +55,13 @@ describe(`end to end on ${realCluster ? "a real cluster (E2E_KUBECONFIG)" : "kub
   it.skipIf(realCluster)(
     "reports a scripted failure (kubesim rule; skipped on a real cluster) as a BuildFailedError with its reason",
     async () => {
-      const { id } = await client.submit({
+      const { id } = await e2e.client.submit({
         context: { type: "inline", files: {} },
         dockerfile: { inline: "FROM busybox:latest" },
         destinations: [rewriteRegistry("registry.internal:5000/fail/busybox:v1")],
         retries: 1,
       });
-      const err = await client.waitFor(id, { timeout: BUILD_TIMEOUT_MS }).catch((e: unknown) => e);
+      const err = await e2e.client.waitFor(id, { timeout: BUILD_TIMEOUT_MS }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BuildFailedError);
       const failed = err as BuildFailedError;
       expect(failed.reason).toBe("BackoffLimitExceeded");
@@ -140,7 +113,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
     const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "packages/cli/src/main.ts", ...args], {
       cwd: REPO_ROOT,
       // INIT_CWD unset: the CLI resolves -f against REPO_ROOT; no dev.env is read because the env is set.
-      env: { PATH: process.env["PATH"] ?? "", BUILDFLEET_URL: stack.url, BUILDFLEET_TOKEN: stack.token },
+      env: { PATH: process.env["PATH"] ?? "", BUILDFLEET_URL: e2e.stack.url, BUILDFLEET_TOKEN: e2e.stack.token },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

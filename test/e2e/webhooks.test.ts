@@ -1,12 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { BuildfleetClient } from "@buildfleet/sdk";
-import { startLocalStack, type LocalStack } from "@buildfleet/dev";
-import { startWebhookReceiver, uniquePrefix, type WebhookReceiver } from "@buildfleet/testkit";
-import { BUILD_TIMEOUT_MS, REPO_ROOT, clusterEnv, kubeconfig, registries, rewriteRegistry } from "./e2e-env.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWebhookReceiver, type WebhookReceiver } from "@buildfleet/testkit";
+import { BUILD_TIMEOUT_MS, REPO_ROOT, rewriteRegistry, useE2eStack } from "./e2e-env.js";
 
 /**
  * Webhooks as a user meets them: `pnpm dev`'s stack (which allows receivers on
@@ -14,31 +9,16 @@ import { BUILD_TIMEOUT_MS, REPO_ROOT, clusterEnv, kubeconfig, registries, rewrit
  * submitting a build, and a receiver that verifies every signature.
  */
 
-let stack: LocalStack;
-let client: BuildfleetClient;
-let stateDir: string;
+const e2e = useE2eStack("hooks");
+
 let rx: WebhookReceiver;
 
 beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), "buildfleet-e2e-hooks-"));
-  stack = await startLocalStack({
-    redisUrl: inject("redisUrl"),
-    prefix: uniquePrefix(),
-    stateDir,
-    writeEnvFile: false,
-    logLevel: (process.env["TEST_LOG_LEVEL"] as "silent" | undefined) ?? "silent",
-    registries,
-    env: clusterEnv(),
-    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
-  });
-  client = new BuildfleetClient({ baseUrl: stack.url, token: stack.token });
   rx = await startWebhookReceiver({ secret: `whsec_${Buffer.alloc(32).toString("base64")}` });
-}, 90_000);
+});
 
 afterAll(async () => {
   await rx?.close();
-  await stack?.stop();
-  await rm(stateDir, { recursive: true, force: true });
 });
 
 describe("webhooks end to end", () => {
@@ -53,16 +33,16 @@ describe("webhooks end to end", () => {
       const ls = await runCli(["webhooks", "ls"]);
       expect(ls.stdout).toMatch(/^NAME\s+URL\s+EVENTS\s+MODE\s+AGE\ndeploy\s+http:\/\/127\.0\.0\.1/);
 
-      const { id } = await client.submit({
+      const { id } = await e2e.client.submit({
         context: { type: "inline", files: {} },
         dockerfile: { inline: "FROM busybox:latest\n" },
         destinations: [rewriteRegistry("registry.internal:5000/mirror/busybox:1.37")],
       });
-      await client.waitFor(id, { timeout: BUILD_TIMEOUT_MS });
+      await e2e.client.waitFor(id, { timeout: BUILD_TIMEOUT_MS });
       await rx.waitFor(1, 30_000);
       expect(rx.accepted().map((r) => [r.event?.type, r.event?.subject])).toEqual([["build.succeeded", id]]);
 
-      const deliveries = await client.webhooks.deliveries("deploy");
+      const deliveries = await e2e.client.webhooks.deliveries("deploy");
       expect(deliveries).toMatchObject([{ buildId: id, eventType: "build.succeeded", attempts: 1 }]);
       const listed = await runCli(["webhooks", "deliveries", "deploy"]);
       expect(listed.stdout).toContain(deliveries[0]?.id ?? "?");
@@ -73,7 +53,7 @@ describe("webhooks end to end", () => {
       expect(rx.accepted().map((r) => r.webhookId)).toEqual([deliveries[0]?.id, deliveries[0]?.id]);
 
       expect((await runCli(["webhooks", "delete", "deploy"])).stdout).toBe("webhook/deploy deleted\n");
-      expect(await client.webhooks.list()).toEqual([]);
+      expect(await e2e.client.webhooks.list()).toEqual([]);
     },
     BUILD_TIMEOUT_MS + 60_000,
   );
@@ -83,7 +63,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "packages/cli/src/main.ts", ...args], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env["PATH"] ?? "", BUILDFLEET_URL: stack.url, BUILDFLEET_TOKEN: stack.token },
+      env: { PATH: process.env["PATH"] ?? "", BUILDFLEET_URL: e2e.stack.url, BUILDFLEET_TOKEN: e2e.stack.token },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
