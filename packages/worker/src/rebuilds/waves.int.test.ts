@@ -120,7 +120,8 @@ describe("rebuild waves on kubesim", () => {
     expect(app!.request.buildArgs?.["BASE"]).toBe(`${REGISTRY}/runtime:v1@${runtime!.digest}`);
     expect(app!.request.priority).toBe("bulk");
     expect(node(doc, "team-a/app").digest).toBe(app!.digest);
-    expect((await rig.catalog.status("team-a/app"))?.builtFrom).toEqual({ [`${REGISTRY}/runtime:v1`]: runtime!.digest });
+    // The image's status records what it was built from; the coordinator may write it a moment after the wave's own record.
+    await expect.poll(async () => (await rig.catalog.status("team-a/app"))?.builtFrom, { timeout: 15_000 }).toEqual({ [`${REGISTRY}/runtime:v1`]: runtime!.digest });
   });
 
   it("rebuilds the layered examples applied as Images: three levels, each pinned to its parent's new digest", async () => {
