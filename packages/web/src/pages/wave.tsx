@@ -30,7 +30,7 @@ function WaveGraph(props: { wave: WaveView }) {
               data-state={n.state}
               transform={`translate(${n.x},${n.y})`}
               role={n.buildId ? "link" : "img"}
-              tabIndex={n.buildId ? 0 : -1}
+              tabindex={n.buildId ? 0 : -1}
               aria-label={`${n.id}: ${n.state}${n.buildId ? ", open its build" : ""}`}
               onClick={open}
               onKeyDown={(e) => {
