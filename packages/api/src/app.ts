@@ -151,7 +151,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       }),
   });
 
-  registerUi(app, ctx);
+  if (ctx.ui?.enabled !== false) registerUi(app, ctx);
   void app.register(async (routes) => {
     registerFleetRoutes(routes, ctx);
     registerOpsRoutes(routes, ctx);
