@@ -182,6 +182,10 @@ describe("the fleet pages in chromium", () => {
       new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true });
     })()`);
     await call("POST", "/v1/queue/resume");
+    // Mid-wave: the base built, the runtime building, the app still waiting.
+    await page.locator('g[data-node="dev/wave-runtime"][data-state=running]').waitFor({ timeout: 60_000 });
+    await shot("wave-running");
+    if (UPDATE_DOCS) await page.screenshot({ path: join(REPO_ROOT, "docs/dashboard-wave.png") });
     await page.locator("[data-wave-state=succeeded]").waitFor({ timeout: 90_000 });
     expect(await page.evaluate("window.noReload")).toBe(true);
 
@@ -203,7 +207,6 @@ describe("the fleet pages in chromium", () => {
     expect(Number(await x("dev/wave-base"))).toBeLessThan(Number(await x("dev/wave-runtime")));
     expect(Number(await x("dev/wave-runtime"))).toBeLessThan(Number(await x("dev/wave-app")));
     await shot("wave");
-    if (UPDATE_DOCS) await page.screenshot({ path: join(REPO_ROOT, "docs/dashboard-wave.png") });
 
     // Keyboard: the node is a link; Enter opens its build.
     const done = await call<{ nodes: { id: string; buildId: string | null }[] }>("GET", `/v1/rebuilds/${wave.id}`);
