@@ -1,3 +1,4 @@
+import { useEffect, useState } from "preact/hooks";
 import { api, hasScope, isAdmin } from "../api/client";
 import type { SessionView, WaveNodeState, WaveView } from "../api/types";
 import { usePoll } from "../api/use-poll";
@@ -58,8 +59,12 @@ function WaveGraph(props: { wave: WaveView }) {
 
 /** One rebuild wave: its graph (polled while it runs), counts, and cancel for a token that may. */
 export function WavePage(props: { session: SessionView; id: string }) {
-  const wave = usePoll<WaveView>(`/v1/rebuilds/${encodeURIComponent(props.id)}`, 1_000);
+  const [finished, setFinished] = useState(false);
+  // Every second while the wave runs; a finished wave changes only by a retry, so seldom after.
+  const wave = usePoll<WaveView>(`/v1/rebuilds/${encodeURIComponent(props.id)}`, finished ? 30_000 : 1_000);
   const w = wave.data;
+  const done = w !== undefined && w.state !== "running";
+  useEffect(() => setFinished(done), [done]);
   if (!w) {
     const notFound = wave.error !== undefined && /not found/i.test(wave.error);
     return (
