@@ -2,6 +2,7 @@ import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody,
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
+import { QueueLanes } from "../queue/lanes.js";
 import { SessionRequest, SessionView } from "../ui/session-routes.js";
 import { FLEET_OPERATIONS, FLEET_SCHEMAS } from "../fleet/openapi.js";
 import { StartRebuildBody } from "../rebuilds/routes.js";
@@ -22,6 +23,7 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   BuildView: { schema: BuildView, io: "output" },
   BuildList: { schema: BuildList, io: "output" },
   QueueView: { schema: QueueView, io: "output" },
+  QueueLanes: { schema: QueueLanes, io: "output" },
   Error: { schema: ErrorBody, io: "output" },
   SessionRequest: { schema: SessionRequest, io: "input" },
   SessionView: { schema: SessionView, io: "output" },
@@ -95,6 +97,7 @@ const OPERATIONS: Operation[] = [
     ok: [{ status: 200, contentType: "text/event-stream", description: "event stream" }], errors: [400, 401, 403, 404, 429],
   },
   { method: "get", path: "/v1/queue", summary: "Queue counts and paused flag", scope: "read", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
+  { method: "get", path: "/v1/queue/lanes", summary: "Jobs in the queue by lane", scope: "admin", ok: [{ status: 200, schema: "QueueLanes", description: "every lane" }], errors: [401, 403, 429] },
   { method: "post", path: "/v1/queue/pause", summary: "Pause the queue (workers take no new builds)", scope: "admin", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
   { method: "post", path: "/v1/queue/resume", summary: "Resume the queue", scope: "admin", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
   {
