@@ -262,5 +262,40 @@ describe("buildfleet CLI against the real API", () => {
       expect(run.code).toBe(0);
       expect(run.stdout.split("\n").filter((l) => l !== "").map((l) => l.split(/\s+/)[1])).toEqual(["STATE", "queued", "failed"]);
     });
+
+    it("ls -w lists, then prints a row per matching state change (new builds too) until Ctrl-C", async () => {
+      const api = await startLiveApi(redis);
+      const first = (await api.cli([...MIRROR, "-q", "-l", "team=payments"])).stdout.trim();
+      await api.cli([...MIRROR, "-q", "-l", "team=search"]); // filtered out by -l: never shown
+      const rows = (text: string): string[][] => text.split("\n").filter((l) => l !== "").map((l) => l.split(/\s+/));
+      const ctrlC = new AbortController();
+      let step = 0;
+      const reached: (() => void)[] = [];
+      const stepReached = (n: number): Promise<void> => new Promise((resolve) => (reached[n] = resolve));
+      const listed = stepReached(1);
+      const sawRunning = stepReached(2);
+      const sawSecond = stepReached(3);
+      const watching = api.cli(["ls", "-w", "-l", "team=payments"], {
+        signal: ctrlC.signal,
+        onStdout: (text) => {
+          const count = rows(text).length; // header + first build, then one row per change
+          while (step < count - 1) reached[++step]?.();
+        },
+      });
+      await listed;
+      await api.markRunning(first);
+      await sawRunning;
+      const second = (await api.cli([...MIRROR, "-q", "-l", "team=payments"])).stdout.trim();
+      await sawSecond;
+      ctrlC.abort(new Error("interrupted"));
+      const run = await watching;
+      expect(run.code).toBe(0); // Ctrl-C is how a watch ends
+      expect(rows(run.stdout).map((r) => [r[0], r[1]])).toEqual([
+        ["NAME", "STATE"],
+        [first, "queued"],
+        [first, "running"],
+        [second, "queued"],
+      ]);
+    });
   });
 });

@@ -21,6 +21,8 @@ interface Globals {
 const MAX_PAGE = 200;
 /** --all stops after this many pages (100,000 builds): a bound, not a listing anyone reads. */
 const MAX_PAGES = 500;
+/** ls -w replays events from this long before its listing (see below). */
+const WATCH_REPLAY_MS = 30_000;
 
 // The contract's lists, so a new state reaches the CLI without a copy to update.
 const TERMINAL_STATES: readonly string[] = CONTRACT_TERMINAL_STATES;
@@ -73,6 +75,9 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         throw new UsageError(`--limit is at most ${MAX_PAGE} (the API's page size cap); use --all to list every build, ${MAX_PAGE} per request`);
       }
       const client = await ctx.client(opts);
+      // Stream ids are Redis' clock in ms: starting the watch a margin before the listing
+      // covers the gap between listing and stream, and clock skew between here and Redis up to it.
+      const watchFrom = `${Math.max(0, Date.now() - WATCH_REPLAY_MS)}-0`;
       const query = {
         ...(opts.state ? { state: opts.state as BuildState[] } : {}),
         ...(opts.selector ? { label: opts.selector } : {}),
@@ -103,7 +108,7 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         const labels = Object.fromEntries((opts.selector ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
         const matches = (b: BuildRecord): boolean =>
           (opts.state === undefined || opts.state.includes(b.state)) && Object.entries(labels).every(([k, v]) => b.labels[k] === v);
-        await watchBuilds(io, client, { format, matches, shown: new Map(items.map((b) => [b.id, b.state])) });
+        await watchBuilds(io, client, { since: watchFrom, format, matches, shown: new Map(items.map((b) => [b.id, b.state])) });
       }
     });
 
