@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BuildfleetClient } from "@buildfleet/sdk";
-import { keyspace } from "@buildfleet/shared";
+import { appendBuildLog, keyspace } from "@buildfleet/shared";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { startLiveApi, type LiveApi } from "./live-api.js";
@@ -194,6 +194,28 @@ describe("buildfleet CLI against the real API", () => {
       expect(new Set(all.stdout.trim().split("\n")).size).toBe(209);
       const headless = await api.cli(["ls", "--no-headers"]);
       expect(headless.stdout.split("\n")[0]).toMatch(/^[0-9a-z]+\s+queued/);
+    });
+  });
+
+  describe("logs", () => {
+    it("--since keeps the lines of the last duration or since a time; --timestamps prefixes each with its time", async () => {
+      const api = await startLiveApi(redis);
+      const id = (await api.cli([...MIRROR, "-q"])).stdout.trim();
+      const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
+      const [tenAgo, twoAgo, now] = [minutesAgo(10), minutesAgo(2), minutesAgo(0)];
+      await appendBuildLog(redis.connection(), keyspace(redis.prefix), id, 1, [
+        { line: "INFO[0000] Retrieving image manifest busybox:latest", time: tenAgo },
+        { line: "INFO[0001] Pushing image", time: twoAgo },
+        { line: "INFO[0002] Pushed registry.internal:5000/mirror/busybox:1.36", time: now },
+      ]);
+      expect((await api.cli(["logs", id, "--since", "5m"])).stdout).toBe("INFO[0001] Pushing image\nINFO[0002] Pushed registry.internal:5000/mirror/busybox:1.36\n");
+      expect((await api.cli(["logs", `build/${id}`, "--since", twoAgo, "--tail", "1", "--timestamps"])).stdout).toBe(
+        `${now} INFO[0002] Pushed registry.internal:5000/mirror/busybox:1.36\n`,
+      );
+      expect((await api.cli(["logs", id, "--timestamps"])).stdout.split("\n")[0]).toBe(`${tenAgo} INFO[0000] Retrieving image manifest busybox:latest`);
+      const bad = await api.cli(["logs", id, "--since", "yesterday"]);
+      expect(bad).toMatchObject({ code: 2, stdout: "" });
+      expect(bad.stderr).toContain("--since expects a duration");
     });
   });
 

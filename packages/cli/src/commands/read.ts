@@ -8,6 +8,7 @@ import { eventLine, jsonPathOf, printBuilds, parseOutput } from "../output/print
 import { renderJsonPath } from "../output/jsonpath.js";
 import { watchBuilds } from "./watch.js";
 import { buildIdArg } from "../args/build-id.js";
+import { sinceArg } from "../args/since.js";
 
 /** status, ls, logs, events: the read-only commands. */
 
@@ -117,13 +118,22 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .argument("<id>", "build id")
     .description("print a build's log")
     .option("-f, --follow", "keep printing new lines until the build is finished")
-    .option("--tail <n>", "only the last n lines")
+    .option("--tail <n>", "only the last n lines (of those --since keeps)")
+    .option("--since <duration|time>", "only lines written in the last duration (30s, 5m, 1h30m) or since an RFC 3339 time (2026-12-02T10:00:00Z)")
+    .option("--timestamps", "start each line with the time it was written (RFC 3339)")
     .action(async (id: string, _o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals & { follow?: boolean; tail?: string }>();
+      const opts = command.optsWithGlobals<Globals & { follow?: boolean; tail?: string; since?: string; timestamps?: boolean }>();
       if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new UsageError(`--tail expects a whole number, got ${JSON.stringify(opts.tail)}`);
+      const since = opts.since === undefined ? {} : sinceArg(opts.since);
       const client = await ctx.client(opts);
       try {
-        for await (const line of client.logs(buildIdArg(id), { follow: opts.follow ?? false, ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}), ...signal() })) {
+        for await (const line of client.logs(buildIdArg(id), {
+          follow: opts.follow ?? false,
+          ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}),
+          ...since,
+          ...(opts.timestamps ? { timestamps: true } : {}),
+          ...signal(),
+        })) {
           io.stdout(`${line}\n`);
         }
       } catch (err) {

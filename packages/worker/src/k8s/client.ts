@@ -47,7 +47,8 @@ export interface K8sApi {
   streamPodLog(
     podName: string,
     container: string,
-    opts: { follow: boolean; sinceTime?: string },
+    /** `timestamps`: each line starts with the kubelet's RFC 3339 time and a space. */
+    opts: { follow: boolean; sinceTime?: string; timestamps?: boolean },
     out: Writable,
   ): Promise<LogStreamHandle>;
   /**
@@ -177,7 +178,11 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
         // client-node pipes the response into `out`; a dropped upstream may only show as an unpipe.
         out.once("unpipe", () => resolve());
       });
-      const logOpts = opts.sinceTime === undefined ? { follow: opts.follow } : { follow: opts.follow, sinceTime: opts.sinceTime };
+      const logOpts = {
+        follow: opts.follow,
+        ...(opts.sinceTime === undefined ? {} : { sinceTime: opts.sinceTime }),
+        ...(opts.timestamps === true ? { timestamps: true } : {}),
+      };
       const startedAt = performance.now();
       const observe = (status: number | undefined): void => {
         try {
