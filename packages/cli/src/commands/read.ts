@@ -23,7 +23,7 @@ const MAX_PAGE = 200;
 /** --all stops after this many pages (100,000 builds): a bound, not a listing anyone reads. */
 const MAX_PAGES = 500;
 /** ls -w replays events from this long before its listing (see below). */
-const WATCH_REPLAY_MS = 30_000;
+const WATCH_REPLAY_MS = 10_000;
 
 // The contract's lists, so a new state reaches the CLI without a copy to update.
 const TERMINAL_STATES: readonly string[] = CONTRACT_TERMINAL_STATES;
