@@ -83,7 +83,14 @@ const OPERATIONS: Operation[] = [
   { method: "delete", path: "/v1/builds/{id}", summary: "Cancel a build", scope: "cancel", parameters: [id], ok: [{ status: 202, schema: "BuildRecord", description: "the record after the request" }], errors: [401, 403, 404, 409, 429] },
   {
     method: "get", path: "/v1/builds/{id}/logs", summary: "A build's log, one line per line", scope: "read",
-    parameters: [id, { name: "follow", in: "query", schema: { type: "boolean" }, description: "stream until the build ends" }, { name: "tail", in: "query", schema: { type: "integer", minimum: 0 }, description: "last N lines" }],
+    parameters: [
+      id,
+      { name: "follow", in: "query", schema: { type: "boolean" }, description: "stream until the build ends" },
+      { name: "tail", in: "query", schema: { type: "integer", minimum: 0 }, description: "last N lines (of those sinceTime/sinceSeconds keep)" },
+      { name: "sinceTime", in: "query", schema: { type: "string", format: "date-time" }, description: "only lines written at or after this RFC 3339 time" },
+      { name: "sinceSeconds", in: "query", schema: { type: "integer", minimum: 1 }, description: "only lines written in the last N seconds (not with sinceTime)" },
+      { name: "timestamps", in: "query", schema: { type: "boolean" }, description: "prefix each line with the time it was written (RFC 3339) and a space" },
+    ],
     ok: [{ status: 200, contentType: "text/plain", description: "log lines" }], errors: [400, 401, 403, 404, 429],
   },
   {
