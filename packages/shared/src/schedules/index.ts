@@ -3,7 +3,7 @@ export type { ScheduleInput, ScheduleTarget, ScheduleValidation, ConcurrencyPoli
 export { cronProblem, timeZoneProblem, nextFire, latestFire, DEFAULT_TIME_ZONE } from "./cron.js";
 export { dueFiring, concurrencyDecision, sourceUnchanged, mirrorBuildRequest, firingKey } from "./decide.js";
 export type { DueDecision, ConcurrencyDecision } from "./decide.js";
-export { headManifestDigest, parseChallenge, retryAfterMs, RegistryError, MANIFEST_ACCEPT as REGISTRY_MANIFEST_ACCEPT } from "./registry-head.js";
+export { headManifestDigest, parseChallenge, retryAfterMs, rateLimitHoldMs, MAX_RATE_LIMIT_HOLD_MS, RegistryError, MANIFEST_ACCEPT as REGISTRY_MANIFEST_ACCEPT } from "./registry-head.js";
 export type { HeadOptions, RegistryCredentials, SourceRef } from "./registry-head.js";
 export { ScheduleStore, ScheduleRun, StoredSchedule, scheduleId, MAX_RUN_HISTORY } from "./schedule-store.js";
 export type { ScheduleState } from "./schedule-store.js";

@@ -50,9 +50,9 @@ export interface SchedulerOptions {
   lockMs?: number;
   /** Registry HEAD options (plain-http hosts, timeouts, a registry alias → URL map in tests). */
   registry?: HeadOptions & { hostAliases?: Record<string, string> };
-  /** HEAD checks per second per registry host (default 10). */
+  /** HEAD checks per second per registry host, fleet-wide (default: config.worker.schedules.headsPerSecond). */
   headsPerSecond?: number;
-  /** Each schedule fires up to this long after its time, by a stable per-name offset (default 5 s; 0 in tests). */
+  /** Each schedule fires up to this long after its time, by a stable per-name offset (default: config.worker.schedules.spreadMs; 0 in tests). */
   spreadMs?: number;
 }
 
@@ -80,7 +80,8 @@ export class Scheduler {
     const store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/scheduler/${hostname()}` });
     const catalog = new CatalogStore(this.redis, ks);
     const { hostAliases = {}, ...head } = options.registry ?? {};
-    const budget = new RegistryBudget({ perSecond: options.headsPerSecond ?? 10 });
+    // Real time, not the schedule clock: the budget paces real requests.
+    const budget = new RegistryBudget({ redis: this.redis, prefix: ks.bullPrefix, perSecond: options.headsPerSecond ?? config.worker.schedules.headsPerSecond });
     this.deps = {
       getBuild: (id) => store.get(id),
       submit: async (tenant, request, idempotencyKey) => {
@@ -94,7 +95,7 @@ export class Scheduler {
       resolveDigest: async (ref) => {
         const registry = hostAliases[ref.registry] ?? ref.registry;
         await budget.take(registry);
-        return headManifestDigest({ ...ref, registry }, head);
+        return headManifestDigest({ ...ref, registry }, { ...head, onRateLimited: (ms) => budget.hold(registry, ms) });
       },
       imageBuild: async (tenant, name) => (await catalog.get(tenant, name))?.image.spec.build,
       tagPolicy: config.builds.tagPolicy,
@@ -139,7 +140,7 @@ export class Scheduler {
         await this.schedules.recordRun(id, await fireSchedule(deps, stored, new Date(state.triggerAt), "manual"));
       }
       // Seen from `now - spread`, a firing comes due `spread` after its time: schedules due at :00 fan out.
-      const seenAt = new Date(now.getTime() - spreadMs(id, this.options.spreadMs ?? 5_000));
+      const seenAt = new Date(now.getTime() - spreadMs(id, this.options.spreadMs ?? this.options.config.worker.schedules.spreadMs));
       const due = dueFiring(stored.schedule.spec, new Date(state.handledAt ?? Date.parse(stored.createdAt)), seenAt);
       if (due.kind === "none") return;
       const run: ScheduleRun =
