@@ -14,7 +14,7 @@ export interface FireDeps {
   runs: () => Promise<ScheduleRun[]>;
   getBuild: (buildId: string) => Promise<BuildRecord | undefined>;
   /** The normal submit path (submitBuild) with the firing's idempotency key. */
-  submit: (tenant: string, request: BuildRequest, idempotencyKey: string) => Promise<{ buildId: string }>;
+  submit: (tenant: string, request: BuildRequest, idempotencyKey: string, pinned?: { sourceDigest?: string }) => Promise<{ buildId: string }>;
   cancel: (buildId: string) => Promise<void>;
   /** The source tag's current digest (registry HEAD). */
   resolveDigest: (ref: { registry: string; repository: string; tag: string }) => Promise<string>;
@@ -69,7 +69,7 @@ export async function fireSchedule(deps: FireDeps, stored: StoredSchedule, fireA
         return { ...base, outcome: "skipped", reason: "unchanged", sourceDigest: digest, ...extra };
       }
       const request = mirrorBuildRequest(target.mirror, digest, { scheduleName: name, idempotencyKey: key, ...(deps.tagPolicy ? { tagPolicy: deps.tagPolicy } : {}) });
-      const { buildId } = await deps.submit(tenant, request, key);
+      const { buildId } = await deps.submit(tenant, request, key, { sourceDigest: digest });
       logger.info({ digest, buildId }, "mirror build submitted");
       return { ...base, outcome: "built", buildId, sourceDigest: digest, ...extra };
     }

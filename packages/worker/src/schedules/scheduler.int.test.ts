@@ -76,6 +76,9 @@ describe.skipIf(skip !== undefined)("mirror schedules against the real registry"
     const built = await r.stack.waitForTerminal(first!.buildId!);
     expect({ state: built.state, failure: built.failure }).toEqual({ state: "succeeded", failure: undefined });
     expect(built.request.dockerfile).toEqual({ inline: `FROM ${registry.host}/library/busybox@${first!.sourceDigest}\n` });
+    expect(built.sourceDigest).toBe(first!.sourceDigest);
+    const events = await r.stack.store.events(first!.buildId!);
+    expect(events.find((e) => e.type === "build.succeeded")?.data).toMatchObject({ sourceDigest: first!.sourceDigest });
     const jobsAfterFirst = r.allJobs().length;
 
     r.clock.now = new Date("2026-01-01T11:00:05Z");

@@ -84,9 +84,9 @@ export class Scheduler {
     const budget = new RegistryBudget({ redis: this.redis, prefix: ks.bullPrefix, perSecond: options.headsPerSecond ?? config.worker.schedules.headsPerSecond });
     this.deps = {
       getBuild: (id) => store.get(id),
-      submit: async (tenant, request, idempotencyKey) => {
+      submit: async (tenant, request, idempotencyKey, pinned) => {
         // Real time, not the schedule clock: the queue deadline is measured from submittedAt.
-        const res = await submitBuild({ store, queue: this.queue }, { tenant, request, idempotencyKey });
+        const res = await submitBuild({ store, queue: this.queue }, { tenant, request, idempotencyKey, ...(pinned?.sourceDigest !== undefined ? { sourceDigest: pinned.sourceDigest } : {}) });
         return { buildId: res.created ? res.record.id : res.buildId };
       },
       cancel: async (id) => {
