@@ -1,7 +1,7 @@
 export { Schedule, SCHEDULE_KIND, CONCURRENCY_POLICIES, DEFAULT_STARTING_DEADLINE_SECONDS, validateSchedule, parseSchedule, normalisedSource } from "./schedule.js";
 export type { ScheduleInput, ScheduleTarget, ScheduleValidation, ConcurrencyPolicy } from "./schedule.js";
 export { cronProblem, timeZoneProblem, nextFire, latestFire, DEFAULT_TIME_ZONE } from "./cron.js";
-export { dueFiring, concurrencyDecision, sourceUnchanged, mirrorBuildRequest, firingKey } from "./decide.js";
+export { dueFiring, concurrencyDecision, sourceUnchanged, basesUnchanged, mirrorBuildRequest, firingKey } from "./decide.js";
 export type { DueDecision, ConcurrencyDecision } from "./decide.js";
 export { headManifestDigest, parseChallenge, retryAfterMs, rateLimitHoldMs, MAX_RATE_LIMIT_HOLD_MS, RegistryError, MANIFEST_ACCEPT as REGISTRY_MANIFEST_ACCEPT } from "./registry-head.js";
 export type { HeadOptions, RegistryCredentials, SourceRef } from "./registry-head.js";
@@ -11,3 +11,5 @@ export { fireSchedule } from "./fire.js";
 export type { FireDeps } from "./fire.js";
 export { RegistryBudget, spreadMs } from "./registry-budget.js";
 export type { RegistryBudgetOptions } from "./registry-budget.js";
+export { followCascade, cascadeDecision } from "./cascade.js";
+export type { CascadeDeps, CascadeDecision } from "./cascade.js";

@@ -29,6 +29,13 @@ export const ScheduleRun = z.strictObject({
   sourceDigest: z.string().optional(),
   /** Replace: the build this firing cancelled. */
   replaced: z.string().optional(),
+  /** The base digests an image firing resolved (canonical base reference → digest): what it was pinned to, or found unchanged. */
+  baseDigests: z.record(z.string(), z.string()).optional(),
+  /** cascade: what became of the build's digest — a rebuild wave for its dependents, or why none. */
+  cascade: z.enum(["wave", "unchanged", "not-succeeded", "no-dependents", "failed"]).optional(),
+  /** cascade: the wave it started, or why starting it failed. */
+  waveId: z.string().optional(),
+  cascadeReason: z.string().max(1024).optional(),
 });
 export type ScheduleRun = z.infer<typeof ScheduleRun>;
 
@@ -120,6 +127,14 @@ export class ScheduleStore {
     await tx.exec();
     const old = await this.redis.zrange(this.key(id, "run-index"), "0", String(-(MAX_RUN_HISTORY + 1)));
     if (old.length > 0) await this.redis.multi().zrem(this.key(id, "run-index"), ...old).hdel(this.key(id, "runs"), ...old).exec();
+  }
+
+  /** Rewrites a recorded run in place (its follow-up, e.g. cascade) without moving any cursor. */
+  async updateRun(id: string, run: ScheduleRun): Promise<void> {
+    const ms = String(Date.parse(run.fireAt));
+    // Only an entry still in the history: one trimmed meanwhile stays gone.
+    if ((await this.redis.zscore(this.key(id, "run-index"), ms)) === null) return;
+    await this.redis.hset(this.key(id, "runs"), ms, JSON.stringify(ScheduleRun.parse(run)));
   }
 
   /** Newest first. */

@@ -1,4 +1,4 @@
-import { CatalogStore, createLogger, createWorkerConnection, parseSchedule, scheduleId, type ScheduleInput } from "@buildfleet/shared";
+import { CatalogStore, WaveStore, createLogger, createWorkerConnection, parseSchedule, scheduleId, type ScheduleInput } from "@buildfleet/shared";
 import { parseImage } from "@buildfleet/contract";
 import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis, type TestRegistry } from "@buildfleet/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +96,73 @@ describe.skipIf(skip !== undefined)("mirror schedules against the real registry"
   });
 });
 
+function catalogImage(name: string, from: string, destination: string, extra: Record<string, unknown> = {}) {
+  return parseImage(
+    { apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name }, spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: `FROM ${from}\nRUN true\n` }, destinations: [destination] }, ...extra } },
+    { tagPolicy: "allow-latest" },
+  );
+}
+
+describe.skipIf(skip !== undefined)("image schedules against the real registry", () => {
+  it("skips while every base digest is unchanged since the last success, and builds pinned when a base moves", async () => {
+    const r = await rig();
+    const catalog = new CatalogStore(redis.track(createWorkerConnection(redis.url)), r.stack.ks);
+    const tag = `img-${redis.prefix.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, 100);
+    const base = `${registry.host}/library/busybox:${tag}`;
+    const first = await pushVariant(registry.url, "library/busybox", "latest", tag, `${tag}-v1`);
+    expect((await catalog.apply(TENANT, catalogImage("app", base, "registry.internal:5000/team/app:v1"))).ok).toBe(true);
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" } }));
+    const id = scheduleId(TENANT, "nightly-app");
+
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(id);
+    expect(built).toMatchObject({ outcome: "built", baseDigests: { [base]: first } });
+    const record = await r.stack.waitForTerminal(built!.buildId!);
+    expect(record.state).toBe("succeeded");
+    expect(record.request.dockerfile).toEqual({ inline: `FROM ${base}@${first}\nRUN true\n` });
+    const jobs = r.allJobs().length;
+
+    r.clock.now = new Date("2026-01-01T11:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(id))[0]).toMatchObject({ outcome: "skipped", reason: "unchanged", baseDigests: { [base]: first } });
+    expect(r.allJobs().length).toBe(jobs);
+
+    const moved = await pushVariant(registry.url, "library/busybox", "latest", tag, `${tag}-v2`);
+    r.clock.now = new Date("2026-01-01T12:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(id))[0]).toMatchObject({ outcome: "built", baseDigests: { [base]: moved } });
+  });
+
+  it("with cascade, a new digest of the image starts a rebuild wave for its dependents", async () => {
+    const r = await rig();
+    const conn = redis.track(createWorkerConnection(redis.url));
+    const catalog = new CatalogStore(conn, r.stack.ks);
+    expect((await catalog.apply(TENANT, catalogImage("app", `${registry.host}/library/busybox:latest`, "registry.internal:5000/team/app:v1"))).ok).toBe(true);
+    expect((await catalog.apply(TENANT, catalogImage("child", "registry.internal:5000/team/app:v1", "registry.internal:5000/team/child:v1"))).ok).toBe(true);
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" }, skipIfUnchanged: false, cascade: true }));
+    const id = scheduleId(TENANT, "nightly-app");
+
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(id);
+    const record = await r.stack.waitForTerminal(built!.buildId!);
+    expect(record.state).toBe("succeeded");
+
+    await s.tick(); // follows the finished build up
+    const followed = (await s.schedules.runs(id))[0]!;
+    expect(followed).toMatchObject({ outcome: "built", buildId: built!.buildId, cascade: "wave" });
+    const wave = await new WaveStore(conn, r.stack.ks).get(followed.waveId!);
+    expect(wave?.trigger).toEqual({ base: "registry.internal:5000/team/app:v1", digest: record.digest });
+    expect(wave?.plan.nodes.map((n) => n.id)).toEqual([`${TENANT}/child`]);
+
+    await s.tick(); // followed once: no second wave
+    expect((await s.schedules.runs(id))[0]?.waveId).toBe(followed.waveId);
+  });
+});
+
 describe("scheduler firing semantics", () => {
   it("fires once when two schedulers tick at the same time", async () => {
     const r = await rig();
@@ -167,7 +234,7 @@ describe("scheduler firing semantics", () => {
     );
     expect((await catalog.apply(TENANT, image)).ok).toBe(true);
     const s = r.scheduler();
-    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" } }));
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" }, skipIfUnchanged: false }));
     await s.schedules.put(TENANT, schedule("nightly-gone", { target: { image: "gone" } }));
     r.clock.now = new Date("2026-01-01T10:00:01Z");
     await s.tick();

@@ -8,6 +8,10 @@ import {
   createWorkerConnection,
   dueFiring,
   fireSchedule,
+  followCascade,
+  planRebuild,
+  startRebuild,
+  WaveStore,
   headManifestDigest,
   RegistryBudget,
   spreadMs,
@@ -16,6 +20,7 @@ import {
   scheduleId,
   submitBuild,
   waitForReady,
+  type CascadeDeps,
   type FireDeps,
   type HeadOptions,
   type Logger,
@@ -62,6 +67,7 @@ export class Scheduler {
   private readonly queue: Queue;
   readonly schedules: ScheduleStore;
   private readonly deps: Omit<FireDeps, "runs">;
+  private readonly cascadeDeps: Omit<CascadeDeps, "runs" | "updateRun">;
   private readonly now: () => Date;
   private readonly token = `${hostname()}-${process.pid}-${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
@@ -97,8 +103,28 @@ export class Scheduler {
         await budget.take(registry);
         return headManifestDigest({ ...ref, registry }, { ...head, onRateLimited: (ms) => budget.hold(registry, ms) });
       },
-      imageBuild: async (tenant, name) => (await catalog.get(tenant, name))?.image.spec.build,
+      imageTarget: async (tenant, name) => {
+        const stored = await catalog.get(tenant, name);
+        if (stored === undefined) return undefined;
+        return { request: stored.image.spec.build, bases: stored.resolution.state === "resolved" ? stored.resolution.bases.map((b) => b.reference) : undefined };
+      },
       tagPolicy: config.builds.tagPolicy,
+      logger: this.logger,
+    };
+    const runner = { store, queue: this.queue, redis: this.redis, ks, tagPolicy: config.builds.tagPolicy, catalog, waves: new WaveStore(this.redis, ks), logger: this.logger };
+    this.cascadeDeps = {
+      getBuild: (id) => store.get(id),
+      startWave: async (tenant, destinations, digest, reason) => {
+        // The schedule's tenant scope (its allow-lists), triggered by the pushed reference: only the images
+        // that build FROM it and what is below them, pinned to the new digest — never the image itself again.
+        const scope = { kind: "tenant" as const, tenant };
+        for (const base of destinations) {
+          const { result } = await planRebuild(runner, scope, { base, digest });
+          if (!result.ok || result.plan.nodes.length === 0) continue;
+          return (await startRebuild(runner, { startedBy: `schedule:${tenant}`, scope, trigger: { base, digest }, reason })).id;
+        }
+        return undefined;
+      },
       logger: this.logger,
     };
   }
@@ -136,6 +162,7 @@ export class Scheduler {
       const state = await this.schedules.state(id);
       const now = this.now();
       const deps: FireDeps = { ...this.deps, runs: () => this.schedules.runs(id) };
+      await followCascade({ ...this.cascadeDeps, runs: () => this.schedules.runs(id), updateRun: (run) => this.schedules.updateRun(id, run) }, stored);
       if (state.triggerAt !== undefined && state.triggerAt > (state.triggerHandledAt ?? 0)) {
         await this.schedules.recordRun(id, await fireSchedule(deps, stored, new Date(state.triggerAt), "manual"));
       }
