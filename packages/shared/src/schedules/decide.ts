@@ -68,7 +68,7 @@ export function basesUnchanged(skipIfUnchanged: boolean, current: Readonly<Recor
  * policy refuses throws a ValidationError (the firing is `failed`).
  */
 export function mirrorBuildRequest(
-  mirror: { source: string; destinations: readonly string[] },
+  mirror: { source: string; destinations: readonly string[]; registryCredentials?: { secretName: string } | undefined },
   digest: string,
   options: { scheduleName: string; idempotencyKey: string; tagPolicy?: TagPolicy },
 ): BuildRequest {
@@ -81,6 +81,7 @@ export function mirrorBuildRequest(
       destinations: [...mirror.destinations],
       idempotencyKey: options.idempotencyKey,
       labels: { schedule: options.scheduleName },
+      ...(mirror.registryCredentials !== undefined ? { registryCredentials: { secretName: mirror.registryCredentials.secretName } } : {}),
     },
     options.tagPolicy === undefined ? {} : { tagPolicy: options.tagPolicy },
   );

@@ -18,8 +18,8 @@ export interface FireDeps {
   /** The normal submit path (submitBuild) with the firing's idempotency key. */
   submit: (tenant: string, request: BuildRequest, idempotencyKey: string, pinned?: { sourceDigest?: string }) => Promise<{ buildId: string }>;
   cancel: (buildId: string) => Promise<void>;
-  /** The source tag's current digest (registry HEAD). */
-  resolveDigest: (ref: { registry: string; repository: string; tag: string }) => Promise<string>;
+  /** The source tag's current digest (registry HEAD), with the credentials of `secretName` when given (else anonymous). */
+  resolveDigest: (ref: { registry: string; repository: string; tag: string }, secretName?: string) => Promise<string>;
   /**
    * An image target from the catalog: its build request and its bases'
    * canonical references (undefined when the catalog could not resolve them,
@@ -85,7 +85,7 @@ export async function fireSchedule(deps: FireDeps, stored: StoredSchedule, fireA
     const target = schedule.spec.target;
     if (target.mirror !== undefined) {
       const ref = parseImageReference(target.mirror.source);
-      const digest = await deps.resolveDigest({ registry: ref.registry, repository: ref.repository, tag: ref.tag ?? "latest" });
+      const digest = await deps.resolveDigest({ registry: ref.registry, repository: ref.repository, tag: ref.tag ?? "latest" }, target.mirror.registryCredentials?.secretName);
       const last = await lastSucceeded(deps, previous, (r) => r.sourceDigest !== undefined);
       if (sourceUnchanged(schedule.spec.skipIfUnchanged, digest, last?.sourceDigest)) {
         logger.info({ digest }, "mirror source unchanged; skipped");

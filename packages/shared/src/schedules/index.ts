@@ -13,3 +13,5 @@ export { RegistryBudget, spreadMs } from "./registry-budget.js";
 export type { RegistryBudgetOptions } from "./registry-budget.js";
 export { followCascade, cascadeDecision } from "./cascade.js";
 export type { CascadeDeps, CascadeDecision } from "./cascade.js";
+export { credentialsFromSecretData } from "./docker-config.js";
+export type { DockerConfigResult } from "./docker-config.js";

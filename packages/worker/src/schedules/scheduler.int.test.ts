@@ -3,7 +3,9 @@ import { parseImage } from "@buildfleet/contract";
 import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis, type TestRegistry } from "@buildfleet/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../test-support/stack.js";
+import { createK8sApi } from "../k8s/client.js";
 import { Scheduler } from "./scheduler.js";
+import { secretReader } from "./secret-reader.js";
 
 /**
  * Schedules end to end: real Redis, kubesim (scripted executor) for the
@@ -17,13 +19,18 @@ const redis = useRedis();
 const TENANT = "team-a";
 
 let registry: TestRegistry;
+let authed: TestRegistry;
+const mirrorUser = { username: "mirror", password: "m1rror-pass" };
 beforeAll(async () => {
   if (skip !== undefined) return;
   registry = await startRegistry({ ignoreEnv: true });
   await seedBusybox(registry);
+  authed = await startRegistry({ ignoreEnv: true, users: [mirrorUser] });
+  await seedBusybox(authed, { auth: mirrorUser });
 }, 180_000);
 afterAll(async () => {
   await registry?.stop();
+  await authed?.stop();
 });
 
 function schedule(name: string, spec: Partial<ScheduleInput["spec"]> & { target?: ScheduleInput["spec"]["target"] }) {
@@ -40,7 +47,7 @@ function buildTarget(): ScheduleInput["spec"]["target"] {
 interface Rig {
   stack: Stack;
   clock: { now: Date };
-  scheduler(): Scheduler;
+  scheduler(options?: { secrets?: boolean }): Scheduler;
   allJobs(): string[];
 }
 
@@ -51,9 +58,17 @@ async function rig(options: { worker?: boolean } = {}): Promise<Rig> {
   return {
     stack,
     clock,
-    scheduler() {
-      const s = new Scheduler({ config: stack.config, logger: createLogger({ name: "test-scheduler", level: stack.config.log.level }), now: () => clock.now, spreadMs: 0 });
-      redis.track({ close: () => s.stop() });
+    scheduler(opts = {}) {
+      // Secrets through the real adapter against kubesim, as main.ts wires it.
+      const k8s = opts.secrets === true ? createK8sApi(stack.sim.kubeConfig, { namespace: stack.config.builds.namespace, requestTimeoutMs: 5_000 }) : undefined;
+      const s = new Scheduler({
+        config: stack.config,
+        logger: createLogger({ name: "test-scheduler", level: stack.config.log.level }),
+        now: () => clock.now,
+        spreadMs: 0,
+        ...(k8s !== undefined ? { readSecret: secretReader(k8s) } : {}),
+      });
+      redis.track({ close: () => s.stop().then(() => k8s?.close?.()) });
       return s;
     },
     allJobs: () => stack.sim.control.store.list("jobs", "buildfleet", {}).items.map((j) => j.metadata.name ?? ""),
@@ -160,6 +175,33 @@ describe.skipIf(skip !== undefined)("image schedules against the real registry",
 
     await s.tick(); // followed once: no second wave
     expect((await s.schedules.runs(id))[0]?.waveId).toBe(followed.waveId);
+  });
+});
+
+describe.skipIf(skip !== undefined)("mirror credentials from a named Secret", () => {
+  it("fails the firing while the Secret is missing, then answers the registry's challenge with its credentials", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler({ secrets: true });
+    const mirror = { source: `${authed.host}/library/busybox:latest`, destinations: ["registry.internal:5000/mirror/private:latest"], registryCredentials: { secretName: "mirror-cred" } };
+    await s.schedules.put(TENANT, schedule("private-mirror", { target: { mirror } }));
+    const id = scheduleId(TENANT, "private-mirror");
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(id))[0]).toMatchObject({ outcome: "failed", reason: "registryCredentials: Secret mirror-cred not found in the build namespace" });
+
+    const dockerconfig = { auths: { [authed.host]: { username: mirrorUser.username, password: mirrorUser.password } } };
+    r.stack.sim.control.store.create("secrets", r.stack.config.builds.namespace, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "mirror-cred" },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from(JSON.stringify(dockerconfig)).toString("base64") },
+    });
+    r.clock.now = new Date("2026-01-01T11:00:05Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(id);
+    expect(built).toMatchObject({ outcome: "built", sourceDigest: expect.stringMatching(/^sha256:/) as unknown });
+    expect((await r.stack.store.get(built!.buildId!))?.request.registryCredentials).toEqual({ secretName: "mirror-cred" });
   });
 });
 

@@ -6,6 +6,7 @@ import {
   CatalogStore,
   ScheduleStore,
   createWorkerConnection,
+  credentialsFromSecretData,
   dueFiring,
   fireSchedule,
   followCascade,
@@ -25,6 +26,7 @@ import {
   type HeadOptions,
   type Logger,
   type Redis,
+  type RegistryCredentials,
   type ScheduleRun,
   type StoredSchedule,
   type WorkerConfig,
@@ -55,6 +57,12 @@ export interface SchedulerOptions {
   lockMs?: number;
   /** Registry HEAD options (plain-http hosts, timeouts, a registry alias → URL map in tests). */
   registry?: HeadOptions & { hostAliases?: Record<string, string> };
+  /**
+   * A Secret's data from the build namespace (undefined: no such Secret), for a mirror's
+   * registryCredentials. Needs RBAC `get` on `secrets` there (deploy/base/rbac.yaml).
+   * Not given: a mirror naming a Secret fails its firing.
+   */
+  readSecret?: (name: string) => Promise<Record<string, string> | undefined>;
   /** HEAD checks per second per registry host, fleet-wide (default: config.worker.schedules.headsPerSecond). */
   headsPerSecond?: number;
   /** Each schedule fires up to this long after its time, by a stable per-name offset (default: config.worker.schedules.spreadMs; 0 in tests). */
@@ -98,10 +106,11 @@ export class Scheduler {
       cancel: async (id) => {
         await requestCancel({ store, queue: this.queue, redis: this.redis, keyspace: ks }, id, "scheduler", {});
       },
-      resolveDigest: async (ref) => {
+      resolveDigest: async (ref, secretName) => {
         const registry = hostAliases[ref.registry] ?? ref.registry;
+        const credentials = secretName === undefined ? undefined : await this.credentials(secretName, ref.registry);
         await budget.take(registry);
-        return headManifestDigest({ ...ref, registry }, { ...head, onRateLimited: (ms) => budget.hold(registry, ms) });
+        return headManifestDigest({ ...ref, registry }, { ...head, ...(credentials !== undefined ? { credentials } : {}), onRateLimited: (ms) => budget.hold(registry, ms) });
       },
       imageTarget: async (tenant, name) => {
         const stored = await catalog.get(tenant, name);
@@ -127,6 +136,16 @@ export class Scheduler {
       },
       logger: this.logger,
     };
+  }
+
+  /** The named Secret's credentials for `registry` (read each firing: a rotated Secret is used at once). */
+  private async credentials(secretName: string, registry: string): Promise<RegistryCredentials | undefined> {
+    if (this.options.readSecret === undefined) throw new Error(`registryCredentials ${secretName}: this scheduler cannot read Secrets`);
+    const data = await this.options.readSecret(secretName);
+    if (data === undefined) throw new Error(`registryCredentials: Secret ${secretName} not found in the build namespace`);
+    const found = credentialsFromSecretData(data, registry);
+    if (!found.ok) throw new Error(`registryCredentials: Secret ${secretName}: ${found.problem}`);
+    return found.credentials;
   }
 
   async start(): Promise<void> {
