@@ -10,6 +10,7 @@ import { Schedule } from "./schedule.js";
  *   <prefix>:schedule:<id>:runs        hash  <fire ms> → ScheduleRun JSON (one entry per firing: a replay overwrites it)
  *   <prefix>:schedule:<id>:run-index   zset  <fire ms> scored by itself, for the newest-first history
  *   <prefix>:schedule:<id>:lock        string  owner token while one scheduler fires this schedule
+ *   <prefix>:schedules:triggers        set     ids with a manual trigger not handled yet
  *
  * The run and the cursor are written in one MULTI: a scheduler killed before
  * it fires again from the same cursor, and the submit's idempotency key makes
@@ -112,7 +113,25 @@ export class ScheduleStore {
 
   /** Asks the scheduler for one firing now (POST …/trigger); picked up by its next tick. */
   async requestTrigger(id: string, at: Date): Promise<void> {
-    await this.redis.hset(this.key(id, "state"), "triggerAt", String(at.getTime()));
+    await this.redis.multi().hset(this.key(id, "state"), "triggerAt", String(at.getTime())).sadd(this.triggersKey, id).exec();
+  }
+
+  private get triggersKey(): string {
+    return `${this.prefix}:schedules:triggers`;
+  }
+
+  /** Ids with a manual trigger asked for (the scheduler handles each, then forgets it). */
+  async pendingTriggers(): Promise<string[]> {
+    return this.redis.smembers(this.triggersKey);
+  }
+
+  async forgetTrigger(id: string): Promise<void> {
+    await this.redis.srem(this.triggersKey, id);
+  }
+
+  async getById(id: string): Promise<StoredSchedule | undefined> {
+    const raw = await this.redis.hget(this.index, id);
+    return raw === null ? undefined : StoredSchedule.parse(JSON.parse(raw));
   }
 
   /** Records a firing's outcome and moves the cursor past it, atomically. */

@@ -4,7 +4,8 @@ import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../test-support/stack.js";
 import { createK8sApi } from "../k8s/client.js";
-import { Scheduler } from "./scheduler.js";
+import { Queue } from "bullmq";
+import { SCHEDULE_FIRINGS_QUEUE, Scheduler } from "./scheduler.js";
 import { secretReader } from "./secret-reader.js";
 
 /**
@@ -202,6 +203,54 @@ describe.skipIf(skip !== undefined)("mirror credentials from a named Secret", ()
     const [built] = await s.schedules.runs(id);
     expect(built).toMatchObject({ outcome: "built", sourceDigest: expect.stringMatching(/^sha256:/) as unknown });
     expect((await r.stack.store.get(built!.buildId!))?.request.registryCredentials).toEqual({ secretName: "mirror-cred" });
+  });
+});
+
+describe("BullMQ job schedulers as the clock", () => {
+  function firingsQueue(r: Rig): Queue {
+    const q = new Queue(SCHEDULE_FIRINGS_QUEUE, { connection: redis.track(createWorkerConnection(redis.url)), prefix: r.stack.ks.bullPrefix });
+    redis.track({ close: () => q.close() });
+    return q;
+  }
+
+  it("one owner upserts a job scheduler per active schedule with its cron pattern and time zone; suspend and delete remove it", async () => {
+    const r = await rig({ worker: false });
+    const [a, b] = [r.scheduler(), r.scheduler()];
+    await a.schedules.put(TENANT, schedule("hourly", {}));
+    await a.schedules.put(TENANT, schedule("berlin", { cron: "30 3 * * *", timeZone: "Europe/Berlin" }));
+    await a.schedules.put(TENANT, schedule("paused", { suspend: true }));
+    await Promise.all([a.reconcile(), b.reconcile()]);
+    const q = firingsQueue(r);
+    const view = async () => (await q.getJobSchedulers(0, -1)).map((j) => [j.key, j.pattern, j.tz]).sort();
+    expect(await view()).toEqual([
+      [scheduleId(TENANT, "berlin"), "30 3 * * *", "Europe/Berlin"],
+      [scheduleId(TENANT, "hourly"), "0 * * * *", "UTC"],
+    ]);
+    // Each has exactly its next iteration waiting.
+    expect(await q.getDelayedCount()).toBe(2);
+
+    await a.schedules.delete(TENANT, "berlin");
+    await a.schedules.put(TENANT, schedule("hourly", { suspend: true }));
+    await Promise.all([a.reconcile(), b.reconcile()]);
+    expect(await view()).toEqual([]);
+  });
+
+  it("a firing job fires its schedule through the normal path, and a second job for the same time makes no second build", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("woken", { concurrencyPolicy: "Allow" }));
+    r.clock.now = new Date("2026-01-01T10:00:02Z");
+    await s.start();
+    const q = firingsQueue(r);
+    const id = scheduleId(TENANT, "woken");
+    await q.add("fire", { id });
+    await q.add("fire", { id });
+    // Bounded wait for both jobs to be processed (no timing asserted).
+    const deadline = Date.now() + 20_000;
+    while ((await q.getCompletedCount()) + (await q.getFailedCount()) < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(await q.getCompletedCount()).toBe(2);
+    const runs = await s.schedules.runs(id);
+    expect(runs.map((x) => [x.fireAt, x.outcome])).toEqual([["2026-01-01T10:00:00.000Z", "built"]]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { Queue } from "bullmq";
+import { Queue, Worker, type Job } from "bullmq";
 import {
   BuildStore,
   CatalogStore,
@@ -31,12 +31,26 @@ import {
   type StoredSchedule,
   type WorkerConfig,
 } from "@buildfleet/shared";
+import { planSchedulerSync } from "./job-schedulers.js";
+
+/** The queue BullMQ's job schedulers put each schedule's firing jobs on. */
+export const SCHEDULE_FIRINGS_QUEUE = "schedule-firings";
+
+const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then redis.call("pexpire", KEYS[1], ARGV[2]) return 1 end
+if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 end
+return 0`;
 
 /**
  * Fires schedules (issue 14). Runs in the worker process beside the rebuild
- * coordinator, on every replica: each tick walks the schedules, takes a
- * short per-schedule lock, and fires what `dueFiring` says is due from the
- * stored cursor. Safe with any number of replicas and across restarts:
+ * coordinator, on every replica.
+ *
+ * The clock is BullMQ's job schedulers: one per active schedule
+ * (`upsertJobScheduler(id, { pattern: cron, tz: timeZone })`) on the
+ * schedule-firings queue, upserted and removed only by the one replica that
+ * holds the owner lease (concurrent upserts are how scheduler duplicates
+ * appear). Every replica runs a BullMQ Worker on that queue; a firing job
+ * wakes `fireDue` for its schedule, which decides from the stored cursor, not
+ * from the job, what (if anything) is due:
  *
  * - the lock keeps two replicas from firing one schedule at once;
  * - the run and the cursor are written together, after the submit, so a
@@ -45,14 +59,24 @@ import {
  * - only the latest missed time fires (one catch-up after downtime), within
  *   startingDeadlineSeconds.
  *
- * Time comes from `now` so tests move the clock instead of sleeping.
+ * So a job scheduler that fires twice, late, or a burst of iterations after
+ * downtime still makes at most one build per scheduled time and one catch-up.
+ * Manual triggers (POST …/trigger) are picked up from a set by every
+ * replica's reconcile loop. Time comes from `now`: tests and the benchmark
+ * call `tick()` (every schedule, as if each one's job had come) with a clock
+ * they move, instead of waiting for BullMQ's real-time delays.
  */
 
 export interface SchedulerOptions {
   config: WorkerConfig;
   logger: Logger;
   now?: () => Date;
+  /** How often the owner reconciles the job schedulers and every replica looks for manual triggers (default 2 s). */
   tickMs?: number;
+  /** How long the owner lease lasts without renewal (default 15 s). */
+  ownerLeaseMs?: number;
+  /** Firing jobs processed at once per replica (default 16: a firing mostly waits on a registry). */
+  concurrency?: number;
   /** How long one replica may hold a schedule while firing it. */
   lockMs?: number;
   /** Registry HEAD options (plain-http hosts, timeouts, a registry alias → URL map in tests). */
@@ -73,6 +97,10 @@ export class Scheduler {
   private readonly logger: Logger;
   private readonly redis: Redis;
   private readonly queue: Queue;
+  private readonly firings: Queue;
+  private worker: Worker | undefined;
+  private workerConnection: Redis | undefined;
+  private readonly ks: ReturnType<typeof keyspace>;
   readonly schedules: ScheduleStore;
   private readonly deps: Omit<FireDeps, "runs">;
   private readonly cascadeDeps: Omit<CascadeDeps, "runs" | "updateRun">;
@@ -89,7 +117,9 @@ export class Scheduler {
     this.logger = options.logger.child({ component: "scheduler" });
     this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-scheduler" });
     this.redis.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
+    this.ks = ks;
     this.queue = new Queue(ks.buildQueue, { connection: this.redis, prefix: ks.bullPrefix });
+    this.firings = new Queue(SCHEDULE_FIRINGS_QUEUE, { connection: this.redis, prefix: ks.bullPrefix });
     this.schedules = new ScheduleStore(this.redis, config.redis.prefix, this.now);
     const store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/scheduler/${hostname()}` });
     const catalog = new CatalogStore(this.redis, ks);
@@ -151,11 +181,59 @@ export class Scheduler {
   async start(): Promise<void> {
     if (this.timer !== undefined || this.stopped !== undefined) return;
     await waitForReady(this.redis, 15_000);
+    // A BullMQ Worker needs its own blocking connection.
+    this.workerConnection = createWorkerConnection(this.options.config.redis.url, { connectionName: "buildfleet-schedule-firings" });
+    this.workerConnection.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
+    this.worker = new Worker(SCHEDULE_FIRINGS_QUEUE, (job: Job<{ id: string }>) => this.fireJob(job), {
+      connection: this.workerConnection,
+      prefix: this.ks.bullPrefix,
+      concurrency: this.options.concurrency ?? 16,
+    });
+    this.worker.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "schedule firings worker error"));
     this.timer = setInterval(() => {
-      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
-    }, this.options.tickMs ?? 1_000);
+      this.ticking ??= this.reconcile().finally(() => (this.ticking = undefined));
+    }, this.options.tickMs ?? 2_000);
     this.timer.unref();
+    this.ticking = this.reconcile().finally(() => (this.ticking = undefined));
     this.logger.info("scheduler started");
+  }
+
+  /** A job scheduler's firing: what is due for this schedule now (the job's own time is only a wake-up). */
+  private async fireJob(job: Job<{ id: string }>): Promise<void> {
+    const stored = await this.schedules.getById(job.data.id);
+    if (stored === undefined) return; // deleted since; the owner removes its scheduler on its next pass
+    await this.tickOne(stored);
+  }
+
+  /** The owner's pass over the job schedulers, and every replica's pass over manual triggers. Never throws. */
+  async reconcile(): Promise<void> {
+    try {
+      const owner = `${this.ks.bullPrefix}:schedules:owner`;
+      if ((await this.redis.eval(RENEW, 1, owner, this.token, String(this.options.ownerLeaseMs ?? 15_000))) === 1) await this.syncJobSchedulers();
+      for (const id of await this.schedules.pendingTriggers()) {
+        if (this.stopped !== undefined) return;
+        const stored = await this.schedules.getById(id);
+        if (stored !== undefined) await this.tickOne(stored);
+        // Forgotten only once handled: tickOne returns without handling when another replica holds the lock.
+        const state = stored === undefined ? undefined : await this.schedules.state(id);
+        if (state === undefined || (state.triggerHandledAt ?? 0) >= (state.triggerAt ?? 0)) await this.schedules.forgetTrigger(id);
+      }
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, "schedule reconcile failed");
+    }
+  }
+
+  /** One job scheduler per active schedule, with its cron pattern and time zone; only the difference is written. */
+  async syncJobSchedulers(): Promise<void> {
+    const all = await this.schedules.list();
+    const wanted = all.filter((s) => !s.schedule.spec.suspend).map((s) => ({ id: scheduleId(s.tenant, s.schedule.metadata.name), pattern: s.schedule.spec.cron, tz: s.schedule.spec.timeZone }));
+    const existing = await this.firings.getJobSchedulers(0, -1);
+    const plan = planSchedulerSync(wanted, existing);
+    for (const w of plan.upsert) {
+      await this.firings.upsertJobScheduler(w.id, { pattern: w.pattern, tz: w.tz }, { name: "fire", data: { id: w.id }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+    }
+    for (const key of plan.remove) await this.firings.removeJobScheduler(key);
+    if (plan.upsert.length + plan.remove.length > 0) this.logger.info({ upserted: plan.upsert.length, removed: plan.remove.length }, "job schedulers reconciled");
   }
 
   /** One pass over every schedule. Never throws: a failing schedule is logged and tried next tick. */
@@ -203,6 +281,9 @@ export class Scheduler {
     this.stopped ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       await this.ticking?.catch(() => undefined);
+      await this.worker?.close();
+      this.workerConnection?.disconnect();
+      await this.firings.close();
       await this.queue.close();
       this.redis.disconnect();
       this.logger.info("scheduler stopped");
