@@ -1,4 +1,4 @@
-import { CatalogStore, WaveStore, createLogger, createWorkerConnection, parseSchedule, scheduleId, type ScheduleInput } from "@buildfleet/shared";
+import { CatalogStore, WaveStore, createLogger, createWorkerConnection, parseSchedule, scheduleId, spreadMs, type ScheduleInput } from "@buildfleet/shared";
 import { parseImage } from "@buildfleet/contract";
 import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis, type TestRegistry } from "@buildfleet/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -251,6 +251,26 @@ describe("BullMQ job schedulers as the clock", () => {
     expect(await q.getCompletedCount()).toBe(2);
     const runs = await s.schedules.runs(id);
     expect(runs.map((x) => [x.fireAt, x.outcome])).toEqual([["2026-01-01T10:00:00.000Z", "built"]]);
+  });
+
+  it("a job that comes inside the schedule's jitter window is put off to its end, once", async () => {
+    const r = await rig({ worker: false });
+    const s = new Scheduler({ config: r.stack.config, logger: createLogger({ name: "test-scheduler", level: "silent" }), now: () => r.clock.now, spreadMs: 3_600_000 });
+    redis.track({ close: () => s.stop() });
+    await s.schedules.put(TENANT, schedule("jittered", {}));
+    const id = scheduleId(TENANT, "jittered");
+    const offset = spreadMs(id, 3_600_000);
+    r.clock.now = new Date(Date.parse("2026-01-01T10:00:00Z") + Math.floor(offset / 2));
+    await s.start();
+    const q = firingsQueue(r);
+    await q.add("fire", { id });
+    await q.add("fire", { id });
+    const deadline = Date.now() + 20_000;
+    while ((await q.getCompletedCount()) < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(await s.schedules.runs(id)).toEqual([]);
+    // Besides the job scheduler's own next iteration (start() reconciled it).
+    const delayed = (await q.getDelayed()).filter((j) => j.name === "spread");
+    expect(delayed.map((j) => [j.name, j.id])).toEqual([["spread", `spread-${encodeURIComponent(id)}-${Date.parse("2026-01-01T10:00:00Z")}`]]);
   });
 });
 

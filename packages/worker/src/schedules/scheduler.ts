@@ -9,6 +9,7 @@ import {
   credentialsFromSecretData,
   dueFiring,
   fireSchedule,
+  latestFire,
   followCascade,
   planRebuild,
   startRebuild,
@@ -198,10 +199,25 @@ export class Scheduler {
     this.logger.info("scheduler started");
   }
 
-  /** A job scheduler's firing: what is due for this schedule now (the job's own time is only a wake-up). */
+  /**
+   * A job scheduler's firing: what is due for this schedule now (the job's own time is only a wake-up).
+   * Every scheduler at :00 gets its job at :00, so a firing inside its schedule's jitter window is
+   * put off to the end of it as a one-off delayed job (deterministic id: a repeat adds nothing).
+   */
   private async fireJob(job: Job<{ id: string }>): Promise<void> {
-    const stored = await this.schedules.getById(job.data.id);
+    const { id } = job.data;
+    const stored = await this.schedules.getById(id);
     if (stored === undefined) return; // deleted since; the owner removes its scheduler on its next pass
+    if (job.name !== "spread") {
+      const now = this.now();
+      const latest = latestFire(stored.schedule.spec.cron, stored.schedule.spec.timeZone, now);
+      const wait = latest === undefined ? 0 : spreadMs(id, this.options.spreadMs ?? this.options.config.worker.schedules.spreadMs) - (now.getTime() - latest.getTime());
+      if (latest !== undefined && wait > 0) {
+        // Job ids hold no ':' (bullmq#4052).
+        await this.firings.add("spread", { id }, { delay: wait, jobId: `spread-${encodeURIComponent(id)}-${latest.getTime()}`, removeOnComplete: true, removeOnFail: 100 });
+        return;
+      }
+    }
     await this.tickOne(stored);
   }
 
