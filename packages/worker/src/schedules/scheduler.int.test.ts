@@ -167,7 +167,7 @@ describe.skipIf(skip !== undefined)("image schedules against the real registry",
     const record = await r.stack.waitForTerminal(built!.buildId!);
     expect(record.state).toBe("succeeded");
 
-    await s.tick(); // follows the finished build up
+    await s.reconcile(); // the owner follows the finished build up, without waiting for the next firing
     const followed = (await s.schedules.runs(id))[0]!;
     expect(followed).toMatchObject({ outcome: "built", buildId: built!.buildId, cascade: "wave" });
     const wave = await new WaveStore(conn, r.stack.ks).get(followed.waveId!);

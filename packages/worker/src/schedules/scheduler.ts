@@ -250,6 +250,22 @@ export class Scheduler {
     }
     for (const key of plan.remove) await this.firings.removeJobScheduler(key);
     if (plan.upsert.length + plan.remove.length > 0) this.logger.info({ upserted: plan.upsert.length, removed: plan.remove.length }, "job schedulers reconciled");
+    // A cascade follows its build when the build finishes, not at the next firing (which may be a day away).
+    for (const stored of all) {
+      if (this.stopped !== undefined) return;
+      if (!stored.schedule.spec.cascade || stored.schedule.spec.target.image === undefined) continue;
+      const id = scheduleId(stored.tenant, stored.schedule.metadata.name);
+      if (!(await this.schedules.tryLock(id, this.token, this.options.lockMs ?? 60_000))) continue;
+      try {
+        await this.followUp(id, stored);
+      } finally {
+        await this.schedules.unlock(id, this.token);
+      }
+    }
+  }
+
+  private followUp(id: string, stored: StoredSchedule): Promise<void> {
+    return followCascade({ ...this.cascadeDeps, runs: () => this.schedules.runs(id), updateRun: (run) => this.schedules.updateRun(id, run) }, stored);
   }
 
   /** One pass over every schedule. Never throws: a failing schedule is logged and tried next tick. */
@@ -275,7 +291,7 @@ export class Scheduler {
       const state = await this.schedules.state(id);
       const now = this.now();
       const deps: FireDeps = { ...this.deps, runs: () => this.schedules.runs(id) };
-      await followCascade({ ...this.cascadeDeps, runs: () => this.schedules.runs(id), updateRun: (run) => this.schedules.updateRun(id, run) }, stored);
+      await this.followUp(id, stored);
       if (state.triggerAt !== undefined && state.triggerAt > (state.triggerHandledAt ?? 0)) {
         await this.schedules.recordRun(id, await fireSchedule(deps, stored, new Date(state.triggerAt), "manual"));
       }
