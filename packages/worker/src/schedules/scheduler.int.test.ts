@@ -4,6 +4,7 @@ import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../test-support/stack.js";
 import { createK8sApi } from "../k8s/client.js";
+import { createServer } from "node:http";
 import { Queue } from "bullmq";
 import { SCHEDULE_FIRINGS_QUEUE, Scheduler } from "./scheduler.js";
 import { secretReader } from "./secret-reader.js";
@@ -176,6 +177,60 @@ describe.skipIf(skip !== undefined)("image schedules against the real registry",
 
     await s.tick(); // followed once: no second wave
     expect((await s.schedules.runs(id))[0]?.waveId).toBe(followed.waveId);
+  });
+});
+
+/** A fault proxy in front of the real registry: answers the first requests with `faults`, forwards the rest. */
+async function faultProxy(target: string, faults: { status: number; headers?: Record<string, string> }[]): Promise<string> {
+  const server = createServer((req, res) => {
+    const fault = faults.shift();
+    if (fault !== undefined) return void res.writeHead(fault.status, fault.headers ?? {}).end();
+    void fetch(`${target}${req.url ?? "/"}`, { method: req.method ?? "GET", headers: { accept: String(req.headers.accept ?? "") } }).then((up) => res.writeHead(up.status, Object.fromEntries(up.headers)).end());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  redis.track({ close: () => new Promise<void>((r) => server.close(() => r())) });
+  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+describe.skipIf(skip !== undefined)("registry manners through a fault proxy", () => {
+  function faultyScheduler(r: Rig, waits: number[]): Scheduler {
+    const s = new Scheduler({
+      config: r.stack.config,
+      logger: createLogger({ name: "test-scheduler", level: "silent" }),
+      now: () => r.clock.now,
+      spreadMs: 0,
+      registry: { sleep: async (ms) => void waits.push(ms) },
+    });
+    redis.track({ close: () => s.stop() });
+    return s;
+  }
+
+  it("a 429 with Retry-After is waited out, the firing builds, and the host is held for every replica", async () => {
+    const r = await rig({ worker: false });
+    const host = await faultProxy(registry.url, [{ status: 429, headers: { "retry-after": "30", "ratelimit-remaining": "0" } }]);
+    const waits: number[] = [];
+    const s = faultyScheduler(r, waits);
+    await s.schedules.put(TENANT, schedule("limited", { target: { mirror: { source: `${host}/library/busybox:latest`, destinations: ["registry.internal:5000/mirror/limited:latest"] } } }));
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    const before = Date.now();
+    await s.tick();
+    expect((await s.schedules.runs(scheduleId(TENANT, "limited")))[0]).toMatchObject({ outcome: "built", sourceDigest: expect.stringMatching(/^sha256:/) as unknown });
+    expect(waits).toEqual([30_000]);
+    const conn = redis.track(createWorkerConnection(redis.url));
+    expect(Number(await conn.get(`${r.stack.ks.bullPrefix}:registry-budget:${host}`))).toBeGreaterThanOrEqual(before + 30_000);
+  });
+
+  it("5xx answers are retried with backoff, then the firing is failed with the registry's answer", async () => {
+    const r = await rig({ worker: false });
+    const host = await faultProxy(registry.url, [{ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }]);
+    const waits: number[] = [];
+    const s = faultyScheduler(r, waits);
+    await s.schedules.put(TENANT, schedule("flaky", { target: { mirror: { source: `${host}/library/busybox:latest`, destinations: ["registry.internal:5000/mirror/flaky:latest"] } } }));
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(scheduleId(TENANT, "flaky")))[0]).toMatchObject({ outcome: "failed", reason: expect.stringMatching(/answered 503 after 4 attempts/) as unknown });
+    expect(waits).toEqual([250, 500, 1_000]);
+    expect(r.allJobs()).toEqual([]);
   });
 });
 
