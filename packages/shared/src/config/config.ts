@@ -136,6 +136,10 @@ const WorkerEnv = z.object({
     z.stringbool({ error: "expected true or false" }).default(true),
   ),
   MAX_LOG_LINES: int(100, 1_000_000, 10_000),
+  // Schedules (issue 14): registry HEAD checks per second per registry host for the whole
+  // fleet (kept in Redis), and the jitter window firings due in the same second spread over.
+  SCHEDULE_HEADS_PER_SECOND: int(1, 100_000, 10),
+  SCHEDULE_SPREAD_MS: int(0, 600_000, 5_000),
 });
 
 /** The API's variables. */
@@ -192,6 +196,8 @@ export interface BuildfleetConfig {
     /** Stream each attempt's Kaniko log into Redis (one log request per pod). */
     captureLogs: boolean;
     maxLogLines: number;
+    /** HEAD checks per second per registry host, fleet-wide; firings due at once spread over spreadMs. */
+    schedules: { headsPerSecond: number; spreadMs: number };
   };
   api: {
     host: string;
@@ -293,6 +299,7 @@ function workerSections(e: z.infer<typeof WorkerEnv>): Pick<BuildfleetConfig, "k
       watchInactivityMs: e.WATCH_INACTIVITY_MS,
       captureLogs: e.CAPTURE_LOGS,
       maxLogLines: e.MAX_LOG_LINES,
+      schedules: { headsPerSecond: e.SCHEDULE_HEADS_PER_SECOND, spreadMs: e.SCHEDULE_SPREAD_MS },
     },
   };
 }
