@@ -1,19 +1,23 @@
+import { createHash } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { BuildStore } from "../builds/build-store.js";
 import type { StreamEntry } from "../builds/event-stream.js";
+import { newBuildId } from "../contract/index.js";
+import type { DockerfileBaseSource, TextPosition } from "@buildfleet/contract";
 import type { BuildEvent, BuildRecord, Priority, TagPolicy } from "../contract/index.js";
-import { ConflictError, NotFoundError, ValidationError, isRetryable } from "../errors/index.js";
-import { buildGraph, imageId } from "../catalog/graph.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors/index.js";
+import { buildGraph } from "../catalog/graph.js";
 import type { CatalogGraph } from "../catalog/graph.js";
 import type { Logger } from "../logging/logger.js";
 import { requestCancel } from "../queue/cancel.js";
-import { submitBuild } from "../queue/submit.js";
+import { submitBuilds } from "../queue/submit-many.js";
+import type { SubmitManyItem } from "../queue/submit-many.js";
 import { FairShare } from "../admission/fair-share.js";
 import type { Keyspace } from "../redis/keyspace.js";
 import { pinBuildRequest } from "../rebuilds/pin.js";
 import { planWave } from "../rebuilds/plan.js";
-import type { PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
+import type { PlanNode, PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
 import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
 import type { NodeChange, NodeOutcome, Wave, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
 import type { CatalogStore, StoredImage } from "../catalog-store/catalog-store.js";
@@ -112,64 +116,77 @@ function splitId(id: string): { tenant: string; name: string } {
   return { tenant: id.slice(0, slash), name: id.slice(slash + 1) };
 }
 
-/** Non-retryable: the node fails with this reason instead of the wave stalling. */
-class NodeSubmitError extends Error {}
+/** One wave node's build, ready to submit; or why it cannot be. */
+type Prepared = { ok: true; item: SubmitManyItem; pins: NodeBuild["pins"] } | { ok: false; reason: string };
 
-/** The stored images by id, read once per step (not once per node). */
-type ImageLookup = (id: string) => Promise<StoredImage | undefined>;
-
-async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: WaveNode, lookup: ImageLookup): Promise<NodeBuild> {
-  const planned = doc.plan.nodes.find((n) => n.id === node.id);
-  if (planned === undefined) throw new NodeSubmitError(`node ${node.id} is not in the plan`);
+function prepareNode(doc: WaveDoc, wave: Wave, node: WaveNode, planned: PlanNode | undefined, stored: StoredImage | undefined): Prepared {
+  if (planned === undefined) return { ok: false, reason: `node ${node.id} is not in the plan` };
   const { tenant } = splitId(node.id);
-  const stored = await lookup(node.id);
-  if (stored === undefined) throw new NodeSubmitError(`image ${node.id} was deleted from the catalog after the wave started`);
-  const pinned = pinBuildRequest(stored.image.spec.build, pinsFor(wave, planned));
-  if (!pinned.ok) throw new NodeSubmitError(`cannot pin the build of ${node.id}: ${pinned.reason}`);
+  if (stored === undefined) return { ok: false, reason: `image ${node.id} was deleted from the catalog after the wave started` };
+  const pinned = pinBuildRequest(stored.image.spec.build, pinsFor(wave, planned), storedDockerfileBases(stored));
+  if (!pinned.ok) return { ok: false, reason: `cannot pin the build of ${node.id}: ${pinned.reason}` };
   const { idempotencyKey: _own, ...rest } = pinned.request;
-  const request = { ...rest, priority: doc.priority };
   // One build per wave node and attempt, however often this step is repeated.
   const key = `rebuild.${doc.id}.${wave.index[node.id] ?? 0}.${node.attempt}`;
-  try {
-    const res = await submitBuild(
-      { store: deps.store, queue: deps.queue, tagPolicy: deps.tagPolicy, fairShare: new FairShare(deps.redis, deps.ks) },
-      { tenant, request, idempotencyKey: key },
-    );
-    return { buildId: res.created ? res.record.id : res.buildId, attempt: node.attempt, pins: pinned.pins };
-  } catch (err) {
-    if (isRetryable(err)) throw err;
-    throw new NodeSubmitError(`the build of ${node.id} was refused: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return { ok: true, item: { tenant, request: { ...rest, priority: doc.priority }, idempotencyKey: key, buildId: waveBuildId(doc, key) }, pins: pinned.pins };
 }
 
-/** Submissions of one step in flight at once: a 2,000-node level is not 2,000 round trips in a row. */
-const SUBMIT_CONCURRENCY = 64;
+/**
+ * The bases apply read from the stored image's own Dockerfile (stored with
+ * it, in one write), when they have the shape pinning needs; otherwise
+ * undefined and pinning reads the Dockerfile again.
+ */
+function storedDockerfileBases(stored: StoredImage): { reference: string; source: DockerfileBaseSource }[] | undefined {
+  const resolution = stored.resolution;
+  if (resolution.state !== "resolved" || resolution.dockerfile === undefined) return undefined;
+  const out: { reference: string; source: DockerfileBaseSource }[] = [];
+  for (const base of resolution.bases) {
+    if (!isDockerfileBaseSource(base.source)) return undefined;
+    out.push({ reference: base.reference, source: base.source });
+  }
+  return out;
+}
 
+function isDockerfileBaseSource(v: Record<string, unknown>): v is DockerfileBaseSource & Record<string, unknown> {
+  const position = (p: unknown) => typeof p === "object" && p !== null && typeof (p as TextPosition).line === "number" && typeof (p as TextPosition).character === "number";
+  if (typeof v["line"] !== "number") return false;
+  if (v["kind"] === "build-arg") return typeof v["name"] === "string";
+  const range = v["range"] as { start?: unknown; end?: unknown } | undefined;
+  return (v["kind"] === "from" || v["kind"] === "copy-from" || v["kind"] === "run-mount") && typeof range === "object" && position(range.start) && position(range.end);
+}
+
+/**
+ * The build id of a wave node's attempt: a function of its idempotency key,
+ * so a step repeated after a crash between the queue add and the record
+ * re-adds the same job id, which BullMQ ignores (no node built twice).
+ */
+export function waveBuildId(doc: Pick<WaveDoc, "createdAt">, key: string): string {
+  const digest = createHash("sha256").update(key).digest();
+  return newBuildId({ now: Date.parse(doc.createdAt), random: () => digest.subarray(0, 10) });
+}
+
+/**
+ * Submits the builds of the nodes one step enqueues as one batch (see
+ * queue/submit-many.ts): a 2,000-node level is a few round trips, not
+ * 2,000 submissions. A node whose build cannot be made or is refused fails with the reason.
+ */
 async function submitAll(deps: RunnerDeps, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
-  let images: Promise<Map<string, StoredImage>> | undefined;
-  const lookup: ImageLookup = async (id) => {
-    // One catalog read for a big level; a single node reads its own image.
-    if (nodes.length === 1) {
-      const { tenant, name } = splitId(id);
-      return deps.catalog.get(tenant, name);
-    }
-    images ??= deps.catalog.all().then((all) => new Map(all.map((s) => [imageId(s.tenant, s.image.metadata.name), s])));
-    return (await images).get(id);
-  };
-  const results = new Array<{ ok: true; build: NodeBuild } | { ok: false; reason: string }>(nodes.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < nodes.length; i = next++) {
-      try {
-        results[i] = { ok: true, build: await submitNode(deps, doc, wave, nodes[i]!, lookup) };
-      } catch (err) {
-        if (!(err instanceof NodeSubmitError)) throw err;
-        results[i] = { ok: false, reason: err.message };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SUBMIT_CONCURRENCY, nodes.length) }, lane));
-  return results;
+  if (nodes.length === 0) return [];
+  const planned = new Map(doc.plan.nodes.map((n) => [n.id, n]));
+  const stored = await deps.catalog.getMany(nodes.map((n) => n.id));
+  const prepared = nodes.map((node, i) => prepareNode(doc, wave, node, planned.get(node.id), stored[i]));
+  const ready = prepared.flatMap((p) => (p.ok ? [p] : []));
+  const submitted = await submitBuilds(
+    { store: deps.store, queue: deps.queue, fairShare: new FairShare(deps.redis, deps.ks) },
+    ready.map((p) => p.item),
+  );
+  const byKey = new Map(ready.map((p, i) => [p.item.idempotencyKey, submitted[i]!]));
+  return prepared.map((p, i) => {
+    if (!p.ok) return p;
+    const res = byKey.get(p.item.idempotencyKey)!;
+    if (!res.ok) return { ok: false, reason: `the build of ${nodes[i]!.id} was refused: ${res.error.message}` };
+    return { ok: true, build: { buildId: res.buildId, attempt: nodes[i]!.attempt, pins: p.pins } };
+  });
 }
 
 /** The outcome a build event means for its wave node, if any. */
