@@ -14,7 +14,7 @@
 //    builds hold every slot the interactive reservation leaves, against the
 //    same builds on an idle fleet (goal <= 1.5x).
 //
-//   pnpm --filter @buildfleet/worker bench:wave [--images 2000] [--plan-images 10000] [--wave-images 1000] [--runs 5]
+//   pnpm --filter @buildfleet/worker bench:wave [--images 2000] [--plan-images 10000] [--wave-images 1000] [--runs 5]   (0 skips a part)
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -298,12 +298,15 @@ async function main(): Promise<void> {
   const redis = createWorkerConnection(server.url, { enableAutoPipelining: true });
   await waitForReady(redis);
   try {
-    await dryRun(redis);
-    await enqueueAndCoordinate(redis);
-    const idle = await interactiveWait(server.url, 0);
-    const during = await interactiveWait(server.url, WAVE_IMAGES);
-    console.log(`interactive queue wait p95: idle fleet ${idle} ms, during a ${WAVE_IMAGES}-node wave (maxInFlight ${MAX_MAX_IN_FLIGHT}) ${during} ms`);
-    console.log(`  ratio ${(during / Math.max(idle, 1)).toFixed(2)}x (goal <= 1.5x; ${SLOTS} slots, ${INTERACTIVE} reserved for interactive)`);
+    // A size of 0 skips that part.
+    if (PLAN_IMAGES > 0) await dryRun(redis);
+    if (IMAGES > 0) await enqueueAndCoordinate(redis);
+    if (WAVE_IMAGES > 0) {
+      const idle = await interactiveWait(server.url, 0);
+      const during = await interactiveWait(server.url, WAVE_IMAGES);
+      console.log(`interactive queue wait p95: idle fleet ${idle} ms, during a ${WAVE_IMAGES}-node wave (maxInFlight ${MAX_MAX_IN_FLIGHT}) ${during} ms`);
+      console.log(`  ratio ${(during / Math.max(idle, 1)).toFixed(2)}x (goal <= 1.5x; ${SLOTS} slots, ${INTERACTIVE} reserved for interactive)`);
+    }
   } finally {
     redis.disconnect();
     await server.stop();

@@ -107,7 +107,8 @@ export async function startRebuild(deps: RunnerDeps, input: StartInput): Promise
   const saved = await deps.waves.save(doc);
   if (saved === undefined) throw new ConflictError(`wave ${doc.id} exists already`);
   deps.logger.info({ waveId: doc.id, nodes: result.plan.nodes.length, levels: result.plan.levels.length }, "rebuild wave started");
-  return (await driveWave(deps, doc.id, [])) ?? saved;
+  // Its first step from the document just written: a 2,000-node wave's document is a megabyte to read back.
+  return (await driveWave(deps, doc.id, [], saved)) ?? saved;
 }
 
 /** Splits `tenant/name`. */
@@ -229,9 +230,10 @@ export function outcomeOfRecord(record: BuildRecord, link: Pick<BuildLink, "node
  * One step of a wave: apply outcomes, enqueue what is ready, persist.
  * Idempotent; undefined when the wave does not exist.
  */
-export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: readonly NodeOutcome[]): Promise<WaveDoc | undefined> {
+export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: readonly NodeOutcome[], written?: WaveDoc): Promise<WaveDoc | undefined> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const doc = await deps.waves.get(waveId);
+    // `written`: the wave as this caller just saved it, for the first round (if stale, the save refuses it and the next round reads).
+    const doc = round === 0 && written !== undefined ? written : await deps.waves.get(waveId);
     if (doc === undefined) return undefined;
     const applied = applyOutcomes(doc.wave, outcomes);
     let wave = applied.wave;
