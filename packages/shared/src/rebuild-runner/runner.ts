@@ -1,28 +1,22 @@
-import { createHash } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { BuildStore } from "../builds/build-store.js";
 import type { StreamEntry } from "../builds/event-stream.js";
-import { newBuildId } from "../contract/index.js";
-import type { DockerfileBaseSource, TextPosition } from "@buildfleet/contract";
 import type { BuildEvent, BuildRecord, Priority, TagPolicy } from "../contract/index.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors/index.js";
 import { buildGraph } from "../catalog/graph.js";
 import type { CatalogGraph } from "../catalog/graph.js";
 import type { Logger } from "../logging/logger.js";
 import { requestCancel } from "../queue/cancel.js";
-import { submitBuilds } from "../queue/submit-many.js";
-import type { SubmitManyItem } from "../queue/submit-many.js";
-import { FairShare } from "../admission/fair-share.js";
 import type { Keyspace } from "../redis/keyspace.js";
-import { pinBuildRequest } from "../rebuilds/pin.js";
 import { planWave } from "../rebuilds/plan.js";
-import type { PlanNode, PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
-import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
-import type { NodeChange, NodeOutcome, Wave, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
-import type { CatalogStore, StoredImage } from "../catalog-store/catalog-store.js";
+import type { PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
+import { advance, applyOutcomes, cancelWave, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
+import type { NodeChange, NodeOutcome, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
+import type { CatalogStore } from "../catalog-store/catalog-store.js";
 import { newWaveId } from "./wave-store.js";
 import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
+import { submitLevel } from "./submit-level.js";
 
 /**
  * The IO around the pure wave state machine: plan from the stored catalog,
@@ -111,85 +105,6 @@ export async function startRebuild(deps: RunnerDeps, input: StartInput): Promise
   return (await driveWave(deps, doc.id, [], saved)) ?? saved;
 }
 
-/** Splits `tenant/name`. */
-function splitId(id: string): { tenant: string; name: string } {
-  const slash = id.indexOf("/");
-  return { tenant: id.slice(0, slash), name: id.slice(slash + 1) };
-}
-
-/** One wave node's build, ready to submit; or why it cannot be. */
-type Prepared = { ok: true; item: SubmitManyItem; pins: NodeBuild["pins"] } | { ok: false; reason: string };
-
-function prepareNode(doc: WaveDoc, wave: Wave, node: WaveNode, planned: PlanNode | undefined, stored: StoredImage | undefined): Prepared {
-  if (planned === undefined) return { ok: false, reason: `node ${node.id} is not in the plan` };
-  const { tenant } = splitId(node.id);
-  if (stored === undefined) return { ok: false, reason: `image ${node.id} was deleted from the catalog after the wave started` };
-  const pinned = pinBuildRequest(stored.image.spec.build, pinsFor(wave, planned), storedDockerfileBases(stored));
-  if (!pinned.ok) return { ok: false, reason: `cannot pin the build of ${node.id}: ${pinned.reason}` };
-  const { idempotencyKey: _own, ...rest } = pinned.request;
-  // One build per wave node and attempt, however often this step is repeated.
-  const key = `rebuild.${doc.id}.${wave.index[node.id] ?? 0}.${node.attempt}`;
-  return { ok: true, item: { tenant, request: { ...rest, priority: doc.priority }, idempotencyKey: key, buildId: waveBuildId(doc, key) }, pins: pinned.pins };
-}
-
-/**
- * The bases apply read from the stored image's own Dockerfile (stored with
- * it, in one write), when they have the shape pinning needs; otherwise
- * undefined and pinning reads the Dockerfile again.
- */
-function storedDockerfileBases(stored: StoredImage): { reference: string; source: DockerfileBaseSource }[] | undefined {
-  const resolution = stored.resolution;
-  if (resolution.state !== "resolved" || resolution.dockerfile === undefined) return undefined;
-  const out: { reference: string; source: DockerfileBaseSource }[] = [];
-  for (const base of resolution.bases) {
-    if (!isDockerfileBaseSource(base.source)) return undefined;
-    out.push({ reference: base.reference, source: base.source });
-  }
-  return out;
-}
-
-function isDockerfileBaseSource(v: Record<string, unknown>): v is DockerfileBaseSource & Record<string, unknown> {
-  const position = (p: unknown) => typeof p === "object" && p !== null && typeof (p as TextPosition).line === "number" && typeof (p as TextPosition).character === "number";
-  if (typeof v["line"] !== "number") return false;
-  if (v["kind"] === "build-arg") return typeof v["name"] === "string";
-  const range = v["range"] as { start?: unknown; end?: unknown } | undefined;
-  return (v["kind"] === "from" || v["kind"] === "copy-from" || v["kind"] === "run-mount") && typeof range === "object" && position(range.start) && position(range.end);
-}
-
-/**
- * The build id of a wave node's attempt: a function of its idempotency key,
- * so a step repeated after a crash between the queue add and the record
- * re-adds the same job id, which BullMQ ignores (no node built twice).
- */
-export function waveBuildId(doc: Pick<WaveDoc, "createdAt">, key: string): string {
-  const digest = createHash("sha256").update(key).digest();
-  return newBuildId({ now: Date.parse(doc.createdAt), random: () => digest.subarray(0, 10) });
-}
-
-/**
- * Submits the builds of the nodes one step enqueues as one batch (see
- * queue/submit-many.ts): a 2,000-node level is a few round trips, not
- * 2,000 submissions. A node whose build cannot be made or is refused fails with the reason.
- */
-async function submitAll(deps: RunnerDeps, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
-  if (nodes.length === 0) return [];
-  const planned = new Map(doc.plan.nodes.map((n) => [n.id, n]));
-  const stored = await deps.catalog.getMany(nodes.map((n) => n.id));
-  const prepared = nodes.map((node, i) => prepareNode(doc, wave, node, planned.get(node.id), stored[i]));
-  const ready = prepared.flatMap((p) => (p.ok ? [p] : []));
-  const submitted = await submitBuilds(
-    { store: deps.store, queue: deps.queue, fairShare: new FairShare(deps.redis, deps.ks) },
-    ready.map((p) => p.item),
-  );
-  const byKey = new Map(ready.map((p, i) => [p.item.idempotencyKey, submitted[i]!]));
-  return prepared.map((p, i) => {
-    if (!p.ok) return p;
-    const res = byKey.get(p.item.idempotencyKey)!;
-    if (!res.ok) return { ok: false, reason: `the build of ${nodes[i]!.id} was refused: ${res.error.message}` };
-    return { ok: true, build: { buildId: res.buildId, attempt: nodes[i]!.attempt, pins: p.pins } };
-  });
-}
-
 /** The outcome a build event means for its wave node, if any. */
 export function outcomeOfEvent(event: BuildEvent, link: BuildLink): NodeOutcome | undefined {
   const base = { id: link.nodeId, attempt: link.attempt };
@@ -246,7 +161,7 @@ export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: read
       wave = step.wave;
       changes.push(...step.changes);
       const refused: NodeOutcome[] = [];
-      const submitted = await submitAll(deps, doc, wave, step.enqueue);
+      const submitted = await submitLevel(deps, doc, wave, step.enqueue);
       step.enqueue.forEach((node, i) => {
         const result = submitted[i]!;
         if (result.ok) {
