@@ -259,7 +259,8 @@ async function interactiveWait(redisUrl: string, waveImages: number): Promise<nu
     if (waveImages > 0) {
       await store(conn, ks, flatCatalog(waveImages, { MODE: "bulk" }));
       // maxInFlight at its maximum: the wave alone would fill the fleet many times over.
-      await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "platform" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: MAX_MAX_IN_FLIGHT } });
+      const wave = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: MAX_MAX_IN_FLIGHT } });
+      if (wave.plan.nodes.length !== waveImages) throw new Error(`the wave planned ${wave.plan.nodes.length} nodes, not ${waveImages}`);
       const deadline = Date.now() + 60_000;
       while (service.worker.runningByLane().bulk < SLOTS - service.worker.reservedSlots() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     }
