@@ -110,7 +110,7 @@ const WorkerEnv = z.object({
   ),
   WORKER_CONCURRENCY: int(1, 100_000, 200),
   GLOBAL_CONCURRENCY: optionalInt(1, 1_000_000),
-  /** Running slots of each worker only interactive builds may take: a count or a percentage of WORKER_CONCURRENCY. */
+  /** Running slots of the fleet only interactive builds may take: a count or a percentage of every live worker's WORKER_CONCURRENCY together. */
   LANE_RESERVED_INTERACTIVE: z.preprocess(
     unsetIfEmpty,
     z
@@ -182,7 +182,7 @@ export interface BuildfleetConfig {
   worker: {
     concurrency: number;
     globalConcurrency: number | undefined;
-    /** LANE_RESERVED_INTERACTIVE as given ("20%" or "2"), resolved against concurrency by the worker. */
+    /** LANE_RESERVED_INTERACTIVE as given ("20%" or "2"), resolved by the worker against the fleet's slots (the worker registry). */
     reservedInteractive: string;
     /** LANE_BULK_AGING_SECONDS in ms; 0 turns aging off. */
     bulkAgingMs: number;
