@@ -1,5 +1,5 @@
 import type { BuildQueues } from "./build-queues.js";
-import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type TagPolicy } from "../contract/index.js";
+import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type RebuildOrigin, type TagPolicy } from "../contract/index.js";
 import type { BuildStore } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError } from "../errors/index.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
@@ -32,6 +32,8 @@ export interface SubmitInput {
   retryOf?: string;
   /** The tenant's fair-share weight (token configuration; default 1). */
   weight?: number;
+  /** The rebuild wave node this build is for: recorded with the entry and the record, before either is visible. */
+  rebuild?: RebuildOrigin;
 }
 
 export type SubmitResult =
@@ -69,6 +71,7 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     request,
     submittedAt: now,
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
+    ...(input.rebuild !== undefined ? { rebuild: input.rebuild } : {}),
   };
   // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
   return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), async () => {
@@ -128,5 +131,6 @@ export function recordForQueuedBuild(queued: QueuedBuild): BuildRecord {
     updatedAt: queued.submittedAt,
     sequence: 1,
     ...(queued.retryOf !== undefined ? { retryOf: queued.retryOf } : {}),
+    ...(queued.rebuild !== undefined ? { rebuild: queued.rebuild } : {}),
   };
 }

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { StreamEntry } from "../builds/event-stream.js";
+import type { BuildStreamEntry, StreamEntry } from "../builds/event-stream.js";
 import { ImageDigest, Timestamp } from "../contract/index.js";
 import { buildGraph, childIds } from "../catalog/graph.js";
 import type { CatalogGraph, GraphNode, ImageId } from "../catalog/graph.js";
 import type { ImageBuildStatus } from "../catalog-store/catalog-store.js";
 import { tryNormaliseReference } from "../catalog/image-ref.js";
 import { DEFAULT_SETTLE_SECONDS } from "../catalog/image.js";
-import { cancelRebuild, startRebuild } from "./runner.js";
+import { cancelRebuild, startRebuild, waveLinkOf } from "./runner.js";
 import type { RunnerDeps } from "./runner.js";
 
 /**
@@ -48,13 +48,15 @@ return 1`;
  * when an opted-in dependent was built from another one. Idempotent.
  */
 export async function noteBaseBuilds(deps: RunnerDeps, entries: readonly StreamEntry[], now: Date = new Date()): Promise<void> {
-  const succeeded = entries.filter((e) => e.event.type === "build.succeeded");
+  const succeeded = entries.filter((e): e is BuildStreamEntry => e.kind === "build" && e.event.type === "build.succeeded");
   if (succeeded.length === 0) return;
   let graph: ReturnType<typeof buildGraph> | undefined;
   let status: Awaited<ReturnType<RunnerDeps["catalog"]["catalog"]>>["status"] | undefined;
   for (const entry of succeeded) {
     if (entry.event.type !== "build.succeeded") continue;
-    if ((await deps.waves.link(entry.buildId)) !== undefined) continue; // a wave's own node: the wave handles what is below it
+    // A wave's own node (linked, or — read before the wave's write linked it — by the origin its record
+    // carries): the wave records it and handles what is below it. Never an automatic wave of its own.
+    if (entry.event.data.builtFrom !== undefined || (await waveLinkOf(deps, entry.buildId, entry.event)) !== undefined) continue;
     if (graph === undefined || status === undefined) {
       const loaded = await deps.catalog.catalog();
       graph = buildGraph(loaded.catalog);

@@ -2,6 +2,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { BuildStore } from "../builds/build-store.js";
 import type { StreamEntry } from "../builds/event-stream.js";
+import { ImageDigest } from "../contract/index.js";
 import type { BuildEvent, BuildRecord, Priority, TagPolicy } from "../contract/index.js";
 import { ConflictError, NotFoundError, ValidationError, isRetryable } from "../errors/index.js";
 import { buildGraph, imageId } from "../catalog/graph.js";
@@ -18,6 +19,7 @@ import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, wave
 import type { NodeChange, NodeOutcome, Wave, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
 import type { CatalogStore, StoredImage } from "../catalog-store/catalog-store.js";
 import { newWaveId } from "./wave-store.js";
+import { waveEvents } from "./wave-events.js";
 import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
 
 /**
@@ -99,8 +101,9 @@ export async function startRebuild(deps: RunnerDeps, input: StartInput): Promise
     plan: result.plan,
     wave,
     builds: {},
+    eventSeq: 0,
   };
-  const saved = await deps.waves.save(doc);
+  const saved = await deps.waves.save(doc, [], waveEvents(undefined, doc, []));
   if (saved === undefined) throw new ConflictError(`wave ${doc.id} exists already`);
   deps.logger.info({ waveId: doc.id, nodes: result.plan.nodes.length, levels: result.plan.levels.length }, "rebuild wave started");
   return (await driveWave(deps, doc.id, [])) ?? saved;
@@ -133,13 +136,18 @@ async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: Wave
   try {
     const res = await submitBuild(
       { store: deps.store, queue: deps.queue, tagPolicy: deps.tagPolicy, fairShare: new FairShare(deps.redis, deps.ks) },
-      { tenant, request, idempotencyKey: key },
+      { tenant, request, idempotencyKey: key, rebuild: { waveId: doc.id, nodeId: node.id, attempt: node.attempt, builtFrom: builtFromPins(pinned.pins) } },
     );
     return { buildId: res.created ? res.record.id : res.buildId, attempt: node.attempt, pins: pinned.pins };
   } catch (err) {
     if (isRetryable(err)) throw err;
     throw new NodeSubmitError(`the build of ${node.id} was refused: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** The base digests a node's build is pinned to, as its record and build.succeeded name them. */
+function builtFromPins(pins: readonly { base: string; digest: string }[]): Record<string, string> {
+  return Object.fromEntries(pins.filter((p) => ImageDigest.safeParse(p.digest).success).map((p) => [p.base, p.digest]));
 }
 
 /** Submissions of one step in flight at once: a 2,000-node level is not 2,000 round trips in a row. */
@@ -254,7 +262,7 @@ export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: read
     const at = (deps.now ?? (() => new Date()))().toISOString();
     const next: WaveDoc = { ...doc, wave, builds, state: status.state, updatedAt: at };
     if (status.terminal) next.finishedAt ??= at;
-    const saved = await deps.waves.save(next, links);
+    const saved = await deps.waves.save(next, links, waveEvents(doc, next, changes));
     if (saved === undefined) continue;
     const log = deps.logger.child({ waveId });
     for (const change of changes) log.info({ node: change.id, from: change.from, to: change.to, attempt: change.attempt, buildId: builds[change.id]?.buildId }, "wave node changed");
@@ -275,8 +283,8 @@ export async function cancelRebuild(deps: RunnerDeps, waveId: string, by: string
     const step = cancelWave(current.wave);
     const status = waveStatus(step.wave);
     const at = (deps.now ?? (() => new Date()))().toISOString();
-    const next: WaveDoc = { ...current, wave: step.wave, state: status.state, updatedAt: at, ...(status.terminal ? { finishedAt: at } : {}) };
-    doc = await deps.waves.save(next);
+    const next: WaveDoc = { ...current, wave: step.wave, state: status.state, updatedAt: at, cancelledBy: by, ...(status.terminal ? { finishedAt: at } : {}) };
+    doc = await deps.waves.save(next, [], waveEvents(current, next, step.changes));
     if (doc === undefined) continue;
     inFlight = step.cancel;
     if (inFlight.length === 0) return doc;
@@ -303,8 +311,9 @@ export async function retryRebuild(deps: RunnerDeps, waveId: string): Promise<Wa
     if (current.state === "succeeded") return current;
     const step = retryWave(current.wave);
     const at = (deps.now ?? (() => new Date()))().toISOString();
-    const { finishedAt: _done, ...rest } = current;
-    const saved = await deps.waves.save({ ...rest, wave: step.wave, state: "running", updatedAt: at });
+    const { finishedAt: _done, cancelledBy: _by, ...rest } = current;
+    const next: WaveDoc = { ...rest, wave: step.wave, state: "running", updatedAt: at };
+    const saved = await deps.waves.save(next, [], waveEvents(current, next, step.changes));
     if (saved === undefined) continue;
     return (await driveWave(deps, waveId, [])) ?? saved;
   }
@@ -315,7 +324,9 @@ export async function retryRebuild(deps: RunnerDeps, waveId: string): Promise<Wa
 export async function applyBuildEvents(deps: RunnerDeps, entries: readonly StreamEntry[]): Promise<void> {
   const byWave = new Map<string, NodeOutcome[]>();
   for (const entry of entries) {
-    const link = await deps.waves.link(entry.buildId);
+    // The waves' own rebuild.* events: nothing to apply.
+    if (entry.kind !== "build") continue;
+    const link = await waveLinkOf(deps, entry.buildId, entry.event);
     if (link === undefined) continue;
     const outcome = outcomeOfEvent(entry.event, link);
     if (outcome === undefined) continue;
@@ -324,6 +335,20 @@ export async function applyBuildEvents(deps: RunnerDeps, entries: readonly Strea
     else list.push(outcome);
   }
   for (const [waveId, outcomes] of byWave) await driveWave(deps, waveId, outcomes);
+}
+
+/**
+ * The wave node a build belongs to: the link the wave's write saved or, when
+ * its event is read before that write, the origin its record was created with
+ * (the queue entry carries it). Only events that may change a node (not
+ * `build.queued`/`build.retrying`) read the record.
+ */
+export async function waveLinkOf(deps: Pick<RunnerDeps, "waves" | "store">, buildId: string, event: BuildEvent): Promise<BuildLink | undefined> {
+  const link = await deps.waves.link(buildId);
+  if (link !== undefined) return link;
+  if (event.type === "build.queued" || event.type === "build.retrying") return undefined;
+  const origin = (await deps.store.get(buildId))?.rebuild;
+  return origin === undefined ? undefined : { waveId: origin.waveId, nodeId: origin.nodeId, attempt: origin.attempt };
 }
 
 /**

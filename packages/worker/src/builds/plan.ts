@@ -71,6 +71,8 @@ export function planTransitions(record: BuildRecord, obs: BuildObservation, jobN
               digest,
               destinations: r.request.destinations,
               attempts: Math.max(1, countedAttempts(obs)),
+              // A wave node's build says which base digests it was built from.
+              ...(r.rebuild !== undefined ? { builtFrom: r.rebuild.builtFrom } : {}),
             }),
           },
         });
