@@ -6,6 +6,8 @@ export {
   startRebuild,
   driveWave,
   cancelRebuild,
+  supersedeRebuild,
+  waveLinkOf,
   retryRebuild,
   applyBuildEvents,
   reconcileWave,

@@ -15,7 +15,7 @@ import type { Keyspace } from "../redis/keyspace.js";
 import { pinBuildRequest } from "../rebuilds/pin.js";
 import { planWave } from "../rebuilds/plan.js";
 import type { PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
-import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
+import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, supersedeWave, waveStatus } from "../rebuilds/wave.js";
 import type { NodeChange, NodeOutcome, Wave, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
 import type { CatalogStore, StoredImage } from "../catalog-store/catalog-store.js";
 import { newWaveId } from "./wave-store.js";
@@ -274,13 +274,30 @@ export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: read
 
 /** Cancels a wave: pending nodes cancelled, queued and running builds cancelled through the normal cancel path. */
 export async function cancelRebuild(deps: RunnerDeps, waveId: string, by: string): Promise<WaveDoc | undefined> {
+  return stopRebuild(deps, waveId, by, "cancel");
+}
+
+/**
+ * Supersedes an automatic wave (a newer digest of its base settled): its
+ * nodes that have not started are cancelled — pending ones at once, queued
+ * builds through the normal cancel path with reason `Superseded` — while
+ * running builds finish. The caller starts the wave that re-plans them.
+ */
+export async function supersedeRebuild(deps: RunnerDeps, waveId: string): Promise<WaveDoc | undefined> {
+  return stopRebuild(deps, waveId, SUPERSEDED_BY, "supersede");
+}
+
+/** `cancelledBy` of a superseded wave. */
+export const SUPERSEDED_BY = "Superseded";
+
+async function stopRebuild(deps: RunnerDeps, waveId: string, by: string, mode: "cancel" | "supersede"): Promise<WaveDoc | undefined> {
   let doc: WaveDoc | undefined;
   let inFlight: WaveNode[] = [];
   for (let round = 0; round < MAX_ROUNDS && inFlight.length === 0; round++) {
     const current = await deps.waves.get(waveId);
     if (current === undefined) return undefined;
     if (current.state !== "running") return current;
-    const step = cancelWave(current.wave);
+    const step = mode === "cancel" ? cancelWave(current.wave) : supersedeWave(current.wave);
     const status = waveStatus(step.wave);
     const at = (deps.now ?? (() => new Date()))().toISOString();
     const next: WaveDoc = { ...current, wave: step.wave, state: status.state, updatedAt: at, cancelledBy: by, ...(status.terminal ? { finishedAt: at } : {}) };
@@ -294,7 +311,9 @@ export async function cancelRebuild(deps: RunnerDeps, waveId: string, by: string
   for (const node of inFlight) {
     const build = doc.builds[node.id];
     if (build === undefined) continue;
-    const record = await requestCancel({ store: deps.store, queue: deps.queue, redis: deps.redis, keyspace: deps.ks }, build.buildId, by);
+    // Superseding cancels only what has not started: a build a worker took meanwhile finishes.
+    const options = mode === "supersede" ? { reason: "Superseded" as const, onlyStates: ["queued" as const] } : {};
+    const record = await requestCancel({ store: deps.store, queue: deps.queue, redis: deps.redis, keyspace: deps.ks }, build.buildId, by, options);
     // A build removed from the queue is cancelled now; a running one reports through the event stream.
     const outcome = outcomeOfRecord(record, { nodeId: node.id, attempt: build.attempt });
     if (outcome !== undefined) outcomes.push(outcome);

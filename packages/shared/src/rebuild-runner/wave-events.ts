@@ -1,6 +1,6 @@
 import type { RebuildEventDataMap, RebuildEventType } from "../contract/index.js";
 import type { NodeChange, WaveNodeState } from "../rebuilds/wave.js";
-import { waveStatus } from "../rebuilds/wave.js";
+import { SUPERSEDED_REASON, waveStatus } from "../rebuilds/wave.js";
 import type { WaveDoc } from "./wave-store.js";
 
 /**
@@ -49,6 +49,9 @@ function nodeEvent(doc: WaveDoc, change: NodeChange): WaveEventInit | undefined 
   }
 }
 
+// "Superseded" is SUPERSEDED_BY of runner.ts (not imported: runner.ts imports this module).
+const cancelText = (by: string): string => (by === "Superseded" ? SUPERSEDED_REASON : `cancelled by ${by}`.slice(0, 4096));
+
 /** The events of writing `next` over `prev` (undefined: the wave is created). */
 export function waveEvents(prev: WaveDoc | undefined, next: WaveDoc, changes: readonly NodeChange[]): WaveEventInit[] {
   const events: WaveEventInit[] = [];
@@ -84,7 +87,7 @@ export function waveEvents(prev: WaveDoc | undefined, next: WaveDoc, changes: re
         events.push({ type: "rebuild.failed", data });
         break;
       case "cancelled":
-        events.push({ type: "rebuild.cancelled", data: { ...data, ...(next.cancelledBy !== undefined ? { reason: `cancelled by ${next.cancelledBy}`.slice(0, 4096) } : {}) } });
+        events.push({ type: "rebuild.cancelled", data: { ...data, ...(next.cancelledBy !== undefined ? { reason: cancelText(next.cancelledBy) } : {}) } });
         break;
       case "running":
         break;

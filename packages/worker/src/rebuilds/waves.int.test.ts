@@ -1,5 +1,5 @@
-import { CatalogStore, EventStream, applyBuildEvents, noteBaseBuilds, startDueWaves, WaveStore, cancelRebuild, createLogger, createWorkerConnection, retryRebuild, startRebuild, type RunnerDeps, type WaveDoc } from "@buildfleet/shared";
-import { parseImage, type BuildRecord, type RebuildEvent } from "@buildfleet/contract";
+import { CatalogStore, EventStream, applyBuildEvents, noteBaseBuilds, startDueWaves, WaveStore, cancelRebuild, createLogger, createWorkerConnection, retryRebuild, startRebuild, type BuildStreamEntry, type RunnerDeps, type WaveDoc } from "@buildfleet/shared";
+import { makeBuildEvent, newBuildId, parseImage, type BuildRecord, type RebuildEvent } from "@buildfleet/contract";
 import { readFileSync } from "node:fs";
 import { useRedis, type RedisTestContext } from "@buildfleet/testkit";
 import { parseAllDocuments } from "yaml";
@@ -42,9 +42,9 @@ interface Rig {
   build(id: string): Promise<BuildRecord>;
 }
 
-async function startRig(redis: RedisTestContext, scenario?: unknown): Promise<Rig> {
+async function startRig(redis: RedisTestContext, scenario?: unknown, options: { worker?: boolean } = {}): Promise<Rig> {
   const stack = await startStack(redis, scenario === undefined ? {} : { kubesim: { scenario } });
-  await stack.startWorker();
+  if (options.worker !== false) await stack.startWorker();
   const conn = redis.track(createWorkerConnection(redis.url));
   const catalog = new CatalogStore(conn, stack.ks);
   const waves = new WaveStore(conn, stack.ks);
@@ -89,6 +89,13 @@ const node = (doc: WaveDoc, id: string) => {
   return n;
 };
 const buildOf = (doc: WaveDoc, id: string) => doc.builds[id]?.buildId ?? "";
+
+/** A build.succeeded of the base outside any wave (a push), as the coordinator reads it from the stream. */
+function basePush(digest: string): BuildStreamEntry {
+  const buildId = newBuildId();
+  const event = makeBuildEvent("build.succeeded", { buildId, sequence: 4, source: "/test", data: { buildId, digest, destinations: [`${REGISTRY}/base:v1`], attempts: 1 } });
+  return { kind: "build", id: "0-1", buildId, event };
+}
 
 /** The wave's rebuild.* events on the durable stream, in stream order. */
 async function waveEventsOf(redis: RedisTestContext, rig: Rig, waveId: string): Promise<RebuildEvent[]> {
@@ -342,6 +349,53 @@ describe("rebuild waves on kubesim", () => {
     // Its own builds did not schedule another wave.
     await rig.startCoordinator("second-sweeper").then((c) => c.sweep());
     expect(await rig.waves.list({ limit: 10, visible: () => true })).toHaveLength(1);
+  });
+
+  it("supersedes an automatic wave's unstarted nodes when a newer base digest settles, and re-plans them against it", async () => {
+    // No worker yet: the first wave's builds stay queued (not started), the state superseding is about.
+    const rig = await startRig(redis, undefined, { worker: false });
+    await applyAll(rig, [
+      image("base", "busybox:latest"),
+      image("r1", `${REGISTRY}/base:v1`, { onBaseChange: 0 }),
+      image("r2", `${REGISTRY}/base:v1`, { onBaseChange: 0 }),
+      image("app", `${REGISTRY}/r1:v1`, { onBaseChange: 0 }),
+    ]);
+    const [d1, d2] = [`sha256:${"1".repeat(64)}`, `sha256:${"2".repeat(64)}`];
+    const later = () => new Date(Date.now() + 1_000);
+
+    await noteBaseBuilds(rig.deps, [basePush(d1)]);
+    const [firstId] = await startDueWaves(rig.deps, later());
+    const first = (await rig.waves.get(firstId!))!;
+    expect(["team-a/r1", "team-a/r2", "team-a/app"].map((id) => node(first, id).state)).toEqual(["queued", "queued", "pending"]);
+
+    await noteBaseBuilds(rig.deps, [basePush(d2)]);
+    const [secondId] = await startDueWaves(rig.deps, later());
+
+    const superseded = (await rig.waves.get(firstId!))!;
+    expect(superseded).toMatchObject({ state: "cancelled", cancelledBy: "Superseded" });
+    expect(node(superseded, "team-a/app")).toMatchObject({ state: "cancelled", reason: "superseded by a newer base digest" });
+    for (const id of ["team-a/r1", "team-a/r2"]) {
+      expect(node(superseded, id).state).toBe("cancelled");
+      expect(await rig.build(buildOf(superseded, id))).toMatchObject({ state: "cancelled", cancelReason: "Superseded" });
+    }
+    const cancelled = (await waveEventsOf(redis, rig, firstId!)).at(-1);
+    expect(cancelled).toMatchObject({ type: "rebuild.cancelled", data: { reason: "superseded by a newer base digest" } });
+
+    // The new wave: every node again, pinned to the newer digest; the only automatic wave of the base still running.
+    const second = (await rig.waves.get(secondId!))!;
+    expect(second.trigger).toEqual({ base: "team-a/base", digest: d2 });
+    const r1 = await rig.build(buildOf(second, "team-a/r1"));
+    expect("inline" in r1.request.dockerfile && r1.request.dockerfile.inline).toContain(`FROM ${REGISTRY}/base:v1@${d2}`);
+    expect(await redis.connection().hgetall(`${rig.stack.ks.bullPrefix}:rebuild:auto:active`)).toEqual({ "team-a/base": secondId });
+    expect(await startDueWaves(rig.deps, later())).toEqual([]);
+
+    await rig.stack.startWorker();
+    await rig.startCoordinator();
+    const done = await rig.waitForWave(secondId!);
+    expect(done.state).toBe("succeeded");
+    // Only the new wave's three builds ever ran.
+    expect(rig.stack.sim.control.store.list("jobs", "buildfleet").items).toHaveLength(3);
+    expect((await rig.catalog.status("team-a/app"))?.builtFrom).toEqual({ [`${REGISTRY}/r1:v1`]: node(done, "team-a/r1").digest });
   });
 
   it("changes nothing when the events of a finished wave are delivered again", async () => {
