@@ -247,6 +247,14 @@ describe("rebuild waves on kubesim", () => {
     const r1 = await rig.build(buildOf(done, "team-a/r1"));
     expect("inline" in r1.request.dockerfile && r1.request.dockerfile.inline).toContain(`@${node(done, "team-a/base").digest}`);
     expect("inline" in app1.request.dockerfile && app1.request.dockerfile.inline).toContain(`@${r1.digest}`);
+    // The failure, the skip naming it, the failed wave, and its retry, as events.
+    const events = await waveEventsOf(redis, rig, started.id);
+    const types = events.map((e) => e.type);
+    expect(events.find((e) => e.type === "rebuild.node.skipped")?.data).toMatchObject({ node: "team-a/app1", skippedBecause: "team-a/r1" });
+    expect(events.find((e) => e.type === "rebuild.node.failed")?.data).toMatchObject({ node: "team-a/r1", attempt: 1 });
+    expect(types.indexOf("rebuild.failed")).toBeLessThan(types.lastIndexOf("rebuild.started"));
+    expect(events.filter((e) => e.type === "rebuild.started").map((e) => e.data)).toMatchObject([{ nodes: 5 }, { nodes: 5, retry: true }]);
+    expect(types.at(-1)).toBe("rebuild.succeeded");
   });
 
   it("continues a wave after the coordinator is stopped mid-wave, building every node exactly once", async () => {
