@@ -345,7 +345,7 @@ export async function applyBuildEvents(deps: RunnerDeps, entries: readonly Strea
   for (const entry of entries) {
     // The waves' own rebuild.* events: nothing to apply.
     if (entry.kind !== "build") continue;
-    const link = await waveLinkOf(deps, entry.buildId, entry.event);
+    const link = await appliedLinkOf(deps, entry.buildId, entry.event);
     if (link === undefined) continue;
     const outcome = outcomeOfEvent(entry.event, link);
     if (outcome === undefined) continue;
@@ -368,6 +368,22 @@ export async function waveLinkOf(deps: Pick<RunnerDeps, "waves" | "store">, buil
   if (event.type === "build.queued" || event.type === "build.retrying") return undefined;
   const origin = (await deps.store.get(buildId))?.rebuild;
   return origin === undefined ? undefined : { waveId: origin.waveId, nodeId: origin.nodeId, attempt: origin.attempt };
+}
+
+/**
+ * The wave node a build event can move: only once the wave's own write
+ * recorded the build. An event read before that write (its link comes from
+ * the record's origin) waits for the sweep: driving the wave then would
+ * re-decide the step still being written and submit its nodes a second time
+ * alongside it.
+ */
+async function appliedLinkOf(deps: RunnerDeps, buildId: string, event: BuildEvent): Promise<BuildLink | undefined> {
+  const saved = await deps.waves.link(buildId);
+  if (saved !== undefined) return saved;
+  const origin = await waveLinkOf(deps, buildId, event);
+  if (origin === undefined) return undefined;
+  const doc = await deps.waves.get(origin.waveId);
+  return doc?.builds[origin.nodeId]?.buildId === buildId ? origin : undefined;
 }
 
 /**
