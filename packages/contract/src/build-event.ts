@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ValidationError } from "./errors/index.js";
 import { BuildId } from "./build-id.js";
-import { CancelReason, ImageDigest, Tenant, Timestamp } from "./build-record.js";
+import { BuiltFrom, CancelReason, ImageDigest, Tenant, Timestamp } from "./build-record.js";
 import { FailureReason } from "./failure-reason.js";
 import { Priority } from "./priority.js";
 
@@ -59,6 +59,8 @@ export const BuildSucceededData = z.strictObject({
   attempts: attemptNumber,
   /** A scheduled mirror's build: the source digest it was pinned to (FROM source@digest), as in the record. */
   sourceDigest: ImageDigest.optional(),
+  /** A rebuild wave node's build: base reference → the digest it was built from. */
+  builtFrom: BuiltFrom.optional(),
 });
 export const BuildFailedData = z.strictObject({
   buildId: BuildId,

@@ -23,10 +23,30 @@ export const ImageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: "e
 
 const Message = z.string().max(4096);
 
-/** Why a build was cancelled: asked for one by one, by an operator's drain, or by a bulk cancel (selector). */
-export const CANCEL_REASONS = ["Requested", "Drained", "Selector"] as const;
+/**
+ * Why a build was cancelled: asked for one by one, by an operator's drain, by a bulk cancel (selector),
+ * or by a newer base digest that superseded the automatic rebuild wave it was queued for.
+ */
+export const CANCEL_REASONS = ["Requested", "Drained", "Selector", "Superseded"] as const;
 export const CancelReason = z.enum(CANCEL_REASONS);
 export type CancelReason = z.infer<typeof CancelReason>;
+
+/** Base reference → the digest a build was pinned to (a rebuild wave node's build). */
+export const BuiltFrom = z.record(z.string().max(512), ImageDigest);
+export type BuiltFrom = z.infer<typeof BuiltFrom>;
+
+/**
+ * The rebuild wave node a build was submitted for. It travels with the queue
+ * entry and the record, so whoever reads the build's events knows it is a
+ * wave's before the wave's own write linked it.
+ */
+export const RebuildOrigin = z.strictObject({
+  waveId: z.string().regex(/^rw-[0-9a-z]{8,40}$/),
+  nodeId: z.string().min(3).max(320),
+  attempt: z.number().int().min(1).max(1000),
+  builtFrom: BuiltFrom,
+});
+export type RebuildOrigin = z.infer<typeof RebuildOrigin>;
 
 /** The BullMQ job payload. */
 export const QueuedBuild = z.strictObject({
@@ -38,6 +58,7 @@ export const QueuedBuild = z.strictObject({
   retryOf: BuildId.optional(),
   /** A scheduled mirror's build: the source digest it is pinned to (FROM source@digest). */
   sourceDigest: ImageDigest.optional(),
+  rebuild: RebuildOrigin.optional(),
 });
 export type QueuedBuild = z.infer<typeof QueuedBuild>;
 
@@ -92,6 +113,8 @@ export const BuildRecord = z.strictObject({
   retryOf: BuildId.optional(),
   /** A scheduled mirror's build: the source digest it is pinned to, carried into build.succeeded; the next firing skips while the source still has it. */
   sourceDigest: ImageDigest.optional(),
+  /** A rebuild wave node's build: its wave node and the base digests it was pinned to (carried into build.succeeded). */
+  rebuild: RebuildOrigin.optional(),
   /** Sequence number of the last event published for this build (0 before the first). */
   sequence: z.number().int().min(0),
 });

@@ -17,7 +17,7 @@ export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransiti
 export type { TerminalState } from "./build-state.js";
 export { FailureReason, FAILURE_REASONS } from "./failure-reason.js";
 export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "./build-record.js";
-export { CancelReason, CANCEL_REASONS } from "./build-record.js";
+export { CancelReason, CANCEL_REASONS, BuiltFrom, RebuildOrigin } from "./build-record.js";
 export {
   BuildEvent,
   BuildEventType,
@@ -33,6 +33,23 @@ export {
   buildEventId,
 } from "./build-event.js";
 export type { BuildEventOf, BuildEventDataMap, MakeBuildEventInit } from "./build-event.js";
+// Rebuild wave events (issue 13): the same stream and SSE as build events.
+export {
+  RebuildEvent,
+  RebuildEventType,
+  REBUILD_EVENT_TYPES,
+  RebuildId,
+  RebuildStartedData,
+  RebuildNodeQueuedData,
+  RebuildNodeSucceededData,
+  RebuildNodeFailedData,
+  RebuildNodeSkippedData,
+  RebuildFinishedData,
+  StreamEvent,
+  isRebuildEvent,
+  makeRebuildEvent,
+} from "./rebuild-event.js";
+export type { RebuildEventOf, RebuildEventDataMap, MakeRebuildEventInit } from "./rebuild-event.js";
 export { validateBuildRequest, parseBuildRequest, TAG_POLICIES } from "./validate.js";
 export type { TagPolicy, ValidateOptions, ValidationResult } from "./validate.js";
 export { toFieldIssues, formatPath } from "./field-issues.js";

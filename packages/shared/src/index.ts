@@ -13,7 +13,7 @@ export type { ApiConfig, WorkerConfig } from "./config/config.js";
 export { BuildStore } from "./builds/build-store.js";
 export type { BuildStoreOptions, StoredBuild, Transition, TransitionResult } from "./builds/build-store.js";
 export { EventStream } from "./builds/event-stream.js";
-export type { StreamEntry } from "./builds/event-stream.js";
+export type { StreamEntry, BuildStreamEntry, RebuildStreamEntry } from "./builds/event-stream.js";
 export { BUILD_JOB_NAME, buildJobOptions } from "./queue/build-queue.js";
 export { requestCancel } from "./queue/cancel.js";
 export type { CancelDeps } from "./queue/cancel.js";

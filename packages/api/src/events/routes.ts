@@ -1,15 +1,19 @@
 import { once } from "node:events";
-import { type StreamEntry } from "@buildfleet/shared";
-import { RateLimitedError, Tenant, ValidationError, toFieldIssues } from "@buildfleet/contract";
-import type { FastifyInstance } from "fastify";
+import { WaveStore, type StreamEntry } from "@buildfleet/shared";
+import { NotFoundError, RateLimitedError, Tenant, ValidationError, toFieldIssues } from "@buildfleet/contract";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import { listedTenant, ownBuild } from "../builds/routes.js";
+import { waveVisible } from "../rebuilds/routes.js";
 import { SSE_KEEP_ALIVE, formatSseEvent, isStreamId } from "./sse.js";
+import { previousStreamId } from "./stream-id.js";
 
 export const EventsQuery = z.strictObject({
   buildId: z.string().max(64).optional(),
+  /** One rebuild wave's rebuild.* events; without a resume point, from its first (rebuild.started). */
+  waveId: z.string().max(64).optional(),
   since: z.string().max(64).optional(),
   /** Another tenant's events: admin scope only. */
   tenant: Tenant.optional(),
@@ -19,6 +23,13 @@ export const EventsQuery = z.strictObject({
 const TENANT_CACHE_MAX = 10_000;
 
 export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const waves = new WaveStore(ctx.redis, ctx.ks);
+  /** The stream id of a visible wave's first event (undefined: none published yet); 404 for a wave the caller may not see. */
+  const ownWaveStart = async (request: FastifyRequest, waveId: string): Promise<string | undefined> => {
+    const doc = await waves.get(waveId);
+    if (doc === undefined || !waveVisible(request, doc)) throw new NotFoundError(`rebuild wave ${waveId} not found`);
+    return waves.firstEventId(waveId);
+  };
   const { maxStreams, maxStreamsPerToken } = ctx.config.api.sse;
   /** Open streams per token (keyed by the token's hash); the process total is the fan-out's size. */
   const perToken = new Map<string, number>();
@@ -38,10 +49,13 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
         { path, message: "expected an event id this API sent (<ms>-<n>, each part at most 18446744073709551615)", example: "1717243200000-0" },
       ]);
     }
+    const waveId = parsed.data.waveId;
+    if (buildId !== undefined && waveId !== undefined) throw new ValidationError([{ path: "waveId", message: "give buildId or waveId, not both" }]);
     // Only now Redis: a bad resume point is a 400 whatever the build.
     if (buildId !== undefined) await ownBuild(ctx, request, buildId);
-    // Without a resume point: only events from now on (the current last id, resolved once).
-    const start = resume ?? (await ctx.events.currentId());
+    const firstOfWave = waveId === undefined ? undefined : await ownWaveStart(request, waveId);
+    // Without a resume point: only events from now on (the current last id, resolved once); a wave's from its first.
+    const start = resume ?? (firstOfWave !== undefined ? previousStreamId(firstOfWave) : await ctx.events.currentId());
 
     // Checked and counted in one synchronous step (no await in between), so concurrent requests cannot overshoot.
     const key = principal.tokenSha256;
@@ -80,6 +94,9 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
 
     const tenants = new Map<string, string>();
     const visible = async (entry: StreamEntry): Promise<boolean> => {
+      if (waveId !== undefined) return entry.kind === "rebuild" && entry.waveId === waveId;
+      // A wave's event names the tenants it concerns.
+      if (entry.kind === "rebuild") return buildId === undefined && entry.event.data.tenants.includes(tenant);
       if (buildId !== undefined) return entry.buildId === buildId;
       let owner = tenants.get(entry.buildId);
       if (owner === undefined) {

@@ -12,7 +12,7 @@ describe("SSE framing", () => {
       time: "2026-01-01T00:00:00.000Z",
       data: { buildId, by: "line1\nline2" },
     });
-    const text = formatSseEvent({ id: "1700000000000-3", buildId, event });
+    const text = formatSseEvent({ kind: "build", id: "1700000000000-3", buildId, event });
     const lines = text.split("\n");
     expect(lines[0]).toBe("id: 1700000000000-3");
     expect(lines[1]).toBe("event: build.cancelled");

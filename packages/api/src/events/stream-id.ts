@@ -21,3 +21,11 @@ export function compareStreamIds(a: string, b: string): number {
   const seq = BigInt(as) - BigInt(bs);
   return seq === 0n ? 0 : seq < 0n ? -1 : 1;
 }
+
+/** The id just before `id` in Redis' order: reading after it includes `id` itself. */
+export function previousStreamId(id: string): string {
+  const [ms = "0", seq = "0"] = id.split("-");
+  if (BigInt(seq) > 0n) return `${ms}-${BigInt(seq) - 1n}`;
+  if (BigInt(ms) === 0n) return "0-0";
+  return `${BigInt(ms) - 1n}-${MAX_U64}`;
+}

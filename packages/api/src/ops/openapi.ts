@@ -94,9 +94,10 @@ const OPERATIONS: Operation[] = [
     ok: [{ status: 200, contentType: "text/plain", description: "log lines" }], errors: [400, 401, 403, 404, 429],
   },
   {
-    method: "get", path: "/v1/events", summary: "Build events as Server-Sent Events (CloudEvents JSON in data)", scope: "read",
+    method: "get", path: "/v1/events", summary: "Build and rebuild wave events as Server-Sent Events (CloudEvents JSON in data)", scope: "read",
     parameters: [
       { name: "buildId", in: "query", schema: { type: "string" }, description: "only this build" },
+      { name: "waveId", in: "query", schema: { type: "string" }, description: "only this rebuild wave's rebuild.* events (from its first without a resume point)" },
       { name: "since", in: "query", schema: { type: "string" }, description: "resume after this event id" },
       { name: "tenant", in: "query", schema: { type: "string" }, description: "another tenant's events (admin scope only)" },
       { name: "Last-Event-ID", in: "header", schema: { type: "string" }, description: "resume after this event id" },

@@ -1,6 +1,10 @@
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
-import { TOKENS, startHarness, type ApiHarness } from "../test-support/harness.js";
+import type { RebuildEvent } from "@buildfleet/contract";
+import { REQUEST, TOKENS, startHarness, type ApiHarness } from "../test-support/harness.js";
+import { openStream } from "../test-support/stream-client.js";
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 const REGISTRY = "registry.internal:5000/team-a";
 
@@ -74,6 +78,35 @@ describe("/v1/rebuilds", () => {
     expect(cancelled.json<WaveBody>()).toMatchObject({ state: "cancelled", counts: { cancelled: 3 } });
     expect((await h.store.get(baseBuild))?.state).toBe("cancelled");
     expect(await h.queue.count()).toBe(0);
+  });
+
+  it("streams a wave's rebuild.* events over SSE from its first, to its tenant only", async () => {
+    const h = await startHarness(redis);
+    await layered(h);
+    const wave = (await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base" } })).json<WaveBody>();
+    await h.inject(TOKENS.teamA, { method: "POST", url: `/v1/rebuilds/${wave.id}/cancel` });
+    const base = await h.listen();
+
+    // No resume point: the wave's events from rebuild.started, none of its builds' or other waves'.
+    const client = await openStream(`${base}/v1/events?waveId=${wave.id}`, auth(TOKENS.readOnly));
+    await client.waitFor(() => client.events().length >= 3);
+    expect(client.events().map((e) => e.event)).toEqual(["rebuild.started", "rebuild.node.queued", "rebuild.cancelled"]);
+    const first = JSON.parse(client.events()[0]?.data ?? "{}") as RebuildEvent;
+    expect(first).toMatchObject({ specversion: "1.0", subject: wave.id, sequence: 1, data: { waveId: wave.id, tenants: ["team-a"], nodes: 3, levels: 3 } });
+    await client.close();
+
+    // The tenant's whole stream carries them between its builds' events; another tenant sees neither.
+    const all = await openStream(`${base}/v1/events?since=0-0`, auth(TOKENS.teamA));
+    await all.waitFor(() => all.events().some((e) => e.event === "rebuild.cancelled"));
+    expect(all.events().map((e) => e.event)).toEqual(["rebuild.started", "build.queued", "rebuild.node.queued", "build.cancelled", "rebuild.cancelled"]);
+    await all.close();
+    const other = await openStream(`${base}/v1/events?since=0-0`, auth(TOKENS.teamB));
+    expect((await h.inject(TOKENS.teamB, { method: "GET", url: `/v1/events?waveId=${wave.id}` })).statusCode).toBe(404);
+    // Its own build's event comes after everything of team-a's in the stream: once it is there, nothing else was sent.
+    await h.submit({ ...REQUEST, destinations: ["registry.internal:5000/team-b/app:v1"], registryCredentials: { secretName: "team-b-cred" } }, TOKENS.teamB);
+    await other.waitFor(() => other.events().length >= 1);
+    expect(other.events().map((e) => e.event)).toEqual(["build.queued"]);
+    await other.close();
   });
 
   it("refuses a body with both base and images, and an unknown image", async () => {

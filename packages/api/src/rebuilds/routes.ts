@@ -102,10 +102,11 @@ function scopeOf(request: FastifyRequest): TenantScope {
 }
 
 /** The waves a caller may see: its own tenant's; an admin every wave. */
-function visible(request: FastifyRequest, doc: WaveDoc): boolean {
+export function waveVisible(request: FastifyRequest, doc: Pick<WaveDoc, "scope" | "tenant">): boolean {
   const principal = principalOf(request);
   return principal.scopes.includes("admin") || (doc.scope === "tenant" && doc.tenant === principal.tenant);
 }
+const visible = waveVisible;
 
 export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { tokens } = ctx;

@@ -111,5 +111,7 @@ export function eventLine(e: StreamedEvent): string {
   ]
     .filter((s) => s !== "")
     .join(" ");
-  return `${e.event.time}  ${e.type.padEnd(15)}  build/${e.event.subject}${detail ? `  ${detail}` : ""}\n`;
+  // A rebuild wave's event names the wave, and the node it is about.
+  const subject = e.type.startsWith("rebuild.") ? `rebuild/${e.event.subject}${typeof data["node"] === "string" ? ` node=${data["node"]}` : ""}` : `build/${e.event.subject}`;
+  return `${e.event.time}  ${e.type.padEnd(15)}  ${subject}${detail ? `  ${detail}` : ""}\n`;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BuildEvent } from "../build-event.js";
+import { RebuildEvent } from "../rebuild-event.js";
 import { BuildRecord, Timestamp } from "../build-record.js";
 import { BuildState } from "../build-state.js";
 import { Priority } from "../priority.js";
@@ -119,6 +120,6 @@ export const ErrorBody = z.strictObject({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-/** One Server-Sent Event of `GET /v1/events`: the Redis stream id and the CloudEvent. */
-export const StreamedEvent = z.strictObject({ id: z.string(), type: z.string(), event: BuildEvent });
+/** One Server-Sent Event of `GET /v1/events`: the Redis stream id and the CloudEvent (a build's, or a rebuild wave's rebuild.*). */
+export const StreamedEvent = z.strictObject({ id: z.string(), type: z.string(), event: z.union([BuildEvent, RebuildEvent]) });
 export type StreamedEvent = z.infer<typeof StreamedEvent>;

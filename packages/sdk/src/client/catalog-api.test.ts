@@ -59,4 +59,20 @@ describe("client.rebuilds", () => {
     expect(done.state).toBe("failed");
     expect(seen).toEqual([0, 1]);
   });
+
+  it("events follows one wave's SSE stream and ends after its terminal event", async () => {
+    const paths: string[] = [];
+    const sse = ["rebuild.started", "rebuild.node.queued", "rebuild.succeeded", "rebuild.started"]
+      .map((type, i) => `id: 1700000000000-${i}\nevent: ${type}\ndata: ${JSON.stringify({ type, subject: "rw-abc12345", sequence: i + 1, data: { waveId: "rw-abc12345" } })}\n\n`)
+      .join("");
+    const fetch: FetchLike = async (input) => {
+      paths.push(new URL(input).search);
+      return new Response(sse, { status: 200, headers: { "content-type": "text/event-stream" } });
+    };
+    const client = new BuildfleetClient({ baseUrl: "http://api.test", token: "t", fetch });
+    const seen: string[] = [];
+    for await (const e of client.rebuilds.events("rw-abc12345")) seen.push(e.type);
+    expect(seen).toEqual(["rebuild.started", "rebuild.node.queued", "rebuild.succeeded"]);
+    expect(paths).toEqual(["?waveId=rw-abc12345"]);
+  });
 });

@@ -2,6 +2,8 @@ import { TimeoutError } from "./errors.js";
 import type { Http } from "./http.js";
 import type { ApplyResult, ImageGraph, ImageInput, ImageView, RebuildPlan, RebuildRequest, WaveView } from "./catalog-types.js";
 import { abortableDelay } from "../streams/delay.js";
+import { streamEvents, type EventsOptions } from "../streams/events.js";
+import type { StreamedEvent } from "./types.js";
 
 type Signal = { signal?: AbortSignal };
 const seg = (s: string) => encodeURIComponent(s);
@@ -104,4 +106,19 @@ export class RebuildsApi {
       await abortableDelay(Math.min(options.pollIntervalMs ?? 2_000, Math.max(0, deadline - Date.now())), options.signal);
     }
   }
+
+  /**
+   * The wave's rebuild.* events from its first (rebuild.started), then live,
+   * reconnecting with Last-Event-ID; ends after the wave's terminal event
+   * (rebuild.succeeded, failed or cancelled) unless `follow` (then only with
+   * `signal`: a retried wave starts again).
+   */
+  async *events(id: string, options: Omit<EventsOptions, "buildId" | "waveId"> = {}): AsyncGenerator<StreamedEvent> {
+    for await (const e of streamEvents(this.http, { ...options, waveId: id })) {
+      yield e;
+      if (options.follow !== true && WAVE_TERMINAL_EVENTS.has(e.type)) return;
+    }
+  }
 }
+
+const WAVE_TERMINAL_EVENTS: ReadonlySet<string> = new Set(["rebuild.succeeded", "rebuild.failed", "rebuild.cancelled"]);

@@ -1,5 +1,5 @@
 import type { Http } from "../client/http.js";
-import type { BuildEvent, BuildView, StreamedEvent } from "../client/types.js";
+import type { BuildView, StreamedEvent } from "../client/types.js";
 import { streamEvents, type EventsOptions } from "./events.js";
 
 /** The API's answer header on GET /v1/builds/:id: where to follow the events stream from. */
@@ -21,7 +21,7 @@ export async function* replayBuildEvents(http: Http, buildId: string, options: E
   const after = res.headers.get(EVENTS_AFTER_HEADER) ?? undefined;
   const view = JSON.parse(await res.text()) as BuildView;
   let lastSequence = 0;
-  const seqOf = (e: BuildEvent): number => (typeof (e as { sequence?: unknown }).sequence === "number" ? (e as { sequence: number }).sequence : 0);
+  const seqOf = (e: StreamedEvent["event"]): number => (typeof (e as { sequence?: unknown }).sequence === "number" ? (e as { sequence: number }).sequence : 0);
   for (const event of view.events) {
     lastSequence = Math.max(lastSequence, seqOf(event));
     yield { id: after ?? "", type: event.type, event };

@@ -1,6 +1,6 @@
 import { ApiError, ConnectionError } from "../client/errors.js";
 import type { Http } from "../client/http.js";
-import type { BuildEvent, StreamedEvent } from "../client/types.js";
+import type { StreamedEvent } from "../client/types.js";
 import { abortableDelay } from "./delay.js";
 import { textChunks } from "./lines.js";
 import { parseSse } from "./sse.js";
@@ -8,6 +8,8 @@ import { parseSse } from "./sse.js";
 export interface EventsOptions {
   /** Only this build's events. */
   buildId?: string;
+  /** Only this rebuild wave's rebuild.* events (from its first, without `since`). */
+  waveId?: string;
   /**
    * Start after this stream id. Without it: with `buildId`, the build's
    * events from its first, ending after its terminal event (unless `follow`);
@@ -40,6 +42,7 @@ export async function* streamEvents(http: Http, options: EventsOptions): AsyncGe
   let failures = 0;
   const query = new URLSearchParams();
   if (options.buildId !== undefined) query.set("buildId", options.buildId);
+  if (options.waveId !== undefined) query.set("waveId", options.waveId);
   for (;;) {
     if (options.signal?.aborted) return;
     let lastError: unknown;
@@ -55,9 +58,9 @@ export async function* streamEvents(http: Http, options: EventsOptions): AsyncGe
           }
           const { message } = item;
           if (message.id === undefined) continue;
-          let event: BuildEvent;
+          let event: StreamedEvent["event"];
           try {
-            event = JSON.parse(message.data) as BuildEvent;
+            event = JSON.parse(message.data) as StreamedEvent["event"];
           } catch {
             continue; // Not ours to interpret; skip rather than kill the stream.
           }

@@ -1,7 +1,7 @@
 import { useRedis } from "@buildfleet/testkit";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { BuildRecord, BuildRequest, newBuildId, type BuildEvent } from "../contract/index.js";
+import { BuildRecord, BuildRequest, newBuildId} from "../contract/index.js";
 import { keyspace } from "../redis/keyspace.js";
 import { BuildStore, type Transition } from "./build-store.js";
 import { EventStream } from "./event-stream.js";
@@ -66,7 +66,7 @@ describe("BuildStore", () => {
     expect(await s.create(again, { idempotencyKey: "deploy-42" })).toEqual({ created: false, buildId: first.id });
     expect(await s.get(again.id)).toBeUndefined();
     const stream = new EventStream(redis.connection(), keyspace(redis.prefix));
-    expect((await stream.after("0")).map((e) => e.buildId)).toEqual([first.id]);
+    expect((await stream.after("0")).map((e) => e.event.subject)).toEqual([first.id]);
   });
 
   it("applies a transition once: a duplicate is a no-op and nothing leaves a terminal state", async () => {
@@ -222,7 +222,7 @@ describe("EventStream", () => {
     await s.create(a);
     const cursor = (await reader.after("0")).at(-1)?.id ?? "0";
     await s.create(b);
-    const next: BuildEvent[] = (await reader.follow(cursor, { blockMs: 1_000 })).map((e) => e.event);
+    const next = (await reader.follow(cursor, { blockMs: 1_000 })).map((e) => e.event);
     expect(next.map((e) => e.subject)).toEqual([b.id]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { BuildEvent } from "../contract/index.js";
+import { BuildEvent, RebuildEvent } from "../contract/index.js";
 import type { Keyspace } from "../redis/keyspace.js";
 
 /**
@@ -10,12 +10,28 @@ import type { Keyspace } from "../redis/keyspace.js";
  * Blocking reads need a dedicated connection (createWorkerConnection).
  */
 
-export interface StreamEntry {
+/** A build's event on the stream. */
+export interface BuildStreamEntry {
+  kind: "build";
   /** Redis stream id (`<ms>-<n>`): a global, ordered cursor. */
   id: string;
   buildId: string;
   event: BuildEvent;
 }
+
+/** A rebuild wave's event (rebuild.*) on the same stream. */
+export interface RebuildStreamEntry {
+  kind: "rebuild";
+  id: string;
+  waveId: string;
+  event: RebuildEvent;
+}
+
+/** Consumers that only follow builds skip `kind: "rebuild"` entries (and still acknowledge them). */
+export type StreamEntry = BuildStreamEntry | RebuildStreamEntry;
+
+/** Field names of a stream entry: a build's events carry `buildId`, a wave's `waveId` (wave-store.ts writes them). */
+export const STREAM_FIELDS = { build: "buildId", wave: "waveId", event: "event" } as const;
 
 type RawEntries = [id: string, fields: string[]][];
 
@@ -76,13 +92,12 @@ export class EventStream {
 }
 
 function parse(entries: RawEntries): StreamEntry[] {
-  return entries.map(([id, fields]) => {
+  return entries.map(([id, fields]): StreamEntry => {
     const map = new Map<string, string>();
     for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] ?? "", fields[i + 1] ?? "");
-    return {
-      id,
-      buildId: map.get("buildId") ?? "",
-      event: BuildEvent.parse(JSON.parse(map.get("event") ?? "null")),
-    };
+    const json: unknown = JSON.parse(map.get(STREAM_FIELDS.event) ?? "null");
+    const waveId = map.get(STREAM_FIELDS.wave);
+    if (waveId !== undefined) return { kind: "rebuild", id, waveId, event: RebuildEvent.parse(json) };
+    return { kind: "build", id, buildId: map.get(STREAM_FIELDS.build) ?? "", event: BuildEvent.parse(json) };
   });
 }

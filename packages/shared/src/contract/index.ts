@@ -18,7 +18,9 @@ export { BuildState, BUILD_STATES, TERMINAL_STATES, isTerminalState, canTransiti
 export type { TerminalState } from "@buildfleet/contract";
 export { FailureReason, FAILURE_REASONS } from "@buildfleet/contract";
 export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "@buildfleet/contract";
-export { CancelReason, CANCEL_REASONS } from "@buildfleet/contract";
+export { CancelReason, CANCEL_REASONS, BuiltFrom, RebuildOrigin } from "@buildfleet/contract";
+export { RebuildEvent, StreamEvent, isRebuildEvent, makeRebuildEvent } from "@buildfleet/contract";
+export type { RebuildEventType, RebuildEventDataMap } from "@buildfleet/contract";
 export {
   BuildEvent,
   BuildEventType,

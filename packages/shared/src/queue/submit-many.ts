@@ -1,5 +1,5 @@
 import type { JobsOptions } from "bullmq";
-import type { BuildRecord, BuildRequest, Priority, QueuedBuild } from "../contract/index.js";
+import type { BuildRecord, BuildRequest, Priority, QueuedBuild, RebuildOrigin } from "../contract/index.js";
 import type { BuildStore, CreateResult } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError, isRetryable } from "../errors/index.js";
 import type { FairShare } from "../admission/fair-share.js";
@@ -39,6 +39,8 @@ export interface SubmitManyItem {
   buildId: string;
   /** The tenant's fair-share weight (default 1). */
   weight?: number;
+  /** The rebuild wave node this build is for: on the entry and the record from the start. */
+  rebuild?: RebuildOrigin;
 }
 
 export type SubmitManyResult =
@@ -64,7 +66,10 @@ export async function submitBuilds(deps: SubmitManyDeps, items: readonly SubmitM
 
     const submittedAt = (deps.now ?? (() => new Date()))().toISOString();
     const queued = new Map<number, QueuedBuild>(
-      fresh.map((i) => [i, { buildId: items[i]!.buildId, tenant: items[i]!.tenant, request: items[i]!.request, submittedAt }]),
+      fresh.map((i) => {
+        const item = items[i]!;
+        return [i, { buildId: item.buildId, tenant: item.tenant, request: item.request, submittedAt, ...(item.rebuild !== undefined ? { rebuild: item.rebuild } : {}) }];
+      }),
     );
     const toAdd = fresh.filter((i) => !found[i]!.recorded);
     const priorities = await fairSharePriorities(deps, toAdd.map((i) => items[i]!));

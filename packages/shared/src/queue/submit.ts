@@ -1,5 +1,5 @@
 import type { BuildQueues } from "./build-queues.js";
-import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type TagPolicy } from "../contract/index.js";
+import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type RebuildOrigin, type TagPolicy } from "../contract/index.js";
 import type { BuildStore } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError } from "../errors/index.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
@@ -34,6 +34,8 @@ export interface SubmitInput {
   weight?: number;
   /** A scheduled mirror's pinned source digest, kept on the record and in build.succeeded. */
   sourceDigest?: string;
+  /** The rebuild wave node this build is for: recorded with the entry and the record, before either is visible. */
+  rebuild?: RebuildOrigin;
 }
 
 export type SubmitResult =
@@ -72,6 +74,7 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     submittedAt: now,
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
     ...(input.sourceDigest !== undefined ? { sourceDigest: input.sourceDigest } : {}),
+    ...(input.rebuild !== undefined ? { rebuild: input.rebuild } : {}),
   };
   // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
   return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), async () => {
@@ -132,5 +135,6 @@ export function recordForQueuedBuild(queued: QueuedBuild): BuildRecord {
     sequence: 1,
     ...(queued.retryOf !== undefined ? { retryOf: queued.retryOf } : {}),
     ...(queued.sourceDigest !== undefined ? { sourceDigest: queued.sourceDigest } : {}),
+    ...(queued.rebuild !== undefined ? { rebuild: queued.rebuild } : {}),
   };
 }

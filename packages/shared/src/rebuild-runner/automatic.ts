@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { StreamEntry } from "../builds/event-stream.js";
+import type { BuildStreamEntry, StreamEntry } from "../builds/event-stream.js";
 import { ImageDigest, Timestamp } from "../contract/index.js";
 import { buildGraph, childIds } from "../catalog/graph.js";
 import type { CatalogGraph, GraphNode, ImageId } from "../catalog/graph.js";
 import type { ImageBuildStatus } from "../catalog-store/catalog-store.js";
 import { tryNormaliseReference } from "../catalog/image-ref.js";
 import { DEFAULT_SETTLE_SECONDS } from "../catalog/image.js";
-import { cancelRebuild, startRebuild } from "./runner.js";
+import { startRebuild, supersedeRebuild, waveLinkOf } from "./runner.js";
 import type { RunnerDeps } from "./runner.js";
 
 /**
@@ -15,8 +15,10 @@ import type { RunnerDeps } from "./runner.js";
  * a wave for them after their settle window. Further builds of that base
  * inside the window fold into the same wave (the window is not extended,
  * the newest digest wins). When the window ends while an automatic wave of
- * the same base still runs, that wave is cancelled as superseded and a new
- * one is planned against the newest digest: at most one runs per base.
+ * the same base still runs, that wave is superseded — its nodes that have not
+ * started are cancelled (queued builds with reason `Superseded`), its running
+ * builds finish — and a new one is planned against the newest digest: at most
+ * one automatic wave per base enqueues builds.
  */
 
 const Pending = z.strictObject({ digest: ImageDigest, dueAt: Timestamp, firstAt: Timestamp, builds: z.number().int().min(1) });
@@ -48,13 +50,15 @@ return 1`;
  * when an opted-in dependent was built from another one. Idempotent.
  */
 export async function noteBaseBuilds(deps: RunnerDeps, entries: readonly StreamEntry[], now: Date = new Date()): Promise<void> {
-  const succeeded = entries.filter((e) => e.event.type === "build.succeeded");
+  const succeeded = entries.filter((e): e is BuildStreamEntry => e.kind === "build" && e.event.type === "build.succeeded");
   if (succeeded.length === 0) return;
   let graph: ReturnType<typeof buildGraph> | undefined;
   let status: Awaited<ReturnType<RunnerDeps["catalog"]["catalog"]>>["status"] | undefined;
   for (const entry of succeeded) {
     if (entry.event.type !== "build.succeeded") continue;
-    if ((await deps.waves.link(entry.buildId)) !== undefined) continue; // a wave's own node: the wave handles what is below it
+    // A wave's own node (linked, or — read before the wave's write linked it — by the origin its record
+    // carries): the wave records it and handles what is below it. Never an automatic wave of its own.
+    if (entry.event.data.builtFrom !== undefined || (await waveLinkOf(deps, entry.buildId, entry.event)) !== undefined) continue;
     if (graph === undefined || status === undefined) {
       const loaded = await deps.catalog.catalog();
       graph = buildGraph(loaded.catalog);
@@ -122,10 +126,12 @@ export async function startDueWaves(deps: RunnerDeps, now: Date = new Date()): P
     // One coordinator starts it; the claim expires if that one dies in between.
     if ((await deps.redis.set(k.claim(base), "1", "PX", 30_000, "NX")) !== "OK") continue;
     try {
+      // At most one automatic wave per base enqueues builds: the one before is superseded (what it has not
+      // started is cancelled; its running builds finish) and this one re-plans every node against the newer digest.
       const previous = await deps.redis.hget(k.active, base);
       if (previous !== null) {
         const doc = await deps.waves.get(previous);
-        if (doc?.state === "running") await cancelRebuild(deps, previous, "Superseded");
+        if (doc?.state === "running") await supersedeRebuild(deps, previous);
       }
       const doc = await startRebuild(deps, {
         startedBy: "automatic",

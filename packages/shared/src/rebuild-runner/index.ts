@@ -6,6 +6,8 @@ export {
   startRebuild,
   driveWave,
   cancelRebuild,
+  supersedeRebuild,
+  waveLinkOf,
   retryRebuild,
   applyBuildEvents,
   reconcileWave,
@@ -14,3 +16,5 @@ export {
 } from "./runner.js";
 export type { RunnerDeps, StartInput } from "./runner.js";
 export { noteBaseBuilds, startDueWaves } from "./automatic.js";
+export { waveEvents, waveTenants } from "./wave-events.js";
+export type { WaveEventInit } from "./wave-events.js";

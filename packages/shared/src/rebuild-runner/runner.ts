@@ -11,10 +11,11 @@ import { requestCancel } from "../queue/cancel.js";
 import type { Keyspace } from "../redis/keyspace.js";
 import { planWave } from "../rebuilds/plan.js";
 import type { PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
-import { advance, applyOutcomes, cancelWave, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
+import { advance, applyOutcomes, cancelWave, retryWave, startWave, supersedeWave, waveStatus } from "../rebuilds/wave.js";
 import type { NodeChange, NodeOutcome, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
 import type { CatalogStore } from "../catalog-store/catalog-store.js";
 import { newWaveId } from "./wave-store.js";
+import { waveEvents } from "./wave-events.js";
 import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
 import { submitLevel } from "./submit-level.js";
 
@@ -97,8 +98,9 @@ export async function startRebuild(deps: RunnerDeps, input: StartInput): Promise
     plan: result.plan,
     wave,
     builds: {},
+    eventSeq: 0,
   };
-  const saved = await deps.waves.save(doc);
+  const saved = await deps.waves.save(doc, [], waveEvents(undefined, doc, []));
   if (saved === undefined) throw new ConflictError(`wave ${doc.id} exists already`);
   deps.logger.info({ waveId: doc.id, nodes: result.plan.nodes.length, levels: result.plan.levels.length }, "rebuild wave started");
   // Its first step from the document just written: a 2,000-node wave's document is a megabyte to read back.
@@ -188,7 +190,7 @@ export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: read
     const at = (deps.now ?? (() => new Date()))().toISOString();
     const next: WaveDoc = { ...doc, wave, builds, state: status.state, updatedAt: at };
     if (status.terminal) next.finishedAt ??= at;
-    const saved = await deps.waves.save(next, links);
+    const saved = await deps.waves.save(next, links, waveEvents(doc, next, changes));
     if (saved === undefined) continue;
     const log = deps.logger.child({ waveId });
     for (const change of changes) log.info({ node: change.id, from: change.from, to: change.to, attempt: change.attempt, buildId: builds[change.id]?.buildId }, "wave node changed");
@@ -200,17 +202,34 @@ export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: read
 
 /** Cancels a wave: pending nodes cancelled, queued and running builds cancelled through the normal cancel path. */
 export async function cancelRebuild(deps: RunnerDeps, waveId: string, by: string): Promise<WaveDoc | undefined> {
+  return stopRebuild(deps, waveId, by, "cancel");
+}
+
+/**
+ * Supersedes an automatic wave (a newer digest of its base settled): its
+ * nodes that have not started are cancelled — pending ones at once, queued
+ * builds through the normal cancel path with reason `Superseded` — while
+ * running builds finish. The caller starts the wave that re-plans them.
+ */
+export async function supersedeRebuild(deps: RunnerDeps, waveId: string): Promise<WaveDoc | undefined> {
+  return stopRebuild(deps, waveId, SUPERSEDED_BY, "supersede");
+}
+
+/** `cancelledBy` of a superseded wave. */
+export const SUPERSEDED_BY = "Superseded";
+
+async function stopRebuild(deps: RunnerDeps, waveId: string, by: string, mode: "cancel" | "supersede"): Promise<WaveDoc | undefined> {
   let doc: WaveDoc | undefined;
   let inFlight: WaveNode[] = [];
   for (let round = 0; round < MAX_ROUNDS && inFlight.length === 0; round++) {
     const current = await deps.waves.get(waveId);
     if (current === undefined) return undefined;
     if (current.state !== "running") return current;
-    const step = cancelWave(current.wave);
+    const step = mode === "cancel" ? cancelWave(current.wave) : supersedeWave(current.wave);
     const status = waveStatus(step.wave);
     const at = (deps.now ?? (() => new Date()))().toISOString();
-    const next: WaveDoc = { ...current, wave: step.wave, state: status.state, updatedAt: at, ...(status.terminal ? { finishedAt: at } : {}) };
-    doc = await deps.waves.save(next);
+    const next: WaveDoc = { ...current, wave: step.wave, state: status.state, updatedAt: at, cancelledBy: by, ...(status.terminal ? { finishedAt: at } : {}) };
+    doc = await deps.waves.save(next, [], waveEvents(current, next, step.changes));
     if (doc === undefined) continue;
     inFlight = step.cancel;
     if (inFlight.length === 0) return doc;
@@ -220,7 +239,9 @@ export async function cancelRebuild(deps: RunnerDeps, waveId: string, by: string
   for (const node of inFlight) {
     const build = doc.builds[node.id];
     if (build === undefined) continue;
-    const record = await requestCancel({ store: deps.store, queue: deps.queue, redis: deps.redis, keyspace: deps.ks }, build.buildId, by);
+    // Superseding cancels only what has not started: a build a worker took meanwhile finishes.
+    const options = mode === "supersede" ? { reason: "Superseded" as const, onlyStates: ["queued" as const] } : {};
+    const record = await requestCancel({ store: deps.store, queue: deps.queue, redis: deps.redis, keyspace: deps.ks }, build.buildId, by, options);
     // A build removed from the queue is cancelled now; a running one reports through the event stream.
     const outcome = outcomeOfRecord(record, { nodeId: node.id, attempt: build.attempt });
     if (outcome !== undefined) outcomes.push(outcome);
@@ -237,8 +258,9 @@ export async function retryRebuild(deps: RunnerDeps, waveId: string): Promise<Wa
     if (current.state === "succeeded") return current;
     const step = retryWave(current.wave);
     const at = (deps.now ?? (() => new Date()))().toISOString();
-    const { finishedAt: _done, ...rest } = current;
-    const saved = await deps.waves.save({ ...rest, wave: step.wave, state: "running", updatedAt: at });
+    const { finishedAt: _done, cancelledBy: _by, ...rest } = current;
+    const next: WaveDoc = { ...rest, wave: step.wave, state: "running", updatedAt: at };
+    const saved = await deps.waves.save(next, [], waveEvents(current, next, step.changes));
     if (saved === undefined) continue;
     return (await driveWave(deps, waveId, [])) ?? saved;
   }
@@ -249,7 +271,9 @@ export async function retryRebuild(deps: RunnerDeps, waveId: string): Promise<Wa
 export async function applyBuildEvents(deps: RunnerDeps, entries: readonly StreamEntry[]): Promise<void> {
   const byWave = new Map<string, NodeOutcome[]>();
   for (const entry of entries) {
-    const link = await deps.waves.link(entry.buildId);
+    // The waves' own rebuild.* events: nothing to apply.
+    if (entry.kind !== "build") continue;
+    const link = await appliedLinkOf(deps, entry.buildId, entry.event);
     if (link === undefined) continue;
     const outcome = outcomeOfEvent(entry.event, link);
     if (outcome === undefined) continue;
@@ -258,6 +282,36 @@ export async function applyBuildEvents(deps: RunnerDeps, entries: readonly Strea
     else list.push(outcome);
   }
   for (const [waveId, outcomes] of byWave) await driveWave(deps, waveId, outcomes);
+}
+
+/**
+ * The wave node a build belongs to: the link the wave's write saved or, when
+ * its event is read before that write, the origin its record was created with
+ * (the queue entry carries it). Only events that may change a node (not
+ * `build.queued`/`build.retrying`) read the record.
+ */
+export async function waveLinkOf(deps: Pick<RunnerDeps, "waves" | "store">, buildId: string, event: BuildEvent): Promise<BuildLink | undefined> {
+  const link = await deps.waves.link(buildId);
+  if (link !== undefined) return link;
+  if (event.type === "build.queued" || event.type === "build.retrying") return undefined;
+  const origin = (await deps.store.get(buildId))?.rebuild;
+  return origin === undefined ? undefined : { waveId: origin.waveId, nodeId: origin.nodeId, attempt: origin.attempt };
+}
+
+/**
+ * The wave node a build event can move: only once the wave's own write
+ * recorded the build. An event read before that write (its link comes from
+ * the record's origin) waits for the sweep: driving the wave then would
+ * re-decide the step still being written and submit its nodes a second time
+ * alongside it.
+ */
+async function appliedLinkOf(deps: RunnerDeps, buildId: string, event: BuildEvent): Promise<BuildLink | undefined> {
+  const saved = await deps.waves.link(buildId);
+  if (saved !== undefined) return saved;
+  const origin = await waveLinkOf(deps, buildId, event);
+  if (origin === undefined) return undefined;
+  const doc = await deps.waves.get(origin.waveId);
+  return doc?.builds[origin.nodeId]?.buildId === buildId ? origin : undefined;
 }
 
 /**

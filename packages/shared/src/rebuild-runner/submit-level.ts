@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { DockerfileBaseSource, TextPosition } from "@buildfleet/contract";
+import { ImageDigest, type DockerfileBaseSource, type TextPosition } from "@buildfleet/contract";
 import { newBuildId } from "../contract/index.js";
 import { FairShare } from "../admission/fair-share.js";
 import type { StoredImage } from "../catalog-store/catalog-store.js";
@@ -36,7 +36,22 @@ function prepareNode(doc: WaveDoc, wave: Wave, node: WaveNode, planned: PlanNode
   const { idempotencyKey: _own, ...rest } = pinned.request;
   // One build per wave node and attempt, however often this step is repeated.
   const key = `rebuild.${doc.id}.${wave.index[node.id] ?? 0}.${node.attempt}`;
-  return { ok: true, item: { tenant, request: { ...rest, priority: doc.priority }, idempotencyKey: key, buildId: waveBuildId(doc, key) }, pins: pinned.pins };
+  return {
+    ok: true,
+    item: {
+      tenant,
+      request: { ...rest, priority: doc.priority },
+      idempotencyKey: key,
+      buildId: waveBuildId(doc, key),
+      rebuild: { waveId: doc.id, nodeId: node.id, attempt: node.attempt, builtFrom: builtFromPins(pinned.pins) },
+    },
+    pins: pinned.pins,
+  };
+}
+
+/** The base digests a node's build is pinned to, as its record and build.succeeded name them. */
+function builtFromPins(pins: readonly { base: string; digest: string }[]): Record<string, string> {
+  return Object.fromEntries(pins.filter((p) => ImageDigest.safeParse(p.digest).success).map((p) => [p.base, p.digest]));
 }
 
 /**

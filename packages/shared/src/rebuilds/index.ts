@@ -4,5 +4,5 @@ export type { TenantScope, WaveTrigger, WavePlan, PlanProblem, PlanResult } from
 export { formatPlanTree } from "./plan-format.js";
 export { pinBuildRequest } from "./pin.js";
 export type { Pin, PinResult } from "./pin.js";
-export { WaveOptions, ON_FAILURE, DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT, startWave, applyOutcome, applyOutcomes, advance, cancelWave, retryWave, waveStatus, pinsFor } from "./wave.js";
+export { WaveOptions, ON_FAILURE, DEFAULT_MAX_IN_FLIGHT, MAX_MAX_IN_FLIGHT, startWave, applyOutcome, applyOutcomes, advance, cancelWave, supersedeWave, SUPERSEDED_REASON, retryWave, waveStatus, pinsFor } from "./wave.js";
 export type { WaveOptionsInput, WaveNode, Wave, NodeOutcome, NodeChange, Step, WaveStatus } from "./wave.js";

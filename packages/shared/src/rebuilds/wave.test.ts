@@ -5,7 +5,7 @@ import { REG, digest, entry, fromImages } from "../test-support/catalog.js";
 import { pinBuildRequest } from "./pin.js";
 import { planWave } from "./plan.js";
 import type { WavePlan } from "./plan.js";
-import { WaveOptions, advance, applyOutcome, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, waveStatus } from "./wave.js";
+import { SUPERSEDED_REASON, WaveOptions, advance, applyOutcome, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, supersedeWave, waveStatus } from "./wave.js";
 import type { NodeOutcome, Wave } from "./wave.js";
 
 function planOf(entries: CatalogEntry[], base: string): WavePlan {
@@ -186,6 +186,27 @@ describe("a wave", () => {
         { id: "team/app", from: "pending", to: "skipped", attempt: 1, skippedBecause: "team/base", reason: "team/base failed" },
       ]);
     });
+  });
+
+  it("supersedes: pending nodes cancelled, queued builds to cancel, running ones left to finish", () => {
+    // base done; jvm running, python queued, app pending.
+    let wave = advance(startWave(planOf(diamond, "base"))).wave;
+    wave = advance(applyOutcome(wave, { id: "team/base", attempt: 1, type: "succeeded", digest: digest(11) }).wave).wave;
+    wave = applyOutcome(wave, { id: "team/jvm", attempt: 1, type: "started" }).wave;
+
+    const step = supersedeWave(wave);
+
+    expect(step.cancel.map((n) => n.id)).toEqual(["team/python"]);
+    expect(step.changes).toEqual([{ id: "team/app", from: "pending", to: "cancelled", attempt: 1, reason: SUPERSEDED_REASON }]);
+    expect(advance(step.wave).enqueue).toEqual([]);
+    // The running build's digest is still recorded; nothing below it starts.
+    wave = applyOutcomes(step.wave, [
+      { id: "team/jvm", attempt: 1, type: "succeeded", digest: digest(12) },
+      { id: "team/python", attempt: 1, type: "cancelled" },
+    ]).wave;
+    expect(wave.nodes.find((n) => n.id === "team/jvm")).toMatchObject({ state: "succeeded", digest: digest(12) });
+    expect(advance(wave).enqueue).toEqual([]);
+    expect(waveStatus(wave)).toMatchObject({ state: "cancelled", terminal: true });
   });
 
   it("cancels: pending nodes at once, in-flight builds through the answer, then the wave is cancelled", () => {

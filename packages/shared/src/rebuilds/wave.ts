@@ -237,6 +237,22 @@ export function cancelWave(wave: Wave): Step & { cancel: WaveNode[] } {
   return { ...draft.done(), cancel: wave.nodes.filter((n) => inFlight(n.state)) };
 }
 
+/** Why a superseded wave's nodes that had not started were cancelled. */
+export const SUPERSEDED_REASON = "superseded by a newer base digest";
+
+/**
+ * Supersedes the wave (a newer digest of its base): nothing new starts,
+ * pending nodes become cancelled, and the answer lists the queued builds to
+ * cancel. Running builds finish (what they produce is recorded); the newer
+ * wave re-plans every node against the new digest.
+ */
+export function supersedeWave(wave: Wave): Step & { cancel: WaveNode[] } {
+  const draft = new Draft(wave);
+  draft.cancelRequested = true;
+  for (const node of wave.nodes) if (node.state === "pending") draft.set(node, "cancelled", { reason: SUPERSEDED_REASON });
+  return { ...draft.done(), cancel: wave.nodes.filter((n) => n.state === "queued") };
+}
+
 /** Failed, skipped and cancelled nodes go back to pending for their next attempt; succeeded nodes and their digests stay. */
 export function retryWave(wave: Wave): Step {
   const draft = new Draft(wave);

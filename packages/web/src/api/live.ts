@@ -18,6 +18,8 @@ export function subscribeEvents(query: Record<string, string | undefined>, onEve
   const handle = (ev: MessageEvent<string>): void => {
     try {
       const data = JSON.parse(ev.data) as { type?: string; subject?: string; data?: { buildId?: string } };
+      // A rebuild wave's event (subject = wave id) is not a build's.
+      if (data.type?.startsWith("rebuild.") === true) return;
       const buildId = data.subject ?? data.data?.buildId;
       if (typeof buildId === "string") onEvent({ id: ev.lastEventId, type: data.type ?? ev.type, buildId });
     } catch {

@@ -72,6 +72,8 @@ export function planTransitions(record: BuildRecord, obs: BuildObservation, jobN
               destinations: r.request.destinations,
               attempts: Math.max(1, countedAttempts(obs)),
               ...(r.sourceDigest !== undefined ? { sourceDigest: r.sourceDigest } : {}),
+              // A wave node's build says which base digests it was built from.
+              ...(r.rebuild !== undefined ? { builtFrom: r.rebuild.builtFrom } : {}),
             }),
           },
         });

@@ -1,5 +1,5 @@
-import { CatalogStore, EventStream, applyBuildEvents, WaveStore, cancelRebuild, createLogger, createWorkerConnection, retryRebuild, startRebuild, type RunnerDeps, type WaveDoc } from "@buildfleet/shared";
-import { parseImage, type BuildRecord } from "@buildfleet/contract";
+import { CatalogStore, EventStream, applyBuildEvents, noteBaseBuilds, startDueWaves, WaveStore, cancelRebuild, createLogger, createWorkerConnection, retryRebuild, startRebuild, type BuildStreamEntry, type RunnerDeps, type WaveDoc } from "@buildfleet/shared";
+import { makeBuildEvent, newBuildId, parseImage, type BuildRecord, type RebuildEvent } from "@buildfleet/contract";
 import { readFileSync } from "node:fs";
 import { useRedis, type RedisTestContext } from "@buildfleet/testkit";
 import { parseAllDocuments } from "yaml";
@@ -42,9 +42,9 @@ interface Rig {
   build(id: string): Promise<BuildRecord>;
 }
 
-async function startRig(redis: RedisTestContext, scenario?: unknown): Promise<Rig> {
+async function startRig(redis: RedisTestContext, scenario?: unknown, options: { worker?: boolean } = {}): Promise<Rig> {
   const stack = await startStack(redis, scenario === undefined ? {} : { kubesim: { scenario } });
-  await stack.startWorker();
+  if (options.worker !== false) await stack.startWorker();
   const conn = redis.track(createWorkerConnection(redis.url));
   const catalog = new CatalogStore(conn, stack.ks);
   const waves = new WaveStore(conn, stack.ks);
@@ -90,6 +90,19 @@ const node = (doc: WaveDoc, id: string) => {
 };
 const buildOf = (doc: WaveDoc, id: string) => doc.builds[id]?.buildId ?? "";
 
+/** A build.succeeded of the base outside any wave (a push), as the coordinator reads it from the stream. */
+function basePush(digest: string): BuildStreamEntry {
+  const buildId = newBuildId();
+  const event = makeBuildEvent("build.succeeded", { buildId, sequence: 4, source: "/test", data: { buildId, digest, destinations: [`${REGISTRY}/base:v1`], attempts: 1 } });
+  return { kind: "build", id: "0-1", buildId, event };
+}
+
+/** The wave's rebuild.* events on the durable stream, in stream order. */
+async function waveEventsOf(redis: RedisTestContext, rig: Rig, waveId: string): Promise<RebuildEvent[]> {
+  const all = await new EventStream(redis.track(createWorkerConnection(redis.url)), rig.stack.ks).after("0", 10_000);
+  return all.flatMap((e) => (e.kind === "rebuild" && e.waveId === waveId ? [e.event] : []));
+}
+
 async function applyAll(rig: Rig, images: ReturnType<typeof image>[]): Promise<void> {
   for (const img of images) {
     const res = await rig.catalog.apply("team-a", img);
@@ -120,8 +133,41 @@ describe("rebuild waves on kubesim", () => {
     expect(app!.request.buildArgs?.["BASE"]).toBe(`${REGISTRY}/runtime:v1@${runtime!.digest}`);
     expect(app!.request.priority).toBe("bulk");
     expect(node(doc, "team-a/app").digest).toBe(app!.digest);
-    // The image's status records what it was built from; the coordinator may write it a moment after the wave's own record.
-    await expect.poll(async () => (await rig.catalog.status("team-a/app"))?.builtFrom, { timeout: 15_000 }).toEqual({ [`${REGISTRY}/runtime:v1`]: runtime!.digest });
+    // The image's status records what it was built from, written before the wave's step that saw it succeed
+    // (and a wave build is never taken for a build outside a wave, whatever the order its event is read in).
+    expect((await rig.catalog.status("team-a/app"))?.builtFrom).toEqual({ [`${REGISTRY}/runtime:v1`]: runtime!.digest });
+    // So do the app's record and its build.succeeded.
+    expect(app!.rebuild).toMatchObject({ waveId: started.id, nodeId: "team-a/app", attempt: 1, builtFrom: { [`${REGISTRY}/runtime:v1`]: runtime!.digest } });
+    const succeeded = (await rig.stack.store.events(app!.id)).find((e) => e.type === "build.succeeded");
+    expect(succeeded?.type === "build.succeeded" && succeeded.data.builtFrom).toEqual({ [`${REGISTRY}/runtime:v1`]: runtime!.digest });
+    // The base was built from busybox's tag (no parent in the wave): it names no pinned digest.
+    expect(base!.rebuild?.builtFrom).toEqual({});
+  });
+
+  it("publishes the wave's rebuild.* events in order on the events stream, each once", async () => {
+    const rig = await startRig(redis);
+    await rig.startCoordinator();
+    await applyAll(rig, [image("base", "busybox:latest"), image("runtime", `${REGISTRY}/base:v1`), image("app", `${REGISTRY}/runtime:v1`)]);
+
+    const started = await startRebuild(rig.deps, { startedBy: "team-a", scope: { kind: "tenant", tenant: "team-a" }, trigger: { base: "base" } });
+    const doc = await rig.waitForWave(started.id);
+    const events = await waveEventsOf(redis, rig, started.id);
+
+    expect(events.map((e) => [e.type, "node" in e.data ? e.data.node : ""])).toEqual([
+      ["rebuild.started", ""],
+      ["rebuild.node.queued", "team-a/base"],
+      ["rebuild.node.succeeded", "team-a/base"],
+      ["rebuild.node.queued", "team-a/runtime"],
+      ["rebuild.node.succeeded", "team-a/runtime"],
+      ["rebuild.node.queued", "team-a/app"],
+      ["rebuild.node.succeeded", "team-a/app"],
+      ["rebuild.succeeded", ""],
+    ]);
+    expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(events.every((e) => e.subject === started.id && e.data.waveId === started.id && e.data.tenants.join() === "team-a")).toBe(true);
+    const runtimeQueued = events.find((e) => e.type === "rebuild.node.queued" && e.data.node === "team-a/runtime");
+    expect(runtimeQueued?.data).toMatchObject({ buildId: buildOf(doc, "team-a/runtime"), builtFrom: { [`${REGISTRY}/base:v1`]: node(doc, "team-a/base").digest } });
+    expect(events.at(-1)?.data).toMatchObject({ counts: { succeeded: 3 } });
   });
 
   it("rebuilds the layered examples applied as Images: three levels, each pinned to its parent's new digest", async () => {
@@ -201,6 +247,14 @@ describe("rebuild waves on kubesim", () => {
     const r1 = await rig.build(buildOf(done, "team-a/r1"));
     expect("inline" in r1.request.dockerfile && r1.request.dockerfile.inline).toContain(`@${node(done, "team-a/base").digest}`);
     expect("inline" in app1.request.dockerfile && app1.request.dockerfile.inline).toContain(`@${r1.digest}`);
+    // The failure, the skip naming it, the failed wave, and its retry, as events.
+    const events = await waveEventsOf(redis, rig, started.id);
+    const types = events.map((e) => e.type);
+    expect(events.find((e) => e.type === "rebuild.node.skipped")?.data).toMatchObject({ node: "team-a/app1", skippedBecause: "team-a/r1" });
+    expect(events.find((e) => e.type === "rebuild.node.failed")?.data).toMatchObject({ node: "team-a/r1", attempt: 1 });
+    expect(types.indexOf("rebuild.failed")).toBeLessThan(types.lastIndexOf("rebuild.started"));
+    expect(events.filter((e) => e.type === "rebuild.started").map((e) => e.data)).toMatchObject([{ nodes: 5 }, { nodes: 5, retry: true }]);
+    expect(types.at(-1)).toBe("rebuild.succeeded");
   });
 
   it("continues a wave after the coordinator is stopped mid-wave, building every node exactly once", async () => {
@@ -221,6 +275,14 @@ describe("rebuild waves on kubesim", () => {
       const events = await rig.stack.store.events(buildOf(doc, id));
       expect(events.filter((e) => e.type === "build.succeeded")).toHaveLength(1);
     }
+    // The restarted coordinator published each of the wave's transitions once.
+    const events = await waveEventsOf(redis, rig, started.id);
+    expect(events.map((e) => e.type)).toEqual([
+      "rebuild.started",
+      ...["base", "runtime", "app"].flatMap(() => ["rebuild.node.queued", "rebuild.node.succeeded"]),
+      "rebuild.succeeded",
+    ]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
   it("cancels a running wave: the running build is cancelled, what is pending never starts", async () => {
@@ -297,6 +359,53 @@ describe("rebuild waves on kubesim", () => {
     expect(await rig.waves.list({ limit: 10, visible: () => true })).toHaveLength(1);
   });
 
+  it("supersedes an automatic wave's unstarted nodes when a newer base digest settles, and re-plans them against it", async () => {
+    // No worker yet: the first wave's builds stay queued (not started), the state superseding is about.
+    const rig = await startRig(redis, undefined, { worker: false });
+    await applyAll(rig, [
+      image("base", "busybox:latest"),
+      image("r1", `${REGISTRY}/base:v1`, { onBaseChange: 0 }),
+      image("r2", `${REGISTRY}/base:v1`, { onBaseChange: 0 }),
+      image("app", `${REGISTRY}/r1:v1`, { onBaseChange: 0 }),
+    ]);
+    const [d1, d2] = [`sha256:${"1".repeat(64)}`, `sha256:${"2".repeat(64)}`];
+    const later = () => new Date(Date.now() + 1_000);
+
+    await noteBaseBuilds(rig.deps, [basePush(d1)]);
+    const [firstId] = await startDueWaves(rig.deps, later());
+    const first = (await rig.waves.get(firstId!))!;
+    expect(["team-a/r1", "team-a/r2", "team-a/app"].map((id) => node(first, id).state)).toEqual(["queued", "queued", "pending"]);
+
+    await noteBaseBuilds(rig.deps, [basePush(d2)]);
+    const [secondId] = await startDueWaves(rig.deps, later());
+
+    const superseded = (await rig.waves.get(firstId!))!;
+    expect(superseded).toMatchObject({ state: "cancelled", cancelledBy: "Superseded" });
+    expect(node(superseded, "team-a/app")).toMatchObject({ state: "cancelled", reason: "superseded by a newer base digest" });
+    for (const id of ["team-a/r1", "team-a/r2"]) {
+      expect(node(superseded, id).state).toBe("cancelled");
+      expect(await rig.build(buildOf(superseded, id))).toMatchObject({ state: "cancelled", cancelReason: "Superseded" });
+    }
+    const cancelled = (await waveEventsOf(redis, rig, firstId!)).at(-1);
+    expect(cancelled).toMatchObject({ type: "rebuild.cancelled", data: { reason: "superseded by a newer base digest" } });
+
+    // The new wave: every node again, pinned to the newer digest; the only automatic wave of the base still running.
+    const second = (await rig.waves.get(secondId!))!;
+    expect(second.trigger).toEqual({ base: "team-a/base", digest: d2 });
+    const r1 = await rig.build(buildOf(second, "team-a/r1"));
+    expect("inline" in r1.request.dockerfile && r1.request.dockerfile.inline).toContain(`FROM ${REGISTRY}/base:v1@${d2}`);
+    expect(await redis.connection().hgetall(`${rig.stack.ks.bullPrefix}:rebuild:auto:active`)).toEqual({ "team-a/base": secondId });
+    expect(await startDueWaves(rig.deps, later())).toEqual([]);
+
+    await rig.stack.startWorker();
+    await rig.startCoordinator();
+    const done = await rig.waitForWave(secondId!);
+    expect(done.state).toBe("succeeded");
+    // Only the new wave's three builds ever ran.
+    expect(rig.stack.sim.control.store.list("jobs", "buildfleet").items).toHaveLength(3);
+    expect((await rig.catalog.status("team-a/app"))?.builtFrom).toEqual({ [`${REGISTRY}/r1:v1`]: node(done, "team-a/r1").digest });
+  });
+
   it("changes nothing when the events of a finished wave are delivered again", async () => {
     const rig = await startRig(redis);
     await rig.startCoordinator();
@@ -311,6 +420,8 @@ describe("rebuild waves on kubesim", () => {
     const again = await rig.waves.get(started.id);
     expect(again?.version).toBe(done.version);
     expect(again?.wave).toEqual(done.wave);
+    // Nothing announced twice either.
+    expect(await waveEventsOf(redis, rig, started.id)).toHaveLength(6);
     expect(rig.stack.sim.control.store.list("jobs", "buildfleet").items).toHaveLength(2);
   });
 
@@ -332,6 +443,38 @@ describe("rebuild waves on kubesim", () => {
     expect(rig.stack.sim.control.store.list("jobs", "buildfleet").items).toHaveLength(2);
     const pending = (await conn.xpending(rig.stack.ks.events, REBUILD_GROUP)) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
+    // The redelivered entries (its own rebuild.* ones among them) announced nothing twice.
+    expect((await waveEventsOf(redis, rig, started.id)).map((e) => e.type)).toEqual([
+      "rebuild.started",
+      "rebuild.node.queued",
+      "rebuild.node.succeeded",
+      "rebuild.node.queued",
+      "rebuild.node.succeeded",
+      "rebuild.succeeded",
+    ]);
+  });
+
+  it("takes a wave build whose event is read before the wave linked it for the wave's: no automatic wave, the wave advances", async () => {
+    const rig = await startRig(redis);
+    await applyAll(rig, [image("base", "busybox:latest", { onBaseChange: 0 }), image("runtime", `${REGISTRY}/base:v1`, { onBaseChange: 0 })]);
+    // No coordinator: this test delivers the events itself, in the order that used to go wrong.
+    const started = await startRebuild(rig.deps, { startedBy: "team-a", scope: { kind: "tenant", tenant: "team-a" }, trigger: { base: "base" } });
+    const baseBuild = buildOf(started, "team-a/base");
+    // The window between the submit and the wave's write of its build → node link, forced open.
+    await redis.connection().hdel(`${rig.stack.ks.bullPrefix}:rebuild:by-build`, baseBuild);
+    expect(await rig.waves.link(baseBuild)).toBeUndefined();
+    await rig.stack.waitForTerminal(baseBuild);
+
+    const entries = await new EventStream(redis.track(createWorkerConnection(redis.url)), rig.stack.ks).after("0", 1000);
+    await applyBuildEvents(rig.deps, entries);
+    await noteBaseBuilds(rig.deps, entries);
+
+    // Not a push of the base outside a wave: nothing scheduled, and its status was written by the wave, with the wave.
+    expect(await redis.connection().hgetall(`${rig.stack.ks.bullPrefix}:rebuild:auto:pending`)).toEqual({});
+    expect(await startDueWaves(rig.deps, new Date(Date.now() + 3600_000))).toEqual([]);
+    expect((await rig.catalog.status("team-a/base"))?.lastWaveId).toBe(started.id);
+    const doc = await rig.waves.get(started.id);
+    expect(node(doc!, "team-a/base").state).toBe("succeeded");
   });
 
   it("with onFailure stop, starts nothing new after the first failure", async () => {

@@ -1,4 +1,4 @@
-import { BuildStore, DeliveryStore, WebhookStore, createLogger, keyspace, loadConfig, recordForQueuedBuild } from "@buildfleet/shared";
+import { BuildStore, DeliveryStore, WaveStore, WebhookStore, createLogger, keyspace, loadConfig, newWaveId, recordForQueuedBuild, waveEvents, type WaveDoc } from "@buildfleet/shared";
 import { newBuildId, parseBuildRequest, type DeliveryView, type WebhookSpec } from "@buildfleet/contract";
 import { describe, expect, it } from "vitest";
 import { startWebhookReceiver, useRedis, type Respond, type WebhookReceiver } from "@buildfleet/testkit";
@@ -239,5 +239,47 @@ describe("WebhookDispatcher", () => {
     expect(newSecret).not.toBe(oldSecret);
     expect(() => new Webhook(newSecret).verify(oldRx.received[0]?.body ?? "", headers)).not.toThrow();
     expect(() => new Webhook(newSecret).verify("tampered", headers)).toThrow();
+  });
+
+  it("delivers rebuild.* events to the webhooks that ask for them, in the wave's order, and builds' events as before", async () => {
+    const t = setup();
+    const rx = await t.receiver();
+    const builds = await t.receiver();
+    const other = await t.receiver();
+    rx.setSecret(await t.register("team-a", "waves", rx, { events: ["rebuild.*"] }));
+    builds.setSecret(await t.register("team-a", "builds", builds, { events: ["build.queued"] }));
+    other.setSecret(await t.register("team-b", "waves", other, { events: ["rebuild.*"] }));
+    await t.dispatcher().start();
+
+    // An empty tenant wave: rebuild.started then rebuild.succeeded, written as the wave store writes them.
+    const now = new Date().toISOString();
+    const doc: WaveDoc = {
+      id: newWaveId(),
+      startedBy: "team-a",
+      scope: "tenant",
+      tenant: "team-a",
+      trigger: { base: "docker.io/library/alpine:3.20" },
+      priority: "bulk",
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: now,
+      state: "succeeded",
+      version: 0,
+      plan: { levels: [], nodes: [], warnings: [] },
+      wave: { options: { maxInFlight: 10, onFailure: "skip-dependents" }, nodes: [], index: {}, cancelRequested: false },
+      builds: {},
+      eventSeq: 0,
+    };
+    await new WaveStore(redis.connection(), keyspace(t.config.redis.prefix)).save(doc, [], waveEvents(undefined, doc, []));
+    const buildId = await t.submit();
+
+    await t.waitForDelivery("team-a", "builds", (x) => x.state === "delivered" && x.buildId === buildId);
+    await t.waitForDelivery("team-a", "waves", (x) => x.state === "delivered" && x.eventType === "rebuild.succeeded");
+    expect(rx.accepted().map((r) => r.event)).toMatchObject([
+      { type: "rebuild.started", subject: doc.id, sequence: 1, data: { waveId: doc.id, tenants: ["team-a"] } },
+      { type: "rebuild.succeeded", subject: doc.id, sequence: 2 },
+    ]);
+    expect(builds.accepted().map((r) => (r.event as { type: string }).type)).toEqual(["build.queued"]);
+    expect(await t.deliveries.list("team-b", "waves")).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { BuildStore, DeliveryStore, EventStream, WebhookStore, createWorkerConnection, keyspace, waitForReady, type BuildfleetConfig, type Logger, type Redis } from "@buildfleet/shared";
-import { BuildEvent } from "@buildfleet/contract";
+import { StreamEvent } from "@buildfleet/contract";
 import { fanOut } from "./fan-out.js";
 import { createSendWebhook, type SendWebhook } from "./http-send.js";
 import { renderDelivery } from "./render.js";
@@ -152,7 +152,7 @@ export class WebhookDispatcher {
           const created = await fanOut(entry, { store: this.store, webhooks: this.webhooks, deliveries: this.deliveries });
           await this.stream.ack(group, [entry.id]);
           if (created > 0) {
-            this.logger.debug({ buildId: entry.buildId, event: entry.event.id, deliveries: created }, "event fanned out");
+            this.logger.debug({ subject: entry.event.subject, event: entry.event.id, deliveries: created }, "event fanned out");
             this.schedulePoll(0);
           }
         }
@@ -169,7 +169,7 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Acknowledges the oldest of our pending entries if it does not parse as a build event. */
+  /** Acknowledges the oldest of our pending entries if it does not parse as a build or rebuild event. */
   private async skipUnreadableEntry(): Promise<void> {
     const group = this.webhooks.keys.group;
     const res = (await this.redis.xreadgroup("GROUP", group, this.consumer, "COUNT", 1, "STREAMS", keyspace(this.options.prefix).events, "0")) as
@@ -179,10 +179,10 @@ export class WebhookDispatcher {
     if (id === undefined || fields === undefined) return;
     const at = fields.indexOf("event");
     try {
-      BuildEvent.parse(JSON.parse(fields[at + 1] ?? "null"));
+      StreamEvent.parse(JSON.parse(fields[at + 1] ?? "null"));
     } catch {
       await this.stream.ack(group, [id]);
-      this.logger.warn({ entry: id }, "skipped an events stream entry that is not a valid build event");
+      this.logger.warn({ entry: id }, "skipped an events stream entry that is not a valid event");
     }
   }
 
