@@ -40,6 +40,9 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
   const queues = new BuildQueues({ connection: redis, keyspace: ks, ...bullmqTelemetry() });
   // The default lane's queue, for the modules that still take a BullMQ Queue (metrics, tenant counts).
   const queue = queues.lane();
+  // Without a listener BullMQ prints each of the queue's connection errors to stderr with a stack, outside
+  // the JSON log, every retry while Redis is down; the connection's own listener above reports the outage once.
+  queue.on("error", () => undefined);
   const closeRedis = async (): Promise<void> => {
     await queues.close().catch(() => undefined);
     for (const conn of streams) conn.disconnect();

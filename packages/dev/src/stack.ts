@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   /** The dev token's rate limit (default: the API's per-token default). */
   rateLimit?: { max: number; timeWindowMs: number };
   onWorkerOutput?: (text: string) => void;
+  /** Where the API's (this process's) pino lines go instead of stdout (tests read them). */
+  logDestination?: NonNullable<Parameters<typeof createLogger>[0]["destination"]>;
   /** Write <stateDir>/dev.env (default true). */
   writeEnvFile?: boolean;
   /** More tokens besides the dev token (other tenants, read-only: the dashboard tests). */
@@ -103,7 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const logLevel = options.logLevel ?? "info";
-  const logger = createLogger({ name: "buildfleet-dev", level: logLevel });
+  const logger = createLogger({ name: "buildfleet-dev", level: logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
   const watchdog = createWatchdog();
   const stopAll = async (): Promise<void> => {

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { WaveStore, type StreamEntry } from "@buildfleet/shared";
 import { NotFoundError, RateLimitedError, Tenant, ValidationError, toFieldIssues } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -7,6 +6,7 @@ import type { ApiContext } from "../context.js";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import { listedTenant, ownBuild } from "../builds/routes.js";
 import { waveVisible } from "../rebuilds/routes.js";
+import { drained } from "../http/backpressure.js";
 import { SSE_KEEP_ALIVE, formatSseEvent, isStreamId } from "./sse.js";
 import { previousStreamId } from "./stream-id.js";
 
@@ -110,7 +110,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
 
     const subscription = ctx.events.subscribe(start, async (entry) => {
       if (!(await visible(entry))) return;
-      if (!raw.write(formatSseEvent(entry))) await Promise.race([once(raw, "drain"), once(raw, "close")]);
+      if (!raw.write(formatSseEvent(entry))) await drained(raw);
     });
     const keepAlive = setInterval(() => raw.write(SSE_KEEP_ALIVE), ctx.timing.keepAliveMs);
     const close = (): void => subscription.close();

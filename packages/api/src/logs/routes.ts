@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { ApiContext } from "../context.js";
 import { requireScope } from "../auth/authenticate.js";
 import { ownBuild } from "../builds/routes.js";
+import { drained } from "../http/backpressure.js";
 
 /** Query parameters named as Kubernetes' pod log API names them (kubectl users know them). */
 export const LogsQuery = z
@@ -63,10 +64,7 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
         const more = await readBuildLog(ctx.redis, ctx.ks, record.id, { from: next, ...sinceOpt });
         next = more.next;
         if (more.lines.length > 0 && !out.write(text(more.lines, timestamps))) {
-          await new Promise<void>((resolve) => {
-            out.once("drain", resolve);
-            stop.signal.addEventListener("abort", () => resolve(), { once: true });
-          });
+          await drained(out, stop.signal);
         }
         // One more poll after the build is seen finished: the worker's log capture may trail the state change.
         if (terminalSeen && more.lines.length === 0) return;

@@ -97,6 +97,10 @@ export async function startHarness(
     events?: ApiDeps["events"];
     ui?: ApiDeps["ui"];
     logDestination?: DestinationStream;
+    /** Replaces TOKEN_ENTRIES (e.g. a token with a higher rate limit for a fuzz run). */
+    tokens?: readonly TokenEntry[];
+    /** Replaces DNS resolution of context hosts (a fixed table keeps a run off the network). */
+    resolveHost?: ApiDeps["resolveHost"];
   } = {},
 ): Promise<ApiHarness> {
   const config = loadConfig({
@@ -123,13 +127,14 @@ export async function startHarness(
     redis: conn,
     queue,
     store,
-    tokens: new TokenTable(TOKEN_ENTRIES),
+    tokens: new TokenTable(options.tokens ?? TOKEN_ENTRIES),
     // Named per test so a test can count this app's event-stream connections in CLIENT LIST. Not
     // tracked: the app disconnects it on close (a QUIT would wait behind the blocking read).
     openStreamConnection: () => createWorkerConnection(redis.url, { connectionName: streamConnectionName }),
     ...(options.timing ? { timing: options.timing } : {}),
     ...(options.events ? { events: options.events } : {}),
     ...(options.ui ? { ui: options.ui } : {}),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   redis.track(app);
   await app.ready();

@@ -21,6 +21,14 @@ describe("fault scenarios at small size", () => {
     expect(t).toMatchObject({ terminal: t.submitted, ...exact });
   }, 150_000);
 
+  it("an SSE client following events across a Redis SIGKILL and restart gets every event after reconnecting, none twice", async () => {
+    const t = await runScenario("redis-sigkill-sse", { builds: 40, timeoutMs: 90_000 });
+    expect(t.submitted).toBeGreaterThanOrEqual(20);
+    expect(t).toMatchObject({ terminal: t.submitted, ...exact, sseMissing: 0, sseDuplicates: 0 });
+    // It did reconnect (its connection was dropped during the outage) and resumed from its Last-Event-ID.
+    expect(t.sseConnections).toBeGreaterThanOrEqual(2);
+  }, 150_000);
+
   it("kubesim 5xx, 429, dropped watches, 410s and a restart: every build ends exactly once with one Job", async () => {
     const t = await runScenario("kubesim-faults", { builds: 30, timeoutMs: 90_000 });
     expect(t).toMatchObject({ submitted: 30, terminal: 30, ...exact });

@@ -1,8 +1,21 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hashToken, startApi, TokenTable } from "@buildfleet/api";
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
-import { BuildQueues, BuildStore, createProducerConnection, createWorkerConnection, keyspace, requestCancel, submitBuild, waitForReady, type Redis } from "@buildfleet/shared";
+import {
+  BuildQueues,
+  BuildStore,
+  createLogger,
+  createProducerConnection,
+  createWorkerConnection,
+  keyspace,
+  loadConfig,
+  requestCancel,
+  submitBuild,
+  waitForReady,
+  type Redis,
+} from "@buildfleet/shared";
 import { parseBuildRequest } from "@buildfleet/contract";
 import { freeLoopbackPort, uniquePrefix } from "@buildfleet/testkit";
 import { startWorkerProcess, type WorkerProcess } from "../worker-process.js";
@@ -22,6 +35,10 @@ export interface ChaosFleet {
   readonly sim: KubeSim;
   readonly workers: WorkerProcess[];
   startWorker(): Promise<WorkerProcess>;
+  /** Starts the API in this process on loopback; a read token of the builds' tenant. */
+  startApi(): Promise<{ url: string; token: string }>;
+  /** Every entry of the events stream now: its stream id and build. */
+  streamEntries(): Promise<{ id: string; buildId: string }[]>;
   /** Submits one build; resolves with its id, or undefined when it was not accepted (Redis down). */
   submit(i: number): Promise<string | undefined>;
   /** Cancels a build as the API's DELETE does; resolves with the state it reports. */
@@ -38,6 +55,8 @@ export interface ChaosFleetOptions {
   kubesim?: KubeSimOptions;
   workerEnv?: Record<string, string>;
 }
+
+const TENANT = "chaos";
 
 const REQUEST = parseBuildRequest(
   {
@@ -106,6 +125,18 @@ export async function startChaosFleet(options: ChaosFleetOptions = {}): Promise<
       return w;
     };
 
+    const startApiInProcess = async (): Promise<{ url: string; token: string }> => {
+      const token = `chaos-read-${prefix}`;
+      const config = loadConfig({ REDIS_URL: redis.url, BUILDFLEET_PREFIX: prefix, API_HOST: "127.0.0.1", API_PORT: "0", LOG_LEVEL: "silent" });
+      // Reconnecting followers make a request every few hundred ms while Redis is down: no rate limit in the way.
+      const tokens = new TokenTable([
+        { tokenSha256: hashToken(token), tenant: TENANT, scopes: ["read"], registries: [], secrets: [], claims: [], rateLimit: { max: 1_000_000, timeWindowMs: 60_000 } },
+      ]);
+      const api = await startApi(config, createLogger({ name: "chaos-api", level: "silent" }), { tokens });
+      cleanups.push(() => api.close(5_000));
+      return { url: api.url, token };
+    };
+
     const states = async (ids: readonly string[]): Promise<(string | undefined)[]> =>
       Promise.all(ids.map(async (id) => (await readStore.get(id))?.state));
 
@@ -114,9 +145,15 @@ export async function startChaosFleet(options: ChaosFleetOptions = {}): Promise<
       sim,
       workers,
       startWorker,
+      startApi: startApiInProcess,
+      streamEntries: async () =>
+        (await reader.xrange(ks.events, "-", "+")).map(([id, fields]) => {
+          const event = JSON.parse(fields[fields.indexOf("event") + 1] ?? "{}") as { subject?: string };
+          return { id, buildId: event.subject ?? "" };
+        }),
       submit: async (i) => {
         try {
-          const res = await submitBuild({ store, queue: queues }, { tenant: "chaos", request: REQUEST, idempotencyKey: `chaos-${i}` });
+          const res = await submitBuild({ store, queue: queues }, { tenant: TENANT, request: REQUEST, idempotencyKey: `chaos-${i}` });
           return res.created ? res.record.id : res.buildId;
         } catch {
           return undefined;

@@ -33,5 +33,5 @@ for (const name of only as ScenarioName[]) {
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 console.log(`${new Date().toISOString().slice(0, 10)} on ${hostname()}: ${cpus().length} × ${cpu}, Node ${process.version}`);
 console.log(renderTable(rows));
-const bad = rows.some((r) => r.lost + r.stuck + r.duplicateJobs + r.terminalEventsNot1 + r.sequenceGaps > 0);
+const bad = rows.some((r) => r.lost + r.stuck + r.duplicateJobs + r.terminalEventsNot1 + r.sequenceGaps + (r.sseMissing ?? 0) + (r.sseDuplicates ?? 0) > 0);
 process.exit(bad ? 1 : 0);

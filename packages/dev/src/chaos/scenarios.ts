@@ -1,5 +1,6 @@
 import { startChaosFleet, type ChaosFleet } from "./harness.js";
-import { tally, type Tally } from "./tally.js";
+import { followEvents } from "./sse-follower.js";
+import { streamTally, tally, type Tally } from "./tally.js";
 
 /**
  * The fault scenarios. Each is bounded in builds and time, runs on loopback
@@ -12,8 +13,15 @@ export interface ScenarioOptions {
   timeoutMs: number;
 }
 
-export type ScenarioName = "worker-sigkill" | "worker-sigkill-submitting" | "redis-sigkill" | "kubesim-faults" | "cancel-race";
-export const SCENARIOS: readonly ScenarioName[] = ["worker-sigkill", "worker-sigkill-submitting", "redis-sigkill", "kubesim-faults", "cancel-race"];
+export type ScenarioName = "worker-sigkill" | "worker-sigkill-submitting" | "redis-sigkill" | "redis-sigkill-sse" | "kubesim-faults" | "cancel-race";
+export const SCENARIOS: readonly ScenarioName[] = [
+  "worker-sigkill",
+  "worker-sigkill-submitting",
+  "redis-sigkill",
+  "redis-sigkill-sse",
+  "kubesim-faults",
+  "cancel-race",
+];
 
 async function submitAll(fleet: ChaosFleet, from: number, count: number, concurrency = 32): Promise<string[] & { refused: number }> {
   const ids = Object.assign([] as string[], { refused: 0 });
@@ -99,6 +107,53 @@ async function redisSigkill(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tall
   );
 }
 
+/**
+ * An SSE client follows GET /v1/events (API in this process) while Redis is
+ * SIGKILLed and restarted under queued and running builds; it reconnects with
+ * Last-Event-ID whenever its stream ends or is refused. Afterwards it must
+ * hold every event the stream holds for the builds, none twice.
+ */
+async function redisSigkillSse(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tally> {
+  const api = await fleet.startApi();
+  const follower = followEvents(api.url, api.token);
+  try {
+    await fleet.startWorker();
+    await fleet.startWorker();
+    const half = Math.floor(o.builds / 2);
+    const ids = await submitAll(fleet, 0, half);
+    await until(async () => (await fleet.countStarted(ids)) >= ids.length / 4, o.timeoutMs);
+    const during = submitAll(fleet, half, o.builds - half, 4);
+    await new Promise((r) => setTimeout(r, 100));
+    await fleet.redis.kill();
+    // The client's connection drops too while Redis is down: it must come back through refusals and resume.
+    follower.interrupt();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await fleet.redis.start();
+    const t0 = Date.now();
+    const late = await during;
+    ids.push(...late);
+    const seconds = await fleet.waitAllTerminal(ids, o.timeoutMs);
+    // The follower has caught up when it holds every entry Redis holds for the builds (bounded).
+    const mine = new Set(ids);
+    const inRedis = async (): Promise<string[]> => (await fleet.streamEntries()).filter((e) => mine.has(e.buildId)).map((e) => e.id);
+    await until(async () => streamTally(await inRedis(), follower.received.map((r) => r.id)).missing === 0, 30_000);
+    const stream = streamTally(await inRedis(), follower.received.map((r) => r.id));
+    return {
+      ...tally(
+        "Redis SIGKILL + restart, SSE follower (Last-Event-ID)",
+        await fleet.observe(ids),
+        seconds === undefined ? undefined : (Date.now() - t0) / 1000,
+        ids.refused + late.refused,
+      ),
+      sseMissing: stream.missing,
+      sseDuplicates: stream.duplicates,
+      sseConnections: follower.connections,
+    };
+  } finally {
+    follower.stop();
+  }
+}
+
 /** kubesim: 10 % 5xx on create, 5 % 429 with Retry-After on every verb, dropped watches, forced 410s, a restart. */
 async function kubesimFaults(fleet: ChaosFleet, o: ScenarioOptions): Promise<Tally> {
   fleet.sim.control.setFaults({
@@ -148,6 +203,7 @@ const RUN: Record<ScenarioName, (fleet: ChaosFleet, o: ScenarioOptions) => Promi
   "worker-sigkill": workerSigkill,
   "worker-sigkill-submitting": workerSigkillSubmitting,
   "redis-sigkill": redisSigkill,
+  "redis-sigkill-sse": redisSigkillSse,
   "kubesim-faults": kubesimFaults,
   "cancel-race": cancelRace,
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderTable, tally } from "./tally.js";
+import { renderTable, streamTally, tally } from "./tally.js";
 
 const ev = (...types: string[]) => types.map((type, i) => ({ type, sequence: i + 1 }));
 
@@ -35,6 +35,18 @@ describe("tally", () => {
     const text = renderTable([tally("kill", [], 1.25), tally("stuck", [], undefined)]);
     expect(text.split("\n")).toHaveLength(4);
     expect(text).toMatch(/\| kill \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 1\.3 \|/);
-    expect(text).toMatch(/\| stuck .* never \|$/);
+    expect(text).toMatch(/\| stuck .* never \| — \| — \| — \|$/);
+  });
+
+  it("fills the SSE columns of a scenario with a follower", () => {
+    const text = renderTable([{ ...tally("sse", [], 2.5), sseMissing: 0, sseDuplicates: 1, sseConnections: 2 }]);
+    expect(text).toMatch(/\| 2\.5 \| 0 \| 1 \| 2 \|$/);
+  });
+});
+
+describe("streamTally", () => {
+  it("counts entries never received, entries received twice, and entries Redis lost after sending them", () => {
+    expect(streamTally(["1-0", "2-0", "3-0"], ["1-0", "2-0", "2-0", "9-0"])).toEqual({ missing: 1, duplicates: 1, notInRedis: 1 });
+    expect(streamTally(["1-0"], ["1-0"])).toEqual({ missing: 0, duplicates: 0, notInRedis: 0 });
   });
 });

@@ -37,6 +37,32 @@ export interface Tally {
   sequenceGaps: number;
   /** Seconds from the fault to every accepted build terminal (undefined when some never were). */
   secondsToAllTerminal: number | undefined;
+  /** Scenarios with an SSE follower: events in Redis it never received, and events it received twice. */
+  sseMissing?: number;
+  sseDuplicates?: number;
+  /** Streams the follower opened (200 answers): more than one means it resumed from Last-Event-ID. */
+  sseConnections?: number;
+}
+
+/**
+ * What an SSE follower got against what the events stream holds for the
+ * scenario's builds: every stream entry received (missing 0), none twice
+ * (duplicates 0). Entries received that Redis no longer holds are the
+ * `appendfsync everysec` window (acknowledged, then lost with the kill), not
+ * an error of the stream: counted apart.
+ */
+export function streamTally(
+  inRedis: readonly string[],
+  received: readonly string[],
+): { missing: number; duplicates: number; notInRedis: number } {
+  const got = new Map<string, number>();
+  for (const id of received) got.set(id, (got.get(id) ?? 0) + 1);
+  const held = new Set(inRedis);
+  return {
+    missing: inRedis.filter((id) => !got.has(id)).length,
+    duplicates: [...got.values()].filter((n) => n > 1).length,
+    notInRedis: [...got.keys()].filter((id) => !held.has(id)).length,
+  };
 }
 
 export function tally(scenario: string, builds: readonly ObservedBuild[], secondsToAllTerminal: number | undefined, refused = 0): Tally {
@@ -72,12 +98,18 @@ const COLUMNS: [keyof Tally, string][] = [
   ["terminalEventsNot1", "≠1 terminal"],
   ["sequenceGaps", "seq gaps"],
   ["secondsToAllTerminal", "all terminal (s)"],
+  ["sseMissing", "SSE missing"],
+  ["sseDuplicates", "SSE dup"],
+  ["sseConnections", "SSE streams"],
 ];
+
+/** Columns only some scenarios fill: "—" where a scenario has no such observation. */
+const OPTIONAL: ReadonlySet<keyof Tally> = new Set(["sseMissing", "sseDuplicates", "sseConnections"]);
 
 /** A Markdown table of the rows (what `pnpm chaos` prints and the README quotes). */
 export function renderTable(rows: readonly Tally[]): string {
   const cell = (v: Tally[keyof Tally]): string => (v === undefined ? "never" : typeof v === "number" && !Number.isInteger(v) ? v.toFixed(1) : String(v));
   const lines = [`| ${COLUMNS.map(([, h]) => h).join(" | ")} |`, `| ${COLUMNS.map(() => "---").join(" | ")} |`];
-  for (const r of rows) lines.push(`| ${COLUMNS.map(([k]) => cell(r[k])).join(" | ")} |`);
+  for (const r of rows) lines.push(`| ${COLUMNS.map(([k]) => (OPTIONAL.has(k) && r[k] === undefined ? "—" : cell(r[k]))).join(" | ")} |`);
   return lines.join("\n");
 }
