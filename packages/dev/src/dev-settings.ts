@@ -13,6 +13,19 @@ export const DEV_SECRETS = ["regcred"] as const;
 /** The PersistentVolumeClaim examples/pvc-workspace.yaml (and the CLI's --pvc examples) mount. */
 export const DEV_CLAIMS = ["kaniko-workspace"] as const;
 
+/**
+ * The claim object kubesim needs for DEV_CLAIMS: it checks mounts, and a pod
+ * whose claim does not exist stays unscheduled as on a cluster.
+ */
+export function devClaim(name: string) {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name },
+    spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } },
+  };
+}
+
 export function newDevToken(): string {
   return `bfdev_${randomBytes(24).toString("base64url")}`;
 }

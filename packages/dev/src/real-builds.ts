@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BuildahExecutorOptions, KubeSim } from "@buildfleet/kubesim";
 import { missingBuildTools, seedBusybox, startRegistry, type RegistryUser, type SeededImage, type TestRegistry } from "@buildfleet/testkit";
-import { DEV_CLAIMS, DEV_REGISTRIES, DEV_SECRETS } from "./dev-settings.js";
+import { DEV_CLAIMS, DEV_REGISTRIES, DEV_SECRETS, devClaim } from "./dev-settings.js";
 
 export interface RealBuildsOptions {
   /** Use this registry instead of REGISTRY_URL / a private one. */
@@ -25,7 +25,7 @@ export interface RealBuilds {
   seeded: SeededImage;
   volumeRoot: string;
   kubesim: BuildahExecutorOptions;
-  /** Creates what the examples mount: the regcred Secret and the claim directories. */
+  /** Creates what the examples mount: the regcred Secret, the claims and their directories. */
   prepareCluster(sim: KubeSim, namespace: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -67,7 +67,10 @@ export async function startRealBuilds(options: RealBuildsOptions = {}): Promise<
             data: { ".dockerconfigjson": Buffer.from(dockerconfig).toString("base64") },
           });
         }
-        for (const claim of DEV_CLAIMS) await mkdir(join(volumeRoot, namespace, claim), { recursive: true });
+        for (const claim of DEV_CLAIMS) {
+          await mkdir(join(volumeRoot, namespace, claim), { recursive: true });
+          sim.control.store.create("persistentvolumeclaims", namespace, devClaim(claim));
+        }
       },
       async stop() {
         if (owned) await registry.stop();

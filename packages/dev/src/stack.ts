@@ -5,7 +5,7 @@ import { TokenEntry, TokenTable, startApi, type RunningApi, type UiOptions } fro
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
 import { DEFAULT_PREFIX, createLogger, loadConfig, type LogLevel } from "@buildfleet/shared";
 import { freeLoopbackPort, startRedis, type TestRedis } from "@buildfleet/testkit";
-import { DEV_REGISTRIES, DEV_SECRETS, DEV_TENANT, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
+import { DEV_CLAIMS, DEV_REGISTRIES, DEV_SECRETS, DEV_TENANT, devClaim, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
 import { startRealBuilds, type RealBuilds, type RealBuildsOptions } from "./real-builds.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 import { createWatchdog } from "./watchdog.js";
@@ -86,10 +86,10 @@ export const DEV_KUBESIM: KubeSimOptions = { speed: 20, defaultRunMs: 60_000, st
 export const REAL_BUILD_START_DELAY_MS = 0;
 
 /**
- * The registry Secrets the examples name, so their pods mount (kubesim checks mounts).
- * Scripted builds push nowhere: the credentials inside are empty.
+ * The registry Secrets and the claims the examples name, so their pods mount (kubesim
+ * checks mounts). Scripted builds push nowhere: the credentials inside are empty.
  */
-function createDevSecrets(sim: KubeSim, namespace: string): void {
+function createDevMounts(sim: KubeSim, namespace: string): void {
   for (const name of DEV_SECRETS) {
     sim.control.store.create("secrets", namespace, {
       apiVersion: "v1",
@@ -99,6 +99,7 @@ function createDevSecrets(sim: KubeSim, namespace: string): void {
       data: { ".dockerconfigjson": Buffer.from(JSON.stringify({ auths: {} })).toString("base64") },
     });
   }
+  for (const name of DEV_CLAIMS) sim.control.store.create("persistentvolumeclaims", namespace, devClaim(name));
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -139,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const s = sim;
       cleanups.push({ name: "kubesim", run: () => s.close() });
       if (realBuilds) await realBuilds.prepareCluster(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");
-      else createDevSecrets(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");
+      else createDevMounts(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");
       kubeconfigPath = join(stateDir, "kubesim.kubeconfig");
       await writeFile(kubeconfigPath, sim.kubeconfigYaml, { mode: 0o600 });
     }

@@ -97,6 +97,25 @@ describe.skipIf(!hasKubectl)("kubectl against kubesim", () => {
     expect(await kubectl("get", "configmap", "dry", "-o", "name")).toBe("configmap/dry\n");
   });
 
+  it("creates, lists, reads and deletes a PersistentVolumeClaim (pvc), Bound at once", async () => {
+    const file = join(dir, "pvc.yaml");
+    await writeFile(
+      file,
+      "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: kaniko-workspace\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n",
+    );
+    expect(await kubectl("apply", "-f", file)).toContain("persistentvolumeclaim/kaniko-workspace created");
+    const table = await kubectl("get", "pvc");
+    expect(table).toMatch(/^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+AGE/);
+    expect(table).toMatch(/^kaniko-workspace\s+Bound\s+pvc-[0-9a-f-]+\s+1Gi\s+RWO\s+standard\s+/m);
+    expect(await kubectl("get", "persistentvolumeclaims", "-A", "-o", "name")).toBe("persistentvolumeclaim/kaniko-workspace\n");
+    expect(await kubectl("get", "pvc", "kaniko-workspace", "-o", "jsonpath={.status.phase} {.spec.volumeMode}")).toBe("Bound Filesystem");
+    const bad = join(dir, "bad-pvc.yaml");
+    await writeFile(bad, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: bad\nspec: {}\n");
+    await expect(kubectl("create", "-f", bad)).rejects.toThrow(/spec.accessModes: Required value: at least 1 access mode is required/);
+    expect(await kubectl("delete", "pvc", "kaniko-workspace")).toContain('persistentvolumeclaim "kaniko-workspace" deleted');
+    await expect(kubectl("get", "pvc", "kaniko-workspace")).rejects.toThrow(/NotFound|not found/);
+  });
+
   it("applies the build-image Job, prints it as a table and its conditions via go-template", async () => {
     expect(await kubectl("apply", "-f", join(dir, "job.yaml"))).toContain("job.batch/build-image created");
     expect(await kubectl("apply", "-f", join(dir, "job.yaml"))).toContain("job.batch/build-image unchanged");

@@ -201,6 +201,33 @@ describe("kubelet: phases and status", () => {
     await waitFor(store, podWhere(store, "mounting", (s) => s.phase === "Succeeded"), "Succeeded after the mounts appeared");
   });
 
+  it("leaves a pod whose PersistentVolumeClaim is missing unscheduled with the scheduler's FailedScheduling, and runs it once the claim exists", async () => {
+    const { store } = sim(undefined, { checkMounts: true });
+    const claiming = pod("claiming");
+    (claiming["spec"] as Record<string, unknown>)["volumes"] = [{ name: "context", persistentVolumeClaim: { claimName: "kaniko-workspace", readOnly: true } }];
+    store.create("pods", NS, claiming);
+    store.create("pods", NS, pod("neighbour"));
+    await waitFor(store, podWhere(store, "neighbour", (s) => s.phase === "Succeeded"), "neighbour Succeeded");
+    const held = store.get("pods", NS, "claiming");
+    const message = '0/1 nodes are available: persistentvolumeclaim "kaniko-workspace" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.';
+    expect(statusOf(held).phase).toBe("Pending");
+    expect(statusOf(held).conditions?.find((c) => c.type === "PodScheduled")).toMatchObject({ status: "False", reason: "Unschedulable", message });
+    expect((held?.["spec"] as { nodeName?: string }).nodeName).toBeUndefined();
+    const events = store.list("events", NS).items.filter((e) => (e["involvedObject"] as { name: string }).name === "claiming");
+    expect(events.map((e) => [e["reason"], e["type"], (e["source"] as { component?: string } | undefined)?.component, e["message"]])).toEqual([
+      ["FailedScheduling", "Warning", "default-scheduler", message],
+    ]);
+
+    store.create("persistentvolumeclaims", NS, {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "kaniko-workspace", namespace: NS },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    });
+    const done = await waitFor(store, podWhere(store, "claiming", (s) => s.phase === "Succeeded"), "Succeeded after the claim appeared");
+    expect((done["spec"] as { nodeName?: string }).nodeName).toBe("kubesim-node-1");
+  });
+
   it("schedules and pulls pods held Pending once the scenario no longer holds them", async () => {
     const { store, cp } = sim([
       { match: { labels: { size: "huge" } }, attempts: [{ unschedulable: {} }] },

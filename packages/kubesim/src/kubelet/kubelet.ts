@@ -13,7 +13,7 @@ import { isKanikoContainer } from "./kaniko.js";
 import type { LogStore } from "./logs.js";
 import { startRealBuild } from "./real-build.js";
 import { podEvent } from "./pod-events.js";
-import { missingMounts } from "./pod-mounts.js";
+import { missingClaimMessage, missingMounts } from "./pod-mounts.js";
 import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
 import { UNSCHEDULABLE_MESSAGE, buildPodStatus, killed, podPhase } from "./pod-status.js";
 
@@ -32,7 +32,9 @@ export interface KubeletOptions {
   executor?: BuildahExecutor;
   /**
    * Hold a pod whose Secret or ConfigMap volume names an object that does not exist in
-   * ContainerCreating with a FailedMount event, until the object appears (as the kubelet does).
+   * ContainerCreating with a FailedMount event, until the object appears (as the kubelet does);
+   * and a pod whose PersistentVolumeClaim does not exist unscheduled with the scheduler's
+   * FailedScheduling event, until the claim appears.
    */
   checkMounts?: boolean;
 }
@@ -193,6 +195,13 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     };
     records.set(uid, rec);
 
+    const noClaim = options.checkMounts === true ? missingClaimMessage(volumes, (name) => store.get("persistentvolumeclaims", rec.namespace, name) !== undefined) : undefined;
+    if (noClaim !== undefined) {
+      rec.rt.scheduling = { scheduled: false, message: noClaim };
+      write(rec);
+      warn(rec, "default-scheduler", "FailedScheduling", noClaim);
+      return;
+    }
     const unschedulable = plans.find((p) => "unschedulable" in p.outcome)?.outcome;
     if (unschedulable !== undefined && "unschedulable" in unschedulable) {
       rec.rt.scheduling = { scheduled: false, message: unschedulable.unschedulable.message ?? UNSCHEDULABLE_MESSAGE };
@@ -410,6 +419,11 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
       queueMicrotask(() => {
         if (running) retryMounts(namespace);
       });
+      return;
+    }
+    if (event.resource === "persistentvolumeclaims" && event.type === "ADDED" && options.checkMounts === true) {
+      // The scheduler retries unschedulable pods when a claim appears; after the store's commit.
+      queueMicrotask(retryPending);
       return;
     }
     if (event.resource !== "pods") return;

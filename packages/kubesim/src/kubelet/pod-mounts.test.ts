@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { missingMounts } from "./pod-mounts.js";
+import { missingClaimMessage, missingMounts } from "./pod-mounts.js";
 
 describe("missingMounts", () => {
   const have = new Set(["secret/present", "configmap/present"]);
@@ -35,5 +35,17 @@ describe("missingMounts", () => {
         exists,
       ),
     ).toEqual([]);
+  });
+
+  it("names the first missing claim in kube-scheduler's words, and nothing once every claim exists", () => {
+    const volumes = [
+      { name: "ok", persistentVolumeClaim: { claimName: "present" } },
+      { name: "context", persistentVolumeClaim: { claimName: "kaniko-workspace" } },
+      { name: "secret", secret: { secretName: "gone" } },
+    ];
+    expect(missingClaimMessage(volumes, (name) => name === "present")).toBe(
+      '0/1 nodes are available: persistentvolumeclaim "kaniko-workspace" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+    );
+    expect(missingClaimMessage(volumes, () => true)).toBeUndefined();
   });
 });

@@ -47,3 +47,17 @@ export function missingMounts(volumes: readonly PodVolume[], exists: Exists): Mi
   }
   return out;
 }
+
+/**
+ * The scheduler's FailedScheduling message for a pod whose first claim is missing,
+ * or undefined when every PersistentVolumeClaim exists. Unlike a missing Secret,
+ * a missing claim stops the pod before a node is chosen: the VolumeBinding
+ * plugin's PreFilter fails with the lister's `persistentvolumeclaim "x" not found`,
+ * which kube-scheduler 1.27+ wraps as below (the pod stays Pending, PodScheduled
+ * False/Unschedulable, and is retried once the claim appears).
+ */
+export function missingClaimMessage(volumes: readonly PodVolume[], claimExists: (name: string) => boolean): string | undefined {
+  const claim = volumes.map((v) => v.persistentVolumeClaim?.claimName).find((name) => name !== undefined && !claimExists(name));
+  if (claim === undefined) return undefined;
+  return `0/1 nodes are available: persistentvolumeclaim "${claim}" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.`;
+}

@@ -53,6 +53,10 @@ const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
+const MODE_SHORT: Record<string, string> = { ReadWriteOnce: "RWO", ReadOnlyMany: "ROX", ReadWriteMany: "RWX", ReadWriteOncePod: "RWOP" };
+/** A claim's access modes as kubectl prints them: RWO,ROX. */
+const accessModes = (modes: unknown[]): string => modes.map((m) => MODE_SHORT[String(m)] ?? String(m)).join(",");
+
 function age(obj: KubeObject, now: Date): string {
   const created = obj.metadata.creationTimestamp;
   return created ? humanDuration(now.getTime() - Date.parse(created)) : "<unknown>";
@@ -120,6 +124,19 @@ const RENDERERS: Record<ResourceName, Renderer> = {
   roles: NAME_AGE,
   rolebindings: NAME_AGE,
   customresourcedefinitions: NAME_AGE,
+  persistentvolumeclaims: {
+    // kubectl's columns for claims (VOLUMEATTRIBUTESCLASS left out: kubesim has none).
+    columns: [col("Name", "string", "name"), col("Status"), col("Volume"), col("Capacity"), col("Access Modes"), col("StorageClass"), col("Age")],
+    cells: (obj, now) => [
+      obj.metadata.name ?? "",
+      str(get(obj, "status", "phase")),
+      str(get(obj, "spec", "volumeName")),
+      str(get(obj, "status", "capacity", "storage")),
+      accessModes(Array.isArray(get(obj, "status", "accessModes")) ? (get(obj, "status", "accessModes") as unknown[]) : []),
+      str(get(obj, "spec", "storageClassName")),
+      age(obj, now),
+    ],
+  },
   scaledobjects: NAME_AGE,
   jobs: {
     columns: [col("Name", "string", "name"), col("Status"), col("Completions"), col("Duration"), col("Age"), col("Containers", "string", "", 1), col("Images", "string", "", 1), col("Selector", "string", "", 1)],

@@ -102,6 +102,7 @@ export function applyCreateDefaults(resource: ResourceName, obj: KubeObject): vo
       break;
     }
     case "serviceaccounts":
+    case "persistentvolumeclaims":
     case "services":
     case "poddisruptionbudgets":
     case "networkpolicies":

@@ -57,6 +57,7 @@ export const RESOURCES: Readonly<Record<ResourceName, ResourceInfo>> = {
   secrets: info("secrets", "Secret", "", true, [], false),
   configmaps: info("configmaps", "ConfigMap", "", true, ["cm"], false),
   events: info("events", "Event", "", true, ["ev"], false),
+  persistentvolumeclaims: info("persistentvolumeclaims", "PersistentVolumeClaim", "", true, ["pvc"], true),
   serviceaccounts: info("serviceaccounts", "ServiceAccount", "", true, ["sa"], false),
   services: info("services", "Service", "", true, ["svc"], true),
   jobs: info("jobs", "Job", "batch", true, [], true),

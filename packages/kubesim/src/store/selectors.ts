@@ -102,6 +102,7 @@ const FIELDS: Record<ResourceName, readonly string[]> = {
   ],
   jobs: ["metadata.name", "metadata.namespace", "status.successful"],
   secrets: ["metadata.name", "metadata.namespace", "type"],
+  persistentvolumeclaims: ["metadata.name", "metadata.namespace"],
   configmaps: ["metadata.name", "metadata.namespace"],
   serviceaccounts: ["metadata.name", "metadata.namespace"],
   services: ["metadata.name", "metadata.namespace"],

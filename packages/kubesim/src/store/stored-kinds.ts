@@ -1,7 +1,7 @@
 // Defaulting and validation of the kinds kubesim stores but does not act on
 // (no Deployment controller, no network, no RBAC enforcement): Deployments,
 // Services, PodDisruptionBudgets, NetworkPolicies, Roles, RoleBindings,
-// ServiceAccounts, CustomResourceDefinitions and KEDA ScaledObjects. The checks
+// ServiceAccounts, PersistentVolumeClaims, CustomResourceDefinitions and KEDA ScaledObjects. The checks
 // are the ones the real server (or KEDA's CRD schema and webhook) makes that a
 // hand-written manifest commonly fails; messages and fields follow the real ones.
 import type { StatusCause } from "./errors.js";
@@ -215,6 +215,36 @@ function validateRoleBinding(obj: KubeObject): StatusCause[] {
   return causes;
 }
 
+const ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
+
+/**
+ * No PV controller or provisioner: a stored claim is at once Bound to a
+ * volume named like a dynamically provisioned one (`pvc-<uid>`), in the
+ * default StorageClass, as on a cluster whose provisioner answers at once.
+ */
+function defaultPvc(obj: KubeObject): void {
+  const spec = asObj(obj.spec) ?? {};
+  obj.spec = spec;
+  spec.volumeMode ??= "Filesystem";
+  spec.storageClassName ??= "standard";
+  spec.volumeName ??= `pvc-${obj.metadata.uid ?? ""}`;
+  const storage = asObj(asObj(spec.resources)?.requests)?.storage;
+  obj.status = { phase: "Bound", accessModes: asArr(spec.accessModes), capacity: storage === undefined ? {} : { storage } };
+}
+
+/** The checks of the real ValidatePersistentVolumeClaimSpec a hand-written claim commonly fails. */
+function validatePvc(obj: KubeObject): StatusCause[] {
+  const spec = asObj(obj.spec) ?? {};
+  const causes: StatusCause[] = [];
+  const modes = asArr(spec.accessModes);
+  if (modes.length === 0) causes.push({ ...required("spec.accessModes"), message: "Required value: at least 1 access mode is required" });
+  modes.forEach((m) => {
+    if (typeof m !== "string" || !ACCESS_MODES.includes(m)) causes.push(unsupported("spec.accessModes", m, ACCESS_MODES));
+  });
+  if (asObj(asObj(spec.resources)?.requests)?.storage === undefined) causes.push(required("spec.resources[storage]"));
+  return causes;
+}
+
 function defaultCrd(obj: KubeObject): void {
   const spec = asObj(obj.spec) ?? {};
   // No establishing controller: a stored CRD is at once Established, as a healthy server makes it.
@@ -288,6 +318,9 @@ export function defaultStoredKind(resource: StoredKind, obj: KubeObject): void {
     case "customresourcedefinitions":
       defaultCrd(obj);
       break;
+    case "persistentvolumeclaims":
+      defaultPvc(obj);
+      break;
     case "poddisruptionbudgets":
     case "scaledobjects":
       obj.status = {};
@@ -322,6 +355,8 @@ export function validateStoredKind(
       return validateCrd(obj);
     case "scaledobjects":
       return validateScaledObject(obj);
+    case "persistentvolumeclaims":
+      return validatePvc(obj);
     case "serviceaccounts":
       return [];
   }

@@ -38,7 +38,7 @@ export interface KubeObject {
 /**
  * The resources kubesim serves. Cluster-scoped: namespaces and
  * customresourcedefinitions. The Job controller and kubelet act on pods and
- * jobs only; the others (workload, policy and RBAC kinds, KEDA's ScaledObject)
+ * jobs only; the others (workload, policy and RBAC kinds, PersistentVolumeClaims, KEDA's ScaledObject)
  * are stored and validated so that deployment manifests can be applied.
  */
 export type ResourceName =
@@ -47,6 +47,7 @@ export type ResourceName =
   | "jobs"
   | "secrets"
   | "configmaps"
+  | "persistentvolumeclaims"
   | "events"
   | "serviceaccounts"
   | "services"

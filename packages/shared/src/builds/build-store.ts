@@ -41,8 +41,12 @@ export interface Transition {
    * the same key twice is a no-op (e.g. `retrying:2` vs `retrying:3`). Defaults to `to`.
    */
   key?: string;
-  /** Changes to the record besides the state (attempts, digest, failure …). */
-  patch?: (record: BuildRecord) => Partial<BuildRecord>;
+  /**
+   * Changes to the record besides the state (attempts, digest, failure …).
+   * `at` is this write's time (its updatedAt, and its finishedAt when it ends
+   * the build), so times the patch derives stay consistent with the record's.
+   */
+  patch?: (record: BuildRecord, at: string) => Partial<BuildRecord>;
   /** Apply only from these states (in addition to the state machine's rules). */
   onlyFrom?: readonly BuildState[];
   event: { type: BuildEventType; data: (record: BuildRecord) => Record<string, unknown> };
@@ -275,7 +279,7 @@ export class BuildStore {
       const sequence = current.eventSeq + 1;
       const next: BuildRecord = checkedRecord({
         ...current.record,
-        ...(t.patch?.(current.record) ?? {}),
+        ...(t.patch?.(current.record, time) ?? {}),
         state: t.to,
         sequence,
         updatedAt: time,

@@ -3,7 +3,7 @@ import { BUILD_JOB_NAME } from "@buildfleet/shared";
 import { ValidationError } from "@buildfleet/contract";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
-import { startStack, volumeRequest } from "../test-support/stack.js";
+import { startStack, volumeRequest, type Stack } from "../test-support/stack.js";
 
 describe("worker: cancellation, invalid requests, queue timeout", () => {
   const redis = useRedis();
@@ -95,6 +95,7 @@ describe("worker: cancellation, invalid requests, queue timeout", () => {
 
   it("fails a build whose registry Secret does not exist after its queue timeout, quoting the kubelet's FailedMount", async () => {
     const stack = await startStack(redis, { kubesim: { checkMounts: true } });
+    createClaim(stack, "kaniko-workspace");
     await stack.startWorker();
     const build = await stack.submit(volumeRequest({ timeouts: { queueSeconds: 10 } })); // mounts Secret regcred, never created
 
@@ -105,6 +106,31 @@ describe("worker: cancellation, invalid requests, queue timeout", () => {
       /^not running within 10 s of submission: pod b-[a-z0-9-]+: FailedMount: MountVolume\.SetUp failed for volume "docker-config" : secret "regcred" not found$/,
     );
     await expect.poll(() => stack.jobsFor(build.id), { timeout: 5_000 }).toEqual([]);
+  });
+
+  it("fails a build whose workspace claim does not exist after its queue timeout, quoting the scheduler's FailedScheduling", async () => {
+    const stack = await startStack(redis, { kubesim: { checkMounts: true } });
+    createRegcred(stack);
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ timeouts: { queueSeconds: 10 } })); // context claim kaniko-workspace, never created
+
+    const done = await stack.waitForTerminal(build.id, 30_000);
+
+    expect(done).toMatchObject({ state: "failed", failure: { reason: "Unschedulable" } });
+    expect(done.failure?.message).toMatch(
+      /^not running within 10 s of submission \(pod Unschedulable\): pod b-[a-z0-9-]+: FailedScheduling: 0\/1 nodes are available: persistentvolumeclaim "kaniko-workspace" not found\./,
+    );
+    await expect.poll(() => stack.jobsFor(build.id), { timeout: 5_000 }).toEqual([]);
+  });
+
+  it("runs a build whose claim and Secret exist, with mounts checked", async () => {
+    const stack = await startStack(redis, { kubesim: { checkMounts: true } });
+    createRegcred(stack);
+    createClaim(stack, "kaniko-workspace");
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest());
+
+    expect((await stack.waitForTerminal(build.id, 30_000)).state).toBe("succeeded");
   });
 
   it("reconciles the fleet-wide cap (BullMQ global concurrency) from config at start", async () => {
@@ -147,3 +173,22 @@ describe("worker: cancellation, invalid requests, queue timeout", () => {
     expect((await stack.store.events(build.id)).some((e) => e.type === "build.failed")).toBe(false);
   });
 });
+
+function createClaim(stack: Stack, name: string): void {
+  stack.sim.control.store.create("persistentvolumeclaims", "buildfleet", {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name },
+    spec: { accessModes: ["ReadOnlyMany"], resources: { requests: { storage: "1Gi" } } },
+  });
+}
+
+function createRegcred(stack: Stack): void {
+  stack.sim.control.store.create("secrets", "buildfleet", {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "regcred" },
+    type: "kubernetes.io/dockerconfigjson",
+    data: { ".dockerconfigjson": Buffer.from("{\"auths\":{}}").toString("base64") },
+  });
+}

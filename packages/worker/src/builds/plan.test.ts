@@ -23,7 +23,7 @@ function obs(phase: BuildObservation["phase"], attempts: AttemptObservation[], e
 }
 
 const summary = (r: BuildRecord, plan: Transition[]): string[] =>
-  plan.map((t) => `${t.to}/${t.key ?? t.to}/${t.event.type}:${JSON.stringify(t.event.data({ ...r, ...(t.patch?.(r) ?? {}) }))}`);
+  plan.map((t) => `${t.to}/${t.key ?? t.to}/${t.event.type}:${JSON.stringify(t.event.data({ ...r, ...(t.patch?.(r, r.updatedAt) ?? {}) }))}`);
 
 describe("planTransitions", () => {
   it("announces the start before the first running attempt when it jumps from queued", () => {
@@ -62,7 +62,7 @@ describe("planTransitions", () => {
     const [failed] = planTransitions(r, o, "b-app-x");
     expect(failed?.event.type).toBe("build.failed");
     expect(failed?.event.data(r)).toMatchObject({ reason: "OOMKilled", message: "kaniko was OOMKilled", attempts: 1 });
-    expect(failed?.patch?.(r)).toMatchObject({ failure: { reason: "OOMKilled" } });
+    expect(failed?.patch?.(r, r.updatedAt)).toMatchObject({ failure: { reason: "OOMKilled" } });
   });
 
   it("plans nothing for a build already in a terminal state", () => {

@@ -1,6 +1,7 @@
 import type { Transition } from "@buildfleet/shared";
 import type { Attempt, BuildRecord, FailureReason } from "@buildfleet/contract";
 import { isTerminalState } from "@buildfleet/contract";
+import { alignAttemptTimes } from "../tracking/attempt-times.js";
 import type { AttemptObservation, BuildObservation } from "../tracking/derive-status.js";
 
 /**
@@ -28,7 +29,7 @@ export function planTransitions(record: BuildRecord, obs: BuildObservation, jobN
       plan.push({
         to: "running",
         key: `running:${attempt}`,
-        patch: () => ({ attempts }),
+        patch: (r, at) => ({ attempts: alignAttemptTimes(attempts, r, at) }),
         event: {
           type: "build.running",
           data: (r) => ({ buildId: r.id, jobName, attempt, ...runningPod(obs) }),
@@ -42,7 +43,7 @@ export function planTransitions(record: BuildRecord, obs: BuildObservation, jobN
       plan.push({
         to: "retrying",
         key: `retrying:${attempt}`,
-        patch: () => ({ attempts }),
+        patch: (r, at) => ({ attempts: alignAttemptTimes(attempts, r, at) }),
         event: {
           type: "build.retrying",
           data: (r) => ({
@@ -63,7 +64,7 @@ export function planTransitions(record: BuildRecord, obs: BuildObservation, jobN
         const digest = obs.digest;
         plan.push({
           to: "succeeded",
-          patch: () => ({ attempts, digest }),
+          patch: (r, at) => ({ attempts: alignAttemptTimes(attempts, r, at), digest }),
           event: {
             type: "build.succeeded",
             data: (r) => ({
@@ -96,7 +97,11 @@ export function startedTransition(jobName: string, attempts: Attempt[] = []): Tr
     to: "starting",
     // Only the first start: a retrying build that is redelivered must not announce build.started again.
     onlyFrom: ["queued"],
-    patch: (r) => ({ jobName, attempts: attempts.length > 0 ? attempts : r.attempts, startedAt: r.startedAt ?? new Date().toISOString() }),
+    patch: (r, at) => {
+      // The record's clock, not the cluster's: the attempts are then kept at or after it.
+      const startedAt = r.startedAt ?? at;
+      return { jobName, attempts: attempts.length > 0 ? alignAttemptTimes(attempts, { ...r, startedAt }, at) : r.attempts, startedAt };
+    },
     event: { type: "build.started", data: (r) => ({ buildId: r.id, jobName, attempt: 1 }) },
   };
 }
@@ -108,7 +113,10 @@ export function failedTransition(
 ): Transition {
   return {
     to: "failed",
-    patch: (r) => ({ failure: { ...failure, message: truncate(failure.message) }, attempts: attempts ?? r.attempts }),
+    patch: (r, at) => ({
+      failure: { ...failure, message: truncate(failure.message) },
+      attempts: attempts === undefined ? r.attempts : alignAttemptTimes(attempts, r, at),
+    }),
     event: {
       type: "build.failed",
       data: (r) => ({

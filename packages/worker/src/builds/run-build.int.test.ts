@@ -91,6 +91,32 @@ describe("worker: builds through to a recorded outcome", () => {
     expect(done.attempts.map((a) => a.exitCode)).toEqual([1, 0]);
   });
 
+  it("keeps every attempt's times inside the record's, though kubesim's compressed clock runs ahead", async () => {
+    // speed 100: kubesim's pod and container times run ahead of the worker's clock by
+    // minutes within seconds, as a skewed node's would; the record must not show an
+    // attempt that started after the build finished.
+    const stack = await startStack(redis, {
+      kubesim: { speed: 100, scenario: [{ match: { args: "flaky" }, attempts: [{ exit: { code: 1, afterMs: 5_000 } }, { succeed: {} }] }] },
+    });
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ buildArgs: { MODE: "flaky" } }));
+
+    const done = await stack.waitForTerminal(build.id);
+
+    expect(done.state).toBe("succeeded");
+    expect(done.attempts).toHaveLength(2);
+    const t = (iso: string | undefined): number => Date.parse(iso ?? "");
+    const chain = [t(build.createdAt), t(done.startedAt)];
+    for (const a of done.attempts) chain.push(t(a.startedAt), t(a.finishedAt));
+    chain.push(t(done.finishedAt));
+    expect(chain.every((v) => Number.isFinite(v))).toBe(true);
+    expect(chain).toEqual([...chain].sort((x, y) => x - y));
+    // The pods themselves do carry kubesim's clock: the test would pass without compression.
+    const pods = stack.sim.control.store.list("pods", "buildfleet").items;
+    const podStarts = pods.map((p) => t((p["status"] as { startTime?: string }).startTime));
+    expect(Math.max(...podStarts)).toBeGreaterThan(t(done.finishedAt));
+  });
+
   it("fails with BackoffLimitExceeded once retries are used up", async () => {
     const stack = await startStack(redis, {
       kubesim: { scenario: [{ match: { args: "broken" }, attempts: [{ exit: { code: 2, afterMs: 3_000 } }] }] },
