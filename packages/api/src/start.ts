@@ -38,8 +38,6 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
   const redis = quietOnError(createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" }), logger);
   const streams = new Set<ReturnType<typeof createWorkerConnection>>();
   const queues = new BuildQueues({ connection: redis, keyspace: ks, ...bullmqTelemetry() });
-  // The default lane's queue, for the modules that still take a BullMQ Queue (metrics, tenant counts).
-  const queue = queues.lane();
   const closeRedis = async (): Promise<void> => {
     await queues.close().catch(() => undefined);
     for (const conn of streams) conn.disconnect();
@@ -55,7 +53,7 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
     config,
     logger,
     redis,
-    queue,
+    queues,
     store: new BuildStore({ redis, keyspace: ks, source: "/buildfleet/api" }),
     tokens,
     openStreamConnection: () => {

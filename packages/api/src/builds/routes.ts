@@ -1,4 +1,4 @@
-import { FairShare, TenantCapStore, listBuilds, queuePosition, requestCancel, submitBuild } from "@buildfleet/shared";
+import { FairShare, TenantCapStore, listBuilds, requestCancel, submitBuild } from "@buildfleet/shared";
 import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, ValidationError, Tenant, isTerminalState, summariseIssues, toFieldIssues, validateBuildRequest, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -81,7 +81,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     let result: Awaited<ReturnType<typeof submitBuild>>;
     try {
       result = await submitBuild(
-        { store: ctx.store, queue: ctx.queue, fairShare },
+        { store: ctx.store, queue: ctx.queues, fairShare },
         {
           tenant: principal.tenant,
           request: validated.value,
@@ -95,7 +95,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     const id = result.created ? result.record.id : result.buildId;
     const state = result.record?.state ?? "queued";
-    const position = state === "queued" ? await queuePosition(ctx.redis, ctx.ks, id) : undefined;
+    const position = state === "queued" ? await ctx.queues.position(id) : undefined;
     metrics.submits.inc({ outcome: result.created ? "created" : "idempotent" });
     request.log.info({ buildId: id, tenant: principal.tenant, idempotent: !result.created }, "build submitted");
     return reply.code(result.created ? 202 : 200).send(buildSummary({ id, state }, { idempotent: !result.created, queuePosition: position }));
@@ -133,7 +133,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
       throw new ConflictError(`build ${record.id} already finished (${record.state}); there is nothing to cancel`);
     }
     const principal = principalOf(request);
-    const after = await requestCancel({ store: ctx.store, queue: ctx.queue, redis: ctx.redis, keyspace: ctx.ks }, record.id, `api:${principal.tenant}`);
+    const after = await requestCancel({ store: ctx.store, queue: ctx.queues, redis: ctx.redis, keyspace: ctx.ks }, record.id, `api:${principal.tenant}`);
     request.log.child({ buildId: record.id }).info({ state: after.state }, "cancel requested");
     return after;
   };

@@ -1,4 +1,3 @@
-import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { BuildStore } from "../builds/build-store.js";
 import type { StreamEntry } from "../builds/event-stream.js";
@@ -7,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, isRetryable } from "../e
 import { buildGraph, imageId } from "../catalog/graph.js";
 import type { CatalogGraph } from "../catalog/graph.js";
 import type { Logger } from "../logging/logger.js";
+import type { BuildQueues } from "../queue/build-queues.js";
 import { requestCancel } from "../queue/cancel.js";
 import { submitBuild } from "../queue/submit.js";
 import { FairShare } from "../admission/fair-share.js";
@@ -34,7 +34,8 @@ import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
 
 export interface RunnerDeps {
   store: BuildStore;
-  queue: Queue;
+  /** The queue port. */
+  queue: Pick<BuildQueues, "add" | "remove">;
   /** A connection that may PUBLISH (cancel signals). */
   redis: Redis;
   ks: Keyspace;

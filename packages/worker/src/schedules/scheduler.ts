@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { Queue } from "bullmq";
 import {
+  BuildQueues,
   BuildStore,
   CatalogStore,
   ScheduleStore,
@@ -59,7 +59,7 @@ export interface SchedulerOptions {
 export class Scheduler {
   private readonly logger: Logger;
   private readonly redis: Redis;
-  private readonly queue: Queue;
+  private readonly queues: BuildQueues;
   readonly schedules: ScheduleStore;
   private readonly deps: Omit<FireDeps, "runs">;
   private readonly now: () => Date;
@@ -75,7 +75,7 @@ export class Scheduler {
     this.logger = options.logger.child({ component: "scheduler" });
     this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-scheduler" });
     this.redis.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
-    this.queue = new Queue(ks.buildQueue, { connection: this.redis, prefix: ks.bullPrefix });
+    this.queues = new BuildQueues({ connection: this.redis, keyspace: ks });
     this.schedules = new ScheduleStore(this.redis, config.redis.prefix, this.now);
     const store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/scheduler/${hostname()}` });
     const catalog = new CatalogStore(this.redis, ks);
@@ -85,11 +85,11 @@ export class Scheduler {
       getBuild: (id) => store.get(id),
       submit: async (tenant, request, idempotencyKey) => {
         // Real time, not the schedule clock: the queue deadline is measured from submittedAt.
-        const res = await submitBuild({ store, queue: this.queue }, { tenant, request, idempotencyKey });
+        const res = await submitBuild({ store, queue: this.queues }, { tenant, request, idempotencyKey });
         return { buildId: res.created ? res.record.id : res.buildId };
       },
       cancel: async (id) => {
-        await requestCancel({ store, queue: this.queue, redis: this.redis, keyspace: ks }, id, "scheduler", {});
+        await requestCancel({ store, queue: this.queues, redis: this.redis, keyspace: ks }, id, "scheduler", {});
       },
       resolveDigest: async (ref) => {
         const registry = hostAliases[ref.registry] ?? ref.registry;
@@ -156,7 +156,7 @@ export class Scheduler {
     this.stopped ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       await this.ticking?.catch(() => undefined);
-      await this.queue.close();
+      await this.queues.close();
       this.redis.disconnect();
       this.logger.info("scheduler stopped");
     })();
