@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BuildfleetClient } from "@buildfleet/sdk";
-import { keyspace } from "@buildfleet/shared";
+import { appendBuildLog, keyspace } from "@buildfleet/shared";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { startLiveApi, type LiveApi } from "./live-api.js";
@@ -197,6 +197,28 @@ describe("buildfleet CLI against the real API", () => {
     });
   });
 
+  describe("logs", () => {
+    it("--since keeps the lines of the last duration or since a time; --timestamps prefixes each with its time", async () => {
+      const api = await startLiveApi(redis);
+      const id = (await api.cli([...MIRROR, "-q"])).stdout.trim();
+      const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
+      const [tenAgo, twoAgo, now] = [minutesAgo(10), minutesAgo(2), minutesAgo(0)];
+      await appendBuildLog(redis.connection(), keyspace(redis.prefix), id, 1, [
+        { line: "INFO[0000] Retrieving image manifest busybox:latest", time: tenAgo },
+        { line: "INFO[0001] Pushing image", time: twoAgo },
+        { line: "INFO[0002] Pushed registry.internal:5000/mirror/busybox:1.36", time: now },
+      ]);
+      expect((await api.cli(["logs", id, "--since", "5m"])).stdout).toBe("INFO[0001] Pushing image\nINFO[0002] Pushed registry.internal:5000/mirror/busybox:1.36\n");
+      expect((await api.cli(["logs", `build/${id}`, "--since", twoAgo, "--tail", "1", "--timestamps"])).stdout).toBe(
+        `${now} INFO[0002] Pushed registry.internal:5000/mirror/busybox:1.36\n`,
+      );
+      expect((await api.cli(["logs", id, "--timestamps"])).stdout.split("\n")[0]).toBe(`${tenAgo} INFO[0000] Retrieving image manifest busybox:latest`);
+      const bad = await api.cli(["logs", id, "--since", "yesterday"]);
+      expect(bad).toMatchObject({ code: 2, stdout: "" });
+      expect(bad.stderr).toContain("--since expects a duration");
+    });
+  });
+
   describe("waiting", () => {
     it("gives --timeout its own exit code (4) and says how to reattach", async () => {
       const api = await startLiveApi(redis);
@@ -261,6 +283,41 @@ describe("buildfleet CLI against the real API", () => {
       const run = await watching;
       expect(run.code).toBe(0);
       expect(run.stdout.split("\n").filter((l) => l !== "").map((l) => l.split(/\s+/)[1])).toEqual(["STATE", "queued", "failed"]);
+    });
+
+    it("ls -w lists, then prints a row per matching state change (new builds too) until Ctrl-C", async () => {
+      const api = await startLiveApi(redis);
+      const first = (await api.cli([...MIRROR, "-q", "-l", "team=payments"])).stdout.trim();
+      await api.cli([...MIRROR, "-q", "-l", "team=search"]); // filtered out by -l: never shown
+      const rows = (text: string): string[][] => text.split("\n").filter((l) => l !== "").map((l) => l.split(/\s+/));
+      const ctrlC = new AbortController();
+      let step = 0;
+      const reached: (() => void)[] = [];
+      const stepReached = (n: number): Promise<void> => new Promise((resolve) => (reached[n] = resolve));
+      const listed = stepReached(1);
+      const sawRunning = stepReached(2);
+      const sawSecond = stepReached(3);
+      const watching = api.cli(["ls", "-w", "-l", "team=payments"], {
+        signal: ctrlC.signal,
+        onStdout: (text) => {
+          const count = rows(text).length; // header + first build, then one row per change
+          while (step < count - 1) reached[++step]?.();
+        },
+      });
+      await listed;
+      await api.markRunning(first);
+      await sawRunning;
+      const second = (await api.cli([...MIRROR, "-q", "-l", "team=payments"])).stdout.trim();
+      await sawSecond;
+      ctrlC.abort(new Error("interrupted"));
+      const run = await watching;
+      expect(run.code).toBe(0); // Ctrl-C is how a watch ends
+      expect(rows(run.stdout).map((r) => [r[0], r[1]])).toEqual([
+        ["NAME", "STATE"],
+        [first, "queued"],
+        [first, "running"],
+        [second, "queued"],
+      ]);
     });
   });
 });

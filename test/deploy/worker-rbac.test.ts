@@ -30,6 +30,7 @@ const PERMISSIONS: Record<Operation, Permission[]> = {
   listJobs: [p("batch", "jobs", "list")],
   watchJobs: [p("batch", "jobs", "watch")],
   listPods: [p("", "pods", "list")],
+  listPodWarnings: [p("", "events", "list")],
   watchPods: [p("", "pods", "watch")],
   streamPodLog: [p("", "pods/log", "get")],
   createConfigMap: [p("", "configmaps", "create")],
@@ -72,6 +73,7 @@ const CALLS: Array<[Operation, () => Promise<unknown>]> = [
   ["readJob", () => k8s.readJob(JOB)],
   ["listJobs", () => k8s.listJobs("")],
   ["listPods", () => k8s.listPods("")],
+  ["listPodWarnings", () => k8s.listPodWarnings(`${JOB}-none`)],
   ["watchJobs", async () => (await k8s.watchJobs({ labelSelector: "", resourceVersion: "0" }, callbacks)).abort()],
   ["watchPods", async () => (await k8s.watchPods({ labelSelector: "", resourceVersion: "0" }, callbacks)).abort()],
   // The request is what matters here, not the answer (the pod may not have started).

@@ -38,6 +38,19 @@ describe(`end to end on ${realCluster ? "a real cluster (E2E_KUBECONFIG)" : "kub
       const followed: string[] = [];
       for await (const line of e2e.client.logs(first.id, { follow: true, signal: AbortSignal.timeout(20_000) })) followed.push(line);
       expect(followed).toEqual(lines);
+      // Each line kept when it was written, on the record's clock (kubesim's sped-up kubelet
+      // clock runs ahead: clamped to arrival), so --timestamps and --since mean what they say.
+      const stamped: string[] = [];
+      for await (const line of e2e.client.logs(first.id, { timestamps: true })) stamped.push(line);
+      expect(stamped.map((l) => l.slice(l.indexOf(" ") + 1))).toEqual(lines);
+      for (const l of stamped) {
+        const at = Date.parse(l.slice(0, l.indexOf(" ")));
+        expect(at).toBeGreaterThanOrEqual(Date.parse(first.createdAt) - 1_000);
+        expect(at).toBeLessThanOrEqual(Date.now());
+      }
+      const recent: string[] = [];
+      for await (const line of e2e.client.logs(first.id, { sinceSeconds: 3_600 })) recent.push(line);
+      expect(recent).toEqual(lines);
       // The SSE stream replays the build's history from the start of the stream ("0-0"), in order, parsed by the SDK.
       const replayed: string[] = [];
       for await (const e of e2e.client.events({ buildId: first.id, since: "0-0", signal: AbortSignal.timeout(20_000) })) {

@@ -21,6 +21,12 @@ let dir: string;
 let project: string;
 let stack: LocalStack | undefined;
 
+/** One local stack for the tests that talk to an API, started by the first that needs it. */
+async function localStack(): Promise<LocalStack> {
+  stack ??= await startLocalStack({ redisUrl: inject("redisUrl"), prefix: uniquePrefix(), stateDir: join(dir, "state"), writeEnvFile: false, logLevel: "silent" });
+  return stack;
+}
+
 /** @buildfleet/* packages `name` needs at run time, itself included, in dependency order. */
 async function workspaceClosure(name: string, seen = new Set<string>()): Promise<string[]> {
   if (seen.has(name)) return [];
@@ -75,7 +81,7 @@ describe("installable packages (npm pack → npm install)", () => {
   it(
     "runs a small SDK script against a local stack",
     async () => {
-      stack = await startLocalStack({ redisUrl: inject("redisUrl"), prefix: uniquePrefix(), stateDir: join(dir, "state"), writeEnvFile: false, logLevel: "silent" });
+      const stack = await localStack();
       const script = `
 import { BuildfleetClient } from "@buildfleet/sdk";
 const client = new BuildfleetClient({ baseUrl: process.env.BUILDFLEET_URL, token: process.env.BUILDFLEET_TOKEN });
@@ -94,6 +100,37 @@ console.log(build.state, build.digest);
         timeout: 90_000,
       });
       expect(stdout).toMatch(/^succeeded sha256:[0-9a-f]{64}\n$/);
+    },
+    120_000,
+  );
+
+  it(
+    "works from CommonJS: require('@buildfleet/sdk') in a .cjs script, errors included",
+    async () => {
+      // The SDK ships ESM only: on every Node the package supports (engines: ^20.19 || >=22.12)
+      // require() loads ES modules without a flag, so there is no second (CJS) copy whose
+      // classes would fail `instanceof` against the first. This fails if that ever breaks
+      // (top-level await in the SDK's module graph, an exports map without a require path).
+      const stack = await localStack();
+      const script = `
+const { BuildfleetClient, ApiError } = require("@buildfleet/sdk");
+const client = new BuildfleetClient({ baseUrl: process.env.BUILDFLEET_URL, token: process.env.BUILDFLEET_TOKEN });
+(async () => {
+  const listed = await client.list({ limit: 1 });
+  try {
+    await client.get("nosuchbuild00");
+  } catch (err) {
+    console.log(Array.isArray(listed.items), err instanceof ApiError, err.status, err.code);
+  }
+})().catch((err) => { console.error(err); process.exitCode = 1; });
+`;
+      await writeFile(join(project, "script.cjs"), script);
+      const { stdout } = await run(process.execPath, ["script.cjs"], {
+        cwd: project,
+        env: { PATH: process.env["PATH"] ?? "", BUILDFLEET_URL: stack.url, BUILDFLEET_TOKEN: stack.token },
+        timeout: 60_000,
+      });
+      expect(stdout).toBe("true true 404 NOT_FOUND\n");
     },
     120_000,
   );

@@ -16,6 +16,7 @@ import { registerLogRoutes } from "./logs/routes.js";
 import { createMetrics } from "./ops/metrics.js";
 import { registerOpsRoutes } from "./ops/routes.js";
 import { registerQueueRoutes } from "./queue/routes.js";
+import { registerQueueLaneRoutes } from "./queue/lanes.js";
 import { registerUi } from "./ui/register.js";
 import { registerFleetRoutes } from "./fleet/routes.js";
 import { registerImageRoutes } from "./images/routes.js";
@@ -150,7 +151,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       }),
   });
 
-  registerUi(app, ctx);
+  if (ctx.ui?.enabled !== false) registerUi(app, ctx);
   void app.register(async (routes) => {
     registerFleetRoutes(routes, ctx);
     registerOpsRoutes(routes, ctx);
@@ -158,6 +159,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     registerLogRoutes(routes, ctx);
     registerEventRoutes(routes, ctx);
     registerQueueRoutes(routes, ctx);
+    registerQueueLaneRoutes(routes, ctx);
     registerImageRoutes(routes, ctx);
     registerRebuildRoutes(routes, ctx);
     registerWebhookRoutes(routes, ctx);

@@ -45,6 +45,8 @@ export {
   BuildList,
   QueueCounts,
   QueueView,
+  LaneCounts,
+  QueueLanes,
   BuildCounts,
   DrainState,
   DrainView,

@@ -5,7 +5,7 @@ import { TokenEntry, TokenTable, startApi, type RunningApi, type UiOptions } fro
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
 import { DEFAULT_PREFIX, createLogger, loadConfig, type LogLevel } from "@buildfleet/shared";
 import { freeLoopbackPort, startRedis, type TestRedis } from "@buildfleet/testkit";
-import { DEV_REGISTRIES, DEV_TENANT, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
+import { DEV_REGISTRIES, DEV_SECRETS, DEV_TENANT, FAIL_ON_PURPOSE_SCENARIO, devTokenEntry, newDevToken, renderDevEnv } from "./dev-settings.js";
 import { startRealBuilds, type RealBuilds, type RealBuildsOptions } from "./real-builds.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process.js";
 import { createWatchdog } from "./watchdog.js";
@@ -73,11 +73,31 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** kubesim at 20× : a build's simulated minute of kaniko takes about three seconds. */
-export const DEV_KUBESIM: KubeSimOptions = { speed: 20, defaultRunMs: 60_000, startDelayMs: 4_000, scenario: FAIL_ON_PURPOSE_SCENARIO };
+/**
+ * kubesim at 20× : a build's simulated minute of kaniko takes about three seconds.
+ * Mounts are checked as a kubelet does: a build naming a Secret that the stack did
+ * not create stays Pending with FailedMount, as it would on a cluster.
+ */
+export const DEV_KUBESIM: KubeSimOptions = { speed: 20, defaultRunMs: 60_000, startDelayMs: 4_000, scenario: FAIL_ON_PURPOSE_SCENARIO, checkMounts: true };
 
 /** Simulated ms from pod creation to container start with real builds: buildah starting is the real delay. */
 export const REAL_BUILD_START_DELAY_MS = 0;
+
+/**
+ * The registry Secrets the examples name, so their pods mount (kubesim checks mounts).
+ * Scripted builds push nowhere: the credentials inside are empty.
+ */
+function createDevSecrets(sim: KubeSim, namespace: string): void {
+  for (const name of DEV_SECRETS) {
+    sim.control.store.create("secrets", namespace, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from(JSON.stringify({ auths: {} })).toString("base64") },
+    });
+  }
+}
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
@@ -117,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const s = sim;
       cleanups.push({ name: "kubesim", run: () => s.close() });
       if (realBuilds) await realBuilds.prepareCluster(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");
+      else createDevSecrets(sim, options.env?.["BUILD_NAMESPACE"] ?? "buildfleet");
       kubeconfigPath = join(stateDir, "kubesim.kubeconfig");
       await writeFile(kubeconfigPath, sim.kubeconfigYaml, { mode: 0o600 });
     }

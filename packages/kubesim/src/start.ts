@@ -31,6 +31,13 @@ export interface KubeSimOptions {
    * (`kubesim serve --executor=buildah`); default: the scripted kubelet.
    */
   realBuilds?: BuildahExecutorOptions;
+  /**
+   * A pod whose Secret or ConfigMap volume names a missing object stays Pending
+   * (ContainerCreating) with the kubelet's FailedMount event until the object
+   * exists, as on a cluster. Off by default: stacks that mount objects they never
+   * create (most tests) would otherwise hang.
+   */
+  checkMounts?: boolean;
   /** Replace the control plane (tests of the API layer alone pass a no-op one). */
   controlPlane?: (store: Store, options: ControlPlaneOptions) => ControlPlane;
 }
@@ -76,6 +83,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     ...(options.legacyJobConditions !== undefined ? { legacyJobConditions: options.legacyJobConditions } : {}),
     ...(options.defaultRunMs !== undefined ? { defaultRunMs: options.defaultRunMs } : {}),
     ...(options.startDelayMs !== undefined ? { startDelayMs: options.startDelayMs } : {}),
+    ...(options.checkMounts === true ? { checkMounts: true } : {}),
   };
   const executor = options.realBuilds !== undefined ? createBuildahExecutor(options.realBuilds) : undefined;
   if (executor !== undefined) cpOptions.executor = executor;

@@ -20,7 +20,7 @@ export type { CancelDeps } from "./queue/cancel.js";
 export { submitBuild, recordForQueuedBuild } from "./queue/submit.js";
 export type { SubmitDeps, SubmitInput, SubmitResult } from "./queue/submit.js";
 export { appendBuildLog, readBuildLog, DEFAULT_MAX_LOG_LINES, MAX_LOG_LINE_CHARS } from "./builds/build-logs.js";
-export type { BuildLogLine } from "./builds/build-logs.js";
+export type { BuildLogLine, TimedLogLine } from "./builds/build-logs.js";
 export { listBuilds, matchesListQuery } from "./builds/build-list.js";
 export type { ListBuildsQuery, ListBuildsPage, ListPosition } from "./builds/build-list.js";
 export { queuePosition } from "./queue/queue-position.js";

@@ -22,10 +22,36 @@ describe("GET /v1/builds/:id/logs", () => {
     expect(none.body).toBe("");
   });
 
+  it("keeps the lines written since sinceTime or sinceSeconds (tail after that), with their times on request", async () => {
+    const h = await startHarness(redis);
+    const { id } = await h.submit();
+    const recent = new Date(Date.now() - 30_000).toISOString();
+    const now = new Date().toISOString();
+    await appendBuildLog(h.redis, h.ks, id, 1, [
+      { line: "old", time: "2026-01-01T10:00:00.000Z" },
+      { line: "newer", time: "2026-01-01T10:00:05.500Z" },
+      { line: "recent", time: recent },
+      { line: "now", time: now },
+    ]);
+    const get = async (query: string): Promise<string> => (await h.inject(TOKENS.readOnly, { method: "GET", url: `/v1/builds/${id}/logs?${query}` })).body;
+    expect(await get("sinceTime=2026-01-01T11:00:05%2B01:00")).toBe("newer\nrecent\nnow\n"); // 10:00:05Z
+    expect(await get("sinceSeconds=60")).toBe("recent\nnow\n");
+    expect(await get("sinceTime=2026-01-01T10:00:01Z&tail=1&timestamps=true")).toBe(`${now} now\n`);
+    expect(await get("timestamps=true&tail=3")).toBe(`2026-01-01T10:00:05.500Z newer\n${recent} recent\n${now} now\n`);
+  });
+
   it("refuses bad parameters, naming them", async () => {
     const h = await startHarness(redis);
     const { id } = await h.submit();
-    for (const [query, path] of [["tail=-1", "tail"], ["follow=maybe", "follow"], ["grep=x", "grep"]] as const) {
+    for (const [query, path] of [
+      ["tail=-1", "tail"],
+      ["follow=maybe", "follow"],
+      ["grep=x", "grep"],
+      ["sinceTime=yesterday", "sinceTime"],
+      ["sinceSeconds=0", "sinceSeconds"],
+      ["sinceSeconds=5&sinceTime=2026-01-01T00:00:00Z", "sinceSeconds"],
+      ["timestamps=yes-please", "timestamps"],
+    ] as const) {
       const res = await h.inject(TOKENS.teamA, { method: "GET", url: `/v1/builds/${id}/logs?${query}` });
       expect(res.statusCode, query).toBe(400);
       expect(JSON.stringify(res.json()), query).toContain(`"path":"${path}"`);

@@ -2,6 +2,7 @@ import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody,
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
+import { QueueLanes } from "../queue/lanes.js";
 import { SessionRequest, SessionView } from "../ui/session-routes.js";
 import { FLEET_OPERATIONS, FLEET_SCHEMAS } from "../fleet/openapi.js";
 import { StartRebuildBody } from "../rebuilds/routes.js";
@@ -22,6 +23,7 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   BuildView: { schema: BuildView, io: "output" },
   BuildList: { schema: BuildList, io: "output" },
   QueueView: { schema: QueueView, io: "output" },
+  QueueLanes: { schema: QueueLanes, io: "output" },
   Error: { schema: ErrorBody, io: "output" },
   SessionRequest: { schema: SessionRequest, io: "input" },
   SessionView: { schema: SessionView, io: "output" },
@@ -81,7 +83,14 @@ const OPERATIONS: Operation[] = [
   { method: "delete", path: "/v1/builds/{id}", summary: "Cancel a build", scope: "cancel", parameters: [id], ok: [{ status: 202, schema: "BuildRecord", description: "the record after the request" }], errors: [401, 403, 404, 409, 429] },
   {
     method: "get", path: "/v1/builds/{id}/logs", summary: "A build's log, one line per line", scope: "read",
-    parameters: [id, { name: "follow", in: "query", schema: { type: "boolean" }, description: "stream until the build ends" }, { name: "tail", in: "query", schema: { type: "integer", minimum: 0 }, description: "last N lines" }],
+    parameters: [
+      id,
+      { name: "follow", in: "query", schema: { type: "boolean" }, description: "stream until the build ends" },
+      { name: "tail", in: "query", schema: { type: "integer", minimum: 0 }, description: "last N lines (of those sinceTime/sinceSeconds keep)" },
+      { name: "sinceTime", in: "query", schema: { type: "string", format: "date-time" }, description: "only lines written at or after this RFC 3339 time" },
+      { name: "sinceSeconds", in: "query", schema: { type: "integer", minimum: 1 }, description: "only lines written in the last N seconds (not with sinceTime)" },
+      { name: "timestamps", in: "query", schema: { type: "boolean" }, description: "prefix each line with the time it was written (RFC 3339) and a space" },
+    ],
     ok: [{ status: 200, contentType: "text/plain", description: "log lines" }], errors: [400, 401, 403, 404, 429],
   },
   {
@@ -95,6 +104,7 @@ const OPERATIONS: Operation[] = [
     ok: [{ status: 200, contentType: "text/event-stream", description: "event stream" }], errors: [400, 401, 403, 404, 429],
   },
   { method: "get", path: "/v1/queue", summary: "Queue counts and paused flag", scope: "read", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
+  { method: "get", path: "/v1/queue/lanes", summary: "Jobs in the queue by lane", scope: "admin", ok: [{ status: 200, schema: "QueueLanes", description: "every lane" }], errors: [401, 403, 429] },
   { method: "post", path: "/v1/queue/pause", summary: "Pause the queue (workers take no new builds)", scope: "admin", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
   { method: "post", path: "/v1/queue/resume", summary: "Resume the queue", scope: "admin", ok: [{ status: 200, schema: "QueueView", description: "the queue" }], errors: [401, 403, 429] },
   {

@@ -6,6 +6,8 @@ import { registerSessionAuth, registerSessionRoutes } from "./session-routes.js"
 import { DEFAULT_UI_DIR, registerUiStatic } from "./static.js";
 
 export interface UiOptions {
+  /** false: no dashboard, no session routes, no cookie auth (the submit benchmark's "not served" run). Default true. */
+  enabled?: boolean;
   /** The built dashboard (default packages/web/dist). */
   dir?: string;
   sessionTtlSeconds?: number;

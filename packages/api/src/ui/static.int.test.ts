@@ -52,3 +52,14 @@ describe("GET /ui", () => {
     expect(res.json<{ error: { message: string } }>().error.message).toMatch(/pnpm build/);
   });
 });
+
+describe("ui: { enabled: false }", () => {
+  const redis = useRedis();
+
+  it("serves no dashboard and no session route, and the API still answers a bearer token", async () => {
+    const h = await startHarness(redis, { ui: { enabled: false, dir: builtUi() } });
+    expect((await h.app.inject({ method: "GET", url: "/ui/" })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: "POST", url: "/ui/session", payload: { token: "x" } })).statusCode).toBe(404);
+    expect((await h.submit()).id).toMatch(/^[0-9a-z]+$/);
+  });
+});

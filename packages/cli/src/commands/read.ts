@@ -8,6 +8,7 @@ import { eventLine, jsonPathOf, printBuilds, parseOutput } from "../output/print
 import { renderJsonPath } from "../output/jsonpath.js";
 import { watchBuilds } from "./watch.js";
 import { buildIdArg } from "../args/build-id.js";
+import { sinceArg } from "../args/since.js";
 
 /** status, ls, logs, events: the read-only commands. */
 
@@ -21,6 +22,8 @@ interface Globals {
 const MAX_PAGE = 200;
 /** --all stops after this many pages (100,000 builds): a bound, not a listing anyone reads. */
 const MAX_PAGES = 500;
+/** ls -w replays events from this long before its listing (see below). */
+const WATCH_REPLAY_MS = 10_000;
 
 // The contract's lists, so a new state reaches the CLI without a copy to update.
 const TERMINAL_STATES: readonly string[] = CONTRACT_TERMINAL_STATES;
@@ -73,6 +76,9 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         throw new UsageError(`--limit is at most ${MAX_PAGE} (the API's page size cap); use --all to list every build, ${MAX_PAGE} per request`);
       }
       const client = await ctx.client(opts);
+      // Stream ids are Redis' clock in ms: starting the watch a margin before the listing
+      // covers the gap between listing and stream, and clock skew between here and Redis up to it.
+      const watchFrom = `${Math.max(0, Date.now() - WATCH_REPLAY_MS)}-0`;
       const query = {
         ...(opts.state ? { state: opts.state as BuildState[] } : {}),
         ...(opts.selector ? { label: opts.selector } : {}),
@@ -103,7 +109,7 @@ export function registerRead(program: Command, ctx: CommandContext): void {
         const labels = Object.fromEntries((opts.selector ?? []).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
         const matches = (b: BuildRecord): boolean =>
           (opts.state === undefined || opts.state.includes(b.state)) && Object.entries(labels).every(([k, v]) => b.labels[k] === v);
-        await watchBuilds(io, client, { format, matches, shown: new Map(items.map((b) => [b.id, b.state])) });
+        await watchBuilds(io, client, { since: watchFrom, format, matches, shown: new Map(items.map((b) => [b.id, b.state])) });
       }
     });
 
@@ -112,13 +118,22 @@ export function registerRead(program: Command, ctx: CommandContext): void {
     .argument("<id>", "build id")
     .description("print a build's log")
     .option("-f, --follow", "keep printing new lines until the build is finished")
-    .option("--tail <n>", "only the last n lines")
+    .option("--tail <n>", "only the last n lines (of those --since keeps)")
+    .option("--since <duration|time>", "only lines written in the last duration (30s, 5m, 1h30m) or since an RFC 3339 time (2026-12-02T10:00:00Z)")
+    .option("--timestamps", "start each line with the time it was written (RFC 3339)")
     .action(async (id: string, _o: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<Globals & { follow?: boolean; tail?: string }>();
+      const opts = command.optsWithGlobals<Globals & { follow?: boolean; tail?: string; since?: string; timestamps?: boolean }>();
       if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new UsageError(`--tail expects a whole number, got ${JSON.stringify(opts.tail)}`);
+      const since = opts.since === undefined ? {} : sinceArg(opts.since);
       const client = await ctx.client(opts);
       try {
-        for await (const line of client.logs(buildIdArg(id), { follow: opts.follow ?? false, ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}), ...signal() })) {
+        for await (const line of client.logs(buildIdArg(id), {
+          follow: opts.follow ?? false,
+          ...(opts.tail !== undefined ? { tail: Number(opts.tail) } : {}),
+          ...since,
+          ...(opts.timestamps ? { timestamps: true } : {}),
+          ...signal(),
+        })) {
           io.stdout(`${line}\n`);
         }
       } catch (err) {

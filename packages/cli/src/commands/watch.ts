@@ -15,13 +15,22 @@ const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled
 export async function watchBuilds(
   io: CliIo,
   client: BuildfleetClient,
-  options: { buildId?: string; format: OutputFormat; matches?: (b: BuildRecord) => boolean; shown: Map<string, string> },
+  options: {
+    buildId?: string;
+    /** All builds: replay the event stream from this id (taken before the listing), so no change between the listing and the stream is lost. */
+    since?: string;
+    format: OutputFormat;
+    matches?: (b: BuildRecord) => boolean;
+    shown: Map<string, string>;
+  },
 ): Promise<void> {
   const row = (b: BuildRecord): string => (options.format === "name" ? `build/${b.id}\n` : printBuilds([b], options.format, false, { headers: false }));
   try {
     // One build: its history then new events (nothing lost between the first read and the
-    // stream), ending after its terminal event. All builds: new events until Ctrl-C.
-    const events = options.buildId !== undefined ? { buildId: options.buildId } : { follow: true };
+    // stream), ending after its terminal event. All builds: events from `since` until Ctrl-C;
+    // a replayed event of a change the listing already showed prints nothing (same state).
+    const events =
+      options.buildId !== undefined ? { buildId: options.buildId } : { follow: true, ...(options.since !== undefined ? { since: options.since } : {}) };
     for await (const e of client.events({ ...events, ...(io.signal ? { signal: io.signal } : {}) })) {
       const id = e.event.subject;
       const build = await client.get(id, io.signal ? { signal: io.signal } : {});

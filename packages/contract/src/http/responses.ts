@@ -2,6 +2,7 @@ import { z } from "zod";
 import { BuildEvent } from "../build-event.js";
 import { BuildRecord, Timestamp } from "../build-record.js";
 import { BuildState } from "../build-state.js";
+import { Priority } from "../priority.js";
 import { ERROR_CODES } from "../errors/index.js";
 
 /**
@@ -87,6 +88,14 @@ export const QueueView = z.strictObject({
   drain: DrainView.nullable(),
 });
 export type QueueView = z.infer<typeof QueueView>;
+
+/** One lane's jobs in the queue now (waiting counts prioritized jobs too). */
+export const LaneCounts = z.strictObject({ lane: Priority, waiting: count, active: count, delayed: count });
+export type LaneCounts = z.infer<typeof LaneCounts>;
+
+/** `GET /v1/queue/lanes` (admin): every lane in lane order, zeros included. */
+export const QueueLanes = z.strictObject({ lanes: z.array(LaneCounts) });
+export type QueueLanes = z.infer<typeof QueueLanes>;
 
 export const ErrorIssue = z.strictObject({ path: z.string(), message: z.string(), example: z.string().optional() });
 export type ErrorIssue = z.infer<typeof ErrorIssue>;

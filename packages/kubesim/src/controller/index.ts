@@ -22,6 +22,7 @@ export function createControlPlane(store: Store, options: ControlPlaneOptions): 
     rules: () => rules,
     logs,
     ...(options.executor !== undefined ? { executor: options.executor } : {}),
+    ...(options.checkMounts === true ? { checkMounts: true } : {}),
   });
   return {
     logs,

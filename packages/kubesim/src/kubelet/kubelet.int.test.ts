@@ -15,9 +15,9 @@ afterEach(() => {
   for (const fn of cleanups.splice(0)) fn();
 });
 
-function sim(rules?: unknown): { store: SimStore; cp: ControlPlane } {
+function sim(rules?: unknown, options: { checkMounts?: boolean } = {}): { store: SimStore; cp: ControlPlane } {
   const store = createStore({ speed: SPEED });
-  const cp = createControlPlane(store, { defaultRunMs: 5_000, startDelayMs: 1_000 });
+  const cp = createControlPlane(store, { defaultRunMs: 5_000, startDelayMs: 1_000, ...options });
   if (rules !== undefined) cp.setScenario(rules);
   cp.start();
   cleanups.push(() => cp.stop());
@@ -172,6 +172,33 @@ describe("kubelet: phases and status", () => {
     expect(statusOf(p).containerStatuses?.[0]?.state.waiting?.message).toBe('Back-off pulling image "gcr.io/kaniko-project/executor:v1.23.2"');
     expect(statusOf(p).conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ContainersNotReady" });
     expect(podEvents(store, "nopull").map((e) => e.reason)).toEqual(["Failed", "BackOff"]);
+  });
+
+  it("holds a pod whose Secret or ConfigMap is missing in ContainerCreating with FailedMount, and starts it once both exist", async () => {
+    const { store } = sim(undefined, { checkMounts: true });
+    const mounting = pod("mounting");
+    (mounting["spec"] as Record<string, unknown>)["volumes"] = [
+      { name: "docker-config", secret: { secretName: "regcred", items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
+      { name: "dockerfile", configMap: { name: "b-app-dockerfile" } },
+      { name: "extra", secret: { secretName: "absent-but-optional", optional: true } },
+    ];
+    store.create("pods", NS, mounting);
+    store.create("pods", NS, pod("neighbour"));
+    // The neighbour ran its whole course meanwhile: the held pod did not just start late.
+    await waitFor(store, podWhere(store, "neighbour", (s) => s.phase === "Succeeded"), "neighbour Succeeded");
+    const held = statusOf(store.get("pods", NS, "mounting"));
+    expect(held.phase).toBe("Pending");
+    expect(held.containerStatuses?.[0]?.state.waiting?.reason).toBe("ContainerCreating");
+    expect(held.conditions?.find((c) => c.type === "PodScheduled")?.status).toBe("True");
+    const events = store.list("events", NS).items.filter((e) => (e["involvedObject"] as { name: string }).name === "mounting");
+    expect(events.map((e) => [e["reason"], e["type"], e["message"]])).toEqual([
+      ["FailedMount", "Warning", 'MountVolume.SetUp failed for volume "docker-config" : secret "regcred" not found'],
+      ["FailedMount", "Warning", 'MountVolume.SetUp failed for volume "dockerfile" : configmap "b-app-dockerfile" not found'],
+    ]);
+
+    store.create("secrets", NS, { apiVersion: "v1", kind: "Secret", metadata: { name: "regcred", namespace: NS }, data: { ".dockerconfigjson": "e30=" } });
+    store.create("configmaps", NS, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "b-app-dockerfile", namespace: NS }, data: { Dockerfile: "FROM busybox" } });
+    await waitFor(store, podWhere(store, "mounting", (s) => s.phase === "Succeeded"), "Succeeded after the mounts appeared");
   });
 
   it("schedules and pulls pods held Pending once the scenario no longer holds them", async () => {

@@ -13,6 +13,7 @@ import { isKanikoContainer } from "./kaniko.js";
 import type { LogStore } from "./logs.js";
 import { startRealBuild } from "./real-build.js";
 import { podEvent } from "./pod-events.js";
+import { missingMounts } from "./pod-mounts.js";
 import type { ContainerRuntime, PodCondition, PodRuntime } from "./pod-status.js";
 import { UNSCHEDULABLE_MESSAGE, buildPodStatus, killed, podPhase } from "./pod-status.js";
 
@@ -29,6 +30,11 @@ export interface KubeletOptions {
   logs: LogStore;
   /** Real builds: Kaniko-shaped containers no failure rule scripts run as buildah builds. */
   executor?: BuildahExecutor;
+  /**
+   * Hold a pod whose Secret or ConfigMap volume names an object that does not exist in
+   * ContainerCreating with a FailedMount event, until the object appears (as the kubelet does).
+   */
+  checkMounts?: boolean;
 }
 
 export interface Kubelet {
@@ -82,6 +88,8 @@ function plainEnv(env: ContainerSpec["env"]): Record<string, string> {
 
 export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
   const records = new Map<string, PodRecord>();
+  /** Pods held in ContainerCreating by a missing Secret/ConfigMap: how to start them once it exists. */
+  const mountWaits = new Map<string, { rec: PodRecord; volumes: readonly PodVolume[]; start: () => void }>();
   /** Attempt index per Job uid: the n-th pod of a Job that this kubelet has seen. */
   const attempts = new Map<string, number>();
   let nextIp = 0;
@@ -102,6 +110,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     if (rec === undefined) return;
     for (const cancel of rec.timers) cancel();
     records.delete(uid);
+    mountWaits.delete(uid);
     if (podGone) options.logs.removePod(rec.namespace, rec.name);
   }
 
@@ -197,6 +206,38 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     rec.rt.podIP = `10.244.${Math.floor(nextIp / 250)}.${(nextIp % 250) + 2}`;
     rec.rt.startTime = store.clock.now();
     write(rec);
+    const start = (): void => startContainersLater(rec, plans, restartPolicy, volumes);
+    if (options.checkMounts === true) {
+      const blocked = missingMounts(volumes, mountSourceExists(rec.namespace));
+      if (blocked.length > 0) {
+        for (const m of blocked) warn(rec, "kubelet", "FailedMount", m.message);
+        mountWaits.set(uid, { rec, volumes, start });
+        return;
+      }
+    }
+    start();
+  }
+
+  function mountSourceExists(namespace: string): (kind: "secret" | "configmap", name: string) => boolean {
+    return (kind, name) => store.get(kind === "secret" ? "secrets" : "configmaps", namespace, name) !== undefined;
+  }
+
+  /** A Secret or ConfigMap appeared: pods waiting for it mount it and start (the kubelet's mount retry). */
+  function retryMounts(namespace: string): void {
+    for (const [uid, wait] of [...mountWaits]) {
+      if (wait.rec.namespace !== namespace || records.get(uid) !== wait.rec) continue;
+      if (missingMounts(wait.volumes, mountSourceExists(namespace)).length > 0) continue;
+      mountWaits.delete(uid);
+      wait.start();
+    }
+  }
+
+  function startContainersLater(
+    rec: PodRecord,
+    plans: readonly { spec: ContainerSpec; args: string[]; outcomeAt: (restarts: number) => Outcome; bases: readonly string[] }[],
+    restartPolicy: string,
+    volumes: readonly PodVolume[],
+  ): void {
     after(rec, options.startDelayMs, () => {
       plans.forEach((plan, index) => {
         const c = rec.rt.containers[index];
@@ -363,6 +404,14 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
 
   function onEvent(event: StoreEvent): void {
     if (event.resource === "jobs" && event.type === "DELETED") attempts.delete(event.object.metadata.uid ?? "");
+    if ((event.resource === "secrets" || event.resource === "configmaps") && event.type === "ADDED" && mountWaits.size > 0) {
+      const namespace = event.object.metadata.namespace ?? "";
+      // Store listeners run inside the store's commit; start containers after it returns.
+      queueMicrotask(() => {
+        if (running) retryMounts(namespace);
+      });
+      return;
+    }
     if (event.resource !== "pods") return;
     const pod = event.object;
     const uid = pod.metadata.uid ?? "";

@@ -197,4 +197,6 @@ export interface ControlPlaneOptions {
   startDelayMs?: number;
   /** Real builds (kubesim serve --executor=buildah); the scripted kubelet when absent. */
   executor?: BuildahExecutor;
+  /** Pods mounting a Secret/ConfigMap that does not exist stay Pending with FailedMount (see KubeletOptions). */
+  checkMounts?: boolean;
 }

@@ -45,7 +45,14 @@ export interface ListOptions {
 
 export interface LogsOptions {
   follow?: boolean;
+  /** The last this many lines (of those `sinceTime`/`sinceSeconds` keep). */
   tail?: number;
+  /** Only lines written at or after this time (a `Date` or an RFC 3339 string). */
+  sinceTime?: Date | string;
+  /** Only lines written in the last this many seconds, by the API's clock (not with `sinceTime`). */
+  sinceSeconds?: number;
+  /** Each line starts with the time it was written (RFC 3339) and a space, as `kubectl logs --timestamps`. */
+  timestamps?: boolean;
   signal?: AbortSignal;
 }
 
@@ -141,6 +148,9 @@ export class BuildfleetClient {
     const query = new URLSearchParams();
     if (options.follow) query.set("follow", "true");
     if (options.tail !== undefined) query.set("tail", String(options.tail));
+    if (options.sinceTime !== undefined) query.set("sinceTime", options.sinceTime instanceof Date ? options.sinceTime.toISOString() : options.sinceTime);
+    if (options.sinceSeconds !== undefined) query.set("sinceSeconds", String(options.sinceSeconds));
+    if (options.timestamps) query.set("timestamps", "true");
     const res = await this.http.call(`/v1/builds/${encodeURIComponent(id)}/logs`, {
       query,
       headers: { accept: "text/plain" },

@@ -13,8 +13,18 @@ export type {
   BuildList,
   BuildSummary,
   QueueView,
+  QueueLanes,
+  LaneCounts,
+  WaveNodeState,
+  WaveState,
   ErrorBody,
 } from "@buildfleet/contract";
+
+/**
+ * The shapes of /v1/workers, /v1/images, /v1/rebuilds and /v1/schedules: the
+ * contract does not own them yet, the SDK types them as the API answers.
+ */
+export type { WorkerInfo, ImageView, WaveView, WaveNodeView, ScheduleView, ScheduleRunView } from "@buildfleet/sdk";
 
 /** GET/POST /ui/session */
 export interface SessionView {

@@ -5,14 +5,14 @@ import { useState } from "preact/hooks";
  * question and the confirm/keep buttons in place (keyboard reachable, no
  * modal, no window.confirm).
  */
-export function ConfirmButton(props: { label: string; question: string; confirmLabel: string; onConfirm: () => Promise<void>; danger?: boolean; disabled?: boolean }) {
+export function ConfirmButton(props: { label: string; question: string; confirmLabel: string; onConfirm: () => Promise<void>; danger?: boolean; disabled?: boolean; /** When the label alone is ambiguous (one button per row). */ ariaLabel?: string }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   if (!asking) {
     return (
       <span class="confirm">
-        <button type="button" class={props.danger ? "danger" : ""} disabled={props.disabled} onClick={() => { setError(undefined); setAsking(true); }}>
+        <button type="button" class={props.danger ? "danger" : ""} disabled={props.disabled} aria-label={props.ariaLabel} onClick={() => { setError(undefined); setAsking(true); }}>
           {props.label}
         </button>
         {error && <span role="alert" class="error">{error}</span>}

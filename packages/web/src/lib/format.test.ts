@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BuildEvent, BuildRequest } from "../api/types";
-import { ago, describeEvent, duration, listQuery, requestYaml, retryRequest } from "./format";
+import { ago, describeEvent, duration, listQuery, queueState, requestYaml, retryRequest } from "./format";
 import { matchPath } from "../router";
 
 const request = {
@@ -49,5 +49,15 @@ describe("dashboard formatting", () => {
     expect(matchPath("/builds/:id", "/builds/abc")).toEqual({ id: "abc" });
     expect(matchPath("/", "/")).toEqual({});
     expect(matchPath("/queue", "/builds/abc")).toBeUndefined();
+  });
+});
+
+describe("queueState", () => {
+  const drain = { since: "2026-01-01T00:00:00.000Z", by: "api:ops", cancelQueued: false, rejectNew: false };
+  it("says draining or drained over paused, and paused over taking builds", () => {
+    expect(queueState({ paused: false, drain: null })).toBe("taking builds");
+    expect(queueState({ paused: true, drain: null })).toBe("paused");
+    expect(queueState({ paused: true, drain: { ...drain, state: "draining" } })).toBe("draining");
+    expect(queueState({ paused: true, drain: { ...drain, state: "drained" } })).toBe("drained");
   });
 });

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { BuildEvent, BuildRecord, BuildRequest, BuildState } from "../api/types";
+import type { BuildEvent, BuildRecord, BuildRequest, BuildState, QueueView } from "../api/types";
 
 /** Every build state, in lifecycle order (the filter's choices). */
 export const STATES = ["queued", "starting", "running", "retrying", "succeeded", "failed", "cancelled"] as const satisfies readonly BuildState[];
@@ -79,4 +79,10 @@ export function listQuery(filter: { state?: string; label?: string; tenant?: str
   if (filter.tenant) p.set("tenant", filter.tenant);
   p.set("limit", String(limit));
   return p.toString();
+}
+
+/** The queue in two words: a drain shows as such, a plain pause as paused. */
+export function queueState(q: Pick<QueueView, "paused" | "drain">): "taking builds" | "paused" | "draining" | "drained" {
+  if (q.drain) return q.drain.state;
+  return q.paused ? "paused" : "taking builds";
 }

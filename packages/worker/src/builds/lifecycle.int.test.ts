@@ -89,6 +89,21 @@ describe("worker: cancellation, invalid requests, queue timeout", () => {
 
     expect(done).toMatchObject({ state: "failed", failure: { reason: "Unschedulable" } });
     expect(done.failure?.message).toMatch(/10 s/);
+    expect(done.failure?.message).toContain(": FailedScheduling: 0/1 nodes are available: 1 Insufficient memory");
+    await expect.poll(() => stack.jobsFor(build.id), { timeout: 5_000 }).toEqual([]);
+  });
+
+  it("fails a build whose registry Secret does not exist after its queue timeout, quoting the kubelet's FailedMount", async () => {
+    const stack = await startStack(redis, { kubesim: { checkMounts: true } });
+    await stack.startWorker();
+    const build = await stack.submit(volumeRequest({ timeouts: { queueSeconds: 10 } })); // mounts Secret regcred, never created
+
+    const done = await stack.waitForTerminal(build.id, 30_000);
+
+    expect(done).toMatchObject({ state: "failed", failure: { reason: "QueueTimeout" } });
+    expect(done.failure?.message).toMatch(
+      /^not running within 10 s of submission: pod b-[a-z0-9-]+: FailedMount: MountVolume\.SetUp failed for volume "docker-config" : secret "regcred" not found$/,
+    );
     await expect.poll(() => stack.jobsFor(build.id), { timeout: 5_000 }).toEqual([]);
   });
 

@@ -48,6 +48,14 @@ describe("worker: builds through to a recorded outcome", () => {
       expect.stringMatching(/^2: .*Pushed registry\.internal:5000\/team\/app:v1\.0\.0@sha256:/),
     );
     expect((await log()).some((l) => l.startsWith("1: "))).toBe(true);
+    // Each line keeps when it was written (the kubelet's timestamp split off the text), on the
+    // record's clock: kubesim's sped-up clock runs ahead, and a line cannot postdate its arrival.
+    const { lines } = await readBuildLog(redis.connection(), stack.ks, build.id);
+    for (const l of lines) {
+      expect(l.line).not.toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(Date.parse(l.time ?? "")).toBeGreaterThanOrEqual(Date.parse(build.createdAt) - 1_000);
+      expect(Date.parse(l.time ?? "")).toBeLessThanOrEqual(Date.now());
+    }
   });
 
   it("logs the Dockerfile's own FROM and every destination in kubesim's Kaniko log", async () => {

@@ -7,6 +7,7 @@ import type { RenderedBuild } from "../kaniko/render-job.js";
 import { ownerReferenceForJob } from "../kaniko/render-job.js";
 import { buildIdOf } from "../kaniko/labels.js";
 import { isTerminalPhase, type BuildObservation } from "../tracking/derive-status.js";
+import { latestWarning } from "../tracking/pod-warnings.js";
 import { cancelledTransition, failedTransition, planTransitions, startedTransition } from "./plan.js";
 
 /**
@@ -26,7 +27,9 @@ export interface BuildTracker {
   watchBuild(buildId: string, onChange: (obs: BuildObservation) => void): () => void;
 }
 
-export type BuildK8s = Pick<K8sApi, "createJob" | "readJob" | "deleteJob" | "createConfigMap" | "patchConfigMapOwner">;
+export type BuildK8s = Pick<K8sApi, "createJob" | "readJob" | "deleteJob" | "createConfigMap" | "patchConfigMapOwner"> &
+  /** Optional: without it a queue timeout's message does not quote the pod's events. */
+  Partial<Pick<K8sApi, "listPodWarnings">>;
 
 export interface RunBuildDeps {
   store: BuildStore;
@@ -256,13 +259,14 @@ function follow(
         return undefined;
       }
       const reason: FailureReason = obs.pendingReason ?? "QueueTimeout";
+      const why = await pendingPodWarning(deps, obs, log);
       const res = await store.transition(
         build.buildId,
         failedTransition({
           reason,
           message: `not running within ${build.request.timeouts.queueSeconds} s of submission${
             obs.pendingReason ? ` (pod ${obs.pendingReason})` : ""
-          }`,
+          }${why ?? ""}`,
         }),
       );
       await deleteJobQuietly(deps, jobName);
@@ -282,6 +286,23 @@ function follow(
     if (signals.shutdown.aborted) onShutdown();
     else if (signals.cancel.aborted) onCancel();
   });
+}
+
+/**
+ * `: pod <name>: <Reason>: <message>` from the newest Warning event of the attempt that
+ * never started (a missing Secret shows only there), or nothing. Best effort and
+ * bounded by the adapter's deadline: the build fails either way.
+ */
+async function pendingPodWarning(deps: RunBuildDeps, obs: BuildObservation, log: Logger): Promise<string | undefined> {
+  const current = obs.attempts.at(-1);
+  if (current === undefined || current.startedAt !== undefined || current.exitCode !== undefined || deps.k8s.listPodWarnings === undefined) return undefined;
+  try {
+    const warning = latestWarning(await deps.k8s.listPodWarnings(current.podName));
+    return warning === undefined ? undefined : `: pod ${current.podName}: ${warning}`;
+  } catch (err) {
+    log.warn({ err: { code: isK8sError(err) ? err.code : undefined }, podName: current.podName }, "could not read the pending pod's events");
+    return undefined;
+  }
 }
 
 /** Records a cancel once and deletes the Job (Background: its pods go too). */

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import { Log, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
+import { Log, type CoreV1Event, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
 import { K8sError, toK8sError } from "./errors.js";
 import type { WatchCallbacks, WatchHandle, WatchOptions } from "./watch-types.js";
 import { createRestClient, type RestCallSample } from "./rest.js";
@@ -42,12 +42,18 @@ export interface K8sApi {
   patchConfigMapOwner(name: string, owner: V1OwnerReference): Promise<V1ConfigMap>;
   listJobs(labelSelector: string): Promise<ListResult<V1Job>>;
   listPods(labelSelector: string): Promise<ListResult<V1Pod>>;
+  /**
+   * Warning events about one pod (FailedMount, FailedScheduling, Failed pull…), oldest first,
+   * at most 50: why a pod that never started did not (the pod status does not say for mounts).
+   */
+  listPodWarnings(podName: string): Promise<CoreV1Event[]>;
   watchJobs(opts: WatchOptions, callbacks: WatchCallbacks<V1Job>): Promise<WatchHandle>;
   watchPods(opts: WatchOptions, callbacks: WatchCallbacks<V1Pod>): Promise<WatchHandle>;
   streamPodLog(
     podName: string,
     container: string,
-    opts: { follow: boolean; sinceTime?: string },
+    /** `timestamps`: each line starts with the kubelet's RFC 3339 time and a space. */
+    opts: { follow: boolean; sinceTime?: string; timestamps?: boolean },
     out: Writable,
   ): Promise<LogStreamHandle>;
   /**
@@ -120,6 +126,7 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
   const jobs = `/apis/batch/v1/namespaces/${ns}/jobs`;
   const configMaps = `/api/v1/namespaces/${ns}/configmaps`;
   const pods = `/api/v1/namespaces/${ns}/pods`;
+  const events = `/api/v1/namespaces/${ns}/events`;
   const named = (collection: string, name: string): string => `${collection}/${encodeURIComponent(name)}`;
 
   async function listAll<T>(operation: string, path: string, labelSelector: string): Promise<ListResult<T>> {
@@ -164,6 +171,14 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
       }),
     listJobs: (labelSelector) => listAll<V1Job>("list Jobs", jobs, labelSelector),
     listPods: (labelSelector) => listAll<V1Pod>("list Pods", pods, labelSelector),
+    listPodWarnings: async (podName) => {
+      const res = await rest.request<ListBody<CoreV1Event>>(`list Events of pod ${podName}`, {
+        method: "GET",
+        path: events,
+        query: { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName},type=Warning`, limit: 50 },
+      });
+      return res.items ?? [];
+    },
     watchJobs: (opts, cb) => watchPath(jobs, "Jobs", opts, cb),
     watchPods: (opts, cb) => watchPath(pods, "Pods", opts, cb),
     streamPodLog: async (podName, container, opts, out) => {
@@ -177,7 +192,11 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
         // client-node pipes the response into `out`; a dropped upstream may only show as an unpipe.
         out.once("unpipe", () => resolve());
       });
-      const logOpts = opts.sinceTime === undefined ? { follow: opts.follow } : { follow: opts.follow, sinceTime: opts.sinceTime };
+      const logOpts = {
+        follow: opts.follow,
+        ...(opts.sinceTime === undefined ? {} : { sinceTime: opts.sinceTime }),
+        ...(opts.timestamps === true ? { timestamps: true } : {}),
+      };
       const startedAt = performance.now();
       const observe = (status: number | undefined): void => {
         try {

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { appendBuildLog, type Keyspace, type Logger, type Redis } from "@buildfleet/shared";
+import { appendBuildLog, type Keyspace, type Logger, type Redis, type TimedLogLine } from "@buildfleet/shared";
 import type { K8sApi, LogStreamHandle } from "../k8s/client.js";
 import { KANIKO_CONTAINER_NAME } from "../kaniko/labels.js";
 import type { BuildObservation } from "../tracking/derive-status.js";
@@ -42,6 +42,23 @@ interface PodStream {
   finished: boolean;
   released: boolean;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** The kubelet's `timestamps=true` prefix: an RFC 3339 time (nanoseconds, Z) and one space. */
+const KUBELET_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ?/;
+
+/**
+ * A log line as stored: the kubelet's time split off (kept for `logs --since/--timestamps`).
+ * A line cannot have been written after it arrived here: a later kubelet time (a node clock
+ * ahead, or kubesim's sped-up clock) is clamped to the arrival, so log times stay on the
+ * same clock as the build record's. Without the prefix (an API server that ignored
+ * `timestamps`) the line is stamped with its arrival.
+ */
+export function timedLine(raw: string, receivedAt: Date = new Date()): TimedLogLine {
+  const m = KUBELET_TIME.exec(raw);
+  const written = m === null ? Number.NaN : Date.parse(m[1] ?? "");
+  if (m === null || Number.isNaN(written)) return { line: raw, time: receivedAt.toISOString() };
+  return { line: raw.slice(m[0].length), time: written > receivedAt.getTime() ? receivedAt.toISOString() : (m[1] ?? "") };
 }
 
 export class LogCollector {
@@ -102,8 +119,10 @@ export class LogCollector {
     let skip = stream.stored;
     let partial = "";
     let writes: Promise<void> = Promise.resolve();
-    const flush = (lines: string[]): void => {
-      if (lines.length === 0) return;
+    const flush = (raw: string[]): void => {
+      if (raw.length === 0) return;
+      const arrived = new Date();
+      const lines = raw.map((l) => timedLine(l, arrived));
       stream.stored += lines.length;
       const receivedAt = performance.now();
       writes = writes
@@ -130,7 +149,7 @@ export class LogCollector {
       },
     });
     try {
-      stream.handle = await k8s.streamPodLog(stream.podName, KANIKO_CONTAINER_NAME, { follow: true }, sink);
+      stream.handle = await k8s.streamPodLog(stream.podName, KANIKO_CONTAINER_NAME, { follow: true, timestamps: true }, sink);
       await stream.handle.done;
     } catch (err) {
       logger.debug({ buildId: stream.buildId, podName: stream.podName, err: { message: (err as Error).message } }, "log stream failed");
