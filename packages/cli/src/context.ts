@@ -12,6 +12,8 @@ export interface CliIo {
   readStdin: () => Promise<string>;
   /** stderr is a terminal: progress lines are worth printing. */
   stderrIsTTY?: boolean;
+  /** How often `--wait` commands that poll ask again (default: the SDK's); tests shorten it. */
+  pollIntervalMs?: number;
   /** Aborted on Ctrl-C: long-running commands (submit --wait, logs -f, events) stop. */
   signal?: AbortSignal;
   fetch?: FetchLike;

@@ -51,6 +51,19 @@ describe("submit", () => {
     expect(sent).toMatchObject({ buildArgs: { A: "1" }, labels: { team: "payments" }, dockerfile: { inline: "FROM busybox:latest" } });
   });
 
+  it("says when a queued build should start, in the submit answer and in status, when the API estimates it", async () => {
+    await fake.close();
+    fake = await startFakeApi({ etaSecondsPerPosition: 90 });
+    await cli(MIRROR);
+    const second = await cli(MIRROR);
+    expect(second.stdout).toMatch(/^build\/\S+ submitted \(queued, queue position 2, starts in about 3m\)\n$/);
+    const id = second.stdout.split(" ")[0]?.replace("build/", "") ?? "";
+    expect((await cli(["status", id])).stdout).toMatch(/^Waiting: queue position 2, starts in about 3m\.$/m);
+    expect(JSON.parse((await cli(["status", id, "-o", "json"])).stdout)).toMatchObject({ queuePosition: 2, etaSeconds: 180 });
+    fake.advance(id, "running");
+    expect((await cli(["status", id])).stdout).not.toContain("Waiting");
+  });
+
   it("reads a YAML request file, with flags overriding it", async () => {
     await writeFile(
       join(dir, "req.yaml"),

@@ -57,6 +57,8 @@ export const BuildSucceededData = z.strictObject({
   digest: ImageDigest,
   destinations: Destinations,
   attempts: attemptNumber,
+  /** A scheduled mirror's build: the source digest it was pinned to (FROM source@digest), as in the record. */
+  sourceDigest: ImageDigest.optional(),
 });
 export const BuildFailedData = z.strictObject({
   buildId: BuildId,

@@ -36,6 +36,8 @@ export const QueuedBuild = z.strictObject({
   submittedAt: Timestamp,
   /** The build this one re-runs (buildfleet retry); kept after tenant so tenant-counts' pattern still matches. */
   retryOf: BuildId.optional(),
+  /** A scheduled mirror's build: the source digest it is pinned to (FROM source@digest). */
+  sourceDigest: ImageDigest.optional(),
 });
 export type QueuedBuild = z.infer<typeof QueuedBuild>;
 
@@ -88,6 +90,8 @@ export const BuildRecord = z.strictObject({
   cancelReason: CancelReason.optional(),
   /** The build this one re-runs with the same request (buildfleet retry). */
   retryOf: BuildId.optional(),
+  /** A scheduled mirror's build: the source digest it is pinned to, carried into build.succeeded; the next firing skips while the source still has it. */
+  sourceDigest: ImageDigest.optional(),
   /** Sequence number of the last event published for this build (0 before the first). */
   sequence: z.number().int().min(0),
 });

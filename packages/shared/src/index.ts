@@ -45,3 +45,5 @@ export type { Tracing } from "./tracing/tracing.js";
 // Schedules and mirrors (issue 14).
 export * from "./schedules/index.js";
 export * from "./admission/index.js";
+// Queue position and ETA (issue 15).
+export * from "./eta/index.js";

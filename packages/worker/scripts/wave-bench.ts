@@ -1,89 +1,210 @@
-// Rebuild-wave enqueue and coordinator cost. A synthetic catalog of N images
-// FROM one base reference (one level), stored as apply would store them.
-// 1. A wave's first step (plan, pin, submit maxInFlight builds, write the wave)
-//    against a bare BullMQ addBulk of the same payloads, in the same run.
-// 2. Coordinator CPU per node: the outcomes of those builds fed back in
+// Rebuild-wave benchmark. Prints figures; asserts nothing.
+// 1. Dry run: planRebuild (catalog read from Redis, graph, plan) for a synthetic
+//    catalog of --plan-images images over 5 levels (goal < 1 s).
+// 2. Enqueue: a wave's first step over a catalog of --images images FROM one
+//    base (plan, pin, submit maxInFlight builds, write the wave) against a bare
+//    BullMQ addBulk of the same payloads, pairs measured back to back, median
+//    of --runs (goal >= 0.5x). Also as CPU (this process + Redis), which the
+//    load of a shared machine disturbs less than wall time.
+// 3. Coordinator CPU per node: the outcomes of those builds fed back in
 //    batches of 100 (as from the events stream), each batch a wave step that
-//    also submits the next nodes. Prints figures; asserts nothing.
+//    also submits the next nodes.
+// 4. Interactive builds during a --wave-images wave (kubesim + a real worker):
+//    queue wait p95 of 10 interactive builds submitted while the wave's bulk
+//    builds hold every slot the interactive reservation leaves, against the
+//    same builds on an idle fleet (goal <= 1.5x).
 //
-//   pnpm --filter @buildfleet/worker bench:wave [--images 2000]   (REDIS_URL or a local redis-server)
+//   pnpm --filter @buildfleet/worker bench:wave [--images 2000] [--plan-images 10000] [--wave-images 1000] [--runs 5]   (0 skips a part)
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
-import { BUILD_JOB_NAME, BuildStore, CatalogStore, MAX_MAX_IN_FLIGHT, WaveStore, buildJobOptions, createLogger, createWorkerConnection, driveWave, imageId, keyspace, prepareEntry, startRebuild, waitForReady, type RunnerDeps } from "@buildfleet/shared";
-import { newBuildId, parseImage } from "@buildfleet/contract";
+import type { Redis } from "ioredis";
+import { startKubeSim } from "@buildfleet/kubesim";
+import {
+  BUILD_JOB_NAME,
+  BuildStore,
+  CatalogStore,
+  FairShare,
+  MAX_MAX_IN_FLIGHT,
+  WaveStore,
+  buildJobOptions,
+  createLogger,
+  createWorkerConnection,
+  driveWave,
+  imageId,
+  keyspace,
+  loadConfig,
+  planRebuild,
+  prepareEntry,
+  startRebuild,
+  submitBuild,
+  waitForReady,
+  type Keyspace,
+  type RunnerDeps,
+  type WaveDoc,
+} from "@buildfleet/shared";
+import { newBuildId, parseBuildRequest, parseImage, type Image } from "@buildfleet/contract";
 import { startRedis, uniquePrefix } from "@buildfleet/testkit";
+import { WorkerService } from "../src/service.js";
 
-const { values: args } = parseArgs({ options: { images: { type: "string", default: "2000" } } });
+const { values: args } = parseArgs({
+  options: {
+    images: { type: "string", default: "2000" },
+    "plan-images": { type: "string", default: "10000" },
+    "wave-images": { type: "string", default: "1000" },
+    runs: { type: "string", default: "5" },
+  },
+});
 const IMAGES = Number(args.images);
+const PLAN_IMAGES = Number(args["plan-images"]);
+const WAVE_IMAGES = Number(args["wave-images"]);
+const RUNS = Math.max(1, Number(args.runs));
 const IN_FLIGHT = Math.min(IMAGES, MAX_MAX_IN_FLIGHT);
+const REG = "registry.internal:5000";
+const BASE = `${REG}/bench/base:v1`;
+const SLOTS = 20;
+const INTERACTIVE = 10;
 
-const image = (i: number) =>
+const image = (name: string, dockerfile: string, buildArgs?: Record<string, string>) =>
   parseImage({
     apiVersion: "buildfleet.dev/v1",
     kind: "Image",
-    metadata: { name: `app-${i}` },
+    metadata: { name },
     spec: {
       build: {
         context: { type: "inline", files: {} },
-        dockerfile: { inline: "FROM registry.internal:5000/bench/base:v1\nRUN true\n" },
-        destinations: [`registry.internal:5000/bench/app-${i}:v1`],
+        dockerfile: { inline: dockerfile },
+        destinations: [`${REG}/bench/${name}:v1`],
+        ...(buildArgs !== undefined ? { buildArgs } : {}),
       },
     },
   });
 
-const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+/** One level of `n` images FROM the base. */
+const flatCatalog = (n: number, buildArgs?: Record<string, string>) => Array.from({ length: n }, (_, i) => image(`app-${i}`, `FROM ${BASE}\nRUN true\n`, buildArgs));
 
-async function main(): Promise<void> {
-  const server = await startRedis();
-  const prefix = uniquePrefix();
-  const ks = keyspace(prefix);
-  // As the coordinator connects: auto-pipelining, so the parallel submissions of one step share writes.
-  const redis = createWorkerConnection(server.url, { enableAutoPipelining: true });
-  await waitForReady(redis);
-  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
-  const baseline = new Queue(`${ks.buildQueue}-baseline`, { connection: redis, prefix: ks.bullPrefix });
-  try {
-    // Stored directly (what apply stores): the bench measures waves, not N applies.
-    const now = new Date().toISOString();
-    const images = Array.from({ length: IMAGES }, (_, i) => image(i));
+/** 5 levels: 1 base, then x10 per level until `total` (as plan-bench's), each FROM a parent of the level above. */
+function layeredCatalog(total: number): Image[] {
+  const sizes = [1, 10, 100, 1000];
+  sizes.push(Math.max(0, total - sizes.reduce((a, b) => a + b, 0)));
+  const out: Image[] = [];
+  let above: string[] = [];
+  for (const [level, size] of sizes.entries()) {
+    const row = Array.from({ length: size }, (_, i) => `l${level}-i${i}`);
+    row.forEach((name, i) => out.push(image(name, level === 0 ? "FROM debian:bookworm-slim\n" : `FROM ${REG}/bench/${above[i % above.length]!}:v1\nRUN true\n`)));
+    above = row;
+  }
+  return out;
+}
+
+/** Stored directly, as apply stores them: the bench measures waves, not N applies. */
+async function store(redis: Redis, ks: Keyspace, images: readonly Image[]): Promise<void> {
+  const now = new Date().toISOString();
+  for (let i = 0; i < images.length; i += 1000) {
     const pipeline = redis.pipeline();
-    for (const img of images) {
+    for (const img of images.slice(i, i + 1000)) {
       const entry = prepareEntry("bench", img);
       pipeline.hset(`${ks.bullPrefix}:catalog:images`, imageId("bench", img.metadata.name), JSON.stringify({ ...entry, createdAt: now, updatedAt: now, generation: 1 }));
     }
     await pipeline.exec();
-    const deps: RunnerDeps = {
-      store: new BuildStore({ redis, keyspace: ks, source: "/bench" }),
-      queue,
-      redis,
-      ks,
-      tagPolicy: "allow-latest",
-      catalog: new CatalogStore(redis, ks),
-      waves: new WaveStore(redis, ks),
-      logger: createLogger({ name: "bench", level: "silent" }),
-    };
+  }
+}
 
-    // Baseline: the same number of payloads through one addBulk.
-    const payloads = images.slice(0, IN_FLIGHT).map((img) => ({ buildId: newBuildId(), tenant: "bench", request: img.spec.build, submittedAt: now }));
-    let t = performance.now();
-    await baseline.addBulk(payloads.map((p) => ({ name: BUILD_JOB_NAME, data: p, opts: buildJobOptions(p) })));
-    const bulkMs = performance.now() - t;
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
 
-    t = performance.now();
-    const doc = await startRebuild(deps, {
-      startedBy: "bench",
-      scope: { kind: "tenant", tenant: "bench" },
-      trigger: { base: "registry.internal:5000/bench/base:v1", digest: digest(1) },
-      options: { maxInFlight: IN_FLIGHT },
-    });
-    const waveMs = performance.now() - t;
-    const queued = doc.wave.nodes.filter((n) => n.state === "queued").length;
+function p95(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))] ?? NaN;
+}
+
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+
+/** CPU ms of this process and of the Redis server (INFO cpu), for deltas. */
+async function cpuNow(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  const field = (name: string) => Number(new RegExp(`^used_cpu_${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0);
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1000 + (field("user") + field("sys")) * 1000;
+}
+
+function runnerDeps(redis: Redis, ks: Keyspace, queue: Queue): RunnerDeps {
+  return {
+    store: new BuildStore({ redis, keyspace: ks, source: "/bench" }),
+    queue,
+    redis,
+    ks,
+    tagPolicy: "allow-latest",
+    catalog: new CatalogStore(redis, ks),
+    waves: new WaveStore(redis, ks),
+    logger: createLogger({ name: "bench", level: "silent" }),
+  };
+}
+
+async function dryRun(redis: Redis): Promise<void> {
+  const ks = keyspace(uniquePrefix());
+  const images = layeredCatalog(PLAN_IMAGES);
+  await store(redis, ks, images);
+  const deps = { catalog: new CatalogStore(redis, ks) };
+  const times: number[] = [];
+  let nodes = 0;
+  let levels = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const t = performance.now();
+    const { result } = await planRebuild(deps, { kind: "admin" }, { base: "l0-i0" });
+    times.push(performance.now() - t);
+    if (!result.ok) throw new Error(result.message);
+    nodes = result.plan.nodes.length;
+    levels = result.plan.levels.length;
+  }
+  console.log(`dry run: ${images.length} images stored, planned from Redis: ${nodes} nodes in ${levels} levels; first ${times[0]!.toFixed(0)} ms (every image parsed), median ${median(times).toFixed(0)} ms (goal < 1000 ms)`);
+  await redis.del(`${ks.bullPrefix}:catalog:images`);
+}
+
+async function enqueueAndCoordinate(redis: Redis): Promise<void> {
+  const ks = keyspace(uniquePrefix());
+  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
+  const baseline = new Queue(`${ks.buildQueue}-baseline`, { connection: redis, prefix: ks.bullPrefix });
+  try {
+    const images = flatCatalog(IMAGES);
+    await store(redis, ks, images);
+    const deps = runnerDeps(redis, ks, queue);
+    const now = new Date().toISOString();
+    // Pairs measured back to back (baseline, then a fresh wave of the same size), median of RUNS:
+    // the machine is shared, and a pair sees the same load.
+    const ratios: number[] = [];
+    const cpuRatios: number[] = [];
+    const bulkRuns: number[] = [];
+    const waveRuns: number[] = [];
+    let doc: WaveDoc | undefined;
+    for (let run = 0; run < RUNS; run++) {
+      const payloads = images.slice(0, IN_FLIGHT).map((img) => ({ buildId: newBuildId(), tenant: "bench", request: img.spec.build, submittedAt: now }));
+      let cpu = await cpuNow(redis);
+      let t = performance.now();
+      await baseline.addBulk(payloads.map((p) => ({ name: BUILD_JOB_NAME, data: p, opts: buildJobOptions(p) })));
+      const bulkMs = performance.now() - t;
+      const bulkCpu = (await cpuNow(redis)) - cpu;
+      cpu = await cpuNow(redis);
+      t = performance.now();
+      doc = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: IN_FLIGHT } });
+      const waveMs = performance.now() - t;
+      const waveCpu = (await cpuNow(redis)) - cpu;
+      bulkRuns.push(bulkMs);
+      waveRuns.push(waveMs);
+      ratios.push(bulkMs / waveMs);
+      cpuRatios.push(bulkCpu / waveCpu);
+    }
+    const queued = doc!.wave.nodes.filter((n) => n.state === "queued").length;
+    console.log(`enqueue: ${IMAGES} images in one level, maxInFlight ${IN_FLIGHT}; median of ${RUNS} pairs`);
+    console.log(`  first step: ${queued} builds pinned, submitted and the wave written in ${median(waveRuns).toFixed(0)} ms; bare addBulk of the same ${queued} payloads ${median(bulkRuns).toFixed(0)} ms`);
+    console.log(`  ratio addBulk / wave step (goal >= 0.5): wall ${median(ratios).toFixed(2)} (runs ${ratios.map((r) => r.toFixed(2)).join(" ")}), CPU ${median(cpuRatios).toFixed(2)} (runs ${cpuRatios.map((r) => r.toFixed(2)).join(" ")})`);
 
     // Feed the outcomes back in batches, as the coordinator does from the stream.
-    let current = doc;
+    let current = doc!;
     let fed = 0;
     const cpu = process.cpuUsage();
-    t = performance.now();
+    const t = performance.now();
     for (let round = 0; round < 10 * IMAGES && current.state === "running"; round++) {
       const inFlight = current.wave.nodes.filter((n) => n.state === "queued").slice(0, 100);
       if (inFlight.length === 0) break;
@@ -96,17 +217,98 @@ async function main(): Promise<void> {
     }
     const feedMs = performance.now() - t;
     const used = process.cpuUsage(cpu);
-
-    console.log(`images: ${IMAGES} in one level; maxInFlight ${IN_FLIGHT}`);
-    console.log(`first step: ${queued} builds pinned, submitted and the wave written in ${waveMs.toFixed(0)} ms`);
-    console.log(`bare addBulk of the same ${payloads.length} payloads: ${bulkMs.toFixed(0)} ms`);
-    console.log(`ratio (addBulk time / wave step time, target >= 0.5): ${(bulkMs / waveMs).toFixed(2)}`);
     console.log(`coordinator: ${fed} outcomes in batches of 100 -> wave ${current.state} in ${feedMs.toFixed(0)} ms; CPU ${((used.user + used.system) / 1000 / Math.max(1, fed)).toFixed(2)} ms per node (this process, Redis excluded)`);
   } finally {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await baseline.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await baseline.close();
+  }
+}
+
+/** p95 queue wait (submit -> record leaves `queued`) of INTERACTIVE builds; with a wave of `waveImages` bulk builds holding the slots first. */
+async function interactiveWait(redisUrl: string, waveImages: number): Promise<number> {
+  // Wave builds run ~60 s and hold their slots; interactive ones ~1 s (kubesim at 100x).
+  const sim = await startKubeSim({
+    speed: 100,
+    startDelayMs: 1_000,
+    scenario: [
+      { match: { args: "MODE=bulk" }, attempts: [{ succeed: { afterMs: 6_000_000 } }] },
+      { match: { args: "MODE=interactive" }, attempts: [{ succeed: { afterMs: 100_000 } }] },
+    ],
+  });
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    BUILDFLEET_PREFIX: uniquePrefix(),
+    BUILD_NAMESPACE: "buildfleet",
+    BUILDFLEET_TAG_POLICY: "allow-latest",
+    WORKER_HTTP_PORT: "0",
+    WORKER_HTTP_HOST: "127.0.0.1",
+    WORKER_CONCURRENCY: String(SLOTS),
+    LANE_RESERVED_INTERACTIVE: `${Math.ceil((INTERACTIVE * 100) / SLOTS)}%`,
+    LOG_LEVEL: "error",
+  });
+  const ks = keyspace(config.redis.prefix);
+  const conn = createWorkerConnection(redisUrl, { enableAutoPipelining: true });
+  await waitForReady(conn);
+  const queue = new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix });
+  const deps = runnerDeps(conn, ks, queue);
+  const service = new WorkerService({ config, logger: createLogger({ name: "bench", level: "error" }), kubeConfig: sim.kubeConfig, http: false });
+  try {
+    await service.start();
+    if (waveImages > 0) {
+      await store(conn, ks, flatCatalog(waveImages, { MODE: "bulk" }));
+      // maxInFlight at its maximum: the wave alone would fill the fleet many times over.
+      const wave = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: MAX_MAX_IN_FLIGHT } });
+      if (wave.plan.nodes.length !== waveImages) throw new Error(`the wave planned ${wave.plan.nodes.length} nodes, not ${waveImages}`);
+      const deadline = Date.now() + 60_000;
+      while (service.worker.runningByLane().bulk < SLOTS - service.worker.reservedSlots() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    }
+    const request = parseBuildRequest(
+      { context: { type: "volume", claimName: "kaniko-workspace", path: "b" }, destinations: [`${REG}/bench/interactive:v1`], priority: "interactive", buildArgs: { MODE: "interactive" } },
+      { tagPolicy: "allow-latest" },
+    );
+    const submitted: { id: string; at: number }[] = [];
+    for (let i = 0; i < INTERACTIVE; i++) {
+      const res = await submitBuild({ store: deps.store, queue, fairShare: new FairShare(conn, ks) }, { tenant: "team-b", request });
+      if (res.created) submitted.push({ id: res.record.id, at: Date.now() });
+    }
+    const waits = new Map<string, number>();
+    const deadline = Date.now() + 120_000;
+    while (waits.size < submitted.length && Date.now() < deadline) {
+      for (const s of submitted) {
+        if (waits.has(s.id)) continue;
+        const state = (await deps.store.get(s.id))?.state;
+        if (state !== undefined && state !== "queued") waits.set(s.id, Date.now() - s.at);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (waits.size < submitted.length) throw new Error(`only ${waits.size} of ${submitted.length} interactive builds started in 120 s`);
+    return p95([...waits.values()]);
+  } finally {
+    await service.stop();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    conn.disconnect();
+    await sim.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await startRedis();
+  const redis = createWorkerConnection(server.url, { enableAutoPipelining: true });
+  await waitForReady(redis);
+  try {
+    // A size of 0 skips that part.
+    if (PLAN_IMAGES > 0) await dryRun(redis);
+    if (IMAGES > 0) await enqueueAndCoordinate(redis);
+    if (WAVE_IMAGES > 0) {
+      const idle = await interactiveWait(server.url, 0);
+      const during = await interactiveWait(server.url, WAVE_IMAGES);
+      console.log(`interactive queue wait p95: idle fleet ${idle} ms, during a ${WAVE_IMAGES}-node wave (maxInFlight ${MAX_MAX_IN_FLIGHT}) ${during} ms`);
+      console.log(`  ratio ${(during / Math.max(idle, 1)).toFixed(2)}x (goal <= 1.5x; ${SLOTS} slots, ${INTERACTIVE} reserved for interactive)`);
+    }
+  } finally {
     redis.disconnect();
     await server.stop();
   }

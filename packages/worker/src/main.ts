@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { createLogger, loadWorkerConfig, redactUrl, startTracing } from "@buildfleet/shared";
+import { createK8sApi } from "./k8s/client.js";
 import { loadKubeConfig } from "./k8s/kubeconfig.js";
 import { RebuildCoordinator } from "./rebuilds/coordinator.js";
 import { Scheduler } from "./schedules/scheduler.js";
+import { secretReader } from "./schedules/secret-reader.js";
 import { WorkerService } from "./service.js";
 
 /**
@@ -21,11 +23,14 @@ async function main(): Promise<void> {
   // Before the BullMQ worker is made: it gets its telemetry only when tracing is on.
   const tracing = await startTracing("buildfleet-worker");
   if (tracing.enabled) logger.info("exporting traces over OTLP");
-  const service = new WorkerService({ config, logger, kubeConfig: loadKubeConfig(config.kubernetes) });
+  const kubeConfig = loadKubeConfig(config.kubernetes);
+  const service = new WorkerService({ config, logger, kubeConfig });
   // Rebuild waves advance from the build events stream; every worker replica joins one consumer group.
   const rebuilds = new RebuildCoordinator({ config, logger });
   // Schedules fire from every replica; a per-schedule lock and the firing idempotency key keep it to one build.
-  const scheduler = new Scheduler({ config, logger });
+  // Its own small adapter: it only reads the registry-credentials Secrets mirrors name.
+  const schedulerK8s = createK8sApi(kubeConfig, { namespace: config.builds.namespace, requestTimeoutMs: config.kubernetes.requestTimeoutMs, maxSockets: 4 });
+  const scheduler = new Scheduler({ config, logger, readSecret: secretReader(schedulerK8s) });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -37,7 +42,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.worker.shutdownTimeoutMs + 2_000);
     hardExit.unref();
-    Promise.all([service.stop(), rebuilds.stop(), scheduler.stop()])
+    Promise.all([service.stop(), rebuilds.stop(), scheduler.stop().then(() => schedulerK8s.close?.())])
       .then(() => tracing.shutdown().catch(() => undefined))
       .then(
         () => process.exit(0),

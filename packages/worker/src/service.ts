@@ -133,6 +133,8 @@ export class WorkerService {
           observer: this.metrics.logs,
         })
       : undefined;
+    const workerId = options.workerId ?? defaultWorkerId();
+    const registry = createWorkerRegistry(this.redis, ks);
     this.worker = new BuildWorker({
       connection: this.queueConnection,
       keyspace: ks,
@@ -147,6 +149,12 @@ export class WorkerService {
       logger: this.logger,
       concurrency: config.worker.concurrency,
       reservedInteractive: config.worker.reservedInteractive,
+      // The reservation is a share of the fleet's slots, from the registry: a running worker's
+      // concurrency, a quiet one's in-flight builds only (it takes nothing new), a gone one's nothing.
+      fleetSlots: async () => {
+        const others = (await registry.list(Date.now())).filter((w) => w.id !== workerId);
+        return others.reduce((n, w) => n + (w.state === "running" ? w.capacity : w.state === "quiet" ? w.inFlight : 0), config.worker.concurrency);
+      },
       bulkAgingMs: config.worker.bulkAgingMs,
       globalConcurrency: config.worker.globalConcurrency,
       lockDurationMs: config.worker.lockDurationMs,
@@ -155,8 +163,8 @@ export class WorkerService {
       ...(options.stalledIntervalMs !== undefined ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
     });
     this.presence = new WorkerPresence({
-      id: options.workerId ?? defaultWorkerId(),
-      registry: createWorkerRegistry(this.redis, ks),
+      id: workerId,
+      registry,
       worker: this.worker,
       capacity: config.worker.concurrency,
       logger: this.logger,

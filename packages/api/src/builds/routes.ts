@@ -1,4 +1,4 @@
-import { FairShare, TenantCapStore, listBuilds, requestCancel, submitBuild } from "@buildfleet/shared";
+import { FairShare, TenantCapStore, listBuilds, queueEstimate, requestCancel, submitBuild } from "@buildfleet/shared";
 import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, ValidationError, Tenant, isTerminalState, summariseIssues, toFieldIssues, validateBuildRequest, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -95,10 +95,10 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     const id = result.created ? result.record.id : result.buildId;
     const state = result.record?.state ?? "queued";
-    const position = state === "queued" ? await ctx.queues.position(id) : undefined;
+    const estimate = state === "queued" ? await queueEstimate(ctx.redis, ctx.ks, id, result.record?.request.priority ?? validated.value.priority) : undefined;
     metrics.submits.inc({ outcome: result.created ? "created" : "idempotent" });
     request.log.info({ buildId: id, tenant: principal.tenant, idempotent: !result.created }, "build submitted");
-    return reply.code(result.created ? 202 : 200).send(buildSummary({ id, state }, { idempotent: !result.created, queuePosition: position }));
+    return reply.code(result.created ? 202 : 200).send(buildSummary({ id, state }, { idempotent: !result.created, queuePosition: estimate?.queuePosition, etaSeconds: estimate?.etaSeconds }));
   });
 
   app.get<{ Params: { id: string } }>("/v1/builds/:id", { onRequest: requireScope(tokens, "read") }, async (request, reply) => {
@@ -107,7 +107,8 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     const eventsAfter = await ctx.events.currentId();
     const record = await ownBuild(ctx, request, request.params.id);
     void reply.header(EVENTS_AFTER_HEADER, eventsAfter);
-    return { ...record, events: await ctx.store.events(record.id) };
+    const estimate = record.state === "queued" ? await queueEstimate(ctx.redis, ctx.ks, record.id, record.request.priority) : undefined;
+    return { ...record, events: await ctx.store.events(record.id), queuePosition: estimate?.queuePosition ?? null, etaSeconds: estimate?.etaSeconds ?? null };
   });
 
   app.get("/v1/builds", { onRequest: requireScope(tokens, "read") }, async (request) => {

@@ -10,12 +10,13 @@ export function buildLinks(id: string): BuildSummary["links"] {
 
 export function buildSummary(
   record: Pick<BuildRecord, "id" | "state">,
-  options: { idempotent: boolean; queuePosition: number | undefined },
+  options: { idempotent: boolean; queuePosition: number | undefined; etaSeconds?: number | undefined },
 ): BuildSummary {
   return {
     id: record.id,
     state: record.state,
     queuePosition: options.queuePosition ?? null,
+    etaSeconds: options.etaSeconds ?? null,
     idempotent: options.idempotent,
     links: buildLinks(record.id),
   };

@@ -93,6 +93,57 @@ describe("rebuild", () => {
     expect(good.stdout).toContain("rebuild/rw-abc12345 succeeded");
   });
 
+  it("--wait shows each level's progress as it changes: plain lines off a terminal, bars on one", async () => {
+    const polls = [
+      wave("running", [
+        { id: "t/base", level: 0, state: "running" },
+        { id: "t/app", level: 1, state: "pending" },
+      ]),
+      wave("running", [
+        { id: "t/base", level: 0, state: "succeeded" },
+        { id: "t/app", level: 1, state: "queued" },
+      ]),
+      wave("succeeded", [
+        { id: "t/base", level: 0, state: "succeeded" },
+        { id: "t/app", level: 1, state: "succeeded" },
+      ]),
+    ];
+    const script = () => {
+      const left = [...polls];
+      return (s: { method: string }) => (s.method === "POST" ? json(201, polls[0]) : json(200, left.length > 1 ? left.shift() : left[0]));
+    };
+
+    api.answer = script();
+    const plain = await api.run(["rebuild", "base", "--wait"], { pollIntervalMs: 1 });
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toBe(
+      [
+        "rw-abc12345 level 0: 0/1 done, 1 running, 0 queued, 0 failed, 0 skipped",
+        "rw-abc12345 level 1: 0/1 done, 0 running, 0 queued, 0 failed, 0 skipped",
+        "rw-abc12345 level 0: 1/1 done, 0 running, 0 queued, 0 failed, 0 skipped",
+        "rw-abc12345 level 1: 0/1 done, 0 running, 1 queued, 0 failed, 0 skipped",
+        "rw-abc12345 level 1: 1/1 done, 0 running, 0 queued, 0 failed, 0 skipped",
+        "",
+      ].join("\n"),
+    );
+    expect(plain.stdout).toContain("rebuild/rw-abc12345 succeeded");
+
+    api.answer = script();
+    const tty = await api.run(["rebuild", "base", "--wait"], { pollIntervalMs: 1, stderrIsTTY: true });
+    expect(tty.code).toBe(0);
+    // Redrawn in place (cursor up over the three lines drawn before), ending with both levels full.
+    expect(tty.stderr).toContain("\x1b[3F");
+    expect(tty.stderr.split("\x1b[3F").at(-1)).toContain("level 1 [########################] 100%  1/1 done");
+  });
+
+  it("--wait exits 1 when the wave was cancelled, even with no node failed", async () => {
+    const cancelled = wave("cancelled", [{ id: "t/base", level: 0, state: "cancelled" }]);
+    api.answer = (s) => (s.method === "POST" ? json(201, wave("running", [{ id: "t/base", level: 0, state: "queued" }])) : json(200, cancelled));
+    const run = await api.run(["rebuild", "base", "--wait"], { pollIntervalMs: 1 });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("level 0: 0/1 done, 0 running, 0 queued, 0 failed, 1 skipped");
+  });
+
   it("refuses a bad --max-in-flight as a usage error", async () => {
     const run = await api.run(["rebuild", "base", "--max-in-flight", "0"]);
     expect(run.code).toBe(2);

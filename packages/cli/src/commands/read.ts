@@ -4,7 +4,7 @@ import type { BuildRecord, BuildState } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
-import { eventLine, jsonPathOf, printBuilds, parseOutput } from "../output/print.js";
+import { eventLine, jsonPathOf, printBuilds, parseOutput, queueNote } from "../output/print.js";
 import { renderJsonPath } from "../output/jsonpath.js";
 import { watchBuilds } from "./watch.js";
 import { buildIdArg } from "../args/build-id.js";
@@ -47,6 +47,9 @@ export function registerRead(program: Command, ctx: CommandContext): void {
       const client = await ctx.client(opts);
       const view = await client.get(buildIdArg(id), signal());
       io.stdout(template !== undefined ? renderJsonPath(template, view) : printBuilds([view], format, true));
+      // Table and wide: a waiting build says where it is in the queue and, when the API can tell, when it should start.
+      const note = queueNote(view);
+      if (template === undefined && (format === "table" || format === "wide") && note !== "") io.stdout(`Waiting:${note.slice(1)}.\n`);
       if (opts.watch && !TERMINAL_STATES.includes(view.state)) {
         await watchBuilds(io, client, { buildId: view.id, format, shown: new Map([[view.id, view.state]]) });
       }

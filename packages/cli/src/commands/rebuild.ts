@@ -3,7 +3,8 @@ import type { RebuildRequest } from "@buildfleet/sdk";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../exit-codes.js";
 import { asDocument, parseOutput } from "../output/print.js";
-import { planText, waveNodesTable, waveProgress, wavesTable } from "../output/catalog-print.js";
+import { planText, waveNodesTable, wavesTable } from "../output/catalog-print.js";
+import { everyNodeSucceeded, progressPrinter } from "../output/wave-progress.js";
 
 /** rebuild BASE|IMAGE… and rebuild ls|status|cancel|retry: rebuild waves. */
 
@@ -74,9 +75,14 @@ export function registerRebuild(program: Command, ctx: CommandContext): void {
       if (format === "json" || format === "yaml") io.stdout(asDocument(wave, format));
       else io.stdout(`rebuild/${wave.id} started (${wave.nodes.length} images in ${wave.levels.length} levels)\n`);
       if (!opts.wait) return;
-      const done = await client.rebuilds.waitFor(wave.id, { ...signal(), onProgress: (w) => io.stderr(waveProgress(w)) });
+      const progress = progressPrinter(io.stderr, io.stderrIsTTY ?? false);
+      const done = await client.rebuilds.waitFor(wave.id, {
+        ...signal(),
+        ...(io.pollIntervalMs !== undefined ? { pollIntervalMs: io.pollIntervalMs } : {}),
+        onProgress: (w) => progress.update(w),
+      });
       io.stdout(`rebuild/${done.id} ${done.state}\n`);
-      if (done.state !== "succeeded") {
+      if (!everyNodeSucceeded(done)) {
         io.stdout(waveNodesTable(done));
         throw new WaveFailedError(done.id, done.state);
       }

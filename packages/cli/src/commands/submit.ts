@@ -4,7 +4,7 @@ import { BuildCancelledError, BuildFailedError, TimeoutError, type BuildfleetCli
 import type { CommandContext } from "../context.js";
 import { collect } from "../context.js";
 import { UsageError } from "../exit-codes.js";
-import { asDocument, parseOutput } from "../output/print.js";
+import { asDocument, parseOutput, queueNote } from "../output/print.js";
 import { requestFromFlags, type SubmitFlags } from "../request/from-flags.js";
 import { loadRequestFiles, readContextDir } from "../request/load.js";
 import { submitBulk } from "./submit-bulk.js";
@@ -81,7 +81,7 @@ export function registerSubmit(program: Command, ctx: CommandContext): void {
         ...(io.signal ? { signal: io.signal } : {}),
       });
       const what = summary.idempotent ? "exists (same idempotency key)" : "submitted";
-      const position = summary.queuePosition === null ? "" : `, queue position ${summary.queuePosition}`;
+      const position = queueNote(summary);
       if (!opts.wait) {
         if (opts.quiet) io.stdout(`${summary.id}\n`);
         else if (output === "json" || output === "yaml") io.stdout(asDocument(summary, output));

@@ -53,16 +53,6 @@ export function planText(plan: RebuildPlan): string {
   return plan.tree;
 }
 
-/** One line per level: done / running / queued / failed / skipped (plain lines: they read well in CI logs too). */
-export function waveProgress(wave: WaveView): string {
-  const lines = wave.levels.map((ids, level) => {
-    const nodes = wave.nodes.filter((n) => n.level === level);
-    const count = (...states: string[]) => nodes.filter((n) => states.includes(n.state)).length;
-    return `level ${level}: ${count("succeeded")}/${ids.length} done, ${count("running")} running, ${count("queued")} queued, ${count("failed")} failed, ${count("skipped", "cancelled")} skipped`;
-  });
-  return `${lines.map((l) => `${wave.id} ${l}`).join("\n")}\n`;
-}
-
 export function wavesTable(waves: readonly WaveView[], now = Date.now()): string {
   return renderTable(
     ["ID", "STATE", "TRIGGER", "NODES", "SUCCEEDED", "FAILED", "SKIPPED", "AGE"],

@@ -67,6 +67,21 @@ export function printBuilds(builds: readonly BuildRecord[], format: OutputFormat
   }
 }
 
+/** An ETA in seconds as people read it: "45s", "3m", "1h20m". */
+export function formatEta(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  const m = Math.round(seconds / 60);
+  if (m < 60) return `${m}m`;
+  return m % 60 === 0 ? `${Math.floor(m / 60)}h` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+/** ", queue position 3, starts in about 2m" for a waiting build ("" once taken; the ETA only when the API gave one). */
+export function queueNote(build: { queuePosition?: number | null; etaSeconds?: number | null }): string {
+  if (build.queuePosition === undefined || build.queuePosition === null) return "";
+  const eta = build.etaSeconds === undefined || build.etaSeconds === null ? "" : build.etaSeconds === 0 ? ", starts now" : `, starts in about ${formatEta(build.etaSeconds)}`;
+  return `, queue position ${build.queuePosition}${eta}`;
+}
+
 export function queueTable(view: QueueView): string {
   const c = view.counts;
   const jobs = renderTable(

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
+import type { CliIo } from "../context.js";
 import { runCli } from "../program.js";
 
 /** One request the CLI sent to the scripted API. */
@@ -18,8 +19,8 @@ export interface ScriptedCli {
   sent: Sent[];
   /** What the API answers (default 500 {}); set per test. */
   answer: (s: Sent) => { status: number; body: unknown };
-  /** Runs the CLI against the scripted API. */
-  run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs the CLI against the scripted API; `io` adds to (or overrides) the test's io, e.g. stderrIsTTY. */
+  run(args: string[], io?: Partial<CliIo>): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 export const json = (status: number, body: unknown): { status: number; body: unknown } => ({ status, body });
@@ -30,7 +31,7 @@ export function useScriptedCli(name: string): ScriptedCli {
     dir: "",
     sent: [],
     answer: () => json(500, {}),
-    async run(args) {
+    async run(args, extra = {}) {
       let stdout = "";
       let stderr = "";
       const code = await runCli(args, {
@@ -47,6 +48,7 @@ export function useScriptedCli(name: string): ScriptedCli {
           const res = api.answer(s);
           return new Response(typeof res.body === "string" ? res.body : JSON.stringify(res.body), { status: res.status, headers: { "content-type": "application/json" } });
         },
+        ...extra,
       });
       return { code, stdout, stderr };
     },

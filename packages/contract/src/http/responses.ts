@@ -20,6 +20,13 @@ export const BuildSummary = z.strictObject({
   state: BuildState,
   /** 1-based place among waiting builds; null once a worker took it (or it finished). */
   queuePosition: z.number().int().min(1).nullable(),
+  /**
+   * Estimated seconds until a worker takes it (while queued): its position over the running slots
+   * its lane may use, at the median of the lane's recent build durations. Null when not queued or
+   * there is nothing to estimate from (no worker, no build finished in the lane yet); absent from
+   * older servers. An estimate: later interactive builds still go ahead of normal and bulk ones.
+   */
+  etaSeconds: z.number().int().min(0).nullable().optional(),
   /** True when an idempotency key returned an existing build. */
   idempotent: z.boolean(),
   links: BuildLinks,
@@ -27,7 +34,13 @@ export const BuildSummary = z.strictObject({
 export type BuildSummary = z.infer<typeof BuildSummary>;
 
 /** `GET /v1/builds/:id`: the record plus its CloudEvents history, oldest first. */
-export const BuildView = BuildRecord.extend({ events: z.array(BuildEvent) });
+export const BuildView = BuildRecord.extend({
+  events: z.array(BuildEvent),
+  /** While queued: as in the submit answer (null otherwise; absent from older servers). */
+  queuePosition: z.number().int().min(1).nullable().optional(),
+  /** While queued: as in the submit answer (null otherwise; absent from older servers). */
+  etaSeconds: z.number().int().min(0).nullable().optional(),
+});
 export type BuildView = z.infer<typeof BuildView>;
 
 /** `GET /v1/builds`: one page, newest first. */

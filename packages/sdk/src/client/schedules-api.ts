@@ -13,6 +13,12 @@ export interface ScheduleRunView {
   buildId?: string;
   sourceDigest?: string;
   replaced?: string;
+  /** An image firing: canonical base reference → the digest it was pinned to (or found unchanged). */
+  baseDigests?: Record<string, string>;
+  /** cascade: what became of the build's digest. */
+  cascade?: "wave" | "unchanged" | "not-succeeded" | "no-dependents" | "failed";
+  waveId?: string;
+  cascadeReason?: string;
 }
 
 export interface ScheduleView {

@@ -16,6 +16,8 @@ export interface FakeApiOptions {
   token?: string;
   /** What happens to each submitted build without the test driving it (default "hold"). */
   autoRun?: (request: Record<string, unknown>) => AutoRun;
+  /** ETA answered for a queued build: its queue position times this (default: no estimate, null). */
+  etaSecondsPerPosition?: number;
 }
 
 export interface RecordedRequest {
@@ -177,7 +179,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       }
       const key = (req.headers["idempotency-key"] as string | undefined) ?? (request["idempotencyKey"] as string | undefined);
       const existing = key === undefined ? undefined : idempotency.get(key);
-      if (existing !== undefined) return send(res, 200, summary(builds, builds.get(existing)!, true));
+      if (existing !== undefined) return send(res, 200, summary(builds, builds.get(existing)!, true, options.etaSecondsPerPosition));
       const id = `01fake${String(++counter).padStart(20, "0")}`;
       const now = new Date().toISOString();
       const labels = (request["labels"] as Record<string, string> | undefined) ?? {};
@@ -188,7 +190,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       if (key !== undefined) idempotency.set(key, id);
       publish(record, "build.queued", { tenant: "dev", priority: "normal", destinations: request["destinations"] });
       run(id, options.autoRun?.(request) ?? "hold");
-      return send(res, 202, summary(builds, record, false));
+      return send(res, 202, summary(builds, record, false, options.etaSecondsPerPosition));
     }
     if (method === "GET" && path === "/v1/builds") {
       const states = url.searchParams.getAll("state");
@@ -204,7 +206,10 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
     if (m) {
       const record = builds.get(decodeURIComponent(m[1] ?? ""));
       if (!record) return sendError(res, 404, "NOT_FOUND", `build ${m[1]} not found`);
-      if (method === "GET" && m[2] === undefined) return send(res, 200, { ...record, events: history.get(record.id) ?? [] });
+      if (method === "GET" && m[2] === undefined) {
+        const { queuePosition, etaSeconds } = summary(builds, record, false, options.etaSecondsPerPosition);
+        return send(res, 200, { ...record, events: history.get(record.id) ?? [], queuePosition, etaSeconds });
+      }
       if ((method === "POST" && m[2] === "/cancel") || (method === "DELETE" && m[2] === undefined)) {
         if (TERMINAL.has(record.state)) return sendError(res, 409, "CONFLICT", `build ${record.id} is already ${record.state}`);
         if (record.state === "queued") fake.advance(record.id, "cancelled", { cancelledBy: "dev" });
@@ -270,7 +275,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
 }
 
 /** Parsed with the API's own response schema: a shape the client cannot read fails the SDK's tests. */
-function summary(builds: ReadonlyMap<string, BuildRecord>, record: BuildRecord, idempotent: boolean): BuildSummary {
+function summary(builds: ReadonlyMap<string, BuildRecord>, record: BuildRecord, idempotent: boolean, etaPerPosition?: number): BuildSummary {
   const self = `/v1/builds/${record.id}`;
   const queued = [...builds.values()].filter((b) => b.state === "queued").map((b) => b.id);
   const position = queued.indexOf(record.id);
@@ -278,6 +283,7 @@ function summary(builds: ReadonlyMap<string, BuildRecord>, record: BuildRecord, 
     id: record.id,
     state: record.state,
     queuePosition: position === -1 ? null : position + 1,
+    etaSeconds: position === -1 || etaPerPosition === undefined ? null : (position + 1) * etaPerPosition,
     idempotent,
     links: { self, logs: `${self}/logs`, events: `/v1/events?buildId=${record.id}`, cancel: `${self}/cancel` },
   });

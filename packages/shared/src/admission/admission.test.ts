@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admissionOrder, decideNext, etaMs, reservedSlots, type AdmissionState, type Lane, type WaitingBuild } from "./admission.js";
+import { admissionOrder, decideNext, reservedSlots, type AdmissionState, type Lane, type WaitingBuild } from "./admission.js";
 
 const lanes = (l: Partial<Record<Lane, number>> = {}): Record<Lane, number> => ({ interactive: 0, normal: 0, bulk: 0, ...l });
 
@@ -79,16 +79,11 @@ describe("admissionOrder", () => {
   });
 });
 
-describe("reservedSlots and etaMs", () => {
+describe("reservedSlots", () => {
   it("reads a count or a percentage of the fleet", () => {
     expect(reservedSlots("20%", 50)).toBe(10);
     expect(reservedSlots("7", 50)).toBe(7);
     expect(reservedSlots("500%", 50)).toBe(50);
     expect(() => reservedSlots("a lot", 50)).toThrow(/percentage/);
-  });
-
-  it("estimates whole waves of the median recent duration", () => {
-    expect(etaMs(25, 10, [60_000, 30_000, 90_000])).toBe(3 * 60_000);
-    expect(etaMs(1, 10, [])).toBeUndefined();
   });
 });

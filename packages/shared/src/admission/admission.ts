@@ -139,11 +139,3 @@ export function admissionOrder(state: AdmissionState, waiting: readonly WaitingB
   }
   return order;
 }
-
-/** ETA of the build at `position` (1-based): whole waves of `slots`, each the median recent duration of the lane. */
-export function etaMs(position: number, slots: number, recentDurationsMs: readonly number[]): number | undefined {
-  if (recentDurationsMs.length === 0 || slots <= 0 || position < 1) return undefined;
-  const sorted = [...recentDurationsMs].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  return Math.ceil(position / slots) * median;
-}

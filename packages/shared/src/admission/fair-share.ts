@@ -37,6 +37,23 @@ redis.call('HSET', KEYS[1], ARGV[1], tag)
 return tag
 `;
 
+/** NEXT_TAG for a list of (tenant, step) pairs from ARGV[4]; the lane is emptied at most once, before the first. */
+const NEXT_TAGS = `
+local waiting = redis.call('ZCOUNT', KEYS[2], ARGV[1], ARGV[2])
+if waiting == 0 then redis.call('DEL', KEYS[1]) end
+local v = tonumber(redis.call('HGET', KEYS[1], '~v') or '0')
+local max = tonumber(ARGV[3])
+local out = {}
+for i = 4, #ARGV, 2 do
+  local last = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  local tag = math.max(v + 1, last + tonumber(ARGV[i + 1]))
+  if tag > max then tag = max end
+  redis.call('HSET', KEYS[1], ARGV[i], tag)
+  out[#out + 1] = tag
+end
+return out
+`;
+
 const ADVANCE = `
 local v = tonumber(redis.call('HGET', KEYS[1], '~v') or '0')
 if tonumber(ARGV[1]) > v then redis.call('HSET', KEYS[1], '~v', ARGV[1]) end
@@ -63,6 +80,19 @@ export class FairShare {
     const prioritized = `${this.ks.bullPrefix}:${this.ks.buildQueue}:prioritized`;
     const tag = Number(await this.redis.eval(NEXT_TAG, 2, this.key(lane), prioritized, tenant, tagStep(weight), lo, hi, MAX_TAG));
     return lanePriority(lane, tag);
+  }
+
+  /**
+   * `priority` for many builds of one lane in one call, in order: the same
+   * tags as that many `priority` calls one after the other.
+   */
+  async priorities(lane: Priority, builds: readonly { tenant: string; weight?: number }[]): Promise<number[]> {
+    if (builds.length === 0) return [];
+    const [lo, hi] = bandScores(lane);
+    const prioritized = `${this.ks.bullPrefix}:${this.ks.buildQueue}:prioritized`;
+    const args = builds.flatMap((b) => [b.tenant, tagStep(b.weight)]);
+    const tags = (await this.redis.eval(NEXT_TAGS, 2, this.key(lane), prioritized, lo, hi, MAX_TAG, ...args)) as number[];
+    return tags.map((tag) => lanePriority(lane, Number(tag)));
   }
 
   /** A worker took a build of this priority: the lane's virtual time moves up to its tag. */

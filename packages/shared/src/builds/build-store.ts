@@ -11,7 +11,7 @@ import {
 import { ConflictError, InfrastructureError, NotFoundError } from "../errors/index.js";
 import type { Keyspace } from "../redis/keyspace.js";
 import { decodeIdempotencyValue, encodeIdempotencyValue } from "../queue/request-hash.js";
-import { CREATE_BUILD, UPDATE_BUILD } from "./scripts.js";
+import { CREATE_BUILD, CREATE_BUILDS, FIND_IDEMPOTENT, UPDATE_BUILD } from "./scripts.js";
 
 /**
  * The build record in Redis is the source of truth the API reads; every state
@@ -72,9 +72,31 @@ export type TransitionResult =
 interface ScriptCommands {
   buildfleetCreateBuild(...args: (string | number)[]): Promise<[number, string]>;
   buildfleetUpdateBuild(...args: (string | number)[]): Promise<[number, string]>;
+  buildfleetCreateBuilds(numberOfKeys: number, ...args: (string | number)[]): Promise<(string | number)[]>;
+  buildfleetFindIdempotent(numberOfKeys: number, ...keys: string[]): Promise<unknown>;
 }
 
 const MAX_CAS_ROUNDS = 20;
+
+/** Builds per CREATE_BUILDS call: Redis runs nothing else while a script runs, so each call stays short. */
+const CREATE_BATCH = 200;
+
+export interface CreateOptions {
+  idempotencyKey?: string;
+  idempotencyTtlSeconds?: number;
+  requestHash?: string;
+}
+
+export type CreateResult =
+  | { created: true; record: BuildRecord; streamId: string; stored: StoredBuild }
+  | { created: false; buildId: string; requestHash: string | undefined };
+
+function createResult(valid: BuildRecord, created: number, value: string): CreateResult {
+  if (created === 1) {
+    return { created: true, record: valid, streamId: value, stored: { record: valid, version: 1, eventSeq: 1, tkey: valid.state } };
+  }
+  return { created: false, ...decodeIdempotencyValue(value) };
+}
 
 /**
  * The record without its request. The request is validated in full when the
@@ -101,6 +123,9 @@ export class BuildStore {
     // defineCommand gives EVALSHA with a fallback to EVAL on NOSCRIPT (after a Redis restart or failover).
     options.redis.defineCommand("buildfleetCreateBuild", { numberOfKeys: 5, lua: CREATE_BUILD });
     options.redis.defineCommand("buildfleetUpdateBuild", { numberOfKeys: 3, lua: UPDATE_BUILD });
+    // Key count per call: the batch's size.
+    options.redis.defineCommand("buildfleetCreateBuilds", { lua: CREATE_BUILDS });
+    options.redis.defineCommand("buildfleetFindIdempotent", { lua: FIND_IDEMPOTENT });
     this.redis = options.redis as Redis & ScriptCommands;
     this.ks = options.keyspace;
     this.source = options.source;
@@ -113,13 +138,33 @@ export class BuildStore {
    * Creates a queued build and publishes `build.queued`. With an idempotency
    * key, a second create with the same (tenant, key) returns the first build's id.
    */
-  async create(
-    record: BuildRecord,
-    options: { idempotencyKey?: string; idempotencyTtlSeconds?: number; requestHash?: string } = {},
-  ): Promise<
-    | { created: true; record: BuildRecord; streamId: string; stored: StoredBuild }
-    | { created: false; buildId: string; requestHash: string | undefined }
-  > {
+  async create(record: BuildRecord, options: CreateOptions = {}): Promise<CreateResult> {
+    const { valid, keys, args } = this.createCall(record, options);
+    const [created, value] = await this.redis.buildfleetCreateBuild(...keys, ...args);
+    return createResult(valid, created, value);
+  }
+
+  /**
+   * `create` for many builds, in a few calls (CREATE_BUILDS, CREATE_BATCH
+   * builds each) instead of one per build; each build is created or not
+   * exactly as by `create`. Answers in order.
+   */
+  async createMany(builds: readonly { record: BuildRecord; options?: CreateOptions }[]): Promise<CreateResult[]> {
+    const calls = builds.map((b) => this.createCall(b.record, b.options ?? {}));
+    const chunks: (typeof calls)[] = [];
+    for (let i = 0; i < calls.length; i += CREATE_BATCH) chunks.push(calls.slice(i, i + CREATE_BATCH));
+    const replies = await Promise.all(
+      chunks.map(async (chunk) => {
+        const keys = chunk.flatMap((c) => c.keys);
+        const reply = await this.redis.buildfleetCreateBuilds(keys.length, ...keys, ...chunk.flatMap((c) => c.args));
+        return chunk.map((c, i) => createResult(c.valid, Number(reply[2 * i]), String(reply[2 * i + 1])));
+      }),
+    );
+    return replies.flat();
+  }
+
+  /** CREATE_BUILD's keys and arguments for one build, from its checked record and its first event. */
+  private createCall(record: BuildRecord, options: CreateOptions): { valid: BuildRecord; keys: string[]; args: (string | number)[] } {
     // The request was validated at the boundary (a typed BuildRequest); the rest is checked here.
     const valid = checkedRecord({ ...record, sequence: 1 });
     const event = makeBuildEvent("build.queued", {
@@ -136,26 +181,21 @@ export class BuildStore {
     });
     const idemKey = options.idempotencyKey ? this.ks.idempotency(valid.tenant, options.idempotencyKey) : this.ks.build(valid.id);
     const ttl = options.idempotencyKey ? (options.idempotencyTtlSeconds ?? 24 * 3600) : 0;
-    const [created, value] = await this.redis.buildfleetCreateBuild(
-      this.ks.build(valid.id),
-      this.ks.events,
-      this.history(valid.id),
-      this.ks.buildIndex,
-      idemKey,
-      JSON.stringify(valid),
-      valid.state,
-      JSON.stringify(event),
-      this.streamMaxLen,
-      Date.parse(valid.createdAt),
-      valid.id,
-      ttl,
-      this.historyMax,
-      options.requestHash !== undefined ? encodeIdempotencyValue(valid.id, options.requestHash) : valid.id,
-    );
-    if (created === 1) {
-      return { created: true, record: valid, streamId: value, stored: { record: valid, version: 1, eventSeq: 1, tkey: valid.state } };
-    }
-    return { created: false, ...decodeIdempotencyValue(value) };
+    return {
+      valid,
+      keys: [this.ks.build(valid.id), this.ks.events, this.history(valid.id), this.ks.buildIndex, idemKey],
+      args: [
+        JSON.stringify(valid),
+        valid.state,
+        JSON.stringify(event),
+        this.streamMaxLen,
+        Date.parse(valid.createdAt),
+        valid.id,
+        ttl,
+        this.historyMax,
+        options.requestHash !== undefined ? encodeIdempotencyValue(valid.id, options.requestHash) : valid.id,
+      ],
+    };
   }
 
   /** The build an idempotency key (of this tenant) points to, if any. */
@@ -167,6 +207,22 @@ export class BuildStore {
   async findIdempotent(tenant: string, key: string): Promise<{ buildId: string; requestHash: string | undefined } | undefined> {
     const raw = await this.redis.get(this.ks.idempotency(tenant, key));
     return raw === null ? undefined : decodeIdempotencyValue(raw);
+  }
+
+  /**
+   * For each (tenant, key, build id), in one call: the build the key points
+   * to (with its request hash) and whether the build's record exists.
+   */
+  async findIdempotentMany(
+    items: readonly { tenant: string; key: string; buildId: string }[],
+  ): Promise<{ existing: { buildId: string; requestHash: string | undefined } | undefined; recorded: boolean }[]> {
+    if (items.length === 0) return [];
+    const keys = items.flatMap((item) => [this.ks.idempotency(item.tenant, item.key), this.ks.build(item.buildId)]);
+    const replies = (await this.redis.buildfleetFindIdempotent(keys.length, ...keys)) as (string | number)[];
+    return items.map((_, i) => {
+      const raw = replies[2 * i];
+      return { existing: typeof raw === "string" && raw !== "" ? decodeIdempotencyValue(raw) : undefined, recorded: replies[2 * i + 1] === 1 };
+    });
   }
 
   /** The record, validated; undefined if there is none. */

@@ -12,25 +12,51 @@
  *       9 idempotency value (`<buildId> <requestHash>`)
  * Returns: {1, streamId} created; {0, existing idempotency value or buildId} idempotency key or record already taken.
  */
-export const CREATE_BUILD = `
-if tonumber(ARGV[7]) > 0 then
-  local existing = redis.call('GET', KEYS[5])
-  if existing then return {0, existing} end
+/** CREATE_BUILD's steps as a Lua function of its KEYS and ARGV (tables), shared with CREATE_BUILDS. */
+const CREATE_ONE = `
+local function create(k, a)
+  if tonumber(a[7]) > 0 then
+    local existing = redis.call('GET', k[5])
+    if existing then return {0, existing} end
+  end
+  if redis.call('EXISTS', k[1]) == 1 then
+    -- Created already (by a worker that took the queue entry first): still claim the key.
+    if tonumber(a[7]) > 0 then redis.call('SET', k[5], a[9], 'EX', a[7], 'NX') end
+    return {0, a[9]}
+  end
+  redis.call('HSET', k[1], 'record', a[1], 'state', a[2], 'version', 1, 'eventSeq', 1, 'tkey', a[2])
+  local id = redis.call('XADD', k[2], 'MAXLEN', '~', a[4], '*', 'buildId', a[6], 'event', a[3])
+  redis.call('RPUSH', k[3], a[3])
+  redis.call('LTRIM', k[3], -tonumber(a[8]), -1)
+  redis.call('ZADD', k[4], a[5], a[6])
+  if tonumber(a[7]) > 0 then
+    redis.call('SET', k[5], a[9], 'EX', a[7])
+  end
+  return {1, id}
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  -- Created already (by a worker that took the queue entry first): still claim the key.
-  if tonumber(ARGV[7]) > 0 then redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[7], 'NX') end
-  return {0, ARGV[9]}
+`;
+
+export const CREATE_BUILD = `${CREATE_ONE}
+return create(KEYS, ARGV)
+`;
+
+/**
+ * CREATE_BUILD for many builds in one call (a wave's level): KEYS and ARGV
+ * are CREATE_BUILD's, one build after the other (5 keys, 9 arguments each).
+ * Returns CREATE_BUILD's two values per build, flattened.
+ */
+export const CREATE_BUILDS = `${CREATE_ONE}
+local out = {}
+for i = 0, #KEYS / 5 - 1 do
+  local k = {}
+  for j = 1, 5 do k[j] = KEYS[5 * i + j] end
+  local a = {}
+  for j = 1, 9 do a[j] = ARGV[9 * i + j] end
+  local r = create(k, a)
+  out[#out + 1] = r[1]
+  out[#out + 1] = r[2]
 end
-redis.call('HSET', KEYS[1], 'record', ARGV[1], 'state', ARGV[2], 'version', 1, 'eventSeq', 1, 'tkey', ARGV[2])
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'buildId', ARGV[6], 'event', ARGV[3])
-redis.call('RPUSH', KEYS[3], ARGV[3])
-redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
-if tonumber(ARGV[7]) > 0 then
-  redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[7])
-end
-return {1, id}
+return out
 `;
 
 /**
@@ -60,4 +86,18 @@ else
   redis.call('HSET', KEYS[1], 'record', ARGV[2], 'state', ARGV[3], 'version', nextVersion)
 end
 return {1, streamId}
+`;
+
+/**
+ * Idempotency keys and record existence of a batch of builds.
+ * KEYS: pairs of (idempotency key, record hash)
+ * Returns: per pair the key's value ('' when unset) and 1/0 for the record.
+ */
+export const FIND_IDEMPOTENT = `
+local out = {}
+for i = 1, #KEYS, 2 do
+  out[#out + 1] = redis.call('GET', KEYS[i]) or ''
+  out[#out + 1] = redis.call('EXISTS', KEYS[i + 1])
+end
+return out
 `;

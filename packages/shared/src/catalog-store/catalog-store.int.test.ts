@@ -1,7 +1,8 @@
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { keyspace } from "../redis/keyspace.js";
-import { CatalogStore } from "./catalog-store.js";
+import { CatalogStore, type StoredImage } from "./catalog-store.js";
+import { parseImage } from "../catalog/image.js";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const PARENT = `sha256:${"b".repeat(64)}`;
@@ -22,5 +23,32 @@ describe("CatalogStore.recordBuild", () => {
     expect(status?.builtFrom).toEqual({ "reg/runtime:v1": PARENT });
     expect(status?.lastWaveId).toBe("w1");
     expect(status?.digests).toEqual([DIGEST]);
+  });
+});
+
+describe("CatalogStore reads", () => {
+  const redis = useRedis();
+  const image = (name: string, from: string) => ({
+    apiVersion: "buildfleet.dev/v1" as const,
+    kind: "Image" as const,
+    metadata: { name },
+    spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: `FROM ${from}\n` }, destinations: [`registry.internal:5000/team/${name}:v1`] } },
+  });
+
+  it("reads an image changed or deleted by another process as it is now, in all, get and getMany", async () => {
+    const ks = keyspace(`{t${Date.now()}}`);
+    const reader = new CatalogStore(redis.connection(), ks);
+    const writer = new CatalogStore(redis.connection(), ks);
+    await writer.apply("team-a", parseImage(image("app", "busybox:1.36")));
+    await writer.apply("team-a", parseImage(image("other", "busybox:1.36")));
+    expect((await reader.all()).map((s) => s.image.metadata.name)).toEqual(["app", "other"]);
+
+    await writer.apply("team-a", parseImage(image("app", "alpine:3.20")));
+    await writer.delete("team-a", "other");
+
+    const dockerfile = (s: StoredImage | undefined) => (s !== undefined && "inline" in s.image.spec.build.dockerfile ? s.image.spec.build.dockerfile.inline : undefined);
+    expect((await reader.all()).map(dockerfile)).toEqual(["FROM alpine:3.20\n"]);
+    expect(dockerfile(await reader.get("team-a", "app"))).toBe("FROM alpine:3.20\n");
+    expect((await reader.getMany(["team-a/app", "team-a/other"])).map(dockerfile)).toEqual(["FROM alpine:3.20\n", undefined]);
   });
 });

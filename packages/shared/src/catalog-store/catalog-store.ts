@@ -83,14 +83,45 @@ export class CatalogStore {
     this.versionKey = `${ks.bullPrefix}:catalog:version`;
   }
 
+  /**
+   * Each image's stored text and what it parsed to: a wave step or dry run
+   * reads thousands of images that did not change since the last read, and
+   * the same text parses to the same image. Values are shared between
+   * callers: read-only. Bounded by the catalog (all() drops what was deleted).
+   */
+  private readonly parsed = new Map<ImageId, { raw: string; image: StoredImage | undefined }>();
+
+  private parseCached(id: ImageId, raw: string): StoredImage | undefined {
+    const hit = this.parsed.get(id);
+    if (hit !== undefined && hit.raw === raw) return hit.image;
+    const image = parseStored(raw);
+    this.parsed.set(id, { raw, image });
+    return image;
+  }
+
   /** Stored images; entries that no longer parse (a bug, or a newer writer) are left out rather than break planning. */
   async all(): Promise<StoredImage[]> {
-    return parseAll(await this.redis.hgetall(this.imagesKey));
+    const raw = await this.redis.hgetall(this.imagesKey);
+    for (const id of this.parsed.keys()) if (!(id in raw)) this.parsed.delete(id);
+    const out: StoredImage[] = [];
+    for (const id of Object.keys(raw).sort()) {
+      const stored = this.parseCached(id, raw[id] ?? "");
+      if (stored !== undefined) out.push(stored);
+    }
+    return out;
   }
 
   async get(tenant: string, name: string): Promise<StoredImage | undefined> {
-    const raw = await this.redis.hget(this.imagesKey, imageId(tenant, name));
-    return raw === null ? undefined : parseStored(raw);
+    const id = imageId(tenant, name);
+    const raw = await this.redis.hget(this.imagesKey, id);
+    return raw === null ? undefined : this.parseCached(id, raw);
+  }
+
+  /** The stored images of these ids, in one round trip; undefined where none is stored. */
+  async getMany(ids: readonly ImageId[]): Promise<(StoredImage | undefined)[]> {
+    if (ids.length === 0) return [];
+    const raw = await this.redis.hmget(this.imagesKey, ...ids);
+    return raw.map((text, i) => (text === null ? undefined : this.parseCached(ids[i]!, text)));
   }
 
   /** The catalog as the graph functions take it: every entry, and the digests each image produced. */

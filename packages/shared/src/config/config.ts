@@ -110,7 +110,7 @@ const WorkerEnv = z.object({
   ),
   WORKER_CONCURRENCY: int(1, 100_000, 200),
   GLOBAL_CONCURRENCY: optionalInt(1, 1_000_000),
-  /** Running slots of each worker only interactive builds may take: a count or a percentage of WORKER_CONCURRENCY. */
+  /** Running slots of the fleet only interactive builds may take: a count or a percentage of every live worker's WORKER_CONCURRENCY together. */
   LANE_RESERVED_INTERACTIVE: z.preprocess(
     unsetIfEmpty,
     z
@@ -136,6 +136,10 @@ const WorkerEnv = z.object({
     z.stringbool({ error: "expected true or false" }).default(true),
   ),
   MAX_LOG_LINES: int(100, 1_000_000, 10_000),
+  // Schedules (issue 14): registry HEAD checks per second per registry host for the whole
+  // fleet (kept in Redis), and the jitter window firings due in the same second spread over.
+  SCHEDULE_HEADS_PER_SECOND: int(1, 100_000, 10),
+  SCHEDULE_SPREAD_MS: int(0, 600_000, 5_000),
 });
 
 /** The API's variables. */
@@ -178,7 +182,7 @@ export interface BuildfleetConfig {
   worker: {
     concurrency: number;
     globalConcurrency: number | undefined;
-    /** LANE_RESERVED_INTERACTIVE as given ("20%" or "2"), resolved against concurrency by the worker. */
+    /** LANE_RESERVED_INTERACTIVE as given ("20%" or "2"), resolved by the worker against the fleet's slots (the worker registry). */
     reservedInteractive: string;
     /** LANE_BULK_AGING_SECONDS in ms; 0 turns aging off. */
     bulkAgingMs: number;
@@ -192,6 +196,8 @@ export interface BuildfleetConfig {
     /** Stream each attempt's Kaniko log into Redis (one log request per pod). */
     captureLogs: boolean;
     maxLogLines: number;
+    /** HEAD checks per second per registry host, fleet-wide; firings due at once spread over spreadMs. */
+    schedules: { headsPerSecond: number; spreadMs: number };
   };
   api: {
     host: string;
@@ -293,6 +299,7 @@ function workerSections(e: z.infer<typeof WorkerEnv>): Pick<BuildfleetConfig, "k
       watchInactivityMs: e.WATCH_INACTIVITY_MS,
       captureLogs: e.CAPTURE_LOGS,
       maxLogLines: e.MAX_LOG_LINES,
+      schedules: { headsPerSecond: e.SCHEDULE_HEADS_PER_SECOND, spreadMs: e.SCHEDULE_SPREAD_MS },
     },
   };
 }

@@ -34,7 +34,7 @@ describe("BuildQueues (the queue port)", () => {
     const [a, b] = [queued(), queued()];
     const urgent = queued("interactive");
     await queues.addBuild(a);
-    await queues.addBulk([b, urgent]);
+    await queues.addBuilds([b, urgent]);
 
     expect(await queues.position(urgent.buildId)).toBe(1);
     expect(await queues.position(a.buildId)).toBe(2);
@@ -61,7 +61,7 @@ describe("BuildQueues (the queue port)", () => {
   it("lists ids by state, tells a build's entry, moves its priority and wipes every lane", async () => {
     const queues = port();
     const [a, b] = [queued("bulk"), queued()];
-    await queues.addBulk([a, b]);
+    await queues.addBuilds([a, b]);
 
     expect((await queues.jobIds(["prioritized", "wait"])).sort()).toEqual([a.buildId, b.buildId].sort());
     expect(await queues.jobIds(["active"])).toEqual([]);

@@ -120,13 +120,22 @@ export class BuildQueues {
     return this.add(BUILD_JOB_NAME, build, buildJobOptions(build));
   }
 
-  /** Enqueues many builds, one round trip per lane. */
-  async addBulk(builds: readonly QueuedBuild[]): Promise<void> {
-    const byLane = new Map<string, QueuedBuild[]>();
-    for (const b of builds) byLane.set(this.laneOf(b), [...(byLane.get(this.laneOf(b)) ?? []), b]);
-    for (const [lane, list] of byLane) {
-      await this.lane(lane).addBulk(list.map((b) => ({ name: BUILD_JOB_NAME, data: b, opts: buildJobOptions(b) })));
+  /** Queue-shaped bulk add (submit-many.ts): each entry goes to its build's lane, one round trip per lane. */
+  async addBulk(jobs: readonly { name: string; data: QueuedBuild; opts?: JobsOptions }[]): Promise<unknown> {
+    const byLane = new Map<string, { name: string; data: QueuedBuild; opts?: JobsOptions }[]>();
+    for (const j of jobs) {
+      const lane = this.laneOf(j.data);
+      const list = byLane.get(lane);
+      if (list) list.push(j);
+      else byLane.set(lane, [j]);
     }
+    for (const [lane, list] of byLane) await this.lane(lane).addBulk(list);
+    return undefined;
+  }
+
+  /** Enqueues many builds under their ids with the standard options. */
+  async addBuilds(builds: readonly QueuedBuild[]): Promise<void> {
+    await this.addBulk(builds.map((b) => ({ name: BUILD_JOB_NAME, data: b, opts: buildJobOptions(b) })));
   }
 
   /** Removes a waiting build from whichever lane holds it (BullMQ: 0 only when a worker holds its lock). */

@@ -32,6 +32,8 @@ export interface SubmitInput {
   retryOf?: string;
   /** The tenant's fair-share weight (token configuration; default 1). */
   weight?: number;
+  /** A scheduled mirror's pinned source digest, kept on the record and in build.succeeded. */
+  sourceDigest?: string;
 }
 
 export type SubmitResult =
@@ -69,6 +71,7 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     request,
     submittedAt: now,
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
+    ...(input.sourceDigest !== undefined ? { sourceDigest: input.sourceDigest } : {}),
   };
   // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
   return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), async () => {
@@ -128,5 +131,6 @@ export function recordForQueuedBuild(queued: QueuedBuild): BuildRecord {
     updatedAt: queued.submittedAt,
     sequence: 1,
     ...(queued.retryOf !== undefined ? { retryOf: queued.retryOf } : {}),
+    ...(queued.sourceDigest !== undefined ? { sourceDigest: queued.sourceDigest } : {}),
   };
 }

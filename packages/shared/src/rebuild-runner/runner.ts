@@ -2,23 +2,21 @@ import type { Redis } from "ioredis";
 import type { BuildStore } from "../builds/build-store.js";
 import type { StreamEntry } from "../builds/event-stream.js";
 import type { BuildEvent, BuildRecord, Priority, TagPolicy } from "../contract/index.js";
-import { ConflictError, NotFoundError, ValidationError, isRetryable } from "../errors/index.js";
-import { buildGraph, imageId } from "../catalog/graph.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors/index.js";
+import { buildGraph } from "../catalog/graph.js";
 import type { CatalogGraph } from "../catalog/graph.js";
 import type { Logger } from "../logging/logger.js";
 import type { BuildQueues } from "../queue/build-queues.js";
 import { requestCancel } from "../queue/cancel.js";
-import { submitBuild } from "../queue/submit.js";
-import { FairShare } from "../admission/fair-share.js";
 import type { Keyspace } from "../redis/keyspace.js";
-import { pinBuildRequest } from "../rebuilds/pin.js";
 import { planWave } from "../rebuilds/plan.js";
 import type { PlanResult, TenantScope, WavePlan, WaveTrigger } from "../rebuilds/plan.js";
-import { advance, applyOutcomes, cancelWave, pinsFor, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
-import type { NodeChange, NodeOutcome, Wave, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
-import type { CatalogStore, StoredImage } from "../catalog-store/catalog-store.js";
+import { advance, applyOutcomes, cancelWave, retryWave, startWave, waveStatus } from "../rebuilds/wave.js";
+import type { NodeChange, NodeOutcome, WaveNode, WaveOptionsInput } from "../rebuilds/wave.js";
+import type { CatalogStore } from "../catalog-store/catalog-store.js";
 import { newWaveId } from "./wave-store.js";
 import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
+import { submitLevel } from "./submit-level.js";
 
 /**
  * The IO around the pure wave state machine: plan from the stored catalog,
@@ -35,7 +33,7 @@ import type { BuildLink, NodeBuild, WaveDoc, WaveStore } from "./wave-store.js";
 export interface RunnerDeps {
   store: BuildStore;
   /** The queue port. */
-  queue: Pick<BuildQueues, "add" | "remove">;
+  queue: Pick<BuildQueues, "add" | "addBulk" | "remove">;
   /** A connection that may PUBLISH (cancel signals). */
   redis: Redis;
   ks: Keyspace;
@@ -104,73 +102,8 @@ export async function startRebuild(deps: RunnerDeps, input: StartInput): Promise
   const saved = await deps.waves.save(doc);
   if (saved === undefined) throw new ConflictError(`wave ${doc.id} exists already`);
   deps.logger.info({ waveId: doc.id, nodes: result.plan.nodes.length, levels: result.plan.levels.length }, "rebuild wave started");
-  return (await driveWave(deps, doc.id, [])) ?? saved;
-}
-
-/** Splits `tenant/name`. */
-function splitId(id: string): { tenant: string; name: string } {
-  const slash = id.indexOf("/");
-  return { tenant: id.slice(0, slash), name: id.slice(slash + 1) };
-}
-
-/** Non-retryable: the node fails with this reason instead of the wave stalling. */
-class NodeSubmitError extends Error {}
-
-/** The stored images by id, read once per step (not once per node). */
-type ImageLookup = (id: string) => Promise<StoredImage | undefined>;
-
-async function submitNode(deps: RunnerDeps, doc: WaveDoc, wave: Wave, node: WaveNode, lookup: ImageLookup): Promise<NodeBuild> {
-  const planned = doc.plan.nodes.find((n) => n.id === node.id);
-  if (planned === undefined) throw new NodeSubmitError(`node ${node.id} is not in the plan`);
-  const { tenant } = splitId(node.id);
-  const stored = await lookup(node.id);
-  if (stored === undefined) throw new NodeSubmitError(`image ${node.id} was deleted from the catalog after the wave started`);
-  const pinned = pinBuildRequest(stored.image.spec.build, pinsFor(wave, planned));
-  if (!pinned.ok) throw new NodeSubmitError(`cannot pin the build of ${node.id}: ${pinned.reason}`);
-  const { idempotencyKey: _own, ...rest } = pinned.request;
-  const request = { ...rest, priority: doc.priority };
-  // One build per wave node and attempt, however often this step is repeated.
-  const key = `rebuild.${doc.id}.${wave.index[node.id] ?? 0}.${node.attempt}`;
-  try {
-    const res = await submitBuild(
-      { store: deps.store, queue: deps.queue, tagPolicy: deps.tagPolicy, fairShare: new FairShare(deps.redis, deps.ks) },
-      { tenant, request, idempotencyKey: key },
-    );
-    return { buildId: res.created ? res.record.id : res.buildId, attempt: node.attempt, pins: pinned.pins };
-  } catch (err) {
-    if (isRetryable(err)) throw err;
-    throw new NodeSubmitError(`the build of ${node.id} was refused: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** Submissions of one step in flight at once: a 2,000-node level is not 2,000 round trips in a row. */
-const SUBMIT_CONCURRENCY = 64;
-
-async function submitAll(deps: RunnerDeps, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
-  let images: Promise<Map<string, StoredImage>> | undefined;
-  const lookup: ImageLookup = async (id) => {
-    // One catalog read for a big level; a single node reads its own image.
-    if (nodes.length === 1) {
-      const { tenant, name } = splitId(id);
-      return deps.catalog.get(tenant, name);
-    }
-    images ??= deps.catalog.all().then((all) => new Map(all.map((s) => [imageId(s.tenant, s.image.metadata.name), s])));
-    return (await images).get(id);
-  };
-  const results = new Array<{ ok: true; build: NodeBuild } | { ok: false; reason: string }>(nodes.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < nodes.length; i = next++) {
-      try {
-        results[i] = { ok: true, build: await submitNode(deps, doc, wave, nodes[i]!, lookup) };
-      } catch (err) {
-        if (!(err instanceof NodeSubmitError)) throw err;
-        results[i] = { ok: false, reason: err.message };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SUBMIT_CONCURRENCY, nodes.length) }, lane));
-  return results;
+  // Its first step from the document just written: a 2,000-node wave's document is a megabyte to read back.
+  return (await driveWave(deps, doc.id, [], saved)) ?? saved;
 }
 
 /** The outcome a build event means for its wave node, if any. */
@@ -213,9 +146,10 @@ export function outcomeOfRecord(record: BuildRecord, link: Pick<BuildLink, "node
  * One step of a wave: apply outcomes, enqueue what is ready, persist.
  * Idempotent; undefined when the wave does not exist.
  */
-export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: readonly NodeOutcome[]): Promise<WaveDoc | undefined> {
+export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: readonly NodeOutcome[], written?: WaveDoc): Promise<WaveDoc | undefined> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const doc = await deps.waves.get(waveId);
+    // `written`: the wave as this caller just saved it, for the first round (if stale, the save refuses it and the next round reads).
+    const doc = round === 0 && written !== undefined ? written : await deps.waves.get(waveId);
     if (doc === undefined) return undefined;
     const applied = applyOutcomes(doc.wave, outcomes);
     let wave = applied.wave;
@@ -228,7 +162,7 @@ export async function driveWave(deps: RunnerDeps, waveId: string, outcomes: read
       wave = step.wave;
       changes.push(...step.changes);
       const refused: NodeOutcome[] = [];
-      const submitted = await submitAll(deps, doc, wave, step.enqueue);
+      const submitted = await submitLevel(deps, doc, wave, step.enqueue);
       step.enqueue.forEach((node, i) => {
         const result = submitted[i]!;
         if (result.ok) {

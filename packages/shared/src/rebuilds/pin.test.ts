@@ -95,4 +95,13 @@ describe("pinBuildRequest", () => {
   it("reports an unpinnable Dockerfile instead of building it unpinned", () => {
     expect(pinBuildRequest(inline("ARG X\nFROM $X\n"), new Map([["busybox", D1]]))).toMatchObject({ ok: false, reason: expect.stringContaining("line 2") as unknown });
   });
+
+  it("pins from bases read before (at apply time) exactly as from a fresh read of the Dockerfile", () => {
+    const request = inline(`ARG BASE=${REG}/team/python:v1\nFROM \${BASE} AS runtime\nCOPY --from=${REG}/team/jq:v1 /jq /jq\n`);
+    const pins = new Map([[`${REG}/team/python:v1`, D1], [`${REG}/team/jq:v1`, D2]]);
+    const read = dockerfileBases(dockerfileOf(request));
+    if (!read.ok) throw new Error(read.reason);
+
+    expect(pinBuildRequest(request, pins, read.bases)).toEqual(pinBuildRequest(request, pins));
+  });
 });

@@ -1,6 +1,6 @@
 import type { BuildRequest } from "../contract/index.js";
 import { dockerfileBases } from "../catalog/dockerfile-bases.js";
-import type { TextPosition } from "../catalog/dockerfile-bases.js";
+import type { DockerfileBase, TextPosition } from "../catalog/dockerfile-bases.js";
 import { readableDockerfile } from "../catalog/image.js";
 import { pinnedReference, tryNormaliseReference } from "../catalog/image-ref.js";
 
@@ -49,7 +49,16 @@ function lineStarts(text: string): number[] {
  * Pins `request` to `digests` (canonical base reference → digest). Bases the
  * map does not name are left alone. Pure: the request is not modified.
  */
-export function pinBuildRequest(request: BuildRequest, digests: ReadonlyMap<string, string>): PinResult {
+export function pinBuildRequest(
+  request: BuildRequest,
+  digests: ReadonlyMap<string, string>,
+  /**
+   * The bases dockerfileBases read from this request's Dockerfile (with these
+   * buildArgs) before, e.g. at apply time: a wave pins thousands of builds
+   * whose Dockerfiles were read when they were stored. Read again when absent.
+   */
+  known?: readonly Pick<DockerfileBase, "reference" | "source">[],
+): PinResult {
   const wanted = new Map<string, string>();
   for (const [base, digest] of digests) {
     const ref = tryNormaliseReference(base);
@@ -60,7 +69,7 @@ export function pinBuildRequest(request: BuildRequest, digests: ReadonlyMap<stri
   if (readable === undefined) {
     return { ok: true, request, pins: [...wanted].map(([base, digest]) => ({ base, digest, state: "unpinned" })) };
   }
-  const found = dockerfileBases(readable.text, request.buildArgs ?? {});
+  const found = known !== undefined ? { ok: true as const, bases: known } : dockerfileBases(readable.text, request.buildArgs ?? {});
   if (!found.ok) return { ok: false, reason: found.reason };
 
   const starts = lineStarts(readable.text);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { concurrencyDecision, dueFiring, firingKey, mirrorBuildRequest, sourceUnchanged } from "./decide.js";
+import { basesUnchanged, concurrencyDecision, dueFiring, firingKey, mirrorBuildRequest, sourceUnchanged } from "./decide.js";
+import { cascadeDecision } from "./cascade.js";
+import type { BuildRecord } from "../contract/index.js";
 import { latestFire, nextFire } from "./cron.js";
 
 const spec = { cron: "* * * * *", timeZone: "UTC", startingDeadlineSeconds: 300, suspend: false };
@@ -52,6 +54,26 @@ describe("concurrency and change detection", () => {
     expect(sourceUnchanged(true, "sha256:b", "sha256:a")).toBe(false);
     expect(sourceUnchanged(true, "sha256:a", undefined)).toBe(false);
     expect(sourceUnchanged(false, "sha256:a", "sha256:a")).toBe(false);
+  });
+
+  it("skips an image only when every base has the digest of the last success, and no base came or went", () => {
+    const last = { "docker.io/library/alpine:3.20": "sha256:a", "docker.io/library/busybox:1.36": "sha256:b" };
+    expect(basesUnchanged(true, { ...last }, last)).toBe(true);
+    expect(basesUnchanged(true, { ...last, "docker.io/library/busybox:1.36": "sha256:c" }, last)).toBe(false);
+    expect(basesUnchanged(true, { "docker.io/library/alpine:3.20": "sha256:a" }, last)).toBe(false);
+    expect(basesUnchanged(true, last, undefined)).toBe(false);
+    expect(basesUnchanged(false, last, last)).toBe(false);
+    expect(basesUnchanged(true, {}, {})).toBe(false);
+  });
+
+  it("cascades only from a finished, successful build whose digest changed", () => {
+    const rec = (state: BuildRecord["state"], digest?: string) => ({ state, ...(digest ? { digest } : {}) }) as BuildRecord;
+    expect(cascadeDecision(rec("running"), "sha256:a")).toEqual({ kind: "wait" });
+    expect(cascadeDecision(rec("failed"), "sha256:a")).toEqual({ kind: "none", why: "not-succeeded" });
+    expect(cascadeDecision(undefined, "sha256:a")).toEqual({ kind: "none", why: "not-succeeded" });
+    expect(cascadeDecision(rec("succeeded", "sha256:a"), "sha256:a")).toEqual({ kind: "none", why: "unchanged" });
+    expect(cascadeDecision(rec("succeeded", "sha256:b"), "sha256:a")).toEqual({ kind: "wave", digest: "sha256:b" });
+    expect(cascadeDecision(rec("succeeded", "sha256:b"), undefined)).toEqual({ kind: "wave", digest: "sha256:b" });
   });
 
   it("pins the mirror build to the digest it checked", () => {

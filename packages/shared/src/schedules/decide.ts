@@ -53,12 +53,22 @@ export function sourceUnchanged(skipIfUnchanged: boolean, currentDigest: string,
 }
 
 /**
+ * An image target's bases are unchanged when every base resolved now has the
+ * digest recorded at the last SUCCESSFUL firing, and no base was added or dropped.
+ */
+export function basesUnchanged(skipIfUnchanged: boolean, current: Readonly<Record<string, string>>, lastSucceeded: Readonly<Record<string, string>> | undefined): boolean {
+  if (!skipIfUnchanged || lastSucceeded === undefined) return false;
+  const names = Object.keys(current);
+  return names.length > 0 && names.length === Object.keys(lastSucceeded).length && names.every((n) => lastSucceeded[n] === current[n]);
+}
+
+/**
  * The pinned mirror build: FROM source@digest, so what is pushed is exactly
  * what was checked. Parsed with the tenant's tag policy: a destination the
  * policy refuses throws a ValidationError (the firing is `failed`).
  */
 export function mirrorBuildRequest(
-  mirror: { source: string; destinations: readonly string[] },
+  mirror: { source: string; destinations: readonly string[]; registryCredentials?: { secretName: string } | undefined },
   digest: string,
   options: { scheduleName: string; idempotencyKey: string; tagPolicy?: TagPolicy },
 ): BuildRequest {
@@ -71,6 +81,7 @@ export function mirrorBuildRequest(
       destinations: [...mirror.destinations],
       idempotencyKey: options.idempotencyKey,
       labels: { schedule: options.scheduleName },
+      ...(mirror.registryCredentials !== undefined ? { registryCredentials: { secretName: mirror.registryCredentials.secretName } } : {}),
     },
     options.tagPolicy === undefined ? {} : { tagPolicy: options.tagPolicy },
   );

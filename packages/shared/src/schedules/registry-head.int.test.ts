@@ -7,8 +7,9 @@ const skip = realBuildsSkipReason();
 if (skip !== undefined) console.warn(`[registry-head tests] skipped: ${skip}`);
 
 /** A fault proxy in front of the real registry: answers the first `faults` requests itself, forwards the rest. */
-async function faultProxy(target: string, faults: { status: number; headers?: Record<string, string> }[]): Promise<{ host: string; server: Server; seen: number[] }> {
+async function faultProxy(target: string, faults: { status: number; headers?: Record<string, string> }[]): Promise<{ host: string; server: Server; seen: number[]; extraHeaders: Record<string, string> }> {
   const seen: number[] = [];
+  const extraHeaders: Record<string, string> = {};
   const server = createServer((req, res) => {
     const fault = faults.shift();
     if (fault !== undefined) {
@@ -18,13 +19,13 @@ async function faultProxy(target: string, faults: { status: number; headers?: Re
     }
     void fetch(`${target}${req.url ?? "/"}`, { method: req.method ?? "GET", headers: { accept: String(req.headers.accept ?? "") } }).then((up) => {
       seen.push(up.status);
-      res.writeHead(up.status, Object.fromEntries(up.headers)).end();
+      res.writeHead(up.status, { ...Object.fromEntries(up.headers), ...extraHeaders }).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
   if (addr === null || typeof addr === "string") throw new Error("no port");
-  return { host: `127.0.0.1:${addr.port}`, server, seen };
+  return { host: `127.0.0.1:${addr.port}`, server, seen, extraHeaders };
 }
 
 describe.skipIf(skip !== undefined)("headManifestDigest against the real registry", () => {
@@ -71,10 +72,24 @@ describe.skipIf(skip !== undefined)("headManifestDigest against the real registr
     const proxy = await faultProxy(registry.url, [{ status: 429, headers: { "retry-after": "7", "ratelimit-remaining": "0" } }]);
     servers.push(proxy.server);
     const waits: number[] = [];
-    const digest = await headManifestDigest(ref(proxy.host), { sleep: async (ms) => void waits.push(ms) });
+    const holds: number[] = [];
+    const digest = await headManifestDigest(ref(proxy.host), { sleep: async (ms) => void waits.push(ms), onRateLimited: async (ms) => void holds.push(ms) });
     expect(digest).toBe(seeded);
     expect(waits).toEqual([7_000]);
+    expect(holds).toEqual([7_000]);
     expect(proxy.seen).toEqual([429, 200]);
+  });
+
+  it("reports ratelimit-remaining: 0 on a good answer so the host is held, and still returns the digest", async () => {
+    const proxy = await faultProxy(registry.url, []);
+    servers.push(proxy.server);
+    const holds: number[] = [];
+    const limited = await headManifestDigest(ref(proxy.host), { onRateLimited: async (ms) => void holds.push(ms) });
+    expect(limited).toBe(seeded);
+    expect(holds).toEqual([]);
+    proxy.extraHeaders["ratelimit-remaining"] = "0;w=600";
+    expect(await headManifestDigest(ref(proxy.host), { onRateLimited: async (ms) => void holds.push(ms) })).toBe(seeded);
+    expect(holds).toEqual([600_000]);
   });
 
   it("retries a 5xx with backoff, then fails with the registry's answer", async () => {

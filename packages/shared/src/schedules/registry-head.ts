@@ -35,6 +35,12 @@ export interface HeadOptions {
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /**
+   * Called when the registry says it has no requests left (`ratelimit-remaining: 0`
+   * on any answer, or a 429), with how long to leave it alone: the scheduler
+   * holds the host's fleet-wide budget for that long.
+   */
+  onRateLimited?: (holdMs: number) => Promise<void>;
 }
 
 export class RegistryError extends BuildfleetError {
@@ -79,6 +85,33 @@ export function retryAfterMs(value: string | null, now: number = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Longest hold a rate-limit header may put on a host (Docker Hub's window is six hours; a check an hour late is late enough). */
+export const MAX_RATE_LIMIT_HOLD_MS = 3_600_000;
+
+const firstNumber = (value: string | null): number | undefined => {
+  const m = value === null ? null : /^\s*(\d+)/.exec(value);
+  return m === null ? undefined : Number(m[1]);
+};
+
+/**
+ * How long to leave a registry alone after this answer, from the rate-limit
+ * headers (IETF RateLimit draft and Docker Hub's `ratelimit-remaining: 0;w=21600`):
+ * undefined while requests remain. A 429 always holds: its Retry-After, else the
+ * reset, else `fallbackMs`.
+ */
+export function rateLimitHoldMs(status: number, headers: { get(name: string): string | null }, now: number = Date.now(), fallbackMs = 60_000): number | undefined {
+  const remaining = firstNumber(headers.get("ratelimit-remaining"));
+  if (status !== 429 && remaining !== 0) return undefined;
+  const resetSeconds = firstNumber(headers.get("ratelimit-reset"));
+  const window = /;\s*w=(\d+)/.exec(headers.get("ratelimit-remaining") ?? "")?.[1];
+  const hold =
+    (status === 429 ? retryAfterMs(headers.get("retry-after"), now) : undefined) ??
+    (resetSeconds !== undefined ? resetSeconds * 1000 : undefined) ??
+    retryAfterMs(headers.get("retry-after"), now) ??
+    (window !== undefined ? Number(window) * 1000 : fallbackMs);
+  return Math.min(hold, MAX_RATE_LIMIT_HOLD_MS);
+}
+
 function basic(c: RegistryCredentials): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
 }
@@ -104,6 +137,8 @@ export async function headManifestDigest(ref: SourceRef, options: HeadOptions = 
       await sleep(backoffMs(attempt));
       continue;
     }
+    const hold = rateLimitHoldMs(res.status, res.headers);
+    if (hold !== undefined) await options.onRateLimited?.(hold);
     if (res.ok) {
       const digest = res.headers.get("docker-content-digest");
       if (digest === null || !/^sha256:[0-9a-f]{64}$/.test(digest)) throw new RegistryError(`HEAD ${what} answered without a Docker-Content-Digest`, res.status, false);

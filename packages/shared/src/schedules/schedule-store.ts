@@ -10,6 +10,7 @@ import { Schedule } from "./schedule.js";
  *   <prefix>:schedule:<id>:runs        hash  <fire ms> → ScheduleRun JSON (one entry per firing: a replay overwrites it)
  *   <prefix>:schedule:<id>:run-index   zset  <fire ms> scored by itself, for the newest-first history
  *   <prefix>:schedule:<id>:lock        string  owner token while one scheduler fires this schedule
+ *   <prefix>:schedules:triggers        set     ids with a manual trigger not handled yet
  *
  * The run and the cursor are written in one MULTI: a scheduler killed before
  * it fires again from the same cursor, and the submit's idempotency key makes
@@ -29,6 +30,13 @@ export const ScheduleRun = z.strictObject({
   sourceDigest: z.string().optional(),
   /** Replace: the build this firing cancelled. */
   replaced: z.string().optional(),
+  /** The base digests an image firing resolved (canonical base reference → digest): what it was pinned to, or found unchanged. */
+  baseDigests: z.record(z.string(), z.string()).optional(),
+  /** cascade: what became of the build's digest — a rebuild wave for its dependents, or why none. */
+  cascade: z.enum(["wave", "unchanged", "not-succeeded", "no-dependents", "failed"]).optional(),
+  /** cascade: the wave it started, or why starting it failed. */
+  waveId: z.string().optional(),
+  cascadeReason: z.string().max(1024).optional(),
 });
 export type ScheduleRun = z.infer<typeof ScheduleRun>;
 
@@ -105,7 +113,25 @@ export class ScheduleStore {
 
   /** Asks the scheduler for one firing now (POST …/trigger); picked up by its next tick. */
   async requestTrigger(id: string, at: Date): Promise<void> {
-    await this.redis.hset(this.key(id, "state"), "triggerAt", String(at.getTime()));
+    await this.redis.multi().hset(this.key(id, "state"), "triggerAt", String(at.getTime())).sadd(this.triggersKey, id).exec();
+  }
+
+  private get triggersKey(): string {
+    return `${this.prefix}:schedules:triggers`;
+  }
+
+  /** Ids with a manual trigger asked for (the scheduler handles each, then forgets it). */
+  async pendingTriggers(): Promise<string[]> {
+    return this.redis.smembers(this.triggersKey);
+  }
+
+  async forgetTrigger(id: string): Promise<void> {
+    await this.redis.srem(this.triggersKey, id);
+  }
+
+  async getById(id: string): Promise<StoredSchedule | undefined> {
+    const raw = await this.redis.hget(this.index, id);
+    return raw === null ? undefined : StoredSchedule.parse(JSON.parse(raw));
   }
 
   /** Records a firing's outcome and moves the cursor past it, atomically. */
@@ -120,6 +146,14 @@ export class ScheduleStore {
     await tx.exec();
     const old = await this.redis.zrange(this.key(id, "run-index"), "0", String(-(MAX_RUN_HISTORY + 1)));
     if (old.length > 0) await this.redis.multi().zrem(this.key(id, "run-index"), ...old).hdel(this.key(id, "runs"), ...old).exec();
+  }
+
+  /** Rewrites a recorded run in place (its follow-up, e.g. cascade) without moving any cursor. */
+  async updateRun(id: string, run: ScheduleRun): Promise<void> {
+    const ms = String(Date.parse(run.fireAt));
+    // Only an entry still in the history: one trimmed meanwhile stays gone.
+    if ((await this.redis.zscore(this.key(id, "run-index"), ms)) === null) return;
+    await this.redis.hset(this.key(id, "runs"), ms, JSON.stringify(ScheduleRun.parse(run)));
   }
 
   /** Newest first. */

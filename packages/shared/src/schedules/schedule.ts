@@ -75,6 +75,12 @@ const Destination = z.string().check((ctx) => {
 const Mirror = z.strictObject({
   source: MirrorSource,
   destinations: z.array(Destination).min(1, { error: "at least one destination" }).max(MAX_MIRROR_DESTINATIONS, { error: `at most ${MAX_MIRROR_DESTINATIONS} destinations` }),
+  /**
+   * A kubernetes.io/dockerconfigjson Secret in the build namespace: its entry for the
+   * source registry answers the HEAD's challenge, and the mirror build mounts it (pull
+   * and push). Absent: anonymous.
+   */
+  registryCredentials: BuildRequest.shape.registryCredentials,
 });
 
 function envelope<B extends z.ZodType>(build: B) {

@@ -71,6 +71,7 @@ export function planTransitions(record: BuildRecord, obs: BuildObservation, jobN
               digest,
               destinations: r.request.destinations,
               attempts: Math.max(1, countedAttempts(obs)),
+              ...(r.sourceDigest !== undefined ? { sourceDigest: r.sourceDigest } : {}),
             }),
           },
         });

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import { Log, type CoreV1Event, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod } from "@kubernetes/client-node";
+import { Log, type CoreV1Event, type KubeConfig, type V1ConfigMap, type V1Job, type V1OwnerReference, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import { K8sError, toK8sError } from "./errors.js";
 import type { WatchCallbacks, WatchHandle, WatchOptions } from "./watch-types.js";
 import { createRestClient, type RestCallSample } from "./rest.js";
@@ -40,6 +40,8 @@ export interface K8sApi {
   deleteJob(name: string): Promise<void>;
   createConfigMap(configMap: V1ConfigMap): Promise<V1ConfigMap>;
   patchConfigMapOwner(name: string, owner: V1OwnerReference): Promise<V1ConfigMap>;
+  /** A registry-credentials Secret a mirror schedule names (RBAC: get secrets in the build namespace). */
+  readSecret(name: string): Promise<V1Secret>;
   listJobs(labelSelector: string): Promise<ListResult<V1Job>>;
   listPods(labelSelector: string): Promise<ListResult<V1Pod>>;
   /**
@@ -127,6 +129,7 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
   const configMaps = `/api/v1/namespaces/${ns}/configmaps`;
   const pods = `/api/v1/namespaces/${ns}/pods`;
   const events = `/api/v1/namespaces/${ns}/events`;
+  const secrets = `/api/v1/namespaces/${ns}/secrets`;
   const named = (collection: string, name: string): string => `${collection}/${encodeURIComponent(name)}`;
 
   async function listAll<T>(operation: string, path: string, labelSelector: string): Promise<ListResult<T>> {
@@ -169,6 +172,7 @@ export function createK8sApi(kubeConfig: KubeConfig, options: K8sApiOptions): K8
         body: { metadata: { ownerReferences: [owner] } },
         contentType: "application/merge-patch+json",
       }),
+    readSecret: (name) => rest.request<V1Secret>(`read Secret ${name}`, { method: "GET", path: named(secrets, name) }),
     listJobs: (labelSelector) => listAll<V1Job>("list Jobs", jobs, labelSelector),
     listPods: (labelSelector) => listAll<V1Pod>("list Pods", pods, labelSelector),
     listPodWarnings: async (podName) => {

@@ -1,4 +1,4 @@
-import { pauseQueue, readQueueStatus, resumeQueue, startDrain, type FleetQueueDeps } from "@buildfleet/shared";
+import { LaneSlotStore, createWorkerRegistry, pauseQueue, readQueueStatus, resumeQueue, startDrain, type FleetQueueDeps } from "@buildfleet/shared";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { startStack, volumeRequest } from "../test-support/stack.js";
@@ -27,6 +27,35 @@ describe("lanes: reserved interactive slots against a bulk flood", () => {
     const counts = await stack.queue.getJobCounts("prioritized", "wait", "active", "failed");
     expect((counts["prioritized"] ?? 0) + (counts["wait"] ?? 0) + (counts["active"] ?? 0)).toBe(13);
     expect(counts["failed"]).toBe(0);
+  });
+
+  it("keeps the reservation as a share of the fleet's slots across two workers, not of each worker's", async () => {
+    // 2 workers × 2 slots, 25 % reserved: per worker that would round to 0 (bulk on all 4 slots);
+    // of the fleet's 4 slots it is 1, so bulk builds hold at most 3 slots between the two workers.
+    const stack = await startStack(redis, { ...LONG, env: { WORKER_CONCURRENCY: "2", LANE_RESERVED_INTERACTIVE: "25%" } });
+    const w1 = await stack.startWorker({ workerId: "w1" });
+    const w2 = await stack.startWorker({ workerId: "w2" });
+    const registry = createWorkerRegistry(redis.connection(), stack.ks);
+    await expect.poll(async () => (await registry.list(Date.now())).length, { timeout: 10_000 }).toBe(2);
+    const bulk: { id: string }[] = [];
+    for (let i = 0; i < 10; i++) bulk.push(await stack.submit(volumeRequest({ priority: "bulk", buildArgs: { MODE: "long" } }), "platform"));
+    // Started builds by their records (a worker's local count also holds a build it is about to hand back).
+    const bulkStarted = async (): Promise<number> => (await Promise.all(bulk.map((b) => stack.store.get(b.id)))).filter((r) => r?.state !== "queued").length;
+    const slots = new LaneSlotStore(redis.connection(), stack.ks);
+    await expect.poll(bulkStarted, { timeout: 15_000 }).toBe(3);
+    // Bounded sampling: 10 samples, 200 ms apart; the fourth slot stays free for interactive builds.
+    for (let i = 0; i < 10; i++) {
+      expect(await bulkStarted()).toBeLessThanOrEqual(3);
+      expect(await slots.sharedRunning()).toBeLessThanOrEqual(3);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    const interactive = await stack.submit(volumeRequest({ priority: "interactive", buildArgs: { MODE: "long" } }), "team-b");
+    await stack.waitForEvent(interactive.id, (e) => e.type === "build.running", 20_000);
+    expect(await bulkStarted()).toBe(3);
+    expect(await slots.sharedRunning()).toBe(3);
+    expect(w1.worker.runningByLane().interactive + w2.worker.runningByLane().interactive).toBe(1);
+    expect(await slots.fleet()).toEqual({ slots: 4, reserved: 1 });
   });
 
   it("pause and drain cover every lane: nothing starts while paused, --cancel-queued cancels each lane's builds once", async () => {

@@ -1,14 +1,11 @@
-import { decideNext, reservedSlots, type Lane, type TenantPolicy } from "@buildfleet/shared";
+import { decideNext, type Lane, type TenantPolicy } from "@buildfleet/shared";
 
 /**
- * The worker's side of lanes: which of the queue entries BullMQ hands this
- * worker may take one of its running slots. BullMQ already orders the one
- * build queue by lane (interactive, normal, bulk: priorityValue) and, within
- * a lane, by the fair-share tag given at submit; what it cannot do is keep
- * slots free for a lane. The gate does, with the pure admission decision:
- * `reserved` of this worker's `capacity` slots are only ever taken by
- * interactive builds, so the fleet keeps the sum of its workers' reserved
- * slots for interactive builds however many bulk builds wait.
+ * This worker's own running slots, by build: never more than its capacity,
+ * with the lane of each build for readyz and tests. The interactive
+ * reservation is not kept here but across the fleet (LaneSlotStore in
+ * @buildfleet/shared): LANE_RESERVED_INTERACTIVE is a share of the fleet's
+ * slots, and per-worker rounding would lose it (20 % of 3 slots is 0).
  *
  * Local and synchronous on purpose: `admit` and `release` run on the event
  * loop without an await between decision and bookkeeping, so concurrent
@@ -16,24 +13,18 @@ import { decideNext, reservedSlots, type Lane, type TenantPolicy } from "@buildf
  */
 export class SlotGate {
   private readonly running = new Map<string, { tenant: string; lane: Lane }>();
-  readonly reserved: number;
 
-  constructor(
-    private readonly capacity: number,
-    reservedSpec: string,
-  ) {
-    this.reserved = reservedSlots(reservedSpec, capacity);
-  }
+  constructor(private readonly capacity: number) {}
 
-  /** Takes a slot for the build when its lane may have one; false means: hand it back. */
+  /** Takes a slot for the build when this worker has one; false means: hand it back. */
   admit(build: { buildId: string; tenant: string; lane: Lane; enqueuedAt: number }, tenants: ReadonlyMap<string, TenantPolicy> = new Map()): boolean {
     if (this.running.has(build.buildId)) return true;
     const decision = decideNext(
       {
         now: Date.now(),
         totalSlots: this.capacity,
-        reservedInteractive: this.reserved,
-        // Lane order between normal and bulk is BullMQ's (priority); no aging is needed for a reservation.
+        reservedInteractive: 0,
+        // Lane order is BullMQ's (priority); no aging is needed to count slots.
         bulkAgingMs: Number.POSITIVE_INFINITY,
         running: this.byTenant(),
         tenants,

@@ -1,6 +1,22 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
-import { BUILD_JOB_NAME, BuildQueues, FairShare, activeSpan, buildAttributes, bullmqTelemetry, TenantCapStore, type BuildStore, type Keyspace, type Logger, type Redis } from "@buildfleet/shared";
-import { QueuedBuild } from "@buildfleet/contract";
+import {
+  BUILD_JOB_NAME,
+  BuildQueues,
+  FairShare,
+  LaneSlotStore,
+  RecentDurations,
+  activeSpan,
+  buildAttributes,
+  bullmqTelemetry,
+  sharedSlotLimit,
+  TenantCapStore,
+  type BuildStore,
+  type FleetSlots,
+  type Keyspace,
+  type Logger,
+  type Redis,
+} from "@buildfleet/shared";
+import { QueuedBuild, type Priority } from "@buildfleet/contract";
 import { resultOf, runBuild, type BuildResult, type RunBuildDeps } from "../builds/run-build.js";
 import { failedTransition } from "../builds/plan.js";
 import { decideRetry, exhausted, type RetryDecision } from "./retry-policy.js";
@@ -29,8 +45,13 @@ export interface BuildWorkerOptions {
   deps: Omit<RunBuildDeps, "store" | "logger">;
   logger: Logger;
   concurrency: number;
-  /** Slots of `concurrency` only interactive builds may take ("20%" or a count; default none). */
+  /** Slots of the fleet only interactive builds may take ("20%" of the fleet's slots or a count; default none). */
   reservedInteractive?: string;
+  /**
+   * Running slots of the whole fleet (every live worker's concurrency, this one's included), read at
+   * most every 2 s; default: this worker's concurrency alone.
+   */
+  fleetSlots?: () => Promise<number>;
   /** A bulk build waiting longer moves up to the normal lane (0 or unset: never). */
   bulkAgingMs?: number;
   /** How long a slot that handed a build back (its lane has no free slot) waits before fetching again (default 100 ms: the most an interactive build waits for a resting slot). */
@@ -52,6 +73,12 @@ export class BuildWorker {
   private readonly gate: SlotGate;
   private readonly fairShare: FairShare;
   private readonly caps: TenantCapStore;
+  private readonly laneSlots: LaneSlotStore;
+  private readonly durations: RecentDurations;
+  private fleetCache: { at: number; value: Promise<FleetSlots & { shared: number }> } | undefined;
+  private lastFleet: (FleetSlots & { shared: number }) | undefined;
+  /** Non-interactive builds holding one of the fleet's shared slots (the interactive reservation). */
+  private readonly shared = new Set<string>();
   private capsCache: { at: number; value: Promise<Map<string, number>> } | undefined;
   /** Builds holding one of their tenant's fleet-wide running slots (maxRunning), by id → tenant. */
   private readonly capped = new Map<string, string>();
@@ -60,9 +87,32 @@ export class BuildWorker {
   private agingQueues: BuildQueues | undefined;
 
   constructor(private readonly options: BuildWorkerOptions) {
-    this.gate = new SlotGate(options.concurrency, options.reservedInteractive ?? "0");
+    this.gate = new SlotGate(options.concurrency);
     this.fairShare = new FairShare(options.connection, options.keyspace);
     this.caps = new TenantCapStore(options.connection, options.keyspace);
+    this.laneSlots = new LaneSlotStore(options.connection, options.keyspace);
+    this.durations = new RecentDurations(options.connection, options.keyspace);
+  }
+
+  /**
+   * The fleet's slots and its interactive reservation (read at most every 2 s), published for
+   * the API's ETAs. Never fewer slots than this worker's own: a fleet just starting, whose other
+   * workers have not reported yet, reserves by this worker alone.
+   */
+  private fleetLimit(): Promise<FleetSlots & { shared: number }> {
+    const now = Date.now();
+    if (!this.fleetCache || now - this.fleetCache.at >= 2_000) {
+      const read = this.options.fleetSlots ?? (() => Promise.resolve(this.options.concurrency));
+      const value = read().then(async (slots) => {
+        const limit = sharedSlotLimit(Math.max(slots, this.options.concurrency), this.options.reservedInteractive ?? "0");
+        await this.laneSlots.publish({ slots: limit.slots, reserved: limit.reserved }, 30_000).catch(() => undefined);
+        this.lastFleet = limit;
+        return limit;
+      });
+      this.fleetCache = { at: now, value };
+      value.catch(() => (this.fleetCache = undefined));
+    }
+    return this.fleetCache.value;
   }
 
   private get capLeaseMs(): number {
@@ -80,9 +130,9 @@ export class BuildWorker {
     return (await this.capsCache.value).get(tenant);
   }
 
-  /** Slots of this worker only interactive builds may take. */
+  /** Slots of the fleet only interactive builds may take, as this worker last computed them. */
   reservedSlots(): number {
-    return this.gate.reserved;
+    return this.lastFleet?.reserved ?? sharedSlotLimit(this.options.concurrency, this.options.reservedInteractive ?? "0").reserved;
   }
 
   /** Running builds of this worker by lane. */
@@ -115,6 +165,11 @@ export class BuildWorker {
       for (const [buildId, tenant] of this.capped) {
         this.caps.renew(tenant, buildId, this.capLeaseMs).catch((err: unknown) => logger.warn({ err, buildId }, "tenant slot lease not renewed"));
       }
+      for (const buildId of this.shared) {
+        this.laneSlots.renew(buildId, this.capLeaseMs).catch((err: unknown) => logger.warn({ err, buildId }, "shared lane slot lease not renewed"));
+      }
+      // Keeps the published fleet slots (the API's ETAs) fresh while nothing non-interactive is admitted.
+      this.fleetLimit().catch((err: unknown) => logger.warn({ err }, "fleet slots not read"));
     }, Math.floor(this.capLeaseMs / 3));
     this.renewTimer.unref();
     const agingMs = this.options.bulkAgingMs ?? 0;
@@ -131,6 +186,7 @@ export class BuildWorker {
       }, Math.min(30_000, Math.max(1_000, Math.floor(agingMs / 4))));
       this.agingTimer.unref();
     }
+    await this.fleetLimit().catch((err: unknown) => logger.warn({ err }, "fleet slots not read"));
     void this.worker.run().catch((err: unknown) => logger.error({ err }, "queue worker stopped"));
     await this.worker.waitUntilReady();
   }
@@ -209,19 +265,10 @@ export class BuildWorker {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    const lane = { buildId: build.buildId, tenant: build.tenant, lane: build.request.priority, enqueuedAt: job.timestamp };
-    let admitted = this.gate.admit(lane);
-    if (admitted) {
-      const max = await this.maxRunningOf(build.tenant);
-      if (max !== undefined) {
-        admitted = await this.caps.acquire(build.tenant, build.buildId, max, this.capLeaseMs);
-        if (admitted) this.capped.set(build.buildId, build.tenant);
-        else this.gate.release(build.buildId);
-      }
-    }
+    const admitted = await this.admit(build.buildId, build.tenant, build.request.priority, job.timestamp);
     if (!admitted) {
-      // Its lane has no free slot here (the rest is reserved for interactive builds), or its tenant
-      // runs its maxRunning already: give it back
+      // Its lane has no free slot in the fleet (the rest is reserved for interactive builds), or its
+      // tenant runs its maxRunning already: give it back
       // untouched (no attempt used), and let this slot rest a moment so it does not spin on the
       // same head of the queue; an interactive build behind it is fetched by the next free slot.
       await job.moveToWait(token);
@@ -238,23 +285,63 @@ export class BuildWorker {
     // BullMQ's process span (a child of the API's submit when tracing is on) carries the build.
     const span = activeSpan();
     span?.setAttributes(buildAttributes({ buildId: build.buildId, tenant: build.tenant, destinations: build.request.destinations }));
+    const admittedAt = Date.now();
     try {
       const result = await runBuild(
         build,
         { ...this.options.deps, store: this.options.store, logger: this.options.logger },
         { shutdown: controllers.shutdown.signal, cancel: controllers.cancel.signal },
       );
+      if (result.state === "succeeded" || result.state === "failed") {
+        // The lane's recent slot-holding times feed the ETAs (a cancel says nothing about build length).
+        this.durations.record(build.request.priority, Date.now() - admittedAt).catch((err: unknown) => this.options.logger.warn({ err }, "build duration not recorded"));
+      }
       span?.addEvent(`build.${result.state}`, { "buildfleet.build.state": result.state, ...(result.digest !== undefined ? { "buildfleet.build.digest": result.digest } : {}) });
       return result;
     } catch (err) {
       return await this.settle(job, token, build.buildId, err, controllers.shutdown.signal);
     } finally {
       this.inFlight.delete(build.buildId);
-      this.gate.release(build.buildId);
-      if (this.capped.delete(build.buildId)) {
-        await this.caps.release(build.tenant, build.buildId).catch((err: unknown) => this.options.logger.warn({ err }, "tenant slot not released"));
-      }
+      await this.releaseSlots(build.buildId, build.tenant);
     }
+  }
+
+  /**
+   * Takes every slot the build needs, or none: one of this worker's, one of the fleet's shared
+   * slots unless it is interactive, one of its tenant's (maxRunning). Anything taken is given
+   * back when a later step says no or fails.
+   */
+  private async admit(buildId: string, tenant: string, lane: Priority, enqueuedAt: number): Promise<boolean> {
+    if (!this.gate.admit({ buildId, tenant, lane, enqueuedAt })) return false;
+    try {
+      if (lane !== "interactive") {
+        const { shared } = await this.fleetLimit();
+        if (!(await this.laneSlots.acquire(buildId, shared, this.capLeaseMs))) {
+          await this.releaseSlots(buildId, tenant);
+          return false;
+        }
+        this.shared.add(buildId);
+      }
+      const max = await this.maxRunningOf(tenant);
+      if (max !== undefined) {
+        if (!(await this.caps.acquire(tenant, buildId, max, this.capLeaseMs))) {
+          await this.releaseSlots(buildId, tenant);
+          return false;
+        }
+        this.capped.set(buildId, tenant);
+      }
+      return true;
+    } catch (err) {
+      await this.releaseSlots(buildId, tenant);
+      throw err;
+    }
+  }
+
+  private async releaseSlots(buildId: string, tenant: string): Promise<void> {
+    this.gate.release(buildId);
+    const { logger } = this.options;
+    if (this.shared.delete(buildId)) await this.laneSlots.release(buildId).catch((err: unknown) => logger.warn({ err }, "shared lane slot not released"));
+    if (this.capped.delete(buildId)) await this.caps.release(tenant, buildId).catch((err: unknown) => logger.warn({ err }, "tenant slot not released"));
   }
 
   /**

@@ -1,9 +1,13 @@
-import { CatalogStore, createLogger, createWorkerConnection, parseSchedule, scheduleId, type ScheduleInput } from "@buildfleet/shared";
+import { CatalogStore, WaveStore, createLogger, createWorkerConnection, parseSchedule, scheduleId, spreadMs, type ScheduleInput } from "@buildfleet/shared";
 import { parseImage } from "@buildfleet/contract";
 import { pushVariant, realBuildsSkipReason, seedBusybox, startRegistry, useRedis, type TestRegistry } from "@buildfleet/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../test-support/stack.js";
-import { Scheduler } from "./scheduler.js";
+import { createK8sApi } from "../k8s/client.js";
+import { createServer } from "node:http";
+import { Queue } from "bullmq";
+import { SCHEDULE_FIRINGS_QUEUE, Scheduler } from "./scheduler.js";
+import { secretReader } from "./secret-reader.js";
 
 /**
  * Schedules end to end: real Redis, kubesim (scripted executor) for the
@@ -17,13 +21,18 @@ const redis = useRedis();
 const TENANT = "team-a";
 
 let registry: TestRegistry;
+let authed: TestRegistry;
+const mirrorUser = { username: "mirror", password: "m1rror-pass" };
 beforeAll(async () => {
   if (skip !== undefined) return;
   registry = await startRegistry({ ignoreEnv: true });
   await seedBusybox(registry);
+  authed = await startRegistry({ ignoreEnv: true, users: [mirrorUser] });
+  await seedBusybox(authed, { auth: mirrorUser });
 }, 180_000);
 afterAll(async () => {
   await registry?.stop();
+  await authed?.stop();
 });
 
 function schedule(name: string, spec: Partial<ScheduleInput["spec"]> & { target?: ScheduleInput["spec"]["target"] }) {
@@ -40,7 +49,7 @@ function buildTarget(): ScheduleInput["spec"]["target"] {
 interface Rig {
   stack: Stack;
   clock: { now: Date };
-  scheduler(): Scheduler;
+  scheduler(options?: { secrets?: boolean }): Scheduler;
   allJobs(): string[];
 }
 
@@ -51,9 +60,17 @@ async function rig(options: { worker?: boolean } = {}): Promise<Rig> {
   return {
     stack,
     clock,
-    scheduler() {
-      const s = new Scheduler({ config: stack.config, logger: createLogger({ name: "test-scheduler", level: stack.config.log.level }), now: () => clock.now, spreadMs: 0 });
-      redis.track({ close: () => s.stop() });
+    scheduler(opts = {}) {
+      // Secrets through the real adapter against kubesim, as main.ts wires it.
+      const k8s = opts.secrets === true ? createK8sApi(stack.sim.kubeConfig, { namespace: stack.config.builds.namespace, requestTimeoutMs: 5_000 }) : undefined;
+      const s = new Scheduler({
+        config: stack.config,
+        logger: createLogger({ name: "test-scheduler", level: stack.config.log.level }),
+        now: () => clock.now,
+        spreadMs: 0,
+        ...(k8s !== undefined ? { readSecret: secretReader(k8s) } : {}),
+      });
+      redis.track({ close: () => s.stop().then(() => k8s?.close?.()) });
       return s;
     },
     allJobs: () => stack.sim.control.store.list("jobs", "buildfleet", {}).items.map((j) => j.metadata.name ?? ""),
@@ -76,6 +93,9 @@ describe.skipIf(skip !== undefined)("mirror schedules against the real registry"
     const built = await r.stack.waitForTerminal(first!.buildId!);
     expect({ state: built.state, failure: built.failure }).toEqual({ state: "succeeded", failure: undefined });
     expect(built.request.dockerfile).toEqual({ inline: `FROM ${registry.host}/library/busybox@${first!.sourceDigest}\n` });
+    expect(built.sourceDigest).toBe(first!.sourceDigest);
+    const events = await r.stack.store.events(first!.buildId!);
+    expect(events.find((e) => e.type === "build.succeeded")?.data).toMatchObject({ sourceDigest: first!.sourceDigest });
     const jobsAfterFirst = r.allJobs().length;
 
     r.clock.now = new Date("2026-01-01T11:00:05Z");
@@ -90,6 +110,222 @@ describe.skipIf(skip !== undefined)("mirror schedules against the real registry"
     const [third] = await s.schedules.runs(id);
     expect(third).toMatchObject({ outcome: "built", sourceDigest: moved });
     expect((await r.stack.waitForTerminal(third!.buildId!)).state).toBe("succeeded");
+  });
+});
+
+function catalogImage(name: string, from: string, destination: string, extra: Record<string, unknown> = {}) {
+  return parseImage(
+    { apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name }, spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: `FROM ${from}\nRUN true\n` }, destinations: [destination] }, ...extra } },
+    { tagPolicy: "allow-latest" },
+  );
+}
+
+describe.skipIf(skip !== undefined)("image schedules against the real registry", () => {
+  it("skips while every base digest is unchanged since the last success, and builds pinned when a base moves", async () => {
+    const r = await rig();
+    const catalog = new CatalogStore(redis.track(createWorkerConnection(redis.url)), r.stack.ks);
+    const tag = `img-${redis.prefix.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, 100);
+    const base = `${registry.host}/library/busybox:${tag}`;
+    const first = await pushVariant(registry.url, "library/busybox", "latest", tag, `${tag}-v1`);
+    expect((await catalog.apply(TENANT, catalogImage("app", base, "registry.internal:5000/team/app:v1"))).ok).toBe(true);
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" } }));
+    const id = scheduleId(TENANT, "nightly-app");
+
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(id);
+    expect(built).toMatchObject({ outcome: "built", baseDigests: { [base]: first } });
+    const record = await r.stack.waitForTerminal(built!.buildId!);
+    expect(record.state).toBe("succeeded");
+    expect(record.request.dockerfile).toEqual({ inline: `FROM ${base}@${first}\nRUN true\n` });
+    const jobs = r.allJobs().length;
+
+    r.clock.now = new Date("2026-01-01T11:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(id))[0]).toMatchObject({ outcome: "skipped", reason: "unchanged", baseDigests: { [base]: first } });
+    expect(r.allJobs().length).toBe(jobs);
+
+    const moved = await pushVariant(registry.url, "library/busybox", "latest", tag, `${tag}-v2`);
+    r.clock.now = new Date("2026-01-01T12:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(id))[0]).toMatchObject({ outcome: "built", baseDigests: { [base]: moved } });
+  });
+
+  it("with cascade, a new digest of the image starts a rebuild wave for its dependents", async () => {
+    const r = await rig();
+    const conn = redis.track(createWorkerConnection(redis.url));
+    const catalog = new CatalogStore(conn, r.stack.ks);
+    expect((await catalog.apply(TENANT, catalogImage("app", `${registry.host}/library/busybox:latest`, "registry.internal:5000/team/app:v1"))).ok).toBe(true);
+    expect((await catalog.apply(TENANT, catalogImage("child", "registry.internal:5000/team/app:v1", "registry.internal:5000/team/child:v1"))).ok).toBe(true);
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" }, skipIfUnchanged: false, cascade: true }));
+    const id = scheduleId(TENANT, "nightly-app");
+
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(id);
+    const record = await r.stack.waitForTerminal(built!.buildId!);
+    expect(record.state).toBe("succeeded");
+
+    await s.reconcile(); // the owner follows the finished build up, without waiting for the next firing
+    const followed = (await s.schedules.runs(id))[0]!;
+    expect(followed).toMatchObject({ outcome: "built", buildId: built!.buildId, cascade: "wave" });
+    const wave = await new WaveStore(conn, r.stack.ks).get(followed.waveId!);
+    expect(wave?.trigger).toEqual({ base: "registry.internal:5000/team/app:v1", digest: record.digest });
+    expect(wave?.plan.nodes.map((n) => n.id)).toEqual([`${TENANT}/child`]);
+
+    await s.tick(); // followed once: no second wave
+    expect((await s.schedules.runs(id))[0]?.waveId).toBe(followed.waveId);
+  });
+});
+
+/** A fault proxy in front of the real registry: answers the first requests with `faults`, forwards the rest. */
+async function faultProxy(target: string, faults: { status: number; headers?: Record<string, string> }[]): Promise<string> {
+  const server = createServer((req, res) => {
+    const fault = faults.shift();
+    if (fault !== undefined) return void res.writeHead(fault.status, fault.headers ?? {}).end();
+    void fetch(`${target}${req.url ?? "/"}`, { method: req.method ?? "GET", headers: { accept: String(req.headers.accept ?? "") } }).then((up) => res.writeHead(up.status, Object.fromEntries(up.headers)).end());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  redis.track({ close: () => new Promise<void>((r) => server.close(() => r())) });
+  return `127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+describe.skipIf(skip !== undefined)("registry manners through a fault proxy", () => {
+  function faultyScheduler(r: Rig, waits: number[]): Scheduler {
+    const s = new Scheduler({
+      config: r.stack.config,
+      logger: createLogger({ name: "test-scheduler", level: "silent" }),
+      now: () => r.clock.now,
+      spreadMs: 0,
+      registry: { sleep: async (ms) => void waits.push(ms) },
+    });
+    redis.track({ close: () => s.stop() });
+    return s;
+  }
+
+  it("a 429 with Retry-After is waited out, the firing builds, and the host is held for every replica", async () => {
+    const r = await rig({ worker: false });
+    const host = await faultProxy(registry.url, [{ status: 429, headers: { "retry-after": "30", "ratelimit-remaining": "0" } }]);
+    const waits: number[] = [];
+    const s = faultyScheduler(r, waits);
+    await s.schedules.put(TENANT, schedule("limited", { target: { mirror: { source: `${host}/library/busybox:latest`, destinations: ["registry.internal:5000/mirror/limited:latest"] } } }));
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    const before = Date.now();
+    await s.tick();
+    expect((await s.schedules.runs(scheduleId(TENANT, "limited")))[0]).toMatchObject({ outcome: "built", sourceDigest: expect.stringMatching(/^sha256:/) as unknown });
+    expect(waits).toEqual([30_000]);
+    const conn = redis.track(createWorkerConnection(redis.url));
+    expect(Number(await conn.get(`${r.stack.ks.bullPrefix}:registry-budget:${host}`))).toBeGreaterThanOrEqual(before + 30_000);
+  });
+
+  it("5xx answers are retried with backoff, then the firing is failed with the registry's answer", async () => {
+    const r = await rig({ worker: false });
+    const host = await faultProxy(registry.url, [{ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }]);
+    const waits: number[] = [];
+    const s = faultyScheduler(r, waits);
+    await s.schedules.put(TENANT, schedule("flaky", { target: { mirror: { source: `${host}/library/busybox:latest`, destinations: ["registry.internal:5000/mirror/flaky:latest"] } } }));
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(scheduleId(TENANT, "flaky")))[0]).toMatchObject({ outcome: "failed", reason: expect.stringMatching(/answered 503 after 4 attempts/) as unknown });
+    expect(waits).toEqual([250, 500, 1_000]);
+    expect(r.allJobs()).toEqual([]);
+  });
+});
+
+describe.skipIf(skip !== undefined)("mirror credentials from a named Secret", () => {
+  it("fails the firing while the Secret is missing, then answers the registry's challenge with its credentials", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler({ secrets: true });
+    const mirror = { source: `${authed.host}/library/busybox:latest`, destinations: ["registry.internal:5000/mirror/private:latest"], registryCredentials: { secretName: "mirror-cred" } };
+    await s.schedules.put(TENANT, schedule("private-mirror", { target: { mirror } }));
+    const id = scheduleId(TENANT, "private-mirror");
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    expect((await s.schedules.runs(id))[0]).toMatchObject({ outcome: "failed", reason: "registryCredentials: Secret mirror-cred not found in the build namespace" });
+
+    const dockerconfig = { auths: { [authed.host]: { username: mirrorUser.username, password: mirrorUser.password } } };
+    r.stack.sim.control.store.create("secrets", r.stack.config.builds.namespace, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "mirror-cred" },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from(JSON.stringify(dockerconfig)).toString("base64") },
+    });
+    r.clock.now = new Date("2026-01-01T11:00:05Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(id);
+    expect(built).toMatchObject({ outcome: "built", sourceDigest: expect.stringMatching(/^sha256:/) as unknown });
+    expect((await r.stack.store.get(built!.buildId!))?.request.registryCredentials).toEqual({ secretName: "mirror-cred" });
+  });
+});
+
+describe("BullMQ job schedulers as the clock", () => {
+  function firingsQueue(r: Rig): Queue {
+    const q = new Queue(SCHEDULE_FIRINGS_QUEUE, { connection: redis.track(createWorkerConnection(redis.url)), prefix: r.stack.ks.bullPrefix });
+    redis.track({ close: () => q.close() });
+    return q;
+  }
+
+  it("one owner upserts a job scheduler per active schedule with its cron pattern and time zone; suspend and delete remove it", async () => {
+    const r = await rig({ worker: false });
+    const [a, b] = [r.scheduler(), r.scheduler()];
+    await a.schedules.put(TENANT, schedule("hourly", {}));
+    await a.schedules.put(TENANT, schedule("berlin", { cron: "30 3 * * *", timeZone: "Europe/Berlin" }));
+    await a.schedules.put(TENANT, schedule("paused", { suspend: true }));
+    await Promise.all([a.reconcile(), b.reconcile()]);
+    const q = firingsQueue(r);
+    const view = async () => (await q.getJobSchedulers(0, -1)).map((j) => [j.key, j.pattern, j.tz]).sort();
+    expect(await view()).toEqual([
+      [scheduleId(TENANT, "berlin"), "30 3 * * *", "Europe/Berlin"],
+      [scheduleId(TENANT, "hourly"), "0 * * * *", "UTC"],
+    ]);
+    // Each has exactly its next iteration waiting.
+    expect(await q.getDelayedCount()).toBe(2);
+
+    await a.schedules.delete(TENANT, "berlin");
+    await a.schedules.put(TENANT, schedule("hourly", { suspend: true }));
+    await Promise.all([a.reconcile(), b.reconcile()]);
+    expect(await view()).toEqual([]);
+  });
+
+  it("a firing job fires its schedule through the normal path, and a second job for the same time makes no second build", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("woken", { concurrencyPolicy: "Allow" }));
+    r.clock.now = new Date("2026-01-01T10:00:02Z");
+    await s.start();
+    const q = firingsQueue(r);
+    const id = scheduleId(TENANT, "woken");
+    await q.add("fire", { id });
+    await q.add("fire", { id });
+    // Bounded wait for both jobs to be processed (no timing asserted).
+    const deadline = Date.now() + 20_000;
+    while ((await q.getCompletedCount()) + (await q.getFailedCount()) < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(await q.getCompletedCount()).toBe(2);
+    const runs = await s.schedules.runs(id);
+    expect(runs.map((x) => [x.fireAt, x.outcome])).toEqual([["2026-01-01T10:00:00.000Z", "built"]]);
+  });
+
+  it("a job that comes inside the schedule's jitter window is put off to its end, once", async () => {
+    const r = await rig({ worker: false });
+    const s = new Scheduler({ config: r.stack.config, logger: createLogger({ name: "test-scheduler", level: "silent" }), now: () => r.clock.now, spreadMs: 3_600_000 });
+    redis.track({ close: () => s.stop() });
+    await s.schedules.put(TENANT, schedule("jittered", {}));
+    const id = scheduleId(TENANT, "jittered");
+    const offset = spreadMs(id, 3_600_000);
+    r.clock.now = new Date(Date.parse("2026-01-01T10:00:00Z") + Math.floor(offset / 2));
+    await s.start();
+    const q = firingsQueue(r);
+    await q.add("fire", { id });
+    await q.add("fire", { id });
+    const deadline = Date.now() + 20_000;
+    while ((await q.getCompletedCount()) < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    expect(await s.schedules.runs(id)).toEqual([]);
+    // Besides the job scheduler's own next iteration (start() reconciled it).
+    const delayed = (await q.getDelayed()).filter((j) => j.name === "spread");
+    expect(delayed.map((j) => [j.name, j.id])).toEqual([["spread", `spread-${encodeURIComponent(id)}-${Date.parse("2026-01-01T10:00:00Z")}`]]);
   });
 });
 
@@ -164,7 +400,7 @@ describe("scheduler firing semantics", () => {
     );
     expect((await catalog.apply(TENANT, image)).ok).toBe(true);
     const s = r.scheduler();
-    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" } }));
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" }, skipIfUnchanged: false }));
     await s.schedules.put(TENANT, schedule("nightly-gone", { target: { image: "gone" } }));
     r.clock.now = new Date("2026-01-01T10:00:01Z");
     await s.tick();

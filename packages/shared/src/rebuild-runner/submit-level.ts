@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import type { DockerfileBaseSource, TextPosition } from "@buildfleet/contract";
+import { newBuildId } from "../contract/index.js";
+import { FairShare } from "../admission/fair-share.js";
+import type { StoredImage } from "../catalog-store/catalog-store.js";
+import { submitBuilds } from "../queue/submit-many.js";
+import type { SubmitManyItem } from "../queue/submit-many.js";
+import { pinBuildRequest } from "../rebuilds/pin.js";
+import type { PlanNode } from "../rebuilds/plan.js";
+import { pinsFor } from "../rebuilds/wave.js";
+import type { Wave, WaveNode } from "../rebuilds/wave.js";
+import type { RunnerDeps } from "./runner.js";
+import type { NodeBuild, WaveDoc } from "./wave-store.js";
+
+/**
+ * Enqueueing the nodes a wave step made ready: each pinned to its parents'
+ * new digests, all submitted as one batch under build ids derived from
+ * their idempotency keys (wave, node, attempt).
+ */
+
+/** Splits `tenant/name`. */
+function splitId(id: string): { tenant: string; name: string } {
+  const slash = id.indexOf("/");
+  return { tenant: id.slice(0, slash), name: id.slice(slash + 1) };
+}
+
+/** One wave node's build, ready to submit; or why it cannot be. */
+type Prepared = { ok: true; item: SubmitManyItem; pins: NodeBuild["pins"] } | { ok: false; reason: string };
+
+function prepareNode(doc: WaveDoc, wave: Wave, node: WaveNode, planned: PlanNode | undefined, stored: StoredImage | undefined): Prepared {
+  if (planned === undefined) return { ok: false, reason: `node ${node.id} is not in the plan` };
+  const { tenant } = splitId(node.id);
+  if (stored === undefined) return { ok: false, reason: `image ${node.id} was deleted from the catalog after the wave started` };
+  const pinned = pinBuildRequest(stored.image.spec.build, pinsFor(wave, planned), storedDockerfileBases(stored));
+  if (!pinned.ok) return { ok: false, reason: `cannot pin the build of ${node.id}: ${pinned.reason}` };
+  const { idempotencyKey: _own, ...rest } = pinned.request;
+  // One build per wave node and attempt, however often this step is repeated.
+  const key = `rebuild.${doc.id}.${wave.index[node.id] ?? 0}.${node.attempt}`;
+  return { ok: true, item: { tenant, request: { ...rest, priority: doc.priority }, idempotencyKey: key, buildId: waveBuildId(doc, key) }, pins: pinned.pins };
+}
+
+/**
+ * The bases apply read from the stored image's own Dockerfile (stored with
+ * it, in one write), when they have the shape pinning needs; otherwise
+ * undefined and pinning reads the Dockerfile again.
+ */
+function storedDockerfileBases(stored: StoredImage): { reference: string; source: DockerfileBaseSource }[] | undefined {
+  const resolution = stored.resolution;
+  if (resolution.state !== "resolved" || resolution.dockerfile === undefined) return undefined;
+  const out: { reference: string; source: DockerfileBaseSource }[] = [];
+  for (const base of resolution.bases) {
+    if (!isDockerfileBaseSource(base.source)) return undefined;
+    out.push({ reference: base.reference, source: base.source });
+  }
+  return out;
+}
+
+function isDockerfileBaseSource(v: Record<string, unknown>): v is DockerfileBaseSource & Record<string, unknown> {
+  const position = (p: unknown) => typeof p === "object" && p !== null && typeof (p as TextPosition).line === "number" && typeof (p as TextPosition).character === "number";
+  if (typeof v["line"] !== "number") return false;
+  if (v["kind"] === "build-arg") return typeof v["name"] === "string";
+  const range = v["range"] as { start?: unknown; end?: unknown } | undefined;
+  return (v["kind"] === "from" || v["kind"] === "copy-from" || v["kind"] === "run-mount") && typeof range === "object" && position(range.start) && position(range.end);
+}
+
+/**
+ * The build id of a wave node's attempt: a function of its idempotency key,
+ * so a step repeated after a crash between the queue add and the record
+ * re-adds the same job id, which BullMQ ignores (no node built twice).
+ */
+export function waveBuildId(doc: Pick<WaveDoc, "createdAt">, key: string): string {
+  const digest = createHash("sha256").update(key).digest();
+  return newBuildId({ now: Date.parse(doc.createdAt), random: () => digest.subarray(0, 10) });
+}
+
+/**
+ * Submits the builds of the nodes one step enqueues as one batch (see
+ * queue/submit-many.ts): a 2,000-node level is a few round trips, not
+ * 2,000 submissions. A node whose build cannot be made or is refused fails with the reason.
+ */
+export async function submitLevel(deps: Pick<RunnerDeps, "store" | "queue" | "redis" | "ks" | "catalog">, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
+  if (nodes.length === 0) return [];
+  const planned = new Map(doc.plan.nodes.map((n) => [n.id, n]));
+  const stored = await deps.catalog.getMany(nodes.map((n) => n.id));
+  const prepared = nodes.map((node, i) => prepareNode(doc, wave, node, planned.get(node.id), stored[i]));
+  const ready = prepared.flatMap((p) => (p.ok ? [p] : []));
+  const submitted = await submitBuilds(
+    { store: deps.store, queue: deps.queue, fairShare: new FairShare(deps.redis, deps.ks) },
+    ready.map((p) => p.item),
+  );
+  const byKey = new Map(ready.map((p, i) => [p.item.idempotencyKey, submitted[i]!]));
+  return prepared.map((p, i) => {
+    if (!p.ok) return p;
+    const res = byKey.get(p.item.idempotencyKey)!;
+    if (!res.ok) return { ok: false, reason: `the build of ${nodes[i]!.id} was refused: ${res.error.message}` };
+    return { ok: true, build: { buildId: res.buildId, attempt: nodes[i]!.attempt, pins: p.pins } };
+  });
+}
