@@ -14,7 +14,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
-import { BuildStore, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, waitForReady } from "@buildfleet/shared";
+import { BuildQueues, BuildStore, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, waitForReady } from "@buildfleet/shared";
 import { validateBuildRequest } from "@buildfleet/contract";
 import { startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { buildApp } from "../src/app.js";
@@ -66,13 +66,15 @@ async function main(): Promise<void> {
   const ks = keyspace(prefix);
   const redis = createProducerConnection(redisServer.url);
   await waitForReady(redis);
+  const queues = new BuildQueues({ connection: redis, keyspace: ks });
+  // The bench's own handle, to empty the queue afterwards (the app sees only the port).
   const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
   const makeApp = (ui: boolean) =>
     buildApp({
       config,
       logger: createLogger({ name: "bench", level: "silent" }),
       redis,
-      queue,
+      queues,
       store: new BuildStore({ redis, keyspace: ks, source: "/bench" }),
       tokens: new TokenTable([
         {
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     for (const app of apps) await app.close().catch(() => undefined);
+    await queues.close();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     const keys = await redis.keys(`${prefix}*`);

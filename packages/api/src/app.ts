@@ -55,7 +55,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     ...deps,
     events,
     ks,
-    metrics: createMetrics(deps.queue, deps.redis),
+    metrics: createMetrics(deps.queues, deps.redis),
     timing,
     resolveHost: deps.resolveHost ?? createResolveHost(),
     closing: closing.signal,

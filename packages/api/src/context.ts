@@ -1,5 +1,4 @@
-import type { Queue } from "bullmq";
-import type { ApiConfig, BuildStore, Keyspace, Logger, Redis } from "@buildfleet/shared";
+import type { ApiConfig, BuildQueues, BuildStore, Keyspace, Logger, Redis } from "@buildfleet/shared";
 import type { ResolveHost } from "./auth/resolve-host.js";
 import type { EventFanout, FanoutTuning } from "./events/fanout.js";
 import type { TokenTable } from "./auth/tokens.js";
@@ -12,7 +11,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Producer connection (fails fast when Redis is down): reads, writes, publish. */
   redis: Redis;
-  queue: Queue;
+  /** The queue port: every queue operation of the API goes through it (never a BullMQ Queue). */
+  queues: BuildQueues;
   store: BuildStore;
   tokens: TokenTable;
   /**

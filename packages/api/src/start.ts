@@ -38,11 +38,9 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
   const redis = quietOnError(createProducerConnection(config.redis.url, { connectionName: "buildfleet-api" }), logger);
   const streams = new Set<ReturnType<typeof createWorkerConnection>>();
   const queues = new BuildQueues({ connection: redis, keyspace: ks, ...bullmqTelemetry() });
-  // The default lane's queue, for the modules that still take a BullMQ Queue (metrics, tenant counts).
-  const queue = queues.lane();
   // Without a listener BullMQ prints each of the queue's connection errors to stderr with a stack, outside
   // the JSON log, every retry while Redis is down; the connection's own listener above reports the outage once.
-  queue.on("error", () => undefined);
+  queues.onError(() => undefined);
   const closeRedis = async (): Promise<void> => {
     await queues.close().catch(() => undefined);
     for (const conn of streams) conn.disconnect();
@@ -58,7 +56,7 @@ export async function startApi(config: ApiConfig, logger: Logger, options: Start
     config,
     logger,
     redis,
-    queue,
+    queues,
     store: new BuildStore({ redis, keyspace: ks, source: "/buildfleet/api" }),
     tokens,
     openStreamConnection: () => {

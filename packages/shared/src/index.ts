@@ -29,7 +29,7 @@ export * from "./catalog/index.js";
 export * from "./rebuilds/index.js";
 // The queue port (issue 9): lanes behind one interface.
 export { BuildQueues, DEFAULT_LANE, JOB_COUNT_STATES } from "./queue/build-queues.js";
-export type { BuildQueuesOptions, JobCounts } from "./queue/build-queues.js";
+export type { BuildQueuesOptions, JobCounts, JobState, QueuedJob } from "./queue/build-queues.js";
 // Fleet operations (issue 15): drain, pause ledger, worker registry, bulk operations.
 export * from "./fleet/index.js";
 export * from "./catalog-store/index.js";

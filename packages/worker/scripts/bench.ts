@@ -15,15 +15,19 @@
  * process (scripts/watch-terminal.ts); publication is the XADD time in the stream entry id.
  * Env: BENCH_PHASES=requests,dispatch,memory; BENCH_RUNS=burst,spread,logs (runs of the requests
  * phase, "burst" may repeat); BENCH_DISPATCH_ROUNDS (default 3).
+ * BENCH_TRACING=compare: after the dispatch rounds (tracing off, as always), tracing is turned on
+ * (OTLP/HTTP with the batch processor, to a local sink that answers 200) and the same interleaved
+ * rounds run again, so off and on are compared in one run (issue 17: off must cost nothing).
  */
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Queue, Worker } from "bullmq";
 import { KubeConfig } from "@kubernetes/client-node";
-import { BuildStore, createLogger, createWorkerConnection, keyspace, loadConfig, submitBuild, type BuildfleetConfig, type Redis } from "@buildfleet/shared";
+import { BuildStore, bullmqTelemetry, createLogger, createWorkerConnection, keyspace, loadConfig, startTracing, submitBuild, type BuildfleetConfig, type Redis } from "@buildfleet/shared";
 import { parseBuildRequest, type QueuedBuild } from "@buildfleet/contract";
 import { startRedis, uniquePrefix, type TestRedis } from "@buildfleet/testkit";
 import { createK8sApi } from "../src/k8s/client.js";
@@ -92,7 +96,8 @@ function producer(config: BuildfleetConfig): Producer {
   const ks = keyspace(config.redis.prefix);
   const conn = createWorkerConnection(config.redis.url);
   const store = new BuildStore({ redis: conn, keyspace: ks, source: "/bench" });
-  const queue = new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix });
+  // With tracing on, the entries carry trace context as the API's would.
+  const queue = new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix, ...bullmqTelemetry() });
   return { store, queue, conn, close: async () => { await queue.close(); conn.disconnect(); } };
 }
 
@@ -398,6 +403,43 @@ async function dispatchBuildfleet(redis: TestRedis, sim: ChildKubeSim, namespace
   return { ms, cpuMs };
 }
 
+async function dispatchRounds(redis: TestRedis, sim: ChildKubeSim, rounds: number, tag: string): Promise<{ base: Round[]; bf: Round[] }> {
+  const base: Round[] = [];
+  const bf: Round[] = [];
+  for (let i = 0; i < rounds; i++) {
+    base.push(await dispatchBaseline(redis, sim, `dispatch-${tag}base-${i}`, BUILDS));
+    bf.push(await dispatchBuildfleet(redis, sim, `dispatch-${tag}bf-${i}`, BUILDS));
+  }
+  return { base, bf };
+}
+
+function reportDispatch(label: string, rounds: number, { base, bf }: { base: Round[]; bf: Round[] }): number {
+  const b = pct(base.map((r) => r.ms), 50);
+  const f = pct(bf.map((r) => r.ms), 50);
+  const perBuild = (rs: Round[]) => (pct(rs.map((r) => r.cpuMs), 50) / BUILDS).toFixed(2);
+  console.log(
+    `\n[${label}] ${BUILDS} queue entries → Jobs, first to last, median of ${rounds} interleaved rounds after a warm-up: bare BullMQ create-only ${b} ms (${((BUILDS / b) * 1000).toFixed(0)}/s; rounds ${base.map((r) => r.ms).join(", ")}), buildfleet ${f} ms (${((BUILDS / f) * 1000).toFixed(0)}/s; rounds ${bf.map((r) => r.ms).join(", ")}) → ratio ${(b / f).toFixed(2)} (goal ≥ 0.8)`,
+  );
+  console.log(`  worker process CPU per build (median): bare ${perBuild(base)} ms, buildfleet ${perBuild(bf)} ms`);
+  return f;
+}
+
+/** A local OTLP/HTTP endpoint that takes every export and answers 200: the exporter's cost, not a collector's. */
+async function startOtlpSink(): Promise<{ url: string; exports: () => number; close: () => Promise<void> }> {
+  let exports = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      exports += 1;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 async function dispatch(redis: TestRedis): Promise<void> {
   // One kubesim for the phase, warmed up by an uncounted pair of small rounds (a fresh
   // simulator's first creates run on cold code); then interleaved rounds, medians.
@@ -406,19 +448,21 @@ async function dispatch(redis: TestRedis): Promise<void> {
   try {
     await dispatchBaseline(redis, sim, "warmup-base", BUILDS);
     await dispatchBuildfleet(redis, sim, "warmup-bf", BUILDS);
-    const base: Round[] = [];
-    const bf: Round[] = [];
-    for (let i = 0; i < rounds; i++) {
-      base.push(await dispatchBaseline(redis, sim, `dispatch-base-${i}`, BUILDS));
-      bf.push(await dispatchBuildfleet(redis, sim, `dispatch-bf-${i}`, BUILDS));
+    const off = reportDispatch("dispatch", rounds, await dispatchRounds(redis, sim, rounds, ""));
+    if (process.env["BENCH_TRACING"] !== "compare") return;
+    // Tracing can be turned on but not off again in one process: the off rounds come first.
+    const sink = await startOtlpSink();
+    // The OTLP exporter reads its endpoint from process.env itself.
+    process.env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.url;
+    const tracing = await startTracing("buildfleet-bench");
+    try {
+      const on = reportDispatch("dispatch, tracing on", rounds, await dispatchRounds(redis, sim, rounds, "otel-"));
+      console.log(`  tracing on vs off, buildfleet median: ${on} ms vs ${off} ms → off/on ${(off / on).toFixed(2)}`);
+    } finally {
+      await tracing.shutdown().catch(() => undefined);
+      console.log(`  ${sink.exports()} OTLP exports received by the local sink`);
+      await sink.close();
     }
-    const b = pct(base.map((r) => r.ms), 50);
-    const f = pct(bf.map((r) => r.ms), 50);
-    const perBuild = (rs: Round[]) => (pct(rs.map((r) => r.cpuMs), 50) / BUILDS).toFixed(2);
-    console.log(
-      `\n[dispatch] ${BUILDS} queue entries → Jobs, first to last, median of ${rounds} interleaved rounds after a warm-up: bare BullMQ create-only ${b} ms (${((BUILDS / b) * 1000).toFixed(0)}/s; rounds ${base.map((r) => r.ms).join(", ")}), buildfleet ${f} ms (${((BUILDS / f) * 1000).toFixed(0)}/s; rounds ${bf.map((r) => r.ms).join(", ")}) → ratio ${(b / f).toFixed(2)} (goal ≥ 0.8)`,
-    );
-    console.log(`  worker process CPU per build (median): bare ${perBuild(base)} ms, buildfleet ${perBuild(bf)} ms`);
   } finally {
     await sim.close();
   }

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const perBuild = submits.cpu / BUILDS + (3 * transitions.cpu) / (ids.length * 2) + take.cpu / BUILDS;
     console.log(`one build (1 submit + 3 transitions + take/finish): ${(perBuild * 1e6).toFixed(0)} µs Redis CPU -> at most ${(1 / perBuild).toFixed(0)} builds/s per shard`);
   } finally {
-    await queues.lane().obliterate({ force: true }).catch(() => undefined);
+    await queues.obliterate().catch(() => undefined);
     await queues.close();
     redis.disconnect();
     await server.stop();

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import { Queue } from "bullmq";
 import {
+  BuildQueues,
   type BuildStore,
   createPauseLedger,
   createWorkerConnection,
@@ -67,7 +67,7 @@ export class WorkerService {
   private readonly queueConnection: Redis;
   private readonly subscriber: Redis;
   /** Reads queue depth for /metrics only (on the store connection: nothing blocking). */
-  private readonly metricsQueue: Queue;
+  private readonly metricsQueues: BuildQueues;
   private readonly health: HealthServer;
   private readonly logs: LogCollector | undefined;
   private readonly webhooks: WebhookDispatcher | undefined;
@@ -175,15 +175,15 @@ export class WorkerService {
       watches: this.tracker.isLive(),
       queue: this.worker.isRunning(),
     });
-    this.metricsQueue = new Queue(ks.buildQueue, { connection: this.redis, prefix: ks.bullPrefix });
-    this.metricsQueue.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "metrics queue reader error"));
-    const metricsQueue = this.metricsQueue;
+    this.metricsQueues = new BuildQueues({ connection: this.redis, keyspace: ks });
+    this.metricsQueues.onError((err: Error) => this.logger.warn({ err: { message: err.message } }, "metrics queue reader error"));
+    const metricsQueues = this.metricsQueues;
     this.metrics.bind({
       inFlight: () => this.worker.inFlightBuilds().length,
       concurrency: config.worker.concurrency,
       ready: async () => Object.values(await readiness()).every(Boolean),
       watchStatus: () => this.tracker.watchStatus(),
-      queueDepth: cachedReader(() => readQueueDepth(metricsQueue, (lo, hi) => this.redis.zcount(metricsQueue.toKey("prioritized"), lo, hi)), options.metrics?.queueCacheMs ?? 5_000),
+      queueDepth: cachedReader(() => readQueueDepth(metricsQueues, (lo, hi) => this.redis.zcount(metricsQueues.redisKey("prioritized"), lo, hi)), options.metrics?.queueCacheMs ?? 5_000),
     });
     this.webhooks =
       (options.webhooks ?? config.webhooks.delivery)
@@ -270,7 +270,7 @@ export class WorkerService {
     this.tracker.stop();
     this.ownedK8s?.close?.();
     await this.health.close();
-    await this.metricsQueue.close().catch(() => undefined);
+    await this.metricsQueues.close().catch(() => undefined);
     for (const conn of [this.subscriber, this.queueConnection, this.redis]) {
       conn.disconnect();
     }

@@ -81,7 +81,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     let result: Awaited<ReturnType<typeof submitBuild>>;
     try {
       result = await submitBuild(
-        { store: ctx.store, queue: ctx.queue, fairShare },
+        { store: ctx.store, queue: ctx.queues, fairShare },
         {
           tenant: principal.tenant,
           request: validated.value,
@@ -134,7 +134,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
       throw new ConflictError(`build ${record.id} already finished (${record.state}); there is nothing to cancel`);
     }
     const principal = principalOf(request);
-    const after = await requestCancel({ store: ctx.store, queue: ctx.queue, redis: ctx.redis, keyspace: ctx.ks }, record.id, `api:${principal.tenant}`);
+    const after = await requestCancel({ store: ctx.store, queue: ctx.queues, redis: ctx.redis, keyspace: ctx.ks }, record.id, `api:${principal.tenant}`);
     request.log.child({ buildId: record.id }).info({ state: after.state }, "cancel requested");
     return after;
   };

@@ -1,4 +1,4 @@
-import { FairShare, bulkCancel, bulkRetry, parseSelector, queuePosition, retryKey, submitBuild, type BuildSelector } from "@buildfleet/shared";
+import { FairShare, bulkCancel, bulkRetry, parseSelector, retryKey, submitBuild, type BuildSelector } from "@buildfleet/shared";
 import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, Tenant, ValidationError, isTerminalState, summariseIssues, toFieldIssues, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -75,7 +75,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (forbidden.length > 0) throw new ForbiddenError(summariseIssues(forbidden, "not allowed"), { fields: forbidden.map((i) => i.path) });
     }
     return submitBuild(
-      { store: ctx.store, queue: ctx.queue, tagPolicy: ctx.config.builds.tagPolicy, fairShare: new FairShare(ctx.redis, ctx.ks) },
+      { store: ctx.store, queue: ctx.queues, tagPolicy: ctx.config.builds.tagPolicy, fairShare: new FairShare(ctx.redis, ctx.ks) },
       { tenant: record.tenant, request, idempotencyKey: retryKey(record.id), retryOf: record.id },
     );
   };
@@ -84,7 +84,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const principal = principalOf(request);
     const body = parseBody(request.body);
     const selector = selectorOf(principal, body);
-    const answer = await bulkCancel({ redis: ctx.redis, ks: ctx.ks, store: ctx.store, queue: ctx.queue }, selector, {
+    const answer = await bulkCancel({ redis: ctx.redis, ks: ctx.ks, store: ctx.store, queue: ctx.queues }, selector, {
       dryRun: body.dryRun,
       all: body.all,
       max,
@@ -113,7 +113,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const result = await resubmit(principal, record);
     const newId = result.created ? result.record.id : result.buildId;
     const state = result.record?.state ?? "queued";
-    const position = state === "queued" ? await queuePosition(ctx.redis, ctx.ks, newId) : undefined;
+    const position = state === "queued" ? await ctx.queues.position(newId) : undefined;
     request.log.info({ buildId: newId, retryOf: id, idempotent: !result.created }, "build retried");
     return reply
       .code(result.created ? 202 : 200)

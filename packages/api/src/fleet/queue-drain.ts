@@ -25,7 +25,7 @@ export const DrainAnswer = z.strictObject({
 });
 
 export function fleetQueueDeps(ctx: ApiContext): FleetQueueDeps {
-  return { redis: ctx.redis, ks: ctx.ks, queue: ctx.queue, store: ctx.store };
+  return { redis: ctx.redis, ks: ctx.ks, queue: ctx.queues, store: ctx.store };
 }
 
 /**

@@ -1,5 +1,4 @@
-import type { Queue } from "bullmq";
-import type { Redis } from "@buildfleet/shared";
+import type { BuildQueues, Redis } from "@buildfleet/shared";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { createQueueDepthReader, type DepthSample } from "./queue-depth.js";
 
@@ -22,13 +21,13 @@ export interface ApiMetrics {
   submits: Counter<"outcome">;
 }
 
-export async function readQueueCounts(queue: Queue): Promise<QueueCounts> {
-  const counts = await queue.getJobCounts(...QUEUE_STATES);
-  return Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s] ?? 0])) as QueueCounts;
+export async function readQueueCounts(queues: Pick<BuildQueues, "counts">): Promise<QueueCounts> {
+  const counts = await queues.counts();
+  return Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s]])) as QueueCounts;
 }
 
 /** Without `redis`, the lane/tenant depth gauge is left out. */
-export function createMetrics(queue: Queue, redis?: Redis): ApiMetrics {
+export function createMetrics(queues: BuildQueues, redis?: Redis): ApiMetrics {
   const registry = new Registry();
   const requests = new Counter({
     name: "buildfleet_api_requests_total",
@@ -56,7 +55,7 @@ export function createMetrics(queue: Queue, redis?: Redis): ApiMetrics {
     registers: [registry],
     async collect() {
       try {
-        const counts = await readQueueCounts(queue);
+        const counts = await readQueueCounts(queues);
         for (const state of QUEUE_STATES) this.set({ state }, counts[state]);
       } catch {
         // Redis unreachable: leave the gauge out of this scrape rather than fail /metrics.
@@ -64,7 +63,7 @@ export function createMetrics(queue: Queue, redis?: Redis): ApiMetrics {
       }
     },
   });
-  if (redis) registerQueueDepth(registry, createQueueDepthReader(redis, queue));
+  if (redis) registerQueueDepth(registry, createQueueDepthReader(redis, queues));
   return { registry, requests, duration, submits };
 }
 

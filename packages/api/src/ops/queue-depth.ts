@@ -1,5 +1,4 @@
-import type { Queue } from "bullmq";
-import { laneOfPriority, type Redis } from "@buildfleet/shared";
+import { laneOfPriority, type BuildQueues, type Redis } from "@buildfleet/shared";
 import { type Priority } from "@buildfleet/contract";
 
 /**
@@ -85,11 +84,12 @@ export function parseDepth(flat: readonly unknown[], maxTenants = MAX_TENANT_LAB
   return [...sums.values()];
 }
 
-export function createQueueDepthReader(redis: Redis, queue: Queue, now: () => number = Date.now): () => Promise<DepthSample[]> {
+export function createQueueDepthReader(redis: Redis, queues: Pick<BuildQueues, "redisKey">, now: () => number = Date.now): () => Promise<DepthSample[]> {
   let cached: { at: number; value: Promise<DepthSample[]> } | undefined;
-  const keys = KEYS.map((k) => queue.toKey(k.key));
+  // Read-only over BullMQ's layout, keys from the queue port (BullMQ counts no tenant or lane).
+  const keys = KEYS.map((k) => queues.redisKey(k.key));
   const read = async (): Promise<DepthSample[]> => {
-    return parseDepth((await redis.eval(SCRIPT, keys.length, ...keys, queue.toKey(""))) as unknown[]);
+    return parseDepth((await redis.eval(SCRIPT, keys.length, ...keys, queues.redisKey(""))) as unknown[]);
   };
   return () => {
     if (cached === undefined || now() - cached.at >= QUEUE_DEPTH_CACHE_MS) {

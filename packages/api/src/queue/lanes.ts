@@ -22,6 +22,6 @@ export function laneCounts(samples: readonly DepthSample[]): QueueLanes {
  * polling it costs the queue no more than a scraper does.
  */
 export function registerQueueLaneRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const readDepth = createQueueDepthReader(ctx.redis, ctx.queue);
+  const readDepth = createQueueDepthReader(ctx.redis, ctx.queues);
   app.get("/v1/queue/lanes", { onRequest: requireScope(ctx.tokens, "admin") }, async () => QueueLanes.parse(laneCounts(await readDepth())));
 }

@@ -18,15 +18,15 @@ export { QueueView };
  * stops taking builds; running ones go on).
  */
 export function registerQueueRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const tenantCounts = createTenantCounts(ctx.redis, ctx.queue);
+  const tenantCounts = createTenantCounts(ctx.redis, ctx.queues);
   const buildCounts = createBuildCounts(ctx.redis, ctx.ks);
   /** Without a principal (pause/resume, admin only): the fleet. */
   const queueView = async (principal?: TokenEntry): Promise<QueueView> => {
     const fleet = principal === undefined || principal.scopes.includes("admin");
     const [builds, counts, paused, drain] = await Promise.all([
       buildCounts(fleet ? undefined : principal.tenant),
-      fleet ? readQueueCounts(ctx.queue) : tenantCounts(principal.tenant),
-      ctx.queue.isPaused(),
+      fleet ? readQueueCounts(ctx.queues) : tenantCounts(principal.tenant),
+      ctx.queues.isPaused(),
       drainView(ctx, fleet),
     ]);
     // A tenant must not learn the fleet's load: its drain state counts only its own running builds.

@@ -1,5 +1,4 @@
-import type { Redis } from "@buildfleet/shared";
-import type { Queue } from "bullmq";
+import type { BuildQueues, Redis } from "@buildfleet/shared";
 import { QUEUE_STATES, type QueueCounts } from "../ops/metrics.js";
 
 /**
@@ -71,10 +70,11 @@ export function parseTenantCounts(flat: readonly unknown[]): Map<string, QueueCo
   return byTenant;
 }
 
-export function createTenantCounts(redis: Redis, queue: Queue, now: () => number = Date.now): (tenant: string) => Promise<QueueCounts> {
+export function createTenantCounts(redis: Redis, queues: Pick<BuildQueues, "redisKey">, now: () => number = Date.now): (tenant: string) => Promise<QueueCounts> {
   let cached: { at: number; value: Promise<Map<string, QueueCounts>> } | undefined;
-  const keys = QUEUE_STATES.map((s) => queue.toKey(STATE_KEYS[s]));
-  const jobPrefix = queue.toKey("");
+  // Read-only over BullMQ's layout, keys from the queue port.
+  const keys = QUEUE_STATES.map((s) => queues.redisKey(STATE_KEYS[s]));
+  const jobPrefix = queues.redisKey("");
   const read = async (): Promise<Map<string, QueueCounts>> =>
     parseTenantCounts((await redis.eval(SCRIPT, keys.length, ...keys, jobPrefix)) as unknown[]);
   return async (tenant) => {

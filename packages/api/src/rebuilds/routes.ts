@@ -112,7 +112,7 @@ export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): vo
   const { tokens } = ctx;
   const deps: RunnerDeps = {
     store: ctx.store,
-    queue: ctx.queue,
+    queue: ctx.queues,
     redis: ctx.redis,
     ks: ctx.ks,
     tagPolicy: ctx.config.builds.tagPolicy,

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { Queue } from "bullmq";
-import { BuildStore, bullmqTelemetry, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, waitForReady, type BuildfleetConfig, type Keyspace, type Redis } from "@buildfleet/shared";
+import { BuildQueues, BuildStore, bullmqTelemetry, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, waitForReady, type BuildfleetConfig, type Keyspace, type Redis } from "@buildfleet/shared";
 import { type BuildRecord } from "@buildfleet/contract";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
@@ -76,6 +76,7 @@ export interface ApiHarness {
   config: BuildfleetConfig;
   ks: Keyspace;
   redis: Redis;
+  /** For assertions on the queue's contents only; the app itself gets the queue port. */
   queue: Queue;
   store: BuildStore;
   inject(token: string | undefined, options: InjectOptions): Promise<LightMyRequestResponse>;
@@ -115,7 +116,10 @@ export async function startHarness(
   const streamConnectionName = `api-events-${redis.prefix.replace(/[^A-Za-z0-9-]/g, "")}`;
   const conn = redis.track(createProducerConnection(redis.url));
   await waitForReady(conn);
-  const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix, ...bullmqTelemetry() }));
+  const queues = new BuildQueues({ connection: conn, keyspace: ks, ...bullmqTelemetry() });
+  redis.track({ close: () => queues.close() });
+  // The tests' own look into BullMQ (to assert what is in the queue); the app sees only the port.
+  const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
   const store = new BuildStore({ redis: conn, keyspace: ks, source: "/test/api" });
   const app = buildApp({
     config,
@@ -125,7 +129,7 @@ export async function startHarness(
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     }),
     redis: conn,
-    queue,
+    queues,
     store,
     tokens: new TokenTable(options.tokens ?? TOKEN_ENTRIES),
     // Named per test so a test can count this app's event-stream connections in CLIENT LIST. Not

@@ -98,7 +98,7 @@ export async function startChaosFleet(options: ChaosFleetOptions = {}): Promise<
     const queues = new BuildQueues({ connection: conn, keyspace: ks });
     cleanups.push(() => queues.close());
     // Connection errors while Redis is killed are the scenario, not news: BullMQ prints them without a listener.
-    queues.lane().on("error", () => {});
+    queues.onError(() => {});
 
     const workers: WorkerProcess[] = [];
     const startWorker = async (): Promise<WorkerProcess> => {

@@ -1,9 +1,9 @@
-import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { isTerminalState, type BuildRecord, type BuildState } from "../contract/index.js";
 import type { BuildStore } from "../builds/build-store.js";
 import { listBuilds, type ListPosition } from "../builds/build-list.js";
 import { BuildfleetError, NotFoundError, ValidationError } from "../errors/index.js";
+import type { BuildQueues } from "../queue/build-queues.js";
 import { requestCancel } from "../queue/cancel.js";
 import type { Keyspace } from "../redis/keyspace.js";
 
@@ -110,7 +110,8 @@ export interface BulkDeps {
   redis: Redis;
   ks: Keyspace;
   store: BuildStore;
-  queue: Queue;
+  /** The queue port. */
+  queue: Pick<BuildQueues, "remove">;
 }
 
 /** Cancels every matched build through requestCancel (reason Selector), only while still in a selected state. */

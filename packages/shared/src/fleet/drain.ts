@@ -1,8 +1,8 @@
-import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { DrainState } from "@buildfleet/contract";
 import type { BuildStore } from "../builds/build-store.js";
 import { NotFoundError } from "../errors/index.js";
+import type { BuildQueues, JobState } from "../queue/build-queues.js";
 import { requestCancel } from "../queue/cancel.js";
 import type { Keyspace } from "../redis/keyspace.js";
 import { fleetKeys } from "./fleet-keys.js";
@@ -38,13 +38,14 @@ export interface QueueStatus {
 export interface FleetQueueDeps {
   redis: Redis;
   ks: Keyspace;
-  queue: Queue;
+  /** The queue port. */
+  queue: Pick<BuildQueues, "pause" | "resume" | "isPaused" | "counts" | "jobIds" | "remove" | "redisKey">;
   store: BuildStore;
   now?: () => number;
 }
 
 /** BullMQ states whose entries are builds not yet taken (delayed = waiting out an infrastructure retry). */
-const WAITING_STATES = ["prioritized", "wait", "delayed"] as const;
+const WAITING_STATES = ["prioritized", "wait", "delayed"] as const satisfies readonly JobState[];
 const CANCEL_CHUNK = 50;
 
 export async function readDrain(redis: Redis, ks: Keyspace): Promise<DrainState | undefined> {
@@ -112,7 +113,7 @@ export async function startDrain(deps: FleetQueueDeps, input: StartDrainInput): 
  */
 async function cancelQueued(deps: FleetQueueDeps, by: string): Promise<number> {
   // One snapshot of ids (not job hashes: a request can be 1 MiB): bounded by what was queued at this moment.
-  const ids = await deps.queue.getRanges([...WAITING_STATES, "active"], 0, -1, true);
+  const ids = await deps.queue.jobIds([...WAITING_STATES, "active"]);
   const unique = [...new Set(ids)];
   let cancelled = 0;
   for (let i = 0; i < unique.length; i += CANCEL_CHUNK) {
@@ -164,8 +165,9 @@ const HANDED_BACK_CHECK_MAX = 1_000;
  * drain would say "drained" while their Jobs still run in the cluster.
  */
 async function handedBackRunning(deps: Pick<FleetQueueDeps, "redis" | "ks" | "queue">): Promise<number> {
-  const keys = WAITING_STATES.map((s) => deps.queue.toKey(s));
-  const ids = ((await deps.redis.eval(TAKEN_BEFORE, keys.length, ...keys, deps.queue.toKey(""))) as string[]).slice(0, HANDED_BACK_CHECK_MAX);
+  // Read-only over BullMQ's layout (the port's redisKey): BullMQ has no call for "taken before".
+  const keys = WAITING_STATES.map((s) => deps.queue.redisKey(s));
+  const ids = ((await deps.redis.eval(TAKEN_BEFORE, keys.length, ...keys, deps.queue.redisKey(""))) as string[]).slice(0, HANDED_BACK_CHECK_MAX);
   if (ids.length === 0) return 0;
   const records = await deps.redis.pipeline(ids.map((id) => ["hget", deps.ks.build(id), "record"])).exec();
   let n = 0;
@@ -190,9 +192,9 @@ export async function readQueueStatus(
     deps.queue.isPaused(),
     createPauseLedger(deps.redis, deps.ks).pausedSince(),
     readDrain(deps.redis, deps.ks),
-    deps.queue.getJobCounts("active", "wait", "prioritized", "delayed"),
+    deps.queue.counts(),
   ]);
-  const active = counts["active"] ?? 0;
+  const active = counts.active;
   // Only while draining and nothing is active: that is when "nothing runs any more" must be true.
   const running = active + (drain && active === 0 && options.handedBack !== false ? await handedBackRunning(deps) : 0);
   return {
@@ -200,6 +202,6 @@ export async function readQueueStatus(
     pausedSince: pausedSince === undefined ? undefined : new Date(pausedSince).toISOString(),
     drain: drain ? { ...drain, state: running === 0 ? "drained" : "draining" } : undefined,
     running,
-    queued: (counts["wait"] ?? 0) + (counts["prioritized"] ?? 0) + (counts["delayed"] ?? 0),
+    queued: counts.waiting + counts.prioritized + counts.delayed,
   };
 }

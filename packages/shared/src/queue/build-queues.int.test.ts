@@ -25,7 +25,7 @@ describe("BuildQueues (the queue port)", () => {
     const queues = port();
     expect(queues.lanes()).toEqual([DEFAULT_LANE]);
     expect(queues.queueName()).toBe(keyspace(redis.prefix).buildQueue);
-    expect(queues.lane()).toBe(queues.lane(DEFAULT_LANE));
+    expect(queues.redisKey("prioritized")).toBe(`${keyspace(redis.prefix).bullPrefix}:${keyspace(redis.prefix).buildQueue}:prioritized`);
     expect(() => queues.queueName("gpu")).toThrow(/unknown lane "gpu"/);
   });
 
@@ -34,7 +34,7 @@ describe("BuildQueues (the queue port)", () => {
     const [a, b] = [queued(), queued()];
     const urgent = queued("interactive");
     await queues.addBuild(a);
-    await queues.addBulk([b, urgent]);
+    await queues.addBuilds([b, urgent]);
 
     expect(await queues.position(urgent.buildId)).toBe(1);
     expect(await queues.position(a.buildId)).toBe(2);
@@ -53,8 +53,29 @@ describe("BuildQueues (the queue port)", () => {
     await queues.resume();
     expect(await queues.isPaused()).toBe(false);
     await queues.setGlobalConcurrency(7);
-    expect(await queues.lane().getGlobalConcurrency()).toBe(7);
+    expect(await queues.globalConcurrency()).toBe(7);
     await queues.setGlobalConcurrency(undefined);
-    expect(await queues.lane().getGlobalConcurrency()).toBeNull();
+    expect(await queues.globalConcurrency()).toBeUndefined();
+  });
+
+  it("lists ids by state, tells a build's entry, moves its priority and wipes every lane", async () => {
+    const queues = port();
+    const [a, b] = [queued("bulk"), queued()];
+    await queues.addBuilds([a, b]);
+
+    expect((await queues.jobIds(["prioritized", "wait"])).sort()).toEqual([a.buildId, b.buildId].sort());
+    expect(await queues.jobIds(["active"])).toEqual([]);
+    const entry = await queues.job(a.buildId);
+    expect(entry).toMatchObject({ buildId: a.buildId, lane: DEFAULT_LANE });
+    expect(await queues.job("b-none")).toBeUndefined();
+
+    // Ahead of b: position follows the new priority.
+    expect(await queues.changePriority(a.buildId, 1)).toBe(true);
+    expect((await queues.job(a.buildId))?.priority).toBe(1);
+    expect(await queues.position(a.buildId)).toBe(1);
+    expect(await queues.changePriority("b-none", 1)).toBe(false);
+
+    await queues.obliterate();
+    expect(await queues.jobIds(["prioritized", "wait"])).toEqual([]);
   });
 });

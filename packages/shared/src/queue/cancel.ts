@@ -7,7 +7,7 @@ import type { BuildStore } from "../builds/build-store.js";
 
 export interface CancelDeps {
   store: BuildStore;
-  /** The queue port (or a BullMQ Queue: the same remove). */
+  /** The queue port. */
   queue: Pick<BuildQueues, "remove">;
   /** Any connection that may PUBLISH (not a subscriber). */
   redis: Redis;

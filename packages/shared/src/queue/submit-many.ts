@@ -1,4 +1,4 @@
-import type { JobsOptions } from "bullmq";
+import type { BuildQueues } from "./build-queues.js";
 import type { BuildRecord, BuildRequest, Priority, QueuedBuild, RebuildOrigin } from "../contract/index.js";
 import type { BuildStore, CreateResult } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError, isRetryable } from "../errors/index.js";
@@ -24,8 +24,8 @@ import { recordForQueuedBuild } from "./submit.js";
 
 export interface SubmitManyDeps {
   store: Pick<BuildStore, "findIdempotentMany" | "create" | "createMany">;
-  /** A BullMQ Queue (or anything with its addBulk). */
-  queue: { addBulk(jobs: { name: string; data: QueuedBuild; opts?: JobsOptions }[]): Promise<unknown>; remove(jobId: string): Promise<number> };
+  /** The queue port. */
+  queue: Pick<BuildQueues, "addBulk" | "remove">;
   fairShare?: Pick<FairShare, "priorities">;
   now?: () => Date;
 }

@@ -9,7 +9,7 @@ import type { FairShare } from "../admission/fair-share.js";
 
 export interface SubmitDeps {
   store: BuildStore;
-  /** The queue port (or a BullMQ Queue: the same add/remove). */
+  /** The queue port. */
   queue: Pick<BuildQueues, "add" | "remove">;
   /** Orders tenants fairly inside a lane (see admission/fair-share.ts); without it a build goes to the front of its lane. */
   fairShare?: Pick<FairShare, "priority">;

@@ -1,4 +1,3 @@
-import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { BuildStore } from "../builds/build-store.js";
 import type { StreamEntry } from "../builds/event-stream.js";
@@ -7,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors/index.j
 import { buildGraph } from "../catalog/graph.js";
 import type { CatalogGraph } from "../catalog/graph.js";
 import type { Logger } from "../logging/logger.js";
+import type { BuildQueues } from "../queue/build-queues.js";
 import { requestCancel } from "../queue/cancel.js";
 import type { Keyspace } from "../redis/keyspace.js";
 import { planWave } from "../rebuilds/plan.js";
@@ -33,7 +33,8 @@ import { submitLevel } from "./submit-level.js";
 
 export interface RunnerDeps {
   store: BuildStore;
-  queue: Queue;
+  /** The queue port. */
+  queue: Pick<BuildQueues, "add" | "addBulk" | "remove">;
   /** A connection that may PUBLISH (cancel signals). */
   redis: Redis;
   ks: Keyspace;

@@ -9,7 +9,7 @@ const SLOW = { kubesim: { scenario: [{ match: { args: "slow" }, attempts: [{ suc
 
 describe("fleet: drain, paused time, quiet workers", () => {
   const redis = useRedis();
-  const deps = (stack: Stack): FleetQueueDeps => ({ redis: redis.connection(), ks: stack.ks, queue: stack.queue, store: stack.store });
+  const deps = (stack: Stack): FleetQueueDeps => ({ redis: redis.connection(), ks: stack.ks, queue: stack.queues, store: stack.store });
 
   it("drain lets running builds finish, takes no new ones, and --cancel-queued cancels each queued build once", async () => {
     const stack = await startStack(redis, SLOW);

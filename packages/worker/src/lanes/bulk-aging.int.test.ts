@@ -16,7 +16,7 @@ describe("lanes: bulk aging", () => {
     const youngAt = (await stack.queue.getJob(young.id))?.timestamp ?? 0;
 
     // An hour's bound, seen from exactly one hour after the young build came: only the old one is past it.
-    const moved = await ageBulkBuilds(redis.connection(), stack.queue, 3_600_000, createLogger({ name: "t", level: "silent" }), youngAt + 3_600_000);
+    const moved = await ageBulkBuilds(redis.connection(), stack.queues, 3_600_000, createLogger({ name: "t", level: "silent" }), youngAt + 3_600_000);
 
     expect(moved).toBe(1);
     expect(laneOfPriority((await stack.queue.getJob(old.id))?.priority ?? 0)).toBe("normal");

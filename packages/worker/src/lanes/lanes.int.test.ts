@@ -60,7 +60,7 @@ describe("lanes: reserved interactive slots against a bulk flood", () => {
 
   it("pause and drain cover every lane: nothing starts while paused, --cancel-queued cancels each lane's builds once", async () => {
     const stack = await startStack(redis, { env: { WORKER_CONCURRENCY: "3", LANE_RESERVED_INTERACTIVE: "1" } });
-    const deps: FleetQueueDeps = { redis: redis.connection(), ks: stack.ks, queue: stack.queue, store: stack.store };
+    const deps: FleetQueueDeps = { redis: redis.connection(), ks: stack.ks, queue: stack.queues, store: stack.store };
     await pauseQueue(deps);
     await stack.startWorker();
     const builds = [];

@@ -4,9 +4,9 @@ import { PRIORITIES } from "@buildfleet/contract";
 import { cachedReader, readQueueDepth, type QueueReader } from "./queue-depth.js";
 
 describe("readQueueDepth", () => {
-  it("adds BullMQ's wait and prioritized into waiting and maps priorities to lanes", async () => {
+  it("adds BullMQ's waiting and prioritized into waiting and maps priorities to lanes", async () => {
     const queue: QueueReader = {
-      getJobCounts: () => Promise.resolve({ wait: 1, prioritized: 4, active: 2, delayed: 3 }),
+      counts: () => Promise.resolve({ waiting: 1, prioritized: 4, active: 2, delayed: 3, completed: 9, failed: 9 }),
       isPaused: () => Promise.resolve(true),
     };
     const bands = new Map(PRIORITIES.map((lane, i) => [bandScores(lane)[0], 10 ** i]));

@@ -1,5 +1,4 @@
-import type { Queue } from "bullmq";
-import { bandScores } from "@buildfleet/shared";
+import { bandScores, type BuildQueues } from "@buildfleet/shared";
 import { PRIORITIES, type Priority } from "@buildfleet/contract";
 
 /**
@@ -19,20 +18,20 @@ export interface QueueDepth {
   paused: boolean;
 }
 
-export type QueueReader = Pick<Queue, "getJobCounts" | "isPaused">;
+export type QueueReader = Pick<BuildQueues, "counts" | "isPaused">;
 
 /** Counts BullMQ `:prioritized` entries with a score in [lo, hi] (a lane's band: see lanePriority). */
 export type BandCounter = (lo: number, hi: number) => Promise<number>;
 
 export async function readQueueDepth(queue: QueueReader, countBand: BandCounter): Promise<QueueDepth> {
   const [counts, byLane, paused] = await Promise.all([
-    queue.getJobCounts("wait", "prioritized", "active", "delayed"),
+    queue.counts(),
     Promise.all(PRIORITIES.map((lane) => countBand(...bandScores(lane)))),
     queue.isPaused(),
   ]);
   const n = (v: number | undefined): number => v ?? 0;
   return {
-    jobs: { waiting: n(counts["wait"]) + n(counts["prioritized"]), active: n(counts["active"]), delayed: n(counts["delayed"]) },
+    jobs: { waiting: counts.waiting + counts.prioritized, active: counts.active, delayed: counts.delayed },
     waitingByLane: Object.fromEntries(PRIORITIES.map((lane, i) => [lane, n(byLane[i])])) as Record<Priority, number>,
     paused,
   };

@@ -180,7 +180,7 @@ export class BuildWorker {
       this.agingTimer = setInterval(() => {
         if (sweeping) return;
         sweeping = true;
-        ageBulkBuilds(connection, queues.lane(), agingMs, logger)
+        ageBulkBuilds(connection, queues, agingMs, logger)
           .catch((err: unknown) => logger.warn({ err }, "bulk aging sweep failed"))
           .finally(() => (sweeping = false));
       }, Math.min(30_000, Math.max(1_000, Math.floor(agingMs / 4))));

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import { Queue } from "bullmq";
 import {
+  BuildQueues,
   BuildStore,
   CatalogStore,
   EventStream,
@@ -57,7 +57,7 @@ export class RebuildCoordinator {
   private readonly logger: Logger;
   private readonly blocking: Redis;
   private readonly redis: Redis;
-  private readonly queue: Queue;
+  private readonly queues: BuildQueues;
   private readonly stream: EventStream;
   private readonly deps: RunnerDeps;
   private readonly consumer: string;
@@ -80,12 +80,12 @@ export class RebuildCoordinator {
     for (const conn of [this.blocking, this.redis]) {
       conn.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
     }
-    this.queue = new Queue(ks.buildQueue, { connection: this.redis, prefix: ks.bullPrefix });
+    this.queues = new BuildQueues({ connection: this.redis, keyspace: ks });
     this.stream = new EventStream(this.blocking, ks);
     this.eventsKey = ks.events;
     this.deps = {
       store: new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/rebuilds/${hostname()}` }),
-      queue: this.queue,
+      queue: this.queues,
       redis: this.redis,
       ks,
       tagPolicy: config.builds.tagPolicy,
@@ -169,7 +169,7 @@ export class RebuildCoordinator {
     this.blocking.disconnect();
     await this.loop?.catch(() => undefined);
     await this.sweeping?.catch(() => undefined);
-    await this.queue.close();
+    await this.queues.close();
     this.redis.disconnect();
     this.logger.info("rebuild coordinator stopped");
   }

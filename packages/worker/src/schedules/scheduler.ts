@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { Queue, Worker, type Job } from "bullmq";
 import {
+  BuildQueues,
   BuildStore,
   CatalogStore,
   ScheduleStore,
@@ -97,7 +98,8 @@ export interface SchedulerOptions {
 export class Scheduler {
   private readonly logger: Logger;
   private readonly redis: Redis;
-  private readonly queue: Queue;
+  private readonly queues: BuildQueues;
+  /** BullMQ job schedulers of the schedules (not builds): its own queue, outside the build queue port. */
   private readonly firings: Queue;
   private worker: Worker | undefined;
   private workerConnection: Redis | undefined;
@@ -119,7 +121,7 @@ export class Scheduler {
     this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-scheduler" });
     this.redis.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
     this.ks = ks;
-    this.queue = new Queue(ks.buildQueue, { connection: this.redis, prefix: ks.bullPrefix });
+    this.queues = new BuildQueues({ connection: this.redis, keyspace: ks });
     this.firings = new Queue(SCHEDULE_FIRINGS_QUEUE, { connection: this.redis, prefix: ks.bullPrefix });
     this.schedules = new ScheduleStore(this.redis, config.redis.prefix, this.now);
     const store = new BuildStore({ redis: this.redis, keyspace: ks, source: `/buildfleet/scheduler/${hostname()}` });
@@ -131,11 +133,11 @@ export class Scheduler {
       getBuild: (id) => store.get(id),
       submit: async (tenant, request, idempotencyKey, pinned) => {
         // Real time, not the schedule clock: the queue deadline is measured from submittedAt.
-        const res = await submitBuild({ store, queue: this.queue }, { tenant, request, idempotencyKey, ...(pinned?.sourceDigest !== undefined ? { sourceDigest: pinned.sourceDigest } : {}) });
+        const res = await submitBuild({ store, queue: this.queues }, { tenant, request, idempotencyKey, ...(pinned?.sourceDigest !== undefined ? { sourceDigest: pinned.sourceDigest } : {}) });
         return { buildId: res.created ? res.record.id : res.buildId };
       },
       cancel: async (id) => {
-        await requestCancel({ store, queue: this.queue, redis: this.redis, keyspace: ks }, id, "scheduler", {});
+        await requestCancel({ store, queue: this.queues, redis: this.redis, keyspace: ks }, id, "scheduler", {});
       },
       resolveDigest: async (ref, secretName) => {
         const registry = hostAliases[ref.registry] ?? ref.registry;
@@ -151,7 +153,7 @@ export class Scheduler {
       tagPolicy: config.builds.tagPolicy,
       logger: this.logger,
     };
-    const runner = { store, queue: this.queue, redis: this.redis, ks, tagPolicy: config.builds.tagPolicy, catalog, waves: new WaveStore(this.redis, ks), logger: this.logger };
+    const runner = { store, queue: this.queues, redis: this.redis, ks, tagPolicy: config.builds.tagPolicy, catalog, waves: new WaveStore(this.redis, ks), logger: this.logger };
     this.cascadeDeps = {
       getBuild: (id) => store.get(id),
       startWave: async (tenant, destinations, digest, reason) => {
@@ -316,7 +318,7 @@ export class Scheduler {
       await this.worker?.close();
       this.workerConnection?.disconnect();
       await this.firings.close();
-      await this.queue.close();
+      await this.queues.close();
       this.redis.disconnect();
       this.logger.info("scheduler stopped");
     })();

@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
-import { BuildStore, EventStream, FairShare, createLogger, createWorkerConnection, keyspace, loadConfig, requestCancel, submitBuild, type BuildfleetConfig, type Keyspace } from "@buildfleet/shared";
+import { BuildQueues, BuildStore, EventStream, FairShare, createLogger, createWorkerConnection, keyspace, loadConfig, requestCancel, submitBuild, type BuildfleetConfig, type Keyspace } from "@buildfleet/shared";
 import { parseBuildRequest, type BuildEvent, type BuildRecord } from "@buildfleet/contract";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import { WorkerService, type WorkerServiceOptions } from "../service.js";
@@ -15,6 +15,9 @@ export interface Stack {
   config: BuildfleetConfig;
   ks: Keyspace;
   store: BuildStore;
+  /** The queue port the producer side (submit, cancel) uses, as the API does. */
+  queues: BuildQueues;
+  /** For assertions on the queue's contents only. */
   queue: Queue;
   startWorker(overrides?: Partial<WorkerServiceOptions>): Promise<WorkerService>;
   /** Submits with fair share between tenants (as the API does); `weight` is the tenant's weight. */
@@ -51,6 +54,8 @@ export async function startStack(
   const ks = keyspace(config.redis.prefix);
   const conn = redis.track(createWorkerConnection(redis.url));
   const store = new BuildStore({ redis: conn, keyspace: ks, source: "/test/producer" });
+  const queues = new BuildQueues({ connection: conn, keyspace: ks });
+  redis.track({ close: () => queues.close() });
   const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
   const fairShare = new FairShare(conn, ks);
   const reader = new EventStream(redis.track(createWorkerConnection(redis.url)), ks);
@@ -61,6 +66,7 @@ export async function startStack(
     config,
     ks,
     store,
+    queues,
     queue,
     async startWorker(overrides = {}) {
       const service = new WorkerService({
@@ -76,11 +82,11 @@ export async function startStack(
       return service;
     },
     async submit(request, tenant = "team-a", weight) {
-      const res = await submitBuild({ store, queue, fairShare }, { tenant, ...(weight !== undefined ? { weight } : {}), request: parseBuildRequest(request, { tagPolicy: config.builds.tagPolicy }) });
+      const res = await submitBuild({ store, queue: queues, fairShare }, { tenant, ...(weight !== undefined ? { weight } : {}), request: parseBuildRequest(request, { tagPolicy: config.builds.tagPolicy }) });
       if (!res.created) throw new Error("expected a new build");
       return res.record;
     },
-    cancel: (buildId) => requestCancel({ store, queue, redis: conn, keyspace: ks }, buildId, "test"),
+    cancel: (buildId) => requestCancel({ store, queue: queues, redis: conn, keyspace: ks }, buildId, "test"),
     async waitForEvent(buildId, match, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       let cursor = "0";
