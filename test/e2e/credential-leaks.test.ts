@@ -55,6 +55,8 @@ describe("credentials never leak into logs, events, records or Jobs", () => {
     // The registry credential the builds push with, as a deployment's Secret holds it.
     const auth = Buffer.from(`${REGISTRY_USER}:${REGISTRY_PASSWORD}`).toString("base64");
     const dockerconfig = JSON.stringify({ auths: { "registry.internal:5000": { username: REGISTRY_USER, password: REGISTRY_PASSWORD, auth } } });
+    // The local stack creates an empty regcred for the examples; this run's holds the real password.
+    stack.sim?.control.store.delete("secrets", "buildfleet", "regcred");
     stack.sim?.control.store.create("secrets", "buildfleet", {
       apiVersion: "v1",
       kind: "Secret",

@@ -49,7 +49,8 @@ export function registerRead(program: Command, ctx: CommandContext): void {
       io.stdout(template !== undefined ? renderJsonPath(template, view) : printBuilds([view], format, true));
       // Table and wide: a waiting build says where it is in the queue and, when the API can tell, when it should start.
       const note = queueNote(view);
-      if (template === undefined && (format === "table" || format === "wide") && note !== "") io.stdout(`Waiting:${note.slice(1)}.\n`);
+      // Not under --watch: its output is rows only, one per state, as kubectl -w prints them.
+      if (!opts.watch && template === undefined && (format === "table" || format === "wide") && note !== "") io.stdout(`Waiting:${note.slice(1)}.\n`);
       if (opts.watch && !TERMINAL_STATES.includes(view.state)) {
         await watchBuilds(io, client, { buildId: view.id, format, shown: new Map([[view.id, view.state]]) });
       }
