@@ -1,29 +1,17 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
 import { TokenEntry, hashToken } from "@buildfleet/api";
-import { DEV_KUBESIM, FAIL_ON_PURPOSE_SCENARIO, startLocalStack, type LocalStack } from "@buildfleet/dev";
+import { DEV_KUBESIM, FAIL_ON_PURPOSE_SCENARIO, type LocalStack } from "@buildfleet/dev";
 import { BuildfleetClient } from "@buildfleet/sdk";
-import { uniquePrefix } from "@buildfleet/testkit";
-import { CHROMIUM, launchBrowser, type Browser } from "./browser.js";
+import type { Browser } from "./browser.js";
+import { startDashboard, REPO_ROOT, UPDATE_DOCS, type DashboardStack } from "./dashboard-stack.js";
 
 /**
  * The dashboard in a real browser against the real API + worker + kubesim +
  * Redis: sign-in, live state changes, the log while it runs, cancel, tenant
  * isolation and the CSRF refusal.
  */
-
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const WEB_DIR = join(REPO_ROOT, "packages/web");
-/** Every page's screenshot lands here (a test artefact, not committed). */
-const ARTIFACTS = process.env["UI_ARTIFACTS_DIR"] ?? join(REPO_ROOT, ".buildfleet/ui-screenshots");
-/** UPDATE_SCREENSHOTS=1 also refreshes the README's docs/dashboard.png. */
-const UPDATE_DOCS = process.env["UPDATE_SCREENSHOTS"] === "1";
 
 const TEAM_B = "bf_test_team_b_token_0123456789";
 const READ_ONLY = "bf_test_dev_read_only_0123456789";
@@ -43,13 +31,10 @@ let stack: LocalStack;
 let dev: BuildfleetClient;
 let browser: Browser;
 let page: Page;
-let stateDir: string;
-let uiDir: string;
-const cspViolations: string[] = [];
+let cspViolations: string[];
+let ui: DashboardStack;
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
+const shot = (name: string): Promise<void> => ui.shot(name);
 
 async function attributes(locator: Locator, name: string): Promise<(string | null)[]> {
   return Promise.all((await locator.all()).map((l) => l.getAttribute(name)));
@@ -60,53 +45,25 @@ async function adminCall(path: string): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-async function signIn(token: string): Promise<void> {
-  await page.goto(stack.uiUrl);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
+const signIn = (token: string): Promise<void> => ui.signIn(token);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the dashboard tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium)`);
-  stateDir = await mkdtemp(join(tmpdir(), "buildfleet-ui-"));
-  await mkdir(ARTIFACTS, { recursive: true });
-  // The current sources, built into a directory of this run (not whatever packages/web/dist holds).
-  uiDir = join(stateDir, "ui");
-  const built = spawnSync(process.execPath, [join(WEB_DIR, "node_modules/vite/bin/vite.js"), "build", "--outDir", uiDir, "--emptyOutDir", "--logLevel", "warn"], {
-    cwd: WEB_DIR,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  if (built.status !== 0) throw new Error(`vite build failed: ${built.stderr}`);
-  stack = await startLocalStack({
-    redisUrl: inject("redisUrl"),
-    prefix: uniquePrefix(),
-    stateDir,
-    writeEnvFile: false,
-    logLevel: (process.env["TEST_LOG_LEVEL"] as "silent" | undefined) ?? "silent",
+  ui = await startDashboard({
+    name: "ui",
     extraTokens,
-    ui: { dir: uiDir },
     // A build runs about ten seconds (long enough to open its log while it runs);
     // one under /slow/ runs for minutes (to be cancelled).
     kubesim: {
-      ...DEV_KUBESIM,
-      defaultRunMs: 200_000,
-      scenario: { rules: [{ name: "slow", match: { args: "--destination=[^ ]*/slow/" }, attempts: [{ succeed: { afterMs: 3_600_000 } }] }, ...FAIL_ON_PURPOSE_SCENARIO.rules] },
-    },
+        ...DEV_KUBESIM,
+        defaultRunMs: 200_000,
+        scenario: { rules: [{ name: "slow", match: { args: "--destination=[^ ]*/slow/" }, attempts: [{ succeed: { afterMs: 3_600_000 } }] }, ...FAIL_ON_PURPOSE_SCENARIO.rules] },
+      },
   });
-  dev = new BuildfleetClient({ baseUrl: stack.url, token: stack.token });
-  browser = await launchBrowser(stack.url);
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on("console", (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
+  ({ stack, dev, browser, page, cspViolations } = ui);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  await ui?.stop();
 });
 
 describe("the dashboard in chromium", () => {

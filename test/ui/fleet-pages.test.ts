@@ -1,16 +1,10 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { TokenEntry, hashToken } from "@buildfleet/api";
-import { DEV_KUBESIM, startLocalStack, type LocalStack } from "@buildfleet/dev";
-import { BuildfleetClient } from "@buildfleet/sdk";
-import { uniquePrefix } from "@buildfleet/testkit";
-import { CHROMIUM, launchBrowser, type Browser } from "./browser.js";
+import { DEV_KUBESIM, type LocalStack } from "@buildfleet/dev";
+import type { BuildfleetClient } from "@buildfleet/sdk";
+import { startDashboard, REPO_ROOT, UPDATE_DOCS, type DashboardStack } from "./dashboard-stack.js";
 
 /**
  * The fleet pages of the dashboard (queue lanes, workers, images and rebuild
@@ -18,26 +12,17 @@ import { CHROMIUM, launchBrowser, type Browser } from "./browser.js";
  * Redis, and what a read-only token is shown and refused there.
  */
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const WEB_DIR = join(REPO_ROOT, "packages/web");
-const ARTIFACTS = process.env["UI_ARTIFACTS_DIR"] ?? join(REPO_ROOT, ".buildfleet/ui-screenshots");
-/** UPDATE_SCREENSHOTS=1 also refreshes the README's docs/dashboard-wave.png. */
-const UPDATE_DOCS = process.env["UPDATE_SCREENSHOTS"] === "1";
-
 const READ_ONLY = "bf_test_fleet_read_only_0123456789";
 const extraTokens = [TokenEntry.parse({ tenant: "dev", tokenSha256: hashToken(READ_ONLY), scopes: ["read"] })];
 const REGISTRY = "registry.internal:5000/fleet-ui";
 
 let stack: LocalStack;
 let dev: BuildfleetClient;
-let browser: Browser;
 let page: Page;
-let stateDir: string;
-const cspViolations: string[] = [];
+let cspViolations: string[];
+let ui: DashboardStack;
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
+const shot = (name: string): Promise<void> => ui.shot(name);
 
 /** A call with the dev (admin) token, outside the browser; the parsed answer. */
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -50,12 +35,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return (await res.json()) as T;
 }
 
-async function signIn(token: string): Promise<void> {
-  await page.goto(stack.uiUrl);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
+const signIn = (token: string): Promise<void> => ui.signIn(token);
 
 async function openNav(name: string): Promise<void> {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
@@ -70,39 +50,17 @@ const image = (name: string, from: string) => ({
 });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the dashboard tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium)`);
-  stateDir = await mkdtemp(join(tmpdir(), "buildfleet-ui-fleet-"));
-  await mkdir(ARTIFACTS, { recursive: true });
-  const uiDir = join(stateDir, "ui");
-  const built = spawnSync(process.execPath, [join(WEB_DIR, "node_modules/vite/bin/vite.js"), "build", "--outDir", uiDir, "--emptyOutDir", "--logLevel", "warn"], {
-    cwd: WEB_DIR,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  if (built.status !== 0) throw new Error(`vite build failed: ${built.stderr}`);
-  stack = await startLocalStack({
-    redisUrl: inject("redisUrl"),
-    prefix: uniquePrefix(),
-    stateDir,
-    writeEnvFile: false,
-    logLevel: (process.env["TEST_LOG_LEVEL"] as "silent" | undefined) ?? "silent",
+  ui = await startDashboard({
+    name: "ui-fleet",
     extraTokens,
-    ui: { dir: uiDir },
     // About three seconds a build: long enough for the wave page to show each node running.
     kubesim: { ...DEV_KUBESIM, defaultRunMs: 60_000 },
   });
-  dev = new BuildfleetClient({ baseUrl: stack.url, token: stack.token });
-  browser = await launchBrowser(stack.url);
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on("console", (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
+  ({ stack, dev, page, cspViolations } = ui);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  await ui?.stop();
 });
 
 describe("the fleet pages in chromium", () => {
