@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Keyspace } from "../redis/keyspace.js";
+import { LeaseSet } from "./lease-set.js";
 import { reservedSlots } from "./admission.js";
 
 /**
@@ -17,15 +18,6 @@ import { reservedSlots } from "./admission.js";
  * workers. A worker that dies frees its builds' leases when they expire.
  */
 
-const ACQUIRE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-  return 1
-end
-return 0
-`;
 
 /** The fleet's running slots as the workers last saw them (the API reads it for ETAs). */
 export const FleetSlots = z.object({
@@ -44,10 +36,14 @@ export function sharedSlotLimit(fleetSlots: number, reservedSpec: string): Fleet
 }
 
 export class LaneSlotStore {
+  private readonly leases: LeaseSet;
+
   constructor(
     private readonly redis: Redis,
     private readonly ks: Keyspace,
-  ) {}
+  ) {
+    this.leases = new LeaseSet(redis);
+  }
 
   // `lanes:running:<tenant>` belongs to tenant caps; these names cannot collide with it.
   private get sharedKey(): string {
@@ -59,23 +55,21 @@ export class LaneSlotStore {
   }
 
   /** Takes one of the `limit` fleet-wide slots of the non-interactive lanes for the build; false when all are taken. */
-  async acquire(buildId: string, limit: number, leaseMs: number, now = Date.now()): Promise<boolean> {
-    const ok = await this.redis.eval(ACQUIRE, 1, this.sharedKey, buildId, now, now + leaseMs, limit, leaseMs * 2);
-    return Number(ok) === 1;
+  acquire(buildId: string, limit: number, leaseMs: number, now = Date.now()): Promise<boolean> {
+    return this.leases.acquire(this.sharedKey, buildId, limit, leaseMs, now);
   }
 
-  async renew(buildId: string, leaseMs: number, now = Date.now()): Promise<void> {
-    await this.redis.zadd(this.sharedKey, "XX", now + leaseMs, buildId);
-    await this.redis.pexpire(this.sharedKey, leaseMs * 2);
+  renew(buildId: string, leaseMs: number, now = Date.now()): Promise<void> {
+    return this.leases.renew(this.sharedKey, buildId, leaseMs, now);
   }
 
-  async release(buildId: string): Promise<void> {
-    await this.redis.zrem(this.sharedKey, buildId);
+  release(buildId: string): Promise<void> {
+    return this.leases.release(this.sharedKey, buildId);
   }
 
   /** Non-interactive builds running across the fleet now. */
-  async sharedRunning(now = Date.now()): Promise<number> {
-    return this.redis.zcount(this.sharedKey, now, "+inf");
+  sharedRunning(now = Date.now()): Promise<number> {
+    return this.leases.held(this.sharedKey, now);
   }
 
   /** Records the fleet's slots as this worker computed them; expires unless a worker refreshes it. */

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Keyspace } from "../redis/keyspace.js";
+import { LeaseSet } from "./lease-set.js";
 
 /**
  * Per-tenant caps across the fleet (token configuration: maxRunning,
@@ -10,15 +11,6 @@ import type { Keyspace } from "../redis/keyspace.js";
  * builds, so a worker that dies frees its tenant's slots after the lease.
  */
 
-const ACQUIRE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-  return 1
-end
-return 0
-`;
 
 // Waiting builds of one tenant (wait, prioritized, delayed), reading the tenant from each job's data
 // like the API's tenant counts (the data starts with buildId then tenant). O(waiting builds).
@@ -41,10 +33,14 @@ export interface TenantCaps {
 }
 
 export class TenantCapStore {
+  private readonly leases: LeaseSet;
+
   constructor(
     private readonly redis: Redis,
     private readonly ks: Keyspace,
-  ) {}
+  ) {
+    this.leases = new LeaseSet(redis);
+  }
 
   private get policyKey(): string {
     return `${this.ks.bullPrefix}:lanes:max-running`;
@@ -67,23 +63,21 @@ export class TenantCapStore {
   }
 
   /** Takes one of the tenant's `max` running slots for the build; false when all are taken. */
-  async acquire(tenant: string, buildId: string, max: number, leaseMs: number, now = Date.now()): Promise<boolean> {
-    const ok = await this.redis.eval(ACQUIRE, 1, this.runningKey(tenant), buildId, now, now + leaseMs, max, leaseMs * 2);
-    return Number(ok) === 1;
+  acquire(tenant: string, buildId: string, max: number, leaseMs: number, now = Date.now()): Promise<boolean> {
+    return this.leases.acquire(this.runningKey(tenant), buildId, max, leaseMs, now);
   }
 
-  async renew(tenant: string, buildId: string, leaseMs: number, now = Date.now()): Promise<void> {
-    await this.redis.zadd(this.runningKey(tenant), "XX", now + leaseMs, buildId);
-    await this.redis.pexpire(this.runningKey(tenant), leaseMs * 2);
+  renew(tenant: string, buildId: string, leaseMs: number, now = Date.now()): Promise<void> {
+    return this.leases.renew(this.runningKey(tenant), buildId, leaseMs, now);
   }
 
-  async release(tenant: string, buildId: string): Promise<void> {
-    await this.redis.zrem(this.runningKey(tenant), buildId);
+  release(tenant: string, buildId: string): Promise<void> {
+    return this.leases.release(this.runningKey(tenant), buildId);
   }
 
   /** Builds holding one of the tenant's running slots now. */
-  async running(tenant: string, now = Date.now()): Promise<number> {
-    return this.redis.zcount(this.runningKey(tenant), now, "+inf");
+  running(tenant: string, now = Date.now()): Promise<number> {
+    return this.leases.held(this.runningKey(tenant), now);
   }
 
   /** The tenant's builds waiting in the queue (O(waiting builds): asked only for a tenant with a maxQueued). */
