@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { BuildfleetClient, type WaveView } from "@buildfleet/sdk";
-import { startLocalStack, type LocalStack } from "@buildfleet/dev";
-import { manifestDigest, readManifest, realBuildsSkipReason, uniquePrefix } from "@buildfleet/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BuildfleetClient, WaveView } from "@buildfleet/sdk";
+import type { LocalStack } from "@buildfleet/dev";
+import { manifestDigest, readManifest, realBuildsSkipReason } from "@buildfleet/testkit";
+import { startRealStack, type RealStack } from "./real-stack.js";
 
 /**
  * Rebuild waves on real builds (API → worker + coordinator → kubesim
@@ -22,7 +20,7 @@ const ALIAS = "registry.internal:5000";
 
 let stack: LocalStack;
 let client: BuildfleetClient;
-let stateDir: string;
+let real: RealStack;
 
 const registryUrl = () => stack.realBuilds?.registry.url ?? "";
 
@@ -70,22 +68,12 @@ async function runWave(): Promise<WaveView> {
 
 describe.skipIf(skip !== undefined)("real builds: a rebuild wave pins each layer to the digest its parent pushed", () => {
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "buildfleet-waves-real-"));
-    stack = await startLocalStack({
-      redisUrl: inject("redisUrl"),
-      prefix: uniquePrefix(),
-      stateDir,
-      writeEnvFile: false,
-      logLevel: (process.env["TEST_LOG_LEVEL"] as "silent" | undefined) ?? "silent",
-      registries: [ALIAS],
-      realBuilds: { volumeRoot: join(stateDir, "volumes") },
-    });
-    client = new BuildfleetClient({ baseUrl: stack.url, token: stack.token });
+    real = await startRealStack("waves-real", [ALIAS]);
+    ({ stack, client } = real);
   }, TIMEOUT);
 
   afterAll(async () => {
-    await stack?.stop();
-    if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+    await real?.stop();
   });
 
   it(

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { BuildfleetClient, type ScheduleRunView } from "@buildfleet/sdk";
-import { startLocalStack, type LocalStack } from "@buildfleet/dev";
-import { pushVariant, readImageConfig, readManifest, realBuildsSkipReason, uniquePrefix } from "@buildfleet/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BuildfleetClient, ScheduleRunView } from "@buildfleet/sdk";
+import type { LocalStack } from "@buildfleet/dev";
+import { pushVariant, readImageConfig, readManifest, realBuildsSkipReason } from "@buildfleet/testkit";
+import { startRealStack, type RealStack } from "./real-stack.js";
 
 /**
  * A mirror schedule through the whole stack: API → the worker's scheduler →
@@ -17,7 +15,7 @@ if (skip !== undefined) console.warn(`[schedules-real] skipped: ${skip}`);
 const TIMEOUT = 90_000;
 let stack: LocalStack;
 let client: BuildfleetClient;
-let stateDir: string;
+let real: RealStack;
 
 async function nextRun(name: string, count: number): Promise<ScheduleRunView> {
   const deadline = Date.now() + 30_000;
@@ -31,22 +29,12 @@ async function nextRun(name: string, count: number): Promise<ScheduleRunView> {
 
 describe.skipIf(skip !== undefined)("mirror schedules on real builds", () => {
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "buildfleet-sched-real-"));
-    stack = await startLocalStack({
-      redisUrl: inject("redisUrl"),
-      prefix: uniquePrefix(),
-      stateDir,
-      writeEnvFile: false,
-      logLevel: (process.env["TEST_LOG_LEVEL"] as "silent" | undefined) ?? "silent",
-      registries: ["registry.internal:5000"],
-      realBuilds: { volumeRoot: join(stateDir, "volumes") },
-    });
-    client = new BuildfleetClient({ baseUrl: stack.url, token: stack.token });
+    real = await startRealStack("sched-real", ["registry.internal:5000"]);
+    ({ stack, client } = real);
   }, TIMEOUT);
 
   afterAll(async () => {
-    await stack?.stop();
-    if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+    await real?.stop();
   });
 
   it(
