@@ -23,7 +23,6 @@ export { appendBuildLog, readBuildLog, DEFAULT_MAX_LOG_LINES, MAX_LOG_LINE_CHARS
 export type { BuildLogLine, TimedLogLine } from "./builds/build-logs.js";
 export { listBuilds, matchesListQuery } from "./builds/build-list.js";
 export type { ListBuildsQuery, ListBuildsPage, ListPosition } from "./builds/build-list.js";
-export { queuePosition } from "./queue/queue-position.js";
 // Rebuild waves (issue 13): the catalog and the wave core keep their export lists in their own index files.
 export * from "./catalog/index.js";
 export * from "./rebuilds/index.js";

@@ -41,4 +41,22 @@ describe("lanes: queue position and ETA", () => {
     await h.markRunning(id);
     expect((await h.inject(TOKENS.teamA, { method: "GET", url: `/v1/builds/${id}` })).json()).toMatchObject({ queuePosition: null, etaSeconds: null });
   });
+
+  it("answers position and ETA for a retried build, as for a submitted one", async () => {
+    const h = await startHarness(redis);
+    const slots = new LaneSlotStore(h.redis, h.ks);
+    await slots.publish({ slots: 2, reserved: 0 }, 60_000);
+    for (const id of ["r1", "r2"]) expect(await slots.acquire(id, 2, 60_000)).toBe(true);
+    for (const ms of [30_000, 30_000]) await new RecentDurations(h.redis, h.ks).record("normal", ms);
+    const failed = await h.submit();
+    await h.finish(failed.id, "failed");
+    // A worker took and finished it: its queue entry is gone.
+    await h.queue.remove(failed.id);
+    await h.submit();
+
+    const res = await h.inject(TOKENS.teamA, { method: "POST", url: `/v1/builds/${failed.id}/retry` });
+    expect(res.statusCode).toBe(202);
+    // Second in line behind one queued build, on 2 busy slots of 30 s builds: a slot frees every 15 s.
+    expect(res.json()).toMatchObject({ state: "queued", retryOf: failed.id, queuePosition: 2, etaSeconds: 30 });
+  });
 });

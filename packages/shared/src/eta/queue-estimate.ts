@@ -3,7 +3,7 @@ import type { Priority } from "../contract/index.js";
 import type { Keyspace } from "../redis/keyspace.js";
 import { LaneSlotStore, type FleetSlots } from "../admission/lane-slots.js";
 import { createWorkerRegistry, type WorkerView } from "../fleet/workers.js";
-import { queuePosition } from "../queue/queue-position.js";
+import type { BuildQueues } from "../queue/build-queues.js";
 import { estimateWaitSeconds } from "./estimate-wait.js";
 import { RecentDurations } from "./recent-durations.js";
 
@@ -32,9 +32,20 @@ export function laneLoad(
   return { slots: slots - (fleet?.reserved ?? 0), running: sharedRunning };
 }
 
-/** Queue position and ETA of one build (the API's submit answer and GET /v1/builds/:id). */
-export async function queueEstimate(redis: Redis, ks: Keyspace, buildId: string, lane: Priority, now = Date.now()): Promise<QueueEstimate> {
-  const position = await queuePosition(redis, ks, buildId);
+/**
+ * Queue position and ETA of one build (the API's submit, retry and GET /v1/builds/:id answers).
+ * The position comes from the queue port (the only reader of BullMQ's keys); the
+ * slots, workers and recent durations are buildfleet's own keys.
+ */
+export async function queueEstimate(
+  queues: Pick<BuildQueues, "position">,
+  redis: Redis,
+  ks: Keyspace,
+  buildId: string,
+  lane: Priority,
+  now = Date.now(),
+): Promise<QueueEstimate> {
+  const position = await queues.position(buildId);
   if (position === undefined) return { queuePosition: undefined, etaSeconds: undefined };
   const slots = new LaneSlotStore(redis, ks);
   const [fleet, workers, sharedRunning, recent] = await Promise.all([
