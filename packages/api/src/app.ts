@@ -1,5 +1,5 @@
 import rateLimit from "@fastify/rate-limit";
-import { keyspace } from "@buildfleet/shared";
+import { QueueEstimator, keyspace } from "@buildfleet/shared";
 import { RateLimitedError, ValidationError } from "@buildfleet/contract";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { bearerToken } from "./auth/authenticate.js";
@@ -56,6 +56,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     events,
     ks,
     metrics: createMetrics(deps.queues, deps.redis),
+    estimator: new QueueEstimator(deps.queues, deps.redis, ks, { snapshotMs: timing.etaSnapshotMs }),
     timing,
     resolveHost: deps.resolveHost ?? createResolveHost(),
     closing: closing.signal,

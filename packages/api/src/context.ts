@@ -1,4 +1,4 @@
-import type { ApiConfig, BuildQueues, BuildStore, Keyspace, Logger, Redis } from "@buildfleet/shared";
+import type { ApiConfig, BuildQueues, BuildStore, Keyspace, Logger, QueueEstimator, Redis } from "@buildfleet/shared";
 import type { ResolveHost } from "./auth/resolve-host.js";
 import type { EventFanout, FanoutTuning } from "./events/fanout.js";
 import type { TokenTable } from "./auth/tokens.js";
@@ -37,9 +37,11 @@ export interface ApiTiming {
   eventsBlockMs: number;
   /** How often a followed log is polled for new lines. */
   logPollMs: number;
+  /** How long the fleet-wide inputs of queue ETAs (slots, workers, recent durations) are reused. */
+  etaSnapshotMs: number;
 }
 
-export const DEFAULT_TIMING: ApiTiming = { keepAliveMs: 15_000, eventsBlockMs: 5_000, logPollMs: 500 };
+export const DEFAULT_TIMING: ApiTiming = { keepAliveMs: 15_000, eventsBlockMs: 5_000, logPollMs: 500, etaSnapshotMs: 1000 };
 
 /** Shared by the route modules of one app. */
 export interface ApiContext extends Omit<ApiDeps, "timing" | "resolveHost" | "events"> {
@@ -48,6 +50,8 @@ export interface ApiContext extends Omit<ApiDeps, "timing" | "resolveHost" | "ev
   events: EventFanout;
   ks: Keyspace;
   metrics: ApiMetrics;
+  /** Queue position and ETA for the submit, retry and build answers. */
+  estimator: QueueEstimator;
   timing: ApiTiming;
   /** Aborted when the app closes: streams end instead of holding close() open. */
   closing: AbortSignal;

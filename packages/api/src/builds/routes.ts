@@ -1,4 +1,4 @@
-import { FairShare, TenantCapStore, listBuilds, queueEstimate, requestCancel, submitBuild } from "@buildfleet/shared";
+import { FairShare, TenantCapStore, listBuilds, requestCancel, submitBuild } from "@buildfleet/shared";
 import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, ValidationError, Tenant, isTerminalState, summariseIssues, toFieldIssues, validateBuildRequest, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -95,7 +95,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     const id = result.created ? result.record.id : result.buildId;
     const state = result.record?.state ?? "queued";
-    const estimate = state === "queued" ? await queueEstimate(ctx.queues, ctx.redis, ctx.ks, id, result.record?.request.priority ?? validated.value.priority) : undefined;
+    const estimate = state === "queued" ? await ctx.estimator.estimate(id, result.record?.request.priority ?? validated.value.priority) : undefined;
     metrics.submits.inc({ outcome: result.created ? "created" : "idempotent" });
     request.log.info({ buildId: id, tenant: principal.tenant, idempotent: !result.created }, "build submitted");
     return reply.code(result.created ? 202 : 200).send(buildSummary({ id, state }, { idempotent: !result.created, queuePosition: estimate?.queuePosition, etaSeconds: estimate?.etaSeconds }));
@@ -107,7 +107,7 @@ export function registerBuildRoutes(app: FastifyInstance, ctx: ApiContext): void
     const eventsAfter = await ctx.events.currentId();
     const record = await ownBuild(ctx, request, request.params.id);
     void reply.header(EVENTS_AFTER_HEADER, eventsAfter);
-    const estimate = record.state === "queued" ? await queueEstimate(ctx.queues, ctx.redis, ctx.ks, record.id, record.request.priority) : undefined;
+    const estimate = record.state === "queued" ? await ctx.estimator.estimate(record.id, record.request.priority) : undefined;
     return { ...record, events: await ctx.store.events(record.id), queuePosition: estimate?.queuePosition ?? null, etaSeconds: estimate?.etaSeconds ?? null };
   });
 

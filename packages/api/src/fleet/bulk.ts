@@ -1,4 +1,4 @@
-import { FairShare, bulkCancel, bulkRetry, parseSelector, queueEstimate, retryKey, submitBuild, type BuildSelector } from "@buildfleet/shared";
+import { FairShare, bulkCancel, bulkRetry, parseSelector, retryKey, submitBuild, type BuildSelector } from "@buildfleet/shared";
 import { BuildId, BuildState, ConflictError, ForbiddenError, NotFoundError, Tenant, ValidationError, isTerminalState, summariseIssues, toFieldIssues, type BuildRecord } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -113,7 +113,7 @@ export function registerBulkRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const result = await resubmit(principal, record);
     const newId = result.created ? result.record.id : result.buildId;
     const state = result.record?.state ?? "queued";
-    const estimate = state === "queued" ? await queueEstimate(ctx.queues, ctx.redis, ctx.ks, newId, record.request.priority) : undefined;
+    const estimate = state === "queued" ? await ctx.estimator.estimate(newId, record.request.priority) : undefined;
     request.log.info({ buildId: newId, retryOf: id, idempotent: !result.created }, "build retried");
     return reply.code(result.created ? 202 : 200).send({
       ...buildSummary({ id: newId, state }, { idempotent: !result.created, queuePosition: estimate?.queuePosition, etaSeconds: estimate?.etaSeconds }),

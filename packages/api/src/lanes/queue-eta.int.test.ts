@@ -13,7 +13,8 @@ describe("lanes: queue position and ETA", () => {
   });
 
   it("estimates from the lane's recent durations and the fleet's busy slots, in the submit answer and GET", async () => {
-    const h = await startHarness(redis);
+    // Read the fleet-wide inputs on every answer (the API reuses them for a second; QueueEstimator's test shows that).
+    const h = await startHarness(redis, { timing: { etaSnapshotMs: 0 } });
     const slots = new LaneSlotStore(h.redis, h.ks);
     // A fleet of 4 slots, 1 reserved for interactive: normal builds share 3, all taken now.
     await slots.publish({ slots: 4, reserved: 1 }, 60_000);

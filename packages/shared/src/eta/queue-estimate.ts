@@ -32,12 +32,63 @@ export function laneLoad(
   return { slots: slots - (fleet?.reserved ?? 0), running: sharedRunning };
 }
 
+/** What an estimate needs besides the build's position: fleet-wide, the same for every build of a lane. */
+interface LaneSnapshot {
+  load: { slots: number; running: number };
+  recentDurationsMs: number[];
+}
+
 /**
- * Queue position and ETA of one build (the API's submit, retry and GET /v1/builds/:id answers).
- * The position comes from the queue port (the only reader of BullMQ's keys); the
- * slots, workers and recent durations are buildfleet's own keys.
+ * Queue position and ETA of builds (the API's submit, retry and GET
+ * /v1/builds/:id answers). The position comes from the queue port (the only
+ * reader of BullMQ's keys) on every call; the fleet's slots, workers, busy
+ * slots and the lane's recent durations are read at most once per
+ * `snapshotMs` per lane and shared by the calls in between — they are the
+ * same for every build of the lane, and an estimate a second old is as good
+ * as a fresh one. `snapshotMs: 0` reads them on every call.
  */
-export async function queueEstimate(
+export class QueueEstimator {
+  private readonly snapshots = new Map<Priority, { at: number; value: Promise<LaneSnapshot> }>();
+
+  constructor(
+    private readonly queues: Pick<BuildQueues, "position">,
+    private readonly redis: Redis,
+    private readonly ks: Keyspace,
+    private readonly options: { snapshotMs: number } = { snapshotMs: 1000 },
+  ) {}
+
+  async estimate(buildId: string, lane: Priority, now = Date.now()): Promise<QueueEstimate> {
+    const position = await this.queues.position(buildId);
+    if (position === undefined) return { queuePosition: undefined, etaSeconds: undefined };
+    const { load, recentDurationsMs } = await this.snapshot(lane, now);
+    return { queuePosition: position, etaSeconds: estimateWaitSeconds({ position, ...load, recentDurationsMs }) };
+  }
+
+  /** The lane's snapshot, read when the last one is `snapshotMs` old; calls meanwhile share one read. */
+  private snapshot(lane: Priority, now: number): Promise<LaneSnapshot> {
+    const cached = this.snapshots.get(lane);
+    if (cached !== undefined && now >= cached.at && now - cached.at < this.options.snapshotMs) return cached.value;
+    const value = this.read(lane, now);
+    this.snapshots.set(lane, { at: now, value });
+    // A failed read is not kept: the next call tries again.
+    value.catch(() => this.snapshots.get(lane)?.value === value && this.snapshots.delete(lane));
+    return value;
+  }
+
+  private async read(lane: Priority, now: number): Promise<LaneSnapshot> {
+    const slots = new LaneSlotStore(this.redis, this.ks);
+    const [fleet, workers, sharedRunning, recent] = await Promise.all([
+      slots.fleet(),
+      createWorkerRegistry(this.redis, this.ks).list(now),
+      slots.sharedRunning(now),
+      new RecentDurations(this.redis, this.ks).recent(lane),
+    ]);
+    return { load: laneLoad(lane, fleet, workers, sharedRunning), recentDurationsMs: recent };
+  }
+}
+
+/** One estimate with nothing cached (a caller without a long-lived estimator). */
+export function queueEstimate(
   queues: Pick<BuildQueues, "position">,
   redis: Redis,
   ks: Keyspace,
@@ -45,15 +96,5 @@ export async function queueEstimate(
   lane: Priority,
   now = Date.now(),
 ): Promise<QueueEstimate> {
-  const position = await queues.position(buildId);
-  if (position === undefined) return { queuePosition: undefined, etaSeconds: undefined };
-  const slots = new LaneSlotStore(redis, ks);
-  const [fleet, workers, sharedRunning, recent] = await Promise.all([
-    slots.fleet(),
-    createWorkerRegistry(redis, ks).list(now),
-    slots.sharedRunning(now),
-    new RecentDurations(redis, ks).recent(lane),
-  ]);
-  const load = laneLoad(lane, fleet, workers, sharedRunning);
-  return { queuePosition: position, etaSeconds: estimateWaitSeconds({ position, ...load, recentDurationsMs: recent }) };
+  return new QueueEstimator(queues, redis, ks, { snapshotMs: 0 }).estimate(buildId, lane, now);
 }
