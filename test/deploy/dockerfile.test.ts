@@ -97,7 +97,9 @@ describe("the Dockerfile", () => {
       // The args replace CMD; the image's own CMD is the worker.
       expect(pod.containers[0]?.args?.[0]).toBe(cmd[0]);
     }
-    expect(cmd).toEqual(["node", "packages/worker/dist/main.js"]);
+    expect(cmd).toEqual(["node", "--max-old-space-size=512", "--max-semi-space-size=8", "packages/worker/dist/main.js"]);
+    // `docker run` of the image starts the worker exactly as the Deployment does.
+    expect(deploymentSpec(find(objects, "Deployment", "buildfleet-worker")).template.spec.containers[0]?.args).toEqual(cmd);
   });
 
   it.skipIf(skipWithoutKubectl)("installs the production dependencies of exactly the services the manifests run", async () => {
