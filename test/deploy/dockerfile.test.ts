@@ -111,9 +111,10 @@ describe("the Dockerfile", () => {
       .map((m) => m[1])
       .sort();
     const { objects } = await renderOverlay("production");
+    // The entry is the last argument: node flags may come before it.
     const run = objects
       .filter((o) => o.kind === "Deployment")
-      .map((d) => /^packages\/([a-z-]+)\/dist\/main\.js$/.exec(deploymentSpec(d).template.spec.containers[0]?.args?.[1] ?? "")?.[1])
+      .map((d) => /^packages\/([a-z-]+)\/dist\/main\.js$/.exec(deploymentSpec(d).template.spec.containers[0]?.args?.at(-1) ?? "")?.[1])
       .sort();
     expect(filtered).toEqual(run);
   });
