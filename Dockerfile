@@ -40,4 +40,5 @@ WORKDIR /app
 COPY --from=build /out/ /app/
 # A numeric user, so the kubelet can check runAsNonRoot without /etc/passwd.
 USER 10001:10001
-CMD ["node", "packages/worker/dist/main.js"]
+# The worker's V8 heap flags, as deploy/base/worker.yaml passes them (see there).
+CMD ["node", "--max-old-space-size=512", "--max-semi-space-size=8", "packages/worker/dist/main.js"]

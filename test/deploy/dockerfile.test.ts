@@ -97,7 +97,9 @@ describe("the Dockerfile", () => {
       // The args replace CMD; the image's own CMD is the worker.
       expect(pod.containers[0]?.args?.[0]).toBe(cmd[0]);
     }
-    expect(cmd).toEqual(["node", "packages/worker/dist/main.js"]);
+    expect(cmd).toEqual(["node", "--max-old-space-size=512", "--max-semi-space-size=8", "packages/worker/dist/main.js"]);
+    // `docker run` of the image starts the worker exactly as the Deployment does.
+    expect(deploymentSpec(find(objects, "Deployment", "buildfleet-worker")).template.spec.containers[0]?.args).toEqual(cmd);
   });
 
   it.skipIf(skipWithoutKubectl)("installs the production dependencies of exactly the services the manifests run", async () => {
@@ -109,9 +111,10 @@ describe("the Dockerfile", () => {
       .map((m) => m[1])
       .sort();
     const { objects } = await renderOverlay("production");
+    // The entry is the last argument: node flags may come before it.
     const run = objects
       .filter((o) => o.kind === "Deployment")
-      .map((d) => /^packages\/([a-z-]+)\/dist\/main\.js$/.exec(deploymentSpec(d).template.spec.containers[0]?.args?.[1] ?? "")?.[1])
+      .map((d) => /^packages\/([a-z-]+)\/dist\/main\.js$/.exec(deploymentSpec(d).template.spec.containers[0]?.args?.at(-1) ?? "")?.[1])
       .sort();
     expect(filtered).toEqual(run);
   });

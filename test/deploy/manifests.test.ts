@@ -68,7 +68,7 @@ describe.skipIf(skipWithoutKubectl)("deploy/ overlays", () => {
       const worker = only(workerPod(objects).containers);
       const api = only(apiPod(objects).containers);
       expect(worker.image).toBe(api.image);
-      expect(worker.args).toEqual(["node", "packages/worker/dist/main.js"]);
+      expect(worker.args).toEqual(["node", "--max-old-space-size=512", "--max-semi-space-size=8", "packages/worker/dist/main.js"]);
       expect(api.args).toEqual(["node", "packages/api/dist/main.js"]);
       expect(apiPod(objects).automountServiceAccountToken).toBe(false);
       expect(workerPod(objects).serviceAccountName).toBe("buildfleet-worker");

@@ -14,4 +14,9 @@ describe("the worker entry", () => {
   it("runs a built entry with plain node", () => {
     expect(workerCommandArgs("/w/dist/main.js")).toEqual(["/w/dist/main.js"]);
   });
+
+  it("puts the caller's node flags before the entry, compiled or not", () => {
+    expect(workerCommandArgs("/w/dist/main.js", ["--expose-gc"])).toEqual(["--expose-gc", "/w/dist/main.js"]);
+    expect(workerCommandArgs("/w/src/main.ts", ["--expose-gc"])).toEqual(["--expose-gc", "--import", "tsx", "--conditions=source", "/w/src/main.ts"]);
+  });
 });

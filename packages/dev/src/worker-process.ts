@@ -13,9 +13,9 @@ import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** PURE: the node arguments that run the worker entry `main` (a file path). */
-export function workerCommandArgs(main: string): string[] {
-  return main.endsWith(".ts") ? ["--import", "tsx", "--conditions=source", main] : [main];
+/** PURE: the node arguments that run the worker entry `main` (a file path), after any node flags of the caller's. */
+export function workerCommandArgs(main: string, nodeFlags: readonly string[] = []): string[] {
+  return main.endsWith(".ts") ? [...nodeFlags, "--import", "tsx", "--conditions=source", main] : [...nodeFlags, main];
 }
 
 /** The worker package's `./main` entry, as this process resolves it. */
@@ -34,6 +34,10 @@ export interface WorkerProcess {
 
 export interface StartWorkerOptions {
   env: Record<string, string>;
+  /** The entry to run (default: resolveWorkerMain()); a dist/main.js runs compiled, as the image does. */
+  main?: string;
+  /** Node flags placed before the entry (e.g. --expose-gc for a benchmark's probe). */
+  nodeFlags?: readonly string[];
   /** The worker's health port, polled on /readyz until it answers 200. */
   healthPort: number;
   readyTimeoutMs?: number;
@@ -41,7 +45,7 @@ export interface StartWorkerOptions {
 }
 
 export async function startWorkerProcess(options: StartWorkerOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, workerCommandArgs(resolveWorkerMain()), {
+  const child = spawn(process.execPath, workerCommandArgs(options.main ?? resolveWorkerMain(), options.nodeFlags), {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

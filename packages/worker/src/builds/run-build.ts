@@ -94,10 +94,11 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
     if (record.state === "cancelled" && record.jobName) await deleteJobQuietly(deps, record.jobName);
     return resultOf(record);
   }
-  if (record.cancelRequestedAt || signals.cancel.aborted) return cancel(deps, build, record.jobName, record.cancelledBy);
+  if (record.cancelRequestedAt || signals.cancel.aborted) return cancel(deps, build.buildId, record.jobName, record.cancelledBy);
 
+  const followed: FollowedBuild = { buildId: build.buildId, submittedAt: build.submittedAt, queueSeconds: build.request.timeouts.queueSeconds };
   let queueDeadline = Date.parse(build.submittedAt) + build.request.timeouts.queueSeconds * 1000;
-  if (record.state === "queued" && now() > queueDeadline) queueDeadline = await pausedDeadline(build, deps);
+  if (record.state === "queued" && now() > queueDeadline) queueDeadline = await pausedDeadline(followed, deps);
   if (record.state === "queued" && now() > queueDeadline) {
     const res = await store.transition(
       build.buildId,
@@ -112,18 +113,30 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
 
   const rendered = deps.render(build);
   const jobName = rendered.job.metadata?.name ?? "";
-  const log = logger.child({ buildId: build.buildId, jobName });
   // A failure here escapes: the worker's retry table (queue/retry-policy.ts) decides and records it.
-  await ensureJob(deps, build.buildId, rendered, log);
+  await ensureJob(deps, build.buildId, rendered, logger.child({ buildId: build.buildId, jobName }));
   const afterStart = await apply(store, build.buildId, [startedTransition(jobName)], stored);
 
-  return follow(build, jobName, queueDeadline, afterStart, deps, signals, log);
+  // Returned, not awaited: this frame (the request, the rendered Job, the first record) ends here;
+  // a build followed for an hour keeps only what follow() captures.
+  return follow(followed, jobName, queueDeadline, afterStart, deps, signals);
+}
+
+/**
+ * What following a build needs of its queue entry. Deliberately not the QueuedBuild: a worker
+ * follows thousands of builds at once, and each closure kept alive for a build's whole run
+ * holds only these fields (the record in the store has the rest).
+ */
+interface FollowedBuild {
+  buildId: string;
+  submittedAt: string;
+  queueSeconds: number;
 }
 
 /** The queue deadline with the time the queue was paused since submission added (plain when unknown). */
-async function pausedDeadline(build: QueuedBuild, deps: RunBuildDeps): Promise<number> {
+async function pausedDeadline(build: Pick<FollowedBuild, "submittedAt" | "queueSeconds">, deps: RunBuildDeps): Promise<number> {
   const submitted = Date.parse(build.submittedAt);
-  const plain = submitted + build.request.timeouts.queueSeconds * 1000;
+  const plain = submitted + build.queueSeconds * 1000;
   if (!deps.pausedMs) return plain;
   return plain + (await deps.pausedMs(submitted, (deps.now ?? Date.now)()));
 }
@@ -182,21 +195,27 @@ function invalidOr(err: unknown): unknown {
 
 /** Follows the shared watch until the build is terminal, cancelled, timed out, or handed back. */
 function follow(
-  build: QueuedBuild,
+  build: FollowedBuild,
   jobName: string,
   initialDeadline: number,
   started: StoredBuild,
   deps: RunBuildDeps,
   signals: RunBuildSignals,
-  log: Logger,
 ): Promise<BuildResult> {
   const { store, tracker } = deps;
   const now = deps.now ?? Date.now;
+  // The build's child logger only when something is logged (rarely): one per followed build costs ~0.4 KiB.
+  const log = (): Logger => deps.logger.child({ buildId: build.buildId, jobName });
+  // The build as this run last wrote or read it: transitions start from it
+  // (no read before each write); the store re-checks the real state. Kept only
+  // while the build starts, when transitions follow each other within seconds:
+  // once it runs, the next one may be an hour away, and a worker following
+  // thousands of builds would hold a full record (~1.4 KiB) for each of them
+  // meanwhile. That next transition reads the record first (one round trip).
+  // Outside the executor, so the closures below capture `known` and not `started` as well.
+  let known: StoredBuild | undefined = retainable(started);
   return new Promise<BuildResult>((resolve, reject) => {
     let latest: BuildObservation | undefined;
-    // The build as this run last wrote or read it: transitions start from it
-    // (no read before each write); the store re-checks the real state.
-    let known: StoredBuild = started;
     let done = false;
     let chain: Promise<void> = Promise.resolve();
     let queueDeadline = initialDeadline;
@@ -238,11 +257,14 @@ function follow(
       latest = obs;
       deps.observer?.observe(build.buildId, obs);
       enqueue(async () => {
-        if (obs.failure?.reason === "JobDeleted") return jobGone(store, build, obs, jobName, log);
-        const plan = planTransitions(known.record, obs, jobName);
+        if (obs.failure?.reason === "JobDeleted") return jobGone(store, build.buildId, obs, jobName, log());
+        const from = known ?? (await snapshotOf(store, build.buildId));
+        const plan = planTransitions(from.record, obs, jobName);
+        known = retainable(from);
         if (plan.length === 0) return isTerminalPhase(obs.phase) ? undefined : checkQueueTimeout(obs);
-        known = await apply(store, build.buildId, plan, known);
-        const record = known.record;
+        const after = await apply(store, build.buildId, plan, from);
+        known = retainable(after);
+        const record = after.record;
         if (isTerminalState(record.state)) return resultOf(record);
         if (isTerminalPhase(obs.phase)) return undefined;
         return checkQueueTimeout(obs);
@@ -259,12 +281,12 @@ function follow(
         return undefined;
       }
       const reason: FailureReason = obs.pendingReason ?? "QueueTimeout";
-      const why = await pendingPodWarning(deps, obs, log);
+      const why = await pendingPodWarning(deps, obs, log());
       const res = await store.transition(
         build.buildId,
         failedTransition({
           reason,
-          message: `not running within ${build.request.timeouts.queueSeconds} s of submission${
+          message: `not running within ${build.queueSeconds} s of submission${
             obs.pendingReason ? ` (pod ${obs.pendingReason})` : ""
           }${why ?? ""}`,
         }),
@@ -277,7 +299,7 @@ function follow(
     const onCancel = (): void =>
       enqueue(async () => {
         const record = await current(store, build.buildId);
-        return cancel(deps, build, jobName, record.cancelledBy);
+        return cancel(deps, build.buildId, jobName, record.cancelledBy);
       });
 
     signals.shutdown.addEventListener("abort", onShutdown);
@@ -306,8 +328,8 @@ async function pendingPodWarning(deps: RunBuildDeps, obs: BuildObservation, log:
 }
 
 /** Records a cancel once and deletes the Job (Background: its pods go too). */
-async function cancel(deps: RunBuildDeps, build: QueuedBuild, jobName: string | undefined, by?: string): Promise<BuildResult> {
-  const res = await deps.store.transition(build.buildId, cancelledTransition(by));
+async function cancel(deps: RunBuildDeps, buildId: string, jobName: string | undefined, by?: string): Promise<BuildResult> {
+  const res = await deps.store.transition(buildId, cancelledTransition(by));
   const name = jobName ?? res.record.jobName;
   if (name) await deleteJobQuietly(deps, name);
   return resultOf(res.record);
@@ -316,18 +338,18 @@ async function cancel(deps: RunBuildDeps, build: QueuedBuild, jobName: string | 
 /** The Job vanished before it finished: a cancel (ours, or one that raced us) or someone deleted it. */
 async function jobGone(
   store: BuildStore,
-  build: QueuedBuild,
+  buildId: string,
   obs: BuildObservation,
   jobName: string,
   log: Logger,
 ): Promise<BuildResult> {
-  const record = await current(store, build.buildId);
+  const record = await current(store, buildId);
   if (isTerminalState(record.state)) return resultOf(record);
   if (record.cancelRequestedAt) {
-    return resultOf((await store.transition(build.buildId, cancelledTransition(record.cancelledBy))).record);
+    return resultOf((await store.transition(buildId, cancelledTransition(record.cancelledBy))).record);
   }
   log.warn("build Job disappeared before it finished");
-  return resultOf((await apply(store, build.buildId, planTransitions(record, obs, jobName))).record);
+  return resultOf((await apply(store, buildId, planTransitions(record, obs, jobName))).record);
 }
 
 async function deleteJobQuietly(deps: Pick<RunBuildDeps, "k8s">, name: string): Promise<void> {
@@ -346,6 +368,18 @@ async function apply(store: BuildStore, buildId: string, plan: readonly Transiti
   const fresh = await store.snapshot(buildId);
   if (!fresh) throw new InvalidBuildError(`build ${buildId} has no record`);
   return fresh;
+}
+
+/** PURE: the stored build worth keeping between observations: only one still starting (see follow). */
+export function retainable(stored: StoredBuild): StoredBuild | undefined {
+  const { state } = stored.record;
+  return state === "queued" || state === "starting" || state === "retrying" ? stored : undefined;
+}
+
+async function snapshotOf(store: BuildStore, buildId: string): Promise<StoredBuild> {
+  const stored = await store.snapshot(buildId);
+  if (!stored) throw new InvalidBuildError(`build ${buildId} has no record`);
+  return stored;
 }
 
 async function current(store: BuildStore, buildId: string): Promise<BuildRecord> {

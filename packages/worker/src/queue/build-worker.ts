@@ -85,8 +85,11 @@ export class BuildWorker {
   private renewTimer: NodeJS.Timeout | undefined;
   private agingTimer: NodeJS.Timeout | undefined;
   private agingQueues: BuildQueues | undefined;
+  /** One for every build: each followed build's closures capture it, so a copy per build would cost ~0.3 KiB each. */
+  private readonly runDeps: RunBuildDeps;
 
   constructor(private readonly options: BuildWorkerOptions) {
+    this.runDeps = { ...options.deps, store: options.store, logger: options.logger };
     this.gate = new SlotGate(options.concurrency);
     this.fairShare = new FairShare(options.connection, options.keyspace);
     this.caps = new TenantCapStore(options.connection, options.keyspace);
@@ -285,16 +288,27 @@ export class BuildWorker {
     // BullMQ's process span (a child of the API's submit when tracing is on) carries the build.
     const span = activeSpan();
     span?.setAttributes(buildAttributes({ buildId: build.buildId, tenant: build.tenant, destinations: build.request.destinations }));
+    const running = runBuild(build, this.runDeps, { shutdown: controllers.shutdown.signal, cancel: controllers.cancel.signal });
+    // Returned, not awaited: this frame (the queue entry parsed, the request) ends here; what
+    // waits for the build's whole run is awaitRun's, which holds only what it needs afterwards.
+    return this.awaitRun(job, token, { buildId: build.buildId, tenant: build.tenant, lane: build.request.priority }, controllers, span, running);
+  }
+
+  /** Waits out one admitted build's run, then applies the retry table and gives its slots back. */
+  private async awaitRun(
+    job: Job<unknown, BuildResult>,
+    token: string | undefined,
+    build: { buildId: string; tenant: string; lane: Priority },
+    controllers: { shutdown: AbortController },
+    span: ReturnType<typeof activeSpan>,
+    running: Promise<BuildResult>,
+  ): Promise<BuildResult> {
     const admittedAt = Date.now();
     try {
-      const result = await runBuild(
-        build,
-        { ...this.options.deps, store: this.options.store, logger: this.options.logger },
-        { shutdown: controllers.shutdown.signal, cancel: controllers.cancel.signal },
-      );
+      const result = await running;
       if (result.state === "succeeded" || result.state === "failed") {
         // The lane's recent slot-holding times feed the ETAs (a cancel says nothing about build length).
-        this.durations.record(build.request.priority, Date.now() - admittedAt).catch((err: unknown) => this.options.logger.warn({ err }, "build duration not recorded"));
+        this.durations.record(build.lane, Date.now() - admittedAt).catch((err: unknown) => this.options.logger.warn({ err }, "build duration not recorded"));
       }
       span?.addEvent(`build.${result.state}`, { "buildfleet.build.state": result.state, ...(result.digest !== undefined ? { "buildfleet.build.digest": result.digest } : {}) });
       return result;

@@ -13,8 +13,8 @@ import { Reflector, type RelistReason, type WatchRestartReason } from "./reflect
  * derived observation whenever their Job or Pods change.
  *
  * Idempotent delivery: a subscriber is called only when the observation differs
- * from the last one it got (stable key = the observation's JSON), so relists,
- * resyncs and duplicate watch events cause no duplicate callbacks.
+ * from the last one it got (compared by their JSON), so relists, resyncs and
+ * duplicate watch events cause no duplicate callbacks.
  */
 export type BuildListener = (obs: BuildObservation) => void;
 
@@ -46,7 +46,11 @@ export interface JobTrackerOptions {
 
 interface Subscriber {
   fn: BuildListener;
-  lastKey: string | undefined;
+  /**
+   * The observation last delivered — usually the very object the entry keeps as `last`. Not its
+   * JSON: a string per followed build, alive for the build's whole run, costs ~0.5 KiB each.
+   */
+  last: BuildObservation | undefined;
 }
 
 interface BuildEntry {
@@ -177,7 +181,7 @@ export class JobTracker {
   watchBuild(buildId: string, onChange: BuildListener): () => void {
     if (this.stopped) return () => undefined;
     const entry = this.entry(buildId);
-    const sub: Subscriber = { fn: onChange, lastKey: undefined };
+    const sub: Subscriber = { fn: onChange, last: undefined };
     entry.subscribers.add(sub);
     const obs = this.observe(entry);
     if (obs !== undefined) this.deliver(buildId, sub, obs);
@@ -278,9 +282,8 @@ export class JobTracker {
   }
 
   private deliver(buildId: string, sub: Subscriber, obs: BuildObservation): void {
-    const key = JSON.stringify(obs);
-    if (key === sub.lastKey) return;
-    sub.lastKey = key;
+    if (sub.last !== undefined && (sub.last === obs || JSON.stringify(sub.last) === JSON.stringify(obs))) return;
+    sub.last = obs;
     try {
       sub.fn(obs);
     } catch (err) {
