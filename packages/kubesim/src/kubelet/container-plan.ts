@@ -2,6 +2,7 @@
 // ends, what it logs, whether it restarts, and the IDs the kubelet reports.
 import { createHash } from "node:crypto";
 import type { Outcome } from "../scenario/rules.js";
+import type { DockerfileStage } from "./dockerfile.js";
 import type { PlannedLine } from "./kaniko.js";
 import { genericLogPlan, isKanikoContainer, isKanikoDigestContainer, kanikoDigest, kanikoLogPlan } from "./kaniko.js";
 import type { ContainerState } from "./pod-status.js";
@@ -48,11 +49,11 @@ function exitCodeOf(outcome: Outcome): number | undefined {
   return undefined;
 }
 
-export function logPlanFor(image: string, name: string, args: readonly string[], outcome: Outcome, runMs: number, bases: readonly string[] = []): PlannedLine[] {
+export function logPlanFor(image: string, name: string, args: readonly string[], outcome: Outcome, runMs: number, stages: readonly DockerfileStage[] = []): PlannedLine[] {
   const code = exitCodeOf(outcome);
   if (isKanikoContainer(image, args)) {
     const how = code === 0 ? "success" : code === undefined || "oomKilled" in outcome ? "killed" : "failure";
-    return kanikoLogPlan(args, runMs, how, bases);
+    return kanikoLogPlan(args, runMs, how, stages);
   }
   return genericLogPlan(name, image, "oomKilled" in outcome ? undefined : code);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildArgsOf, dockerfileBases, mountedDockerfile } from "./dockerfile.js";
+import { buildArgsOf, dockerfileBases, dockerfileStages, mountedDockerfile } from "./dockerfile.js";
 
 describe("kubesim's Dockerfile reading", () => {
   it("finds each stage's base, with build args and ARG defaults, skipping stage names and scratch", () => {
@@ -17,5 +17,13 @@ describe("kubesim's Dockerfile reading", () => {
     };
     expect(mountedDockerfile(pod, 0, (n) => (n === "cm" ? { "dockerfile.inline": "FROM busybox:1.36" } : undefined))).toBe("FROM busybox:1.36");
     expect(mountedDockerfile(pod, 0, () => undefined)).toBeUndefined();
+  });
+
+  it("splits the Dockerfile into stages with their instructions as written, continuations joined, comments and heredoc bodies left out", () => {
+    const text = "# syntax=docker/dockerfile:1\nARG BASE=debian:12\nFROM ${BASE} AS build\nRUN make \\\n  all\nRUN <<EOF\necho hi\nEOF\n# a comment\nFROM build\nCOPY --from=build /a /a\n";
+    expect(dockerfileStages(text, {})).toEqual([
+      { base: "debian:12", name: "build", baseIndex: -1, instructions: ["RUN make all", "RUN <<EOF"] },
+      { base: "build", baseIndex: 0, instructions: ["COPY --from=build /a /a"] },
+    ]);
   });
 });

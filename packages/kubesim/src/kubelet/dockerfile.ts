@@ -1,11 +1,11 @@
 import { flagValues } from "./kaniko.js";
 
 /**
- * What kubesim's Kaniko needs from a build's Dockerfile: the base images of
- * its stages, so the scripted log names the real FROM instead of a fixed one.
- * Only the file Kaniko would read from a mounted ConfigMap (an inline
- * Dockerfile) can be seen; other contexts (PVC, git, tarball) are not
- * simulated and fall back to --build-arg BASE_IMAGE or a default.
+ * What kubesim's Kaniko needs from a build's Dockerfile: its stages (FROM and
+ * instructions), so the scripted log names the real FROM and steps instead
+ * of fixed ones. Only the file Kaniko would read from a mounted ConfigMap (an
+ * inline Dockerfile) can be seen; for other contexts (PVC, git, tarball) the
+ * log has only the steps Kaniko always prints.
  */
 
 interface PodLike {
@@ -34,33 +34,59 @@ export function mountedDockerfile(pod: PodLike, containerIndex: number, readConf
   return undefined;
 }
 
+/** One build stage as Kaniko runs it: its FROM and the instructions after it, as written. */
+export interface DockerfileStage {
+  /** The FROM image after ARG expansion, or the earlier stage's name it builds on. */
+  base: string;
+  name?: string;
+  /** Index of the earlier stage it builds FROM, else -1 (Kaniko's base-idx). */
+  baseIndex: number;
+  /** Every instruction after the FROM (continuations joined, comments and heredoc bodies left out). */
+  instructions: string[];
+}
+
 /**
- * Base image of each stage, in order: `FROM [--platform=…] image [AS name]`,
- * with `${VAR}`/`$VAR` from --build-arg or the ARG defaults before it. A stage
- * built FROM an earlier stage's name is left out (it pulls nothing).
+ * The Dockerfile's stages: `FROM [--platform=…] image [AS name]`, with
+ * `${VAR}`/`$VAR` from --build-arg or the ARG defaults before the first FROM.
  */
-export function dockerfileBases(text: string, buildArgs: Readonly<Record<string, string>>): string[] {
+export function dockerfileStages(text: string, buildArgs: Readonly<Record<string, string>>): DockerfileStage[] {
   const args: Record<string, string> = {};
-  const stages = new Set<string>();
-  const bases: string[] = [];
+  const stages: DockerfileStage[] = [];
   const expand = (v: string): string => v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a?: string, def?: string, b?: string) => {
     const name = a ?? b ?? "";
     return buildArgs[name] ?? args[name] ?? def ?? "";
   });
-  for (const raw of text.replace(/\\\r?\n/g, " ").split(/\r?\n/)) {
-    const line = raw.trim();
-    const arg = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?/i.exec(line);
-    if (arg && bases.length === 0) {
-      if (arg[2] !== undefined) args[arg[1] ?? ""] = expand(arg[2].replace(/^["']|["']$/g, ""));
+  const lines = text.replace(/\\\r?\n/g, " ").split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? "").trim().replace(/\s+/g, " ");
+    if (line === "" || line.startsWith("#")) continue;
+    // A heredoc (`RUN <<EOF` … `EOF`): its body is not instructions.
+    const heredoc = /<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?/.exec(line);
+    if (heredoc) while (i + 1 < lines.length && (lines[i + 1] ?? "").trim() !== heredoc[1]) i++;
+    if (heredoc) i++;
+    const from = /^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) {
+      const image = expand(from[1] ?? "");
+      const baseIndex = stages.findIndex((st) => st.name !== undefined && st.name === image.toLowerCase());
+      stages.push({ base: image, ...(from[2] !== undefined ? { name: from[2].toLowerCase() } : {}), baseIndex, instructions: [] });
       continue;
     }
-    const from = /^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (!from) continue;
-    const image = expand(from[1] ?? "");
-    if (!stages.has(image.toLowerCase()) && image !== "scratch") bases.push(image);
-    if (from[2] !== undefined) stages.add(from[2].toLowerCase());
+    const current = stages.at(-1);
+    if (current !== undefined) {
+      current.instructions.push(line);
+      continue;
+    }
+    const arg = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?/i.exec(line);
+    if (arg?.[2] !== undefined) args[arg[1] ?? ""] = expand(arg[2].replace(/^["']|["']$/g, ""));
   }
-  return bases;
+  return stages;
+}
+
+/** Base image of each stage, in order; a stage built FROM an earlier stage (it pulls nothing) or scratch is left out. */
+export function dockerfileBases(text: string, buildArgs: Readonly<Record<string, string>>): string[] {
+  return dockerfileStages(text, buildArgs)
+    .filter((st) => st.baseIndex === -1 && st.base !== "scratch")
+    .map((st) => st.base);
 }
 
 /** `--build-arg K=V` flags as a map. */

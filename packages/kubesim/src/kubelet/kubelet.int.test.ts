@@ -343,16 +343,23 @@ describe("kubelet: attempts", () => {
 describe("kubelet: logs", () => {
   it("serves Kaniko log lines: manifest, build steps, one push per destination with the digest", async () => {
     const { store, cp } = sim();
-    store.create("pods", NS, pod("kaniko", KANIKO_ARGS));
+    // The Dockerfile as the worker mounts an inline one: a ConfigMap item at the --dockerfile path.
+    store.create("configmaps", NS, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "app-dockerfile", namespace: NS }, data: { Dockerfile: "FROM busybox:1.36\nRUN echo hi\n" } });
+    const kaniko = pod("kaniko", KANIKO_ARGS);
+    const spec = kaniko["spec"] as { volumes?: unknown[]; containers: { volumeMounts?: unknown[] }[] };
+    spec.volumes = [{ name: "dockerfile", configMap: { name: "app-dockerfile" } }];
+    spec.containers[0]!.volumeMounts = [{ name: "dockerfile", mountPath: "/workspace/my-build" }];
+    store.create("pods", NS, kaniko);
     const done = await waitFor(store, podWhere(store, "kaniko", (s) => s.phase === "Succeeded"), "Succeeded");
     const digest = kanikoDigest(KANIKO_ARGS);
     expect(statusOf(done).containerStatuses?.[0]?.state.terminated?.message).toBe(digest);
     const log = cp.logs.read(NS, "kaniko", "main", {});
     const lines = log.trimEnd().split("\n");
     expect(log.endsWith("\n")).toBe(true);
-    expect(lines[0]).toMatch(/^INFO\[0000\] Retrieving image manifest /);
+    expect(lines[0]).toMatch(/^INFO\[0000\] Retrieving image manifest busybox:1\.36$/);
     expect(lines).toContainEqual(expect.stringMatching(/^INFO\[\d{4}\] Executing 0 build triggers$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^INFO\[\d{4}\] RUN /));
+    expect(lines).toContainEqual(expect.stringMatching(/^INFO\[\d{4}\] Building stage 'busybox:1\.36' \[idx: '0', base-idx: '-1'\]$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^INFO\[\d{4}\] RUN echo hi$/));
     expect(lines).toContainEqual(expect.stringMatching(/^INFO\[\d{4}\] Pushing image to registry\.local:5000\/team\/app:1\.0$/));
     const push = (verb: string, dest: string): unknown => expect.stringMatching(new RegExp(`^INFO\\[\\d{4}\\] ${verb}${dest.replace(/[.]/g, "\\.")}$`));
     expect(lines.slice(-4)).toEqual([

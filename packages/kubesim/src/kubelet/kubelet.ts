@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import type { Outcome, ScenarioRule } from "../scenario/rules.js";
 import { outcomeFor } from "../scenario/rules.js";
 import type { KubeObject, Store, StoreEvent } from "../store/types.js";
-import { buildArgsOf, dockerfileBases, mountedDockerfile } from "./dockerfile.js";
+import { buildArgsOf, dockerfileStages, mountedDockerfile } from "./dockerfile.js";
+import type { DockerfileStage } from "./dockerfile.js";
 import { crashLoopDelayMs, imageIdFor, logPlanFor, runMsOf, shouldRestart, terminatedState, withLogFallback } from "./container-plan.js";
 import type { BuildahExecutor } from "../executor/buildah/buildah-executor.js";
 import type { PodVolume, VolumeMount } from "../executor/buildah/pod-volumes.js";
@@ -69,8 +70,8 @@ interface ContainerRun {
   env: Readonly<Record<string, string>>;
   /** The container's terminationMessagePolicy (File or FallbackToLogsOnError). */
   terminationMessagePolicy?: string | undefined;
-  /** Base images of the Dockerfile, when kubesim could read it (for Kaniko's log). */
-  bases?: readonly string[];
+  /** The Dockerfile's stages, when kubesim could read it (for Kaniko's log). */
+  stages?: readonly DockerfileStage[];
 }
 
 interface PodRecord {
@@ -176,13 +177,13 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     const plans = specs.map((c, index) => {
       const args = [...(c.command ?? []), ...(c.args ?? [])];
       const dockerfile = mountedDockerfile(pod as Parameters<typeof mountedDockerfile>[0], index, readConfigMap);
-      const bases = dockerfile === undefined ? [] : dockerfileBases(dockerfile, buildArgsOf(args));
+      const stages = dockerfile === undefined ? [] : dockerfileStages(dockerfile, buildArgsOf(args));
       // An in-place restart is the next attempt of the script.
       const outcomeAt = (restarts: number): Outcome =>
         outcomeFor(options.rules(), { ...target, image: c.image ?? "", args }, attempt + restarts) ?? {
           succeed: { afterMs: options.defaultRunMs },
         };
-      return { spec: c, args, outcome: outcomeAt(0), outcomeAt, bases };
+      return { spec: c, args, outcome: outcomeAt(0), outcomeAt, stages };
     });
     const rec: PodRecord = {
       uid,
@@ -243,7 +244,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
 
   function startContainersLater(
     rec: PodRecord,
-    plans: readonly { spec: ContainerSpec; args: string[]; outcomeAt: (restarts: number) => Outcome; bases: readonly string[] }[],
+    plans: readonly { spec: ContainerSpec; args: string[]; outcomeAt: (restarts: number) => Outcome; stages: readonly DockerfileStage[] }[],
     restartPolicy: string,
     volumes: readonly PodVolume[],
   ): void {
@@ -259,7 +260,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
             mounts: plan.spec.volumeMounts ?? [],
             env: plainEnv(plan.spec.env),
             terminationMessagePolicy: plan.spec.terminationMessagePolicy,
-            bases: plan.bases,
+            stages: plan.stages,
           });
         }
       });
@@ -303,7 +304,7 @@ export function createKubelet(store: Store, options: KubeletOptions): Kubelet {
     options.logs.start(rec.namespace, rec.name, c.name);
 
     const runMs = runMsOf(outcome, options.defaultRunMs);
-    const lines = logPlanFor(c.image, c.name, args, outcome, runMs ?? options.defaultRunMs, run.bases ?? []);
+    const lines = logPlanFor(c.image, c.name, args, outcome, runMs ?? options.defaultRunMs, run.stages ?? []);
     let written = 0;
     const writeLinesUpTo = (fraction: number) => {
       while (written < lines.length && (lines[written]?.at ?? 2) <= fraction) {

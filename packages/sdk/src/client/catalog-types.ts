@@ -61,7 +61,8 @@ export interface WaveView {
   id: string;
   state: WaveState;
   startedBy: string;
-  trigger: { base: string; digest?: string } | { images: string[] };
+  /** `dependents`: a schedule cascade, for just these of the base image's dependents (ids). */
+  trigger: { base: string; digest?: string; dependents?: string[] } | { images: string[] };
   reason?: string;
   priority: string;
   options: { maxInFlight: number; onFailure: "skip-dependents" | "stop" };

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import type { BuildStreamEntry, StreamEntry } from "../builds/event-stream.js";
 import { ImageDigest, Timestamp } from "../contract/index.js";
-import { buildGraph, childIds } from "../catalog/graph.js";
+import { buildGraph } from "../catalog/graph.js";
 import type { CatalogGraph, GraphNode, ImageId } from "../catalog/graph.js";
 import type { ImageBuildStatus } from "../catalog-store/catalog-store.js";
 import { tryNormaliseReference } from "../catalog/image-ref.js";
 import { DEFAULT_SETTLE_SECONDS } from "../catalog/image.js";
+import { staleDependents } from "../rebuilds/stale.js";
 import { startRebuild, supersedeRebuild, waveLinkOf } from "./runner.js";
 import type { RunnerDeps } from "./runner.js";
 
@@ -81,14 +82,7 @@ export async function noteBaseBuilds(deps: RunnerDeps, entries: readonly StreamE
 
 /** The opted-in children of `base` not built from `digest` yet. */
 function waitingDependents(graph: CatalogGraph, status: ReadonlyMap<ImageId, ImageBuildStatus>, base: ImageId, digest: string): GraphNode[] {
-  return childIds(graph, base)
-    .map((c) => graph.nodes.get(c)!)
-    .filter((c) => c.onBaseChange)
-    .filter((c) => {
-      const edges = (graph.parents.get(c.id) ?? []).filter((e) => e.from === base);
-      const built = status.get(c.id)?.builtFrom ?? {};
-      return edges.some((e) => built[e.reference] !== digest);
-    });
+  return staleDependents(graph, base, digest, (id) => status.get(id)?.builtFrom, (c) => c.onBaseChange).map((id) => graph.nodes.get(id)!);
 }
 
 async function schedule(deps: RunnerDeps, base: ImageId, digest: string, now: Date, settleSeconds: number): Promise<void> {

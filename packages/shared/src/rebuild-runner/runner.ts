@@ -87,7 +87,14 @@ export async function startRebuild(deps: RunnerDeps, input: StartInput): Promise
     startedBy: input.startedBy,
     scope: input.scope.kind,
     ...(input.scope.kind === "tenant" ? { tenant: input.scope.tenant } : {}),
-    trigger: "images" in input.trigger ? { images: [...input.trigger.images] } : { ...input.trigger },
+    trigger:
+      "images" in input.trigger
+        ? { images: [...input.trigger.images] }
+        : {
+            base: input.trigger.base,
+            ...(input.trigger.digest !== undefined ? { digest: input.trigger.digest } : {}),
+            ...(input.trigger.dependents !== undefined ? { dependents: [...input.trigger.dependents] } : {}),
+          },
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     priority: input.priority ?? "bulk",
     createdAt: now.toISOString(),

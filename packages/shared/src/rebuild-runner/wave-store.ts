@@ -47,7 +47,7 @@ export const WaveDoc = z.strictObject({
   startedBy: z.string().max(256),
   scope: z.enum(["tenant", "admin", "automatic"]),
   tenant: Tenant.optional(),
-  trigger: z.union([z.strictObject({ base: z.string(), digest: z.string().optional() }), z.strictObject({ images: z.array(z.string()) })]),
+  trigger: z.union([z.strictObject({ base: z.string(), digest: z.string().optional(), dependents: z.array(z.string()).optional() }), z.strictObject({ images: z.array(z.string()) })]),
   reason: z.string().max(1024).optional(),
   priority: Priority,
   createdAt: Timestamp,

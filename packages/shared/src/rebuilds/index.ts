@@ -1,6 +1,7 @@
 // Rebuild waves: planning, pinning and the wave state machine. Pure: the coordinator does the IO.
 export { planWave } from "./plan.js";
 export type { TenantScope, WaveTrigger, WavePlan, PlanProblem, PlanResult } from "./plan.js";
+export { staleDependents } from "./stale.js";
 export { formatPlanTree } from "./plan-format.js";
 export { pinBuildRequest } from "./pin.js";
 export type { Pin, PinResult } from "./pin.js";

@@ -17,9 +17,13 @@ export type TenantScope = { kind: "tenant"; tenant: string } | { kind: "admin" }
  * automatic wave only what is below it, since it has just been built) or an
  * image reference (the images that build FROM it, and what is below them).
  * `digest`: the new digest of that base, when known, to pin the first level to.
+ * `dependents`: only these image ids among the base's direct dependents (and
+ * what is below them); with an Image as base, never that image itself, since
+ * it has just been built (a schedule's cascade: the dependents not built from
+ * `digest` yet, of every destination the image pushes).
  * `images`: just those images, in dependency order.
  */
-export type WaveTrigger = { base: string; digest?: string } | { images: readonly string[] };
+export type WaveTrigger = { base: string; digest?: string; dependents?: readonly ImageId[] } | { images: readonly string[] };
 
 import type { PinMode, PlanNode, PlannedBase } from "@buildfleet/contract";
 // A plan crosses the HTTP API: its node shapes are the contract's.
@@ -83,17 +87,20 @@ export function planWave(graph: CatalogGraph, trigger: WaveTrigger, scope: Tenan
     const found = findImage(graph, trigger.base, scope.kind === "automatic" ? { kind: "admin" } : scope);
     if (found.ambiguous) return { ok: false, problem: "ambiguous", message: `image ${trigger.base} exists in several tenants (${list(found.ambiguous)}); name it as tenant/name` };
     let roots: ImageId[];
+    const only = trigger.dependents === undefined ? undefined : new Set(trigger.dependents);
+    const chosen = (id: ImageId) => inScope(id) && (only === undefined || only.has(id));
     if (found.id !== undefined) {
-      // An automatic wave follows a build of this image: never rebuild it over itself.
-      roots = scope.kind === "automatic" ? childIds(graph, found.id).filter(inScope) : [found.id];
-      if (scope.kind === "automatic") triggerNode = found.id;
+      // An automatic wave or a cascade follows a build of this image: never rebuild it over itself.
+      const below = scope.kind === "automatic" || only !== undefined;
+      roots = below ? childIds(graph, found.id).filter(chosen) : [found.id];
+      if (below) triggerNode = found.id;
     } else {
       const ref = tryNormaliseReference(trigger.base);
       if (!ref.ok) {
         return { ok: true, plan: { levels: [], nodes: [], warnings: [`"${trigger.base}" is neither an image in the catalog nor a valid image reference (${ref.problem}): nothing to rebuild`] } };
       }
       triggerReference = ref.value.canonical;
-      roots = directDependents(graph, trigger.base).filter(inScope);
+      roots = directDependents(graph, trigger.base).filter(chosen);
       if (roots.length === 0) {
         return { ok: true, plan: { levels: [], nodes: [], warnings: [`no catalog image${scope.kind === "tenant" ? ` of tenant ${scope.tenant}` : ""} builds FROM ${ref.value.canonical}: nothing to rebuild`] } };
       }

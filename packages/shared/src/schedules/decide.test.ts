@@ -66,14 +66,13 @@ describe("concurrency and change detection", () => {
     expect(basesUnchanged(true, {}, {})).toBe(false);
   });
 
-  it("cascades only from a finished, successful build whose digest changed", () => {
+  it("follows only a finished, successful build with a digest; whether it rebuilds anything is decided per dependent", () => {
     const rec = (state: BuildRecord["state"], digest?: string) => ({ state, ...(digest ? { digest } : {}) }) as BuildRecord;
-    expect(cascadeDecision(rec("running"), "sha256:a")).toEqual({ kind: "wait" });
-    expect(cascadeDecision(rec("failed"), "sha256:a")).toEqual({ kind: "none", why: "not-succeeded" });
-    expect(cascadeDecision(undefined, "sha256:a")).toEqual({ kind: "none", why: "not-succeeded" });
-    expect(cascadeDecision(rec("succeeded", "sha256:a"), "sha256:a")).toEqual({ kind: "none", why: "unchanged" });
-    expect(cascadeDecision(rec("succeeded", "sha256:b"), "sha256:a")).toEqual({ kind: "wave", digest: "sha256:b" });
-    expect(cascadeDecision(rec("succeeded", "sha256:b"), undefined)).toEqual({ kind: "wave", digest: "sha256:b" });
+    expect(cascadeDecision(rec("running"))).toEqual({ kind: "wait" });
+    expect(cascadeDecision(rec("failed"))).toEqual({ kind: "none", why: "not-succeeded" });
+    expect(cascadeDecision(undefined)).toEqual({ kind: "none", why: "not-succeeded" });
+    expect(cascadeDecision(rec("succeeded"))).toEqual({ kind: "none", why: "not-succeeded" });
+    expect(cascadeDecision(rec("succeeded", "sha256:b"))).toEqual({ kind: "follow", digest: "sha256:b" });
   });
 
   it("pins the mirror build to the digest it checked", () => {

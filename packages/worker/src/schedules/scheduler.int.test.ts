@@ -113,9 +113,10 @@ describe.skipIf(skip !== undefined)("mirror schedules against the real registry"
   });
 });
 
-function catalogImage(name: string, from: string, destination: string, extra: Record<string, unknown> = {}) {
+function catalogImage(name: string, from: string, destination: string | string[], extra: Record<string, unknown> = {}) {
+  const destinations = typeof destination === "string" ? [destination] : destination;
   return parseImage(
-    { apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name }, spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: `FROM ${from}\nRUN true\n` }, destinations: [destination] }, ...extra } },
+    { apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name }, spec: { build: { context: { type: "inline", files: {} }, dockerfile: { inline: `FROM ${from}\nRUN true\n` }, destinations }, ...extra } },
     { tagPolicy: "allow-latest" },
   );
 }
@@ -172,11 +173,66 @@ describe.skipIf(skip !== undefined)("image schedules against the real registry",
     const followed = (await s.schedules.runs(id))[0]!;
     expect(followed).toMatchObject({ outcome: "built", buildId: built!.buildId, cascade: "wave" });
     const wave = await new WaveStore(conn, r.stack.ks).get(followed.waveId!);
-    expect(wave?.trigger).toEqual({ base: "registry.internal:5000/team/app:v1", digest: record.digest });
+    expect(wave?.trigger).toEqual({ base: "app", digest: record.digest, dependents: [`${TENANT}/child`] });
     expect(wave?.plan.nodes.map((n) => n.id)).toEqual([`${TENANT}/child`]);
 
     await s.tick(); // followed once: no second wave
     expect((await s.schedules.runs(id))[0]?.waveId).toBe(followed.waveId);
+  });
+
+  /** An image schedule with cascade whose first build has succeeded, before the owner follows it up. */
+  async function cascadeRig(images: { name: string; from: string }[], destinations: string[]) {
+    const r = await rig();
+    const conn = redis.track(createWorkerConnection(redis.url));
+    const catalog = new CatalogStore(conn, r.stack.ks);
+    expect((await catalog.apply(TENANT, catalogImage("app", `${registry.host}/library/busybox:latest`, destinations))).ok).toBe(true);
+    for (const { name, from } of images) expect((await catalog.apply(TENANT, catalogImage(name, from, `registry.internal:5000/team/${name}:v1`))).ok).toBe(true);
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("nightly-app", { target: { image: "app" }, skipIfUnchanged: false, cascade: true }));
+    r.clock.now = new Date("2026-01-01T10:00:05Z");
+    await s.tick();
+    const [built] = await s.schedules.runs(scheduleId(TENANT, "nightly-app"));
+    const record = await r.stack.waitForTerminal(built!.buildId!);
+    expect(record.state).toBe("succeeded");
+    return { s, catalog, digest: record.digest!, waves: new WaveStore(conn, r.stack.ks), followed: async () => (await s.schedules.runs(scheduleId(TENANT, "nightly-app")))[0]! };
+  }
+
+  it("with cascade, a first build starts no wave when every dependent was already built from its digest", async () => {
+    const APP = "registry.internal:5000/team/app:v1";
+    const c = await cascadeRig([{ name: "child", from: APP }], [APP]);
+    await c.catalog.recordBuild(`${TENANT}/child`, { buildId: "01jb0000000000000000000001", digest: `sha256:${"c".repeat(64)}`, builtFrom: { [APP]: c.digest }, waveId: "w-earlier" });
+    await c.s.reconcile();
+    const followed = await c.followed();
+    expect(followed).toMatchObject({ outcome: "built", cascade: "unchanged" });
+    expect(followed.waveId).toBeUndefined();
+  });
+
+  it("with cascade, only the dependents not built from the new digest are rebuilt", async () => {
+    const APP = "registry.internal:5000/team/app:v1";
+    const c = await cascadeRig([{ name: "current", from: APP }, { name: "stale", from: APP }, { name: "fresh", from: APP }], [APP]);
+    await c.catalog.recordBuild(`${TENANT}/current`, { buildId: "01jb0000000000000000000001", digest: `sha256:${"c".repeat(64)}`, builtFrom: { [APP]: c.digest }, waveId: "w-earlier" });
+    await c.catalog.recordBuild(`${TENANT}/stale`, { buildId: "01jb0000000000000000000002", digest: `sha256:${"e".repeat(64)}`, builtFrom: { [APP]: `sha256:${"0".repeat(64)}` }, waveId: "w-earlier" });
+    await c.s.reconcile();
+    const followed = await c.followed();
+    expect(followed).toMatchObject({ cascade: "wave" });
+    const wave = await c.waves.get(followed.waveId!);
+    expect(wave?.plan.nodes.map((n) => n.id)).toEqual([`${TENANT}/fresh`, `${TENANT}/stale`]);
+    expect(wave?.plan.nodes.flatMap((n) => n.bases.map((b) => [b.pin, b.digest]))).toEqual([
+      ["pinned", c.digest],
+      ["pinned", c.digest],
+    ]);
+  });
+
+  it("with cascade, an image pushing to several destinations starts one wave for the dependents of all of them", async () => {
+    const [V1, LATEST, MIRROR] = ["registry.internal:5000/team/app:v1", "registry.internal:5000/team/app:latest", "registry.internal:5000/mirror/app:v1"];
+    const c = await cascadeRig([{ name: "on-v1", from: V1 }, { name: "on-latest", from: LATEST }, { name: "on-mirror", from: MIRROR }], [V1, LATEST, MIRROR]);
+    await c.s.reconcile();
+    const followed = await c.followed();
+    expect(followed).toMatchObject({ cascade: "wave" });
+    const wave = await c.waves.get(followed.waveId!);
+    expect(wave?.plan.nodes.map((n) => n.id)).toEqual([`${TENANT}/on-latest`, `${TENANT}/on-mirror`, `${TENANT}/on-v1`]);
+    expect(wave?.plan.nodes.map((n) => n.bases[0]?.digest)).toEqual([c.digest, c.digest, c.digest]);
+    expect((await c.waves.list({ limit: 10, visible: () => true })).map((w) => w.id)).toEqual([followed.waveId]);
   });
 });
 

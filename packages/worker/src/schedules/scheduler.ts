@@ -12,7 +12,8 @@ import {
   fireSchedule,
   latestFire,
   followCascade,
-  planRebuild,
+  cascadeTargets,
+  buildGraph,
   startRebuild,
   WaveStore,
   headManifestDigest,
@@ -156,16 +157,15 @@ export class Scheduler {
     const runner = { store, queue: this.queues, redis: this.redis, ks, tagPolicy: config.builds.tagPolicy, catalog, waves: new WaveStore(this.redis, ks), logger: this.logger };
     this.cascadeDeps = {
       getBuild: (id) => store.get(id),
-      startWave: async (tenant, destinations, digest, reason) => {
-        // The schedule's tenant scope (its allow-lists), triggered by the pushed reference: only the images
-        // that build FROM it and what is below them, pinned to the new digest — never the image itself again.
+      startWave: async (tenant, image, digest, reason) => {
+        // The schedule's tenant scope (its allow-lists): the image's dependents not built from this digest yet,
+        // through any of its destinations, and what is below them — one wave, never the image itself again.
+        const { catalog: entries, status } = await catalog.catalog();
+        const targets = cascadeTargets(buildGraph(entries), `${tenant}/${image}`, digest, tenant, (id) => status.get(id)?.builtFrom);
+        if (targets.kind !== "wave") return { none: targets.kind };
         const scope = { kind: "tenant" as const, tenant };
-        for (const base of destinations) {
-          const { result } = await planRebuild(runner, scope, { base, digest });
-          if (!result.ok || result.plan.nodes.length === 0) continue;
-          return (await startRebuild(runner, { startedBy: `schedule:${tenant}`, scope, trigger: { base, digest }, reason })).id;
-        }
-        return undefined;
+        const trigger = { base: image, digest, dependents: targets.dependents };
+        return { waveId: (await startRebuild(runner, { startedBy: `schedule:${tenant}`, scope, trigger, reason })).id };
       },
       logger: this.logger,
     };
