@@ -9,8 +9,28 @@ import { CronExpressionParser } from "cron-parser";
 
 export const DEFAULT_TIME_ZONE = "UTC";
 
+/**
+ * Both checks are pure and run on every parse of a stored schedule (the
+ * owner's reconcile lists every schedule every tick): with 10,000 schedules
+ * they were most of the scheduler's CPU (bench:schedules). Remembered per
+ * string, bounded: a fleet has few zones and patterns.
+ */
+const MEMO_MAX = 4096;
+function memo(fn: (value: string) => string | undefined): (value: string) => string | undefined {
+  const seen = new Map<string, string | undefined>();
+  return (value) => {
+    if (seen.has(value)) return seen.get(value);
+    if (seen.size >= MEMO_MAX) seen.clear();
+    const result = fn(value);
+    seen.set(value, result);
+    return result;
+  };
+}
+
 /** Why an expression is refused, naming the cron field; undefined when it is usable. */
-export function cronProblem(expression: string): string | undefined {
+export const cronProblem: (expression: string) => string | undefined = memo(cronProblemOf);
+
+function cronProblemOf(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/).filter((f) => f !== "");
   if (fields.length !== 5) return `expected five fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   try {
@@ -22,7 +42,9 @@ export function cronProblem(expression: string): string | undefined {
 }
 
 /** Why a time zone is refused; undefined when the runtime's tz database knows it. */
-export function timeZoneProblem(timeZone: string): string | undefined {
+export const timeZoneProblem: (timeZone: string) => string | undefined = memo(timeZoneProblemOf);
+
+function timeZoneProblemOf(timeZone: string): string | undefined {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone });
     return undefined;
