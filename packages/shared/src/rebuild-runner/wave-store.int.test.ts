@@ -94,4 +94,19 @@ describe("WaveStore", () => {
     expect(await new WaveStore(conn, keyspace(redis.prefix)).get(doc.id)).toEqual({ ...doc, state: "succeeded", version: 5 });
     expect(await waves.active()).toEqual([]);
   });
+
+  it("takes the version from the document when a process that predates the version key wrote the wave", async () => {
+    const conn = redis.connection();
+    const waves = new WaveStore(conn, keyspace(redis.prefix));
+    const created = (await waves.save(await newDoc(2)))!;
+    // The older process's write: the whole document, one version on, the version key left as it was.
+    await conn.set(keyOf(created.id), JSON.stringify({ ...created, version: 2, eventSeq: 1 }));
+
+    const read = (await waves.get(created.id))!;
+    const written = await waves.save(read);
+
+    expect(read.version).toBe(2);
+    expect(written?.version).toBe(3);
+    expect((await new WaveStore(conn, keyspace(redis.prefix)).get(created.id))?.version).toBe(3);
+  });
 });

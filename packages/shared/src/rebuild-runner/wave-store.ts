@@ -89,7 +89,7 @@ const StoredPlan = WaveDoc.shape.plan;
  * KEYS: 1 wave state, 2 active set, 3 index zset, 4 build links hash, 5 events stream, 6 first-event hash,
  *       7 version, 8 plan
  * ARGV: 1 expected version, 2 state json, 3 terminal|active, 4 wave id, 5 created ms, 6 stream maxlen,
- *       7 plan json ('' for a wave stored already), 8 number of links n,
+ *       7 plan json ('' for a wave stored with its plan key; given, the version is the document's), 8 number of links n,
  *       then n (build id, link json) pairs, then the events' json.
  * Returns 1 written, 0 the version moved on, -1 no plan key and no plan given (the caller sends it).
  * The events go out in the same atomic step as the write they announce: a write that loses the
@@ -97,8 +97,9 @@ const StoredPlan = WaveDoc.shape.plan;
  */
 const SET_IF_VERSION = `
 local current = redis.call('GET', KEYS[7])
-if not current then
-  -- Stored before the version key (one document, plan included): its version is inside. This write sets the key.
+if not current or ARGV[7] ~= '' then
+  -- Read as one document (plan included: stored before the version key, or by a process that predates it):
+  -- its version is inside. This write sets the key.
   local raw = redis.call('GET', KEYS[1])
   if raw then current = tostring(cjson.decode(raw)['version']) else current = '0' end
 end
@@ -153,6 +154,9 @@ export class WaveStore {
     return `${this.prefix}:wave:${id}`;
   }
 
+  /** Plans read from inside a wave's document (the layout before the plan key): their next write sends them. */
+  private readonly inlinePlans = new WeakSet<WavePlan>();
+
   /** Parsed plans by wave id, oldest first (see CACHED_PLAN_NODES). */
   private readonly plans = new Map<string, WavePlan>();
   private cachedPlanNodes = 0;
@@ -187,7 +191,10 @@ export class WaveStore {
     if (raw === null || raw === undefined) return undefined;
     const { plan: inline, ...state } = StoredState.parse(JSON.parse(raw));
     // Stored as one document (the layout before the plan key): its plan is inline, and its next write moves it.
-    if (inline !== undefined) return { ...state, plan: inline };
+    if (inline !== undefined) {
+      this.inlinePlans.add(inline);
+      return { ...state, plan: inline };
+    }
     let plan = known;
     if (plan === undefined) {
       if (rawPlan === null || rawPlan === undefined) throw new InfrastructureError(`wave ${id}: its plan is missing`, { retryable: false });
@@ -217,9 +224,10 @@ export class WaveStore {
       rest.push(JSON.stringify(event));
     });
     const keys = [this.key(doc.id), this.activeKey, this.indexKey, this.linksKey, this.eventsKey, this.firstEventKey, `${this.key(doc.id)}:version`, `${this.key(doc.id)}:plan`];
-    // A stored wave's plan is in its plan key already (it never changes), except for a wave stored
-    // before the plan key: the script answers -1 for that one, and its plan goes along the second time.
-    let ok = await this.redis.eval(SET_IF_VERSION, keys.length, ...keys, ...args, doc.version > 0 ? "" : JSON.stringify(plan), ...rest);
+    // A stored wave's plan is in its plan key already (it never changes), except for a wave read as one
+    // document; should the plan key be missing all the same, the script answers -1 and the plan goes along.
+    const sendPlan = doc.version === 0 || this.inlinePlans.has(plan);
+    let ok = await this.redis.eval(SET_IF_VERSION, keys.length, ...keys, ...args, sendPlan ? JSON.stringify(plan) : "", ...rest);
     if (ok === -1) ok = await this.redis.eval(SET_IF_VERSION, keys.length, ...keys, ...args, JSON.stringify(plan), ...rest);
     if (ok !== 1) return undefined;
     this.cachePlan(doc.id, plan);
