@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { BuildId, Priority, Tenant, Timestamp, makeRebuildEvent } from "../contract/index.js";
 import { STREAM_FIELDS } from "../builds/event-stream.js";
+import { InfrastructureError } from "../errors/index.js";
 import type { WaveEventInit } from "./wave-events.js";
 import type { ImageId } from "../catalog/graph.js";
 import type { WavePlan } from "../rebuilds/plan.js";
@@ -10,10 +11,20 @@ import type { Wave, WaveState } from "../rebuilds/wave.js";
 import type { Keyspace } from "../redis/keyspace.js";
 
 /**
- * Rebuild waves in Redis. A wave is one JSON document (plan, state machine,
- * the build of each node) written with compare-and-set on its `version`:
- * the API (start, cancel, retry) and any number of coordinators may advance
- * one wave at once, and exactly one write of each step wins.
+ * Rebuild waves in Redis. A wave is three keys: its plan (JSON, written once
+ * when the wave is created: it never changes), its state (the rest of the
+ * WaveDoc as JSON: state machine, the build of each node) and its version.
+ * Every write is a compare-and-set on the version: the API (start, cancel,
+ * retry) and any number of coordinators may advance one wave at once, and
+ * exactly one write of each step wins.
+ *
+ * The plan is more than half of a large wave's document, and a wave step
+ * rewrites the state: keeping the plan apart makes each step write (and
+ * read) only what changed. The version in its own key lets the script check
+ * it without decoding the document.
+ *
+ * Waves stored as one document (plan included, no version key; before this
+ * layout) are read as they are, and their next write moves them to this one.
  */
 
 export const WaveId = z.string().regex(/^rw-[0-9a-z]{8,40}$/, { error: "expected a wave id such as rw-lq3c0a1b2c3d4e5f" });
@@ -70,29 +81,49 @@ export type WaveDoc = z.infer<typeof WaveDoc>;
 export const BuildLink = z.strictObject({ waveId: WaveId, nodeId: z.string(), attempt: z.number().int().min(1) });
 export type BuildLink = z.infer<typeof BuildLink>;
 
+/** What the state key holds: the WaveDoc without its plan (or, stored before the plan key, with it). */
+const StoredState = WaveDoc.extend({ plan: WaveDoc.shape.plan.optional() });
+const StoredPlan = WaveDoc.shape.plan;
+
 /**
- * KEYS: 1 wave, 2 active set, 3 index zset, 4 build links hash, 5 events stream, 6 first-event hash
- * ARGV: 1 expected version, 2 doc json, 3 terminal|active, 4 wave id, 5 created ms, 6 stream maxlen,
- *       7 number of links n, then n (build id, link json) pairs, then the events' json.
+ * KEYS: 1 wave state, 2 active set, 3 index zset, 4 build links hash, 5 events stream, 6 first-event hash,
+ *       7 version, 8 plan
+ * ARGV: 1 expected version, 2 state json, 3 terminal|active, 4 wave id, 5 created ms, 6 stream maxlen,
+ *       7 plan json ('' for a wave stored with its plan key; given, the version is the document's), 8 number of links n,
+ *       then n (build id, link json) pairs, then the events' json.
+ * Returns 1 written, 0 the version moved on, -1 no plan key and no plan given (the caller sends it).
  * The events go out in the same atomic step as the write they announce: a write that loses the
  * compare-and-set publishes nothing.
  */
 const SET_IF_VERSION = `
-local raw = redis.call('GET', KEYS[1])
-if raw then
-  local current = cjson.decode(raw)['version']
-  if tostring(current) ~= ARGV[1] then return 0 end
-elseif ARGV[1] ~= '0' then return 0 end
+local current = redis.call('GET', KEYS[7])
+if not current or ARGV[7] ~= '' then
+  -- Read as one document (plan included: stored before the version key, or by a process that predates it):
+  -- its version is inside. This write sets the key.
+  local raw = redis.call('GET', KEYS[1])
+  if raw then current = tostring(cjson.decode(raw)['version']) else current = '0' end
+end
+if current ~= ARGV[1] then return 0 end
+if ARGV[7] ~= '' then redis.call('SET', KEYS[8], ARGV[7])
+elseif redis.call('EXISTS', KEYS[8]) == 0 then return -1 end
 redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[7], tonumber(ARGV[1]) + 1)
 if ARGV[3] == 'terminal' then redis.call('SREM', KEYS[2], ARGV[4]) else redis.call('SADD', KEYS[2], ARGV[4]) end
 if ARGV[1] == '0' then redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4]) end
-local links = tonumber(ARGV[7])
-for i = 8, 7 + links * 2, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
-for i = 8 + links * 2, #ARGV do
+local links = tonumber(ARGV[8])
+for i = 9, 8 + links * 2, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+for i = 9 + links * 2, #ARGV do
   local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', '${STREAM_FIELDS.wave}', ARGV[4], '${STREAM_FIELDS.event}', ARGV[i])
   redis.call('HSETNX', KEYS[6], ARGV[4], id)
 end
 return 1`;
+
+/**
+ * Plans kept parsed, by wave id, up to this many nodes in all: a plan never
+ * changes once written, so a wave step reads only the state. Their objects
+ * are shared between callers: read-only.
+ */
+const CACHED_PLAN_NODES = 20_000;
 
 /** CloudEvents `source` of rebuild.* events. */
 const EVENT_SOURCE = "/buildfleet/rebuilds";
@@ -123,30 +154,84 @@ export class WaveStore {
     return `${this.prefix}:wave:${id}`;
   }
 
+  /** Plans read from inside a wave's document (the layout before the plan key): their next write sends them. */
+  private readonly inlinePlans = new WeakSet<WavePlan>();
+
+  /** Parsed plans by wave id, oldest first (see CACHED_PLAN_NODES). */
+  private readonly plans = new Map<string, WavePlan>();
+  private cachedPlanNodes = 0;
+
+  private cachePlan(id: string, plan: WavePlan): void {
+    if (this.plans.get(id) === plan) return;
+    this.forgetPlan(id);
+    this.plans.set(id, plan);
+    this.cachedPlanNodes += plan.nodes.length;
+    for (const old of [...this.plans.keys()]) {
+      if (this.cachedPlanNodes <= CACHED_PLAN_NODES || old === id) break;
+      this.forgetPlan(old);
+    }
+  }
+
+  private forgetPlan(id: string): void {
+    const p = this.plans.get(id);
+    if (p === undefined) return;
+    this.plans.delete(id);
+    this.cachedPlanNodes -= p.nodes.length;
+  }
+
   async get(id: string): Promise<WaveDoc | undefined> {
     if (!WaveId.safeParse(id).success) return undefined;
-    const raw = await this.redis.get(this.key(id));
-    if (raw === null) return undefined;
-    return WaveDoc.parse(JSON.parse(raw));
+    const known = this.plans.get(id);
+    if (known !== undefined) {
+      // Most recently used last: the first to go is the wave read longest ago.
+      this.plans.delete(id);
+      this.plans.set(id, known);
+    }
+    const [raw, rawPlan] = known !== undefined ? [await this.redis.get(this.key(id)), null] : await this.redis.mget(this.key(id), `${this.key(id)}:plan`);
+    if (raw === null || raw === undefined) return undefined;
+    const { plan: inline, ...state } = StoredState.parse(JSON.parse(raw));
+    // Stored as one document (the layout before the plan key): its plan is inline, and its next write moves it.
+    if (inline !== undefined) {
+      this.inlinePlans.add(inline);
+      return { ...state, plan: inline };
+    }
+    let plan = known;
+    if (plan === undefined) {
+      if (rawPlan === null || rawPlan === undefined) throw new InfrastructureError(`wave ${id}: its plan is missing`, { retryable: false });
+      plan = StoredPlan.parse(JSON.parse(rawPlan));
+      this.cachePlan(id, plan);
+    }
+    return { ...state, plan };
   }
 
   /**
    * Writes `doc` (version + 1) when the stored one still has `doc.version`
    * (0: not stored yet), with the links of its new builds and the rebuild.*
    * events it announces (numbered on from `doc.eventSeq`), in one atomic step.
+   * The plan is written with the first write only (and when a wave stored
+   * before the plan key is written the first time).
    * undefined: someone else wrote first; read again and re-decide.
    */
   async save(doc: WaveDoc, newLinks: readonly [buildId: string, link: BuildLink][] = [], events: readonly WaveEventInit[] = []): Promise<WaveDoc | undefined> {
     const next: WaveDoc = { ...doc, version: doc.version + 1, eventSeq: doc.eventSeq + events.length };
+    const { plan, ...state } = next;
     const terminal = next.state !== "running";
-    const args = [String(doc.version), JSON.stringify(next), terminal ? "terminal" : "active", doc.id, String(Date.parse(doc.createdAt)), String(this.streamMaxLen), String(newLinks.length)];
-    for (const [buildId, link] of newLinks) args.push(buildId, JSON.stringify(link));
+    const args = [String(doc.version), JSON.stringify(state), terminal ? "terminal" : "active", doc.id, String(Date.parse(doc.createdAt)), String(this.streamMaxLen)];
+    const rest = [String(newLinks.length)];
+    for (const [buildId, link] of newLinks) rest.push(buildId, JSON.stringify(link));
     events.forEach((e, i) => {
       const event = makeRebuildEvent(e.type, { waveId: doc.id, sequence: doc.eventSeq + i + 1, data: e.data, source: EVENT_SOURCE, time: doc.updatedAt });
-      args.push(JSON.stringify(event));
+      rest.push(JSON.stringify(event));
     });
-    const ok = await this.redis.eval(SET_IF_VERSION, 6, this.key(doc.id), this.activeKey, this.indexKey, this.linksKey, this.eventsKey, this.firstEventKey, ...args);
-    return ok === 1 ? next : undefined;
+    const keys = [this.key(doc.id), this.activeKey, this.indexKey, this.linksKey, this.eventsKey, this.firstEventKey, `${this.key(doc.id)}:version`, `${this.key(doc.id)}:plan`];
+    // A stored wave's plan is in its plan key already (it never changes), except for a wave read as one
+    // document; should the plan key be missing all the same, the script answers -1 and the plan goes along.
+    const sendPlan = doc.version === 0 || this.inlinePlans.has(plan);
+    let ok = await this.redis.eval(SET_IF_VERSION, keys.length, ...keys, ...args, sendPlan ? JSON.stringify(plan) : "", ...rest);
+    if (ok === -1) ok = await this.redis.eval(SET_IF_VERSION, keys.length, ...keys, ...args, JSON.stringify(plan), ...rest);
+    if (ok !== 1) return undefined;
+    this.cachePlan(doc.id, plan);
+    return next;
   }
 
   /** The stream id of the wave's first event (rebuild.started), where its event history begins. */

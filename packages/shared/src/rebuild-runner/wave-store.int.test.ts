@@ -1,0 +1,112 @@
+import { useRedis } from "@buildfleet/testkit";
+import { describe, expect, it } from "vitest";
+import { keyspace } from "../redis/keyspace.js";
+import { REG, digest, entry } from "../test-support/catalog.js";
+import { CatalogStore } from "../catalog-store/catalog-store.js";
+import { startWave } from "../rebuilds/wave.js";
+import { planRebuild } from "./runner.js";
+import { WaveStore, newWaveId, type WaveDoc } from "./wave-store.js";
+
+describe("WaveStore", () => {
+  const redis = useRedis();
+
+  async function newDoc(n: number): Promise<WaveDoc> {
+    const catalog = new CatalogStore(redis.connection(), keyspace(redis.prefix));
+    for (let i = 0; i < n; i++) {
+      const { tenant, image } = entry(`app-${i}`, `FROM ${REG}/team/base:v1\nRUN true\n`);
+      const res = await catalog.apply(tenant, image);
+      if (!res.ok) throw new Error(res.check.message);
+    }
+    const { result } = await planRebuild({ catalog }, { kind: "admin" }, { base: `${REG}/team/base:v1`, digest: digest(1) });
+    if (!result.ok) throw new Error(result.message);
+    const now = new Date().toISOString();
+    return {
+      id: newWaveId(),
+      startedBy: "team",
+      scope: "admin",
+      trigger: { base: `${REG}/team/base:v1`, digest: digest(1) },
+      priority: "bulk",
+      createdAt: now,
+      updatedAt: now,
+      state: "running",
+      version: 0,
+      plan: result.plan,
+      wave: startWave(result.plan, { maxInFlight: n }),
+      builds: {},
+      eventSeq: 0,
+    };
+  }
+
+  const keyOf = (id: string) => `${keyspace(redis.prefix).bullPrefix}:rebuild:wave:${id}`;
+
+  it("writes the plan once, with the wave's first write; later steps write only the state", async () => {
+    const waves = new WaveStore(redis.connection(), keyspace(redis.prefix));
+    const doc = await newDoc(3);
+    const created = await waves.save(doc);
+    const conn = redis.connection();
+    // A marker in place of the plan's text (the same plan): a later step that rewrote the plan would replace it.
+    const planText = await conn.get(`${keyOf(doc.id)}:plan`);
+    expect(JSON.parse(planText!)).toEqual(doc.plan);
+    await conn.set(`${keyOf(doc.id)}:plan`, ` ${planText!}`);
+
+    const stepped = await waves.save({ ...created!, state: "succeeded" });
+    const fresh = await new WaveStore(conn, keyspace(redis.prefix)).get(doc.id);
+    const again = await new WaveStore(conn, keyspace(redis.prefix)).save(fresh!);
+
+    expect(stepped?.version).toBe(2);
+    expect(again?.version).toBe(3);
+    expect(await conn.get(`${keyOf(doc.id)}:plan`)).toBe(` ${planText!}`);
+    expect(JSON.parse((await conn.get(keyOf(doc.id)))!)).not.toHaveProperty("plan");
+    expect(await conn.get(`${keyOf(doc.id)}:version`)).toBe("3");
+    expect(fresh).toEqual({ ...stepped, plan: doc.plan });
+  });
+
+  it("refuses a write from a version that moved on, in this store and in another", async () => {
+    const conn = redis.connection();
+    const one = new WaveStore(conn, keyspace(redis.prefix));
+    const other = new WaveStore(conn, keyspace(redis.prefix));
+    const created = (await one.save(await newDoc(2)))!;
+    const read = (await other.get(created.id))!;
+
+    expect(await one.save(created)).toBeDefined();
+    expect(await other.save(read)).toBeUndefined();
+    expect(await one.save(created)).toBeUndefined();
+    expect(await one.save({ ...created, version: 0 })).toBeUndefined();
+    expect((await other.get(created.id))?.version).toBe(2);
+  });
+
+  it("reads a wave stored as one document (before the plan key), and its next write moves it to the plan key", async () => {
+    const conn = redis.connection();
+    const waves = new WaveStore(conn, keyspace(redis.prefix));
+    const doc = { ...(await newDoc(2)), version: 4, eventSeq: 1 };
+    // The previous layout: the whole document, plan included, under the wave key; no version key, no plan key.
+    await conn.set(keyOf(doc.id), JSON.stringify(doc));
+    await conn.sadd(`${keyspace(redis.prefix).bullPrefix}:rebuild:active`, doc.id);
+
+    const read = await waves.get(doc.id);
+    expect(read).toEqual(doc);
+    expect(await waves.save({ ...read!, version: 3 })).toBeUndefined();
+    const moved = await waves.save({ ...read!, state: "succeeded" });
+
+    expect(moved?.version).toBe(5);
+    expect(JSON.parse((await conn.get(`${keyOf(doc.id)}:plan`))!)).toEqual(doc.plan);
+    expect(JSON.parse((await conn.get(keyOf(doc.id)))!)).not.toHaveProperty("plan");
+    expect(await new WaveStore(conn, keyspace(redis.prefix)).get(doc.id)).toEqual({ ...doc, state: "succeeded", version: 5 });
+    expect(await waves.active()).toEqual([]);
+  });
+
+  it("takes the version from the document when a process that predates the version key wrote the wave", async () => {
+    const conn = redis.connection();
+    const waves = new WaveStore(conn, keyspace(redis.prefix));
+    const created = (await waves.save(await newDoc(2)))!;
+    // The older process's write: the whole document, one version on, the version key left as it was.
+    await conn.set(keyOf(created.id), JSON.stringify({ ...created, version: 2, eventSeq: 1 }));
+
+    const read = (await waves.get(created.id))!;
+    const written = await waves.save(read);
+
+    expect(read.version).toBe(2);
+    expect(written?.version).toBe(3);
+    expect((await new WaveStore(conn, keyspace(redis.prefix)).get(created.id))?.version).toBe(3);
+  });
+});
