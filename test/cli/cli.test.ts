@@ -231,16 +231,20 @@ describe("buildfleet CLI against the real API", () => {
     it("on Ctrl-C during --wait says how to reattach, and wait picks the build up again", async () => {
       const api = await startLiveApi(redis);
       const ctrlC = new AbortController();
-      const run = api.cli([...MIRROR, "--wait", "--no-logs"], { signal: ctrlC.signal });
+      // Ctrl-C once the CLI waits (it printed the submit answer), not while the submit is in flight.
+      let submitted!: () => void;
+      const waiting = new Promise<void>((resolve) => (submitted = resolve));
+      const run = api.cli([...MIRROR, "--wait", "--no-logs"], { signal: ctrlC.signal, onStderr: (text) => text.includes(" submitted (") && submitted() });
       const id = await nthBuild(redis);
       await api.markRunning(id);
+      await waiting;
       ctrlC.abort(new Error("interrupted"));
       const interrupted = await run;
       expect(interrupted.code).toBe(130);
       expect(interrupted.stderr).toContain(`buildfleet wait ${id}`);
-      const waiting = api.cli(["wait", `build/${id}`, "--timeout", "60s"]);
+      const reattached = api.cli(["wait", `build/${id}`, "--timeout", "60s"]);
       await api.finish(id);
-      expect(await waiting).toMatchObject({ code: 0, stdout: `build/${id} succeeded sha256:${"b".repeat(64)}\n` });
+      expect(await reattached).toMatchObject({ code: 0, stdout: `build/${id} succeeded sha256:${"b".repeat(64)}\n` });
     });
 
     it("wait --for terminal accepts a failed build; --for succeeded exits 1 for it", async () => {

@@ -15,7 +15,7 @@ export interface LiveApi {
   store: BuildStore;
   markRunning(id: string): Promise<BuildRecord>;
   finish(id: string, to?: "succeeded" | "failed"): Promise<BuildRecord>;
-  cli(args: string[], options?: { signal?: AbortSignal; stdin?: string; cwd?: string; onStdout?: (text: string) => void }): Promise<CliRun>;
+  cli(args: string[], options?: { signal?: AbortSignal; stdin?: string; cwd?: string; onStdout?: (text: string) => void; onStderr?: (text: string) => void }): Promise<CliRun>;
 }
 
 export interface CliRun {
@@ -89,7 +89,10 @@ export async function startLiveApi(
           stdout += s;
           o.onStdout?.(stdout);
         },
-        stderr: (s) => (stderr += s),
+        stderr: (s) => {
+          stderr += s;
+          o.onStderr?.(stderr);
+        },
         env: { BUILDFLEET_URL: api.url, BUILDFLEET_TOKEN: LIVE_TOKEN },
         cwd: o.cwd ?? options.cwd ?? process.cwd(),
         readStdin: async () => o.stdin ?? "",
