@@ -98,6 +98,7 @@ const OPERATIONS: Operation[] = [
     parameters: [
       { name: "buildId", in: "query", schema: { type: "string" }, description: "only this build" },
       { name: "waveId", in: "query", schema: { type: "string" }, description: "only this rebuild wave's rebuild.* events (from its first without a resume point)" },
+      { name: "builds", in: "query", schema: { type: "boolean", default: false }, description: "with waveId: its builds' build.* events too (a node's running state is announced by those only)" },
       { name: "since", in: "query", schema: { type: "string" }, description: "resume after this event id" },
       { name: "tenant", in: "query", schema: { type: "string" }, description: "another tenant's events (admin scope only)" },
       { name: "Last-Event-ID", in: "header", schema: { type: "string" }, description: "resume after this event id" },
