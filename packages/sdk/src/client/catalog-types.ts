@@ -68,6 +68,8 @@ export interface WaveView {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** The sequence of the last rebuild.* event the view includes (absent from older servers). */
+  eventSeq?: number;
   counts: Record<WaveNodeState, number>;
   levels: string[][];
   warnings: string[];
