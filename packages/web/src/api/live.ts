@@ -63,9 +63,14 @@ const WAVE_STREAM_TYPES = [
  * Last-Event-ID; `onOpen(again)` says when a (re)connection is up, so the
  * caller can read the wave again after a gap. Returns the stop function.
  */
-export function subscribeWave(waveId: string, onEvent: (e: WaveStreamMessage) => void, onOpen: (again: boolean) => void): () => void {
-  const source = new EventSource(`/v1/events?${new URLSearchParams({ waveId, builds: "true" }).toString()}`);
+export function subscribeWave(waveId: string, onEvent: (e: WaveStreamMessage) => void, onOpen: (again: boolean) => void, retryMs = 5_000): () => void {
+  let source: EventSource | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastId = "";
+  let opened = false;
+  let stopped = false;
   const handle = (ev: MessageEvent<string>): void => {
+    if (ev.lastEventId !== "") lastId = ev.lastEventId;
     try {
       const e = JSON.parse(ev.data) as Partial<WaveStreamMessage>;
       if (typeof e.type === "string" && typeof e.data === "object" && e.data !== null) onEvent({ type: e.type, sequence: e.sequence, time: e.time, data: e.data });
@@ -73,13 +78,29 @@ export function subscribeWave(waveId: string, onEvent: (e: WaveStreamMessage) =>
       // Not an event of ours: ignore.
     }
   };
-  for (const type of WAVE_STREAM_TYPES) source.addEventListener(type, handle as EventListener);
-  let opened = false;
-  source.onopen = () => {
-    onOpen(opened);
-    opened = true;
+  const connect = (): void => {
+    const query: Record<string, string> = { waveId, builds: "true" };
+    if (lastId !== "") query.since = lastId;
+    const es = new EventSource(`/v1/events?${new URLSearchParams(query).toString()}`);
+    source = es;
+    for (const type of WAVE_STREAM_TYPES) es.addEventListener(type, handle as EventListener);
+    es.onopen = () => {
+      onOpen(opened);
+      opened = true;
+    };
+    es.onerror = () => {
+      // A dropped stream EventSource resumes by itself (Last-Event-ID); an answer other than 200
+      // (429: too many streams) closes it for good: try again later from the last event seen.
+      if (es.readyState !== EventSource.CLOSED || stopped) return;
+      timer = setTimeout(connect, retryMs);
+    };
   };
-  return () => source.close();
+  connect();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+    source?.close();
+  };
 }
 
 export type FollowState = "connecting" | "following" | "reconnecting" | "ended";
