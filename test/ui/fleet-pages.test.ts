@@ -121,6 +121,12 @@ describe("the fleet pages in chromium", () => {
     // Paused while the page opens, so the recorder sees every node from its first state.
     await call("POST", "/v1/queue/pause");
     const wave = await call<{ id: string }>("POST", "/v1/rebuilds", { base: "wave-base", reason: "dashboard test" });
+    // The page reads the wave once and follows its events: a few reads at most, however long the wave takes.
+    const waveReads: number[] = [];
+    const countRead = (r: { url: () => string }): void => {
+      if (new URL(r.url()).pathname === `/v1/rebuilds/${wave.id}`) waveReads.push(Date.now());
+    };
+    page.on("request", countRead);
     await page.locator(`tr[data-wave-id="${wave.id}"] a`).click();
     await page.locator("#wave-title", { hasText: wave.id }).waitFor();
     await page.locator("g[data-node]").nth(2).waitFor();
@@ -146,6 +152,9 @@ describe("the fleet pages in chromium", () => {
     if (UPDATE_DOCS) await page.screenshot({ path: join(REPO_ROOT, "docs/dashboard-wave.png") });
     await page.locator("[data-wave-state=succeeded]").waitFor({ timeout: 90_000 });
     expect(await page.evaluate("window.noReload")).toBe(true);
+    page.off("request", countRead);
+    // Polling read it every second (the wave takes several); now: once, plus a read when the counts or a reconnect ask for it.
+    expect(waveReads.length, `reads of /v1/rebuilds/${wave.id} over ${((waveReads.at(-1) ?? 0) - (waveReads[0] ?? 0)) / 1000}s`).toBeLessThanOrEqual(3);
 
     const changes = await page.evaluate<{ id: string; state: string; stroke: string }[]>("window.changes");
     const ids = ["dev/wave-base", "dev/wave-runtime", "dev/wave-app"];

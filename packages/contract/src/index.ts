@@ -116,3 +116,16 @@ export {
   eventMatches,
   selectorMatches,
 } from "./webhooks.js";
+// Workers, images and schedules answers (issue 16): the same rule as the builds answers above.
+export {
+  WorkerView,
+  WorkerList,
+  ImageStatus,
+  ImageView,
+  ImageList,
+  ImageGraph,
+  ScheduleRunView,
+  ScheduleStatus,
+  ScheduleView,
+  ScheduleList,
+} from "./http/fleet-responses.js";

@@ -14,6 +14,11 @@ export const EventsQuery = z.strictObject({
   buildId: z.string().max(64).optional(),
   /** One rebuild wave's rebuild.* events; without a resume point, from its first (rebuild.started). */
   waveId: z.string().max(64).optional(),
+  /**
+   * With waveId: its builds' build.* events too. A node's `running` is announced by its
+   * build's events only (no rebuild.node.running), so a live view of the wave needs them.
+   */
+  builds: z.stringbool({ error: "expected true or false" }).default(false),
   since: z.string().max(64).optional(),
   /** Another tenant's events: admin scope only. */
   tenant: Tenant.optional(),
@@ -25,10 +30,10 @@ const TENANT_CACHE_MAX = 10_000;
 export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const waves = new WaveStore(ctx.redis, ctx.ks);
   /** The stream id of a visible wave's first event (undefined: none published yet); 404 for a wave the caller may not see. */
-  const ownWaveStart = async (request: FastifyRequest, waveId: string): Promise<string | undefined> => {
+  const ownWave = async (request: FastifyRequest, waveId: string): Promise<{ firstEventId: string | undefined; buildIds: string[] }> => {
     const doc = await waves.get(waveId);
     if (doc === undefined || !waveVisible(request, doc)) throw new NotFoundError(`rebuild wave ${waveId} not found`);
-    return waves.firstEventId(waveId);
+    return { firstEventId: await waves.firstEventId(waveId), buildIds: Object.values(doc.builds).map((b) => b.buildId) };
   };
   const { maxStreams, maxStreamsPerToken } = ctx.config.api.sse;
   /** Open streams per token (keyed by the token's hash); the process total is the fan-out's size. */
@@ -51,9 +56,11 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     }
     const waveId = parsed.data.waveId;
     if (buildId !== undefined && waveId !== undefined) throw new ValidationError([{ path: "waveId", message: "give buildId or waveId, not both" }]);
+    if (parsed.data.builds && waveId === undefined) throw new ValidationError([{ path: "builds", message: "builds=true goes with waveId (a wave's builds)" }]);
     // Only now Redis: a bad resume point is a 400 whatever the build.
     if (buildId !== undefined) await ownBuild(ctx, request, buildId);
-    const firstOfWave = waveId === undefined ? undefined : await ownWaveStart(request, waveId);
+    const wave = waveId === undefined ? undefined : await ownWave(request, waveId);
+    const firstOfWave = wave?.firstEventId;
     // Without a resume point: only events from now on (the current last id, resolved once); a wave's from its first.
     const start = resume ?? (firstOfWave !== undefined ? previousStreamId(firstOfWave) : await ctx.events.currentId());
 
@@ -93,8 +100,27 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     raw.write(": connected\n\n");
 
     const tenants = new Map<string, string>();
+    /** builds=true: build id → the wave it belongs to ("" none); seeded from the wave and its node.queued events. Bounded. */
+    const waveOf = new Map<string, string>(wave?.buildIds.map((id) => [id, waveId ?? ""]) ?? []);
+    const inWave = async (id: string): Promise<boolean> => {
+      let owner = waveOf.get(id);
+      if (owner === undefined) {
+        // A record's wave never changes: a read per build not seen before, as for tenants below.
+        owner = (await ctx.store.get(id))?.rebuild?.waveId ?? "";
+        if (waveOf.size >= TENANT_CACHE_MAX) waveOf.clear();
+        waveOf.set(id, owner);
+      }
+      return owner === waveId;
+    };
     const visible = async (entry: StreamEntry): Promise<boolean> => {
-      if (waveId !== undefined) return entry.kind === "rebuild" && entry.waveId === waveId;
+      if (waveId !== undefined) {
+        if (entry.kind === "rebuild") {
+          if (entry.waveId !== waveId) return false;
+          if (entry.event.type === "rebuild.node.queued") waveOf.set(entry.event.data.buildId, waveId);
+          return true;
+        }
+        return parsed.data.builds && (await inWave(entry.buildId));
+      }
       // A wave's event names the tenants it concerns.
       if (entry.kind === "rebuild") return buildId === undefined && entry.event.data.tenants.includes(tenant);
       if (buildId !== undefined) return entry.buildId === buildId;

@@ -1,13 +1,12 @@
-import { WorkerId, WorkerReport, createWorkerRegistry, type WorkerState } from "@buildfleet/shared";
-import { NotFoundError } from "@buildfleet/contract";
+import { WorkerId, createWorkerRegistry, type WorkerState } from "@buildfleet/shared";
+import { NotFoundError, WorkerList, WorkerView } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import { principalOf, requireScope } from "../auth/authenticate.js";
 import type { ApiContext } from "../context.js";
 
-/** A worker as listed: its last report, `gone` once it missed the heartbeat bound. */
-export const WorkerItem = WorkerReport.extend({ state: z.enum(["running", "quiet", "gone"]) });
-export const WorkerList = z.strictObject({ items: z.array(WorkerItem) });
+/** A worker as listed: the contract's response schema (its last report, `gone` once it missed the heartbeat bound). */
+export const WorkerItem = WorkerView;
+export { WorkerList };
 
 /**
  * GET /v1/workers, POST /v1/workers/:id/quiet|resume (admin: workers are the
@@ -16,7 +15,7 @@ export const WorkerList = z.strictObject({ items: z.array(WorkerItem) });
  */
 export function registerWorkerRoutes(app: FastifyInstance, ctx: ApiContext, now: () => number = Date.now): void {
   const registry = createWorkerRegistry(ctx.redis, ctx.ks);
-  app.get("/v1/workers", { onRequest: requireScope(ctx.tokens, "admin") }, async () => ({ items: await registry.list(now()) }));
+  app.get("/v1/workers", { onRequest: requireScope(ctx.tokens, "admin") }, async () => WorkerList.parse({ items: await registry.list(now()) }));
 
   const setWanted = (state: WorkerState) => async (request: { params: { id: string } } & Parameters<typeof principalOf>[0]) => {
     const id = request.params.id;
@@ -24,7 +23,7 @@ export function registerWorkerRoutes(app: FastifyInstance, ctx: ApiContext, now:
     if (!worker || worker.state === "gone") throw new NotFoundError(`worker ${id} is not in the fleet (see GET /v1/workers)`);
     await registry.setWanted(id, state);
     request.log.warn({ workerId: id, tenant: principalOf(request).tenant, wanted: state }, `worker ${state === "quiet" ? "quiet" : "resume"} requested`);
-    return { ...worker, wanted: state };
+    return WorkerView.parse({ ...worker, wanted: state });
   };
   app.post<{ Params: { id: string } }>("/v1/workers/:id/quiet", { onRequest: requireScope(ctx.tokens, "admin") }, setWanted("quiet"));
   app.post<{ Params: { id: string } }>("/v1/workers/:id/resume", { onRequest: requireScope(ctx.tokens, "admin") }, setWanted("running"));

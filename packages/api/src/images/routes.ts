@@ -1,5 +1,5 @@
 import { CatalogStore, buildGraph, childIds, dependents, describeSource, imageId, parentIds, toDot, toEntry, type CatalogGraph, type ImageBuildStatus, type StoredImage } from "@buildfleet/shared";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, imageNameProblem, summariseIssues, toFieldIssues, validateImage } from "@buildfleet/contract";
+import { ConflictError, ForbiddenError, ImageGraph, ImageList, ImageView, NotFoundError, ValidationError, imageNameProblem, summariseIssues, toFieldIssues, validateImage } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
@@ -22,13 +22,13 @@ export const GraphQuery = z.strictObject({ format: z.enum(["json", "dot"]).defau
 export const DependentsQuery = z.strictObject({ base: z.string().min(1).max(512) });
 
 /** The stored image as the API shows it. */
-export function imageView(stored: StoredImage, graph: CatalogGraph | undefined, status: ImageBuildStatus | undefined) {
+export function imageView(stored: StoredImage, graph: CatalogGraph | undefined, status: ImageBuildStatus | undefined): ImageView {
   const id = imageId(stored.tenant, stored.image.metadata.name);
   const resolution =
     stored.resolution.state === "resolved"
       ? { state: "resolved" as const, bases: stored.resolution.bases.map((b) => ({ reference: b.reference, from: describeSource(b.source as never) })) }
       : { state: "unresolved" as const, reason: stored.resolution.reason };
-  return {
+  return ImageView.parse({
     ...stored.image,
     status: {
       tenant: stored.tenant,
@@ -42,7 +42,7 @@ export function imageView(stored: StoredImage, graph: CatalogGraph | undefined, 
       lastDigest: status?.lastDigest ?? null,
       builtFrom: status?.builtFrom ?? {},
     },
-  };
+  });
 }
 
 const isAdmin = (request: FastifyRequest) => principalOf(request).scopes.includes("admin");
@@ -90,7 +90,7 @@ export function registerImageRoutes(app: FastifyInstance, ctx: ApiContext): void
       .filter((s) => admin || s.tenant === principal.tenant)
       .filter((s) => labels.every(([k, v]) => s.image.metadata.labels?.[k] === v))
       .map((s) => imageView(s, undefined, status.get(imageId(s.tenant, s.image.metadata.name))));
-    return { items };
+    return ImageList.parse({ items });
   });
 
   app.get("/v1/images/graph", { onRequest: requireScope(tokens, "read") }, async (request, reply) => {
@@ -101,13 +101,13 @@ export function registerImageRoutes(app: FastifyInstance, ctx: ApiContext): void
     const admin = isAdmin(request);
     const graph = buildGraph({ ...all, entries: images.filter((s) => admin || s.tenant === principal.tenant).map(toEntry) });
     if (parsed.data.format === "dot") return reply.type("text/vnd.graphviz; charset=utf-8").send(toDot(graph));
-    return {
+    return ImageGraph.parse({
       nodes: graph.ids.map((id) => {
         const node = graph.nodes.get(id)!;
         return { id, tenant: node.tenant, name: node.name, resolved: node.resolution.state === "resolved", destinations: node.destinations };
       }),
       edges: graph.edges.map((e) => ({ from: e.from, to: e.to, reference: e.reference, via: describeSource(e.source) })),
-    };
+    });
   });
 
   app.get("/v1/images/graph/dependents", { onRequest: requireScope(tokens, "read") }, async (request) => {

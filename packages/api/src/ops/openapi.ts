@@ -1,4 +1,4 @@
-import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody, Image } from "@buildfleet/contract";
+import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody, Image, ImageGraph, ImageList, ImageView, ScheduleList, ScheduleView } from "@buildfleet/contract";
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
@@ -29,6 +29,11 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   SessionView: { schema: SessionView, io: "output" },
   ...FLEET_SCHEMAS,
   Image: { schema: Image, io: "input" },
+  ImageView: { schema: ImageView, io: "output" },
+  ImageList: { schema: ImageList, io: "output" },
+  ImageGraph: { schema: ImageGraph, io: "output" },
+  ScheduleView: { schema: ScheduleView, io: "output" },
+  ScheduleList: { schema: ScheduleList, io: "output" },
   StartRebuild: { schema: StartRebuildBody, io: "input" },
   ...WEBHOOK_SCHEMAS,
 };
@@ -98,6 +103,7 @@ const OPERATIONS: Operation[] = [
     parameters: [
       { name: "buildId", in: "query", schema: { type: "string" }, description: "only this build" },
       { name: "waveId", in: "query", schema: { type: "string" }, description: "only this rebuild wave's rebuild.* events (from its first without a resume point)" },
+      { name: "builds", in: "query", schema: { type: "boolean", default: false }, description: "with waveId: its builds' build.* events too (a node's running state is announced by those only)" },
       { name: "since", in: "query", schema: { type: "string" }, description: "resume after this event id" },
       { name: "tenant", in: "query", schema: { type: "string" }, description: "another tenant's events (admin scope only)" },
       { name: "Last-Event-ID", in: "header", schema: { type: "string" }, description: "resume after this event id" },
@@ -123,16 +129,23 @@ const OPERATIONS: Operation[] = [
     method: "put", path: "/v1/images/{name}", summary: "Create or replace an Image (checked against the whole catalog)", scope: "submit", body: "Image", parameters: [imageName],
     ok: [{ status: 201, description: "created" }, { status: 200, description: "configured or unchanged" }], errors: [400, 401, 403, 409, 422, 429],
   },
-  { method: "get", path: "/v1/images", summary: "The tenant's Images (admin: every tenant's)", scope: "read", parameters: [{ name: "label", in: "query", schema: { type: "array", items: { type: "string" } }, description: "key=value, repeatable" }], ok: [{ status: 200, description: "the Images" }], errors: [400, 401, 403, 429] },
-  { method: "get", path: "/v1/images/{name}", summary: "An Image with its bases, parents, dependents and last build", scope: "read", parameters: [imageName], ok: [{ status: 200, description: "the Image" }], errors: [400, 401, 403, 404, 429] },
+  { method: "get", path: "/v1/images", summary: "The tenant's Images (admin: every tenant's)", scope: "read", parameters: [{ name: "label", in: "query", schema: { type: "array", items: { type: "string" } }, description: "key=value, repeatable" }], ok: [{ status: 200, schema: "ImageList", description: "the Images" }], errors: [400, 401, 403, 429] },
+  { method: "get", path: "/v1/images/{name}", summary: "An Image with its bases, parents, dependents and last build", scope: "read", parameters: [imageName], ok: [{ status: 200, schema: "ImageView", description: "the Image" }], errors: [400, 401, 403, 404, 429] },
   { method: "delete", path: "/v1/images/{name}", summary: "Delete an Image", scope: "submit", parameters: [imageName], ok: [{ status: 200, description: "deleted" }], errors: [400, 401, 403, 404, 429] },
-  { method: "get", path: "/v1/images/graph", summary: "The FROM graph (nodes and edges, or Graphviz DOT)", scope: "read", parameters: [{ name: "format", in: "query", schema: { type: "string", enum: ["json", "dot"] }, description: "json (default) or dot" }], ok: [{ status: 200, description: "the graph" }], errors: [400, 401, 403, 429] },
+  { method: "get", path: "/v1/images/graph", summary: "The FROM graph (nodes and edges, or Graphviz DOT)", scope: "read", parameters: [{ name: "format", in: "query", schema: { type: "string", enum: ["json", "dot"] }, description: "json (default) or dot" }], ok: [{ status: 200, schema: "ImageGraph", description: "the graph (format=json; text/vnd.graphviz for dot)" }], errors: [400, 401, 403, 429] },
   { method: "get", path: "/v1/images/graph/dependents", summary: "Every catalog image below a base", scope: "read", parameters: [{ name: "base", in: "query", schema: { type: "string" }, description: "an Image name or an image reference" }], ok: [{ status: 200, description: "the dependents" }], errors: [400, 401, 403, 429] },
   { method: "post", path: "/v1/rebuilds", summary: "Plan (dryRun) or start a rebuild wave", scope: "submit", body: "StartRebuild", ok: [{ status: 200, description: "the plan of a dry run" }, { status: 201, description: "the wave" }], errors: [400, 401, 403, 404, 409, 429] },
   { method: "get", path: "/v1/rebuilds", summary: "Rebuild waves, newest first", scope: "read", ok: [{ status: 200, description: "the waves" }], errors: [400, 401, 403, 429] },
   { method: "get", path: "/v1/rebuilds/{id}", summary: "A rebuild wave with every node", scope: "read", parameters: [waveId], ok: [{ status: 200, description: "the wave" }], errors: [401, 403, 404, 429] },
   { method: "post", path: "/v1/rebuilds/{id}/cancel", summary: "Cancel a wave", scope: "cancel", parameters: [waveId], ok: [{ status: 202, description: "the wave after the request" }], errors: [401, 403, 404, 429] },
   { method: "post", path: "/v1/rebuilds/{id}/retry", summary: "Build a finished wave's failed, skipped and cancelled nodes again", scope: "submit", parameters: [waveId], ok: [{ status: 202, description: "the wave" }], errors: [401, 403, 404, 409, 429] },
+  // Schedules (issue 14): the list and one schedule with its history (status.runs, newest first).
+  { method: "get", path: "/v1/schedules", summary: "The tenant's Schedules, each with its last run", scope: "read", ok: [{ status: 200, schema: "ScheduleList", description: "the Schedules" }], errors: [401, 403, 429] },
+  {
+    method: "get", path: "/v1/schedules/{name}", summary: "A Schedule with its next firing and recent runs", scope: "read",
+    parameters: [{ name: "name", in: "path", schema: { type: "string" }, description: "Schedule name (DNS-1123 label)" }],
+    ok: [{ status: 200, schema: "ScheduleView", description: "the Schedule" }], errors: [400, 401, 403, 404, 429],
+  },
   { method: "get", path: "/healthz", summary: "Liveness", ok: [{ status: 200, description: "alive" }], errors: [] },
   { method: "get", path: "/readyz", summary: "Readiness (Redis reachable)", ok: [{ status: 200, description: "ready" }], errors: [503] },
   { method: "get", path: "/metrics", summary: "Prometheus metrics", ok: [{ status: 200, contentType: "text/plain", description: "metrics" }], errors: [] },

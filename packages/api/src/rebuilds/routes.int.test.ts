@@ -109,6 +109,25 @@ describe("/v1/rebuilds", () => {
     await other.close();
   });
 
+  it("streams a wave's builds' events too with builds=true, and says which events a view includes", async () => {
+    const h = await startHarness(redis);
+    await layered(h);
+    const wave = (await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base" } })).json<WaveBody & { eventSeq: number }>();
+    expect(wave.eventSeq).toBe(2);
+    // Another build of the tenant's, not of the wave: it stays off the wave's stream.
+    await h.submit(REQUEST, TOKENS.teamA);
+    await h.inject(TOKENS.teamA, { method: "POST", url: `/v1/rebuilds/${wave.id}/cancel` });
+    const base = await h.listen();
+
+    const client = await openStream(`${base}/v1/events?waveId=${wave.id}&builds=true`, auth(TOKENS.readOnly));
+    await client.waitFor(() => client.events().some((e) => e.event === "rebuild.cancelled"));
+    expect(client.events().map((e) => e.event)).toEqual(["rebuild.started", "build.queued", "rebuild.node.queued", "build.cancelled", "rebuild.cancelled"]);
+    const subjects = new Set(client.events().filter((e) => e.event.startsWith("build.")).map((e) => (JSON.parse(e.data) as { subject: string }).subject));
+    expect([...subjects]).toEqual([wave.nodes[0]?.buildId]);
+    await client.close();
+    expect((await h.inject(TOKENS.teamA, { method: "GET", url: "/v1/events?builds=true" })).statusCode).toBe(400);
+  });
+
   it("refuses a body with both base and images, and an unknown image", async () => {
     const h = await startHarness(redis);
     await layered(h);

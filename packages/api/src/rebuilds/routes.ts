@@ -52,6 +52,8 @@ export function waveView(doc: WaveDoc) {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     finishedAt: doc.finishedAt ?? null,
+    /** The sequence of the last rebuild.* event this view includes: a live view applies only later ones. */
+    eventSeq: doc.eventSeq,
     counts: status.counts,
     levels: doc.plan.levels,
     warnings: doc.plan.warnings,

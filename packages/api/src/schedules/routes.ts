@@ -1,5 +1,5 @@
 import { ScheduleStore, mirrorBuildRequest, nextFire, scheduleId, validateSchedule, type ScheduleRun, type StoredSchedule } from "@buildfleet/shared";
-import { ForbiddenError, NotFoundError, ValidationError, imageNameProblem, summariseIssues, type FieldIssue } from "@buildfleet/contract";
+import { ForbiddenError, NotFoundError, ScheduleList, ScheduleView, ValidationError, imageNameProblem, summariseIssues, type FieldIssue } from "@buildfleet/contract";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
 import { allowListIssues } from "../auth/allow-list.js";
@@ -31,10 +31,10 @@ function forbiddenIssues(principal: TokenEntry, stored: Pick<StoredSchedule, "sc
   return [];
 }
 
-export function scheduleView(stored: StoredSchedule, runs: readonly ScheduleRun[], now: Date) {
+export function scheduleView(stored: StoredSchedule, runs: readonly ScheduleRun[], now: Date): ScheduleView {
   const spec = stored.schedule.spec;
   const last = runs[0];
-  return {
+  return ScheduleView.parse({
     ...stored.schedule,
     status: {
       tenant: stored.tenant,
@@ -45,7 +45,7 @@ export function scheduleView(stored: StoredSchedule, runs: readonly ScheduleRun[
       result: last === undefined ? null : last.outcome === "skipped" || last.outcome === "failed" ? `${last.outcome}: ${last.reason ?? ""}` : last.outcome,
       runs,
     },
-  };
+  });
 }
 
 export function registerScheduleRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -88,7 +88,7 @@ export function registerScheduleRoutes(app: FastifyInstance, ctx: ApiContext): v
   app.get("/v1/schedules", { onRequest: requireScope(tokens, "read") }, async (request) => {
     const principal = principalOf(request);
     const items = await Promise.all((await schedules.list(principal.tenant)).map((s) => view(s, 1)));
-    return { items };
+    return ScheduleList.parse({ items });
   });
 
   app.get<{ Params: { name: string } }>("/v1/schedules/:name", { onRequest: requireScope(tokens, "read") }, async (request) => {

@@ -1,35 +1,19 @@
-import type { ImageInput, PlanNode, WaveNodeState, WaveState } from "@buildfleet/contract";
+import type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState } from "@buildfleet/contract";
 
 /** Shapes of /v1/images and /v1/rebuilds as the client sees them (type-only imports, as in types.ts). */
 
-export type { ImageInput, PlanNode, WaveNodeState, WaveState };
+export type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState };
 
-export interface ImageStatus {
-  tenant: string;
-  id: string;
-  generation: number;
-  createdAt: string;
-  updatedAt: string;
-  bases: { state: "resolved"; bases: { reference: string; from: string }[] } | { state: "unresolved"; reason: string };
-  parents?: string[];
-  children?: string[];
-  dependents?: string[];
-  lastBuild: string | null;
-  lastDigest: string | null;
-  builtFrom: Record<string, string>;
-}
-
-/** A stored Image with what buildfleet knows about it. */
+/**
+ * A stored Image with what buildfleet knows about it: the contract's ImageView
+ * (status inferred from the schema the API answers with), its document typed
+ * as the Image it was applied as.
+ */
 export type ImageView = ImageInput & { status: ImageStatus };
 
 export interface ApplyResult {
   result: "created" | "configured" | "unchanged";
   image: ImageView;
-}
-
-export interface ImageGraph {
-  nodes: { id: string; tenant: string; name: string; resolved: boolean; destinations: string[] }[];
-  edges: { from: string; to: string; reference: string; via: string }[];
 }
 
 export interface RebuildPlan {
@@ -69,6 +53,8 @@ export interface WaveView {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** The sequence of the last rebuild.* event the view includes (absent from older servers). */
+  eventSeq?: number;
   counts: Record<WaveNodeState, number>;
   levels: string[][];
   warnings: string[];

@@ -1,42 +1,13 @@
+import type { ScheduleRunView, ScheduleView } from "@buildfleet/contract";
 import type { Http } from "./http.js";
+
+/** A schedule and one firing of its history: inferred from the contract's response schemas. */
+export type { ScheduleRunView, ScheduleView };
 
 /** `client.schedules`: cron-driven builds and registry mirrors (issue 14). */
 
 type Signal = { signal?: AbortSignal };
 const seg = (s: string) => encodeURIComponent(s);
-
-export interface ScheduleRunView {
-  fireAt: string;
-  trigger: "cron" | "manual";
-  outcome: "built" | "skipped" | "failed" | "missed";
-  reason?: string;
-  buildId?: string;
-  sourceDigest?: string;
-  replaced?: string;
-  /** An image firing: canonical base reference → the digest it was pinned to (or found unchanged). */
-  baseDigests?: Record<string, string>;
-  /** cascade: what became of the build's digest. */
-  cascade?: "wave" | "unchanged" | "not-succeeded" | "no-dependents" | "failed";
-  waveId?: string;
-  cascadeReason?: string;
-}
-
-export interface ScheduleView {
-  apiVersion: string;
-  kind: "Schedule";
-  metadata: { name: string; labels?: Record<string, string> };
-  spec: {
-    cron: string;
-    timeZone: string;
-    target: { mirror?: { source: string; destinations: string[] }; image?: string; build?: Record<string, unknown> };
-    skipIfUnchanged: boolean;
-    cascade: boolean;
-    concurrencyPolicy: "Forbid" | "Replace" | "Allow";
-    startingDeadlineSeconds: number;
-    suspend: boolean;
-  };
-  status: { tenant: string; createdAt: string; updatedAt: string; next: string | null; last: string | null; result: string | null; runs: ScheduleRunView[] };
-}
 
 export interface ScheduleApplyResult {
   result: "created" | "configured";

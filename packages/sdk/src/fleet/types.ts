@@ -1,3 +1,5 @@
+import type { WorkerView } from "@buildfleet/contract";
+
 /** Fleet operations (drain, workers, bulk by selector) as the client sees them. */
 
 export interface DrainInfo {
@@ -27,17 +29,8 @@ export interface DrainAnswer {
   cancelled: number;
 }
 
-export interface WorkerInfo {
-  id: string;
-  host: string;
-  pid: number;
-  version: string;
-  capacity: number;
-  inFlight: number;
-  state: "running" | "quiet" | "gone";
-  startedAt: string;
-  heartbeatAt: string;
-}
+/** A worker as GET /v1/workers lists it: the contract's response schema. */
+export type WorkerInfo = WorkerView;
 
 /** Which builds a bulk operation acts on. At least one of selector or state. */
 export interface BulkSelector {

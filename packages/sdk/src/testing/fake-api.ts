@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BUILD_STATES, BuildSummary, ErrorBody, QueueView, TERMINAL_STATES } from "@buildfleet/contract";
+import { BUILD_STATES, BuildSummary, ErrorBody, ImageList, QueueView, ScheduleList, ScheduleView, TERMINAL_STATES, WorkerList } from "@buildfleet/contract";
 import type { BuildEvent, BuildRecord, BuildState } from "../client/types.js";
 
 /**
@@ -33,6 +33,13 @@ export interface FakeApi {
   builds: Map<string, BuildRecord>;
   requests: RecordedRequest[];
   paused: boolean;
+  /**
+   * What GET /v1/workers, /v1/images and /v1/schedules(/:name) answer, set by the test; each answer
+   * is parsed with the contract's response schema first, so a shape the client cannot read is a 500.
+   */
+  workers: unknown[];
+  images: unknown[];
+  schedules: unknown[];
   /** Moves a build to `state`, publishing the matching event. */
   advance(id: string, state: BuildState, patch?: Partial<BuildRecord>): void;
   appendLog(id: string, line: string): void;
@@ -82,6 +89,9 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
     builds,
     requests,
     paused: false,
+    workers: [],
+    images: [],
+    schedules: [],
     advance(id, state, patch = {}) {
       const record = builds.get(id);
       if (!record) throw new Error(`no build ${id}`);
@@ -244,6 +254,15 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       sseClients.add(client);
       res.on("close", () => sseClients.delete(client));
       return;
+    }
+    if (method === "GET" && path === "/v1/workers") return send(res, 200, WorkerList.parse({ items: fake.workers }));
+    if (method === "GET" && path === "/v1/images") return send(res, 200, ImageList.parse({ items: fake.images }));
+    if (method === "GET" && path === "/v1/schedules") return send(res, 200, ScheduleList.parse({ items: fake.schedules }));
+    const schedule = /^\/v1\/schedules\/([^/]+)$/.exec(path);
+    if (method === "GET" && schedule) {
+      const found = fake.schedules.find((x) => (x as { metadata?: { name?: unknown } }).metadata?.name === decodeURIComponent(schedule[1] ?? ""));
+      if (found === undefined) return sendError(res, 404, "NOT_FOUND", `schedule ${schedule[1]} not found`);
+      return send(res, 200, ScheduleView.parse(found));
     }
     if (path === "/v1/queue" || path === "/v1/queue/pause" || path === "/v1/queue/resume") {
       if (path.endsWith("/pause")) fake.paused = true;

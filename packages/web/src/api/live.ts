@@ -35,6 +35,74 @@ export function subscribeEvents(query: Record<string, string | undefined>, onEve
   return () => source.close();
 }
 
+/** A wave's event or one of its builds' (GET /v1/events?waveId=…&builds=true), as the stream sent it. */
+export interface WaveStreamMessage {
+  type: string;
+  sequence?: number;
+  time?: string;
+  data: Record<string, unknown>;
+}
+
+const WAVE_STREAM_TYPES = [
+  "message",
+  "rebuild.started",
+  "rebuild.node.queued",
+  "rebuild.node.succeeded",
+  "rebuild.node.failed",
+  "rebuild.node.skipped",
+  "rebuild.succeeded",
+  "rebuild.failed",
+  "rebuild.cancelled",
+  "build.started",
+  "build.running",
+];
+
+/**
+ * Follows one rebuild wave: its rebuild.* events from its first, and its
+ * builds' start events. EventSource reconnects by itself and resumes with
+ * Last-Event-ID; `onOpen(again)` says when a (re)connection is up, so the
+ * caller can read the wave again after a gap. Returns the stop function.
+ */
+export function subscribeWave(waveId: string, onEvent: (e: WaveStreamMessage) => void, onOpen: (again: boolean) => void, retryMs = 5_000): () => void {
+  let source: EventSource | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastId = "";
+  let opened = false;
+  let stopped = false;
+  const handle = (ev: MessageEvent<string>): void => {
+    if (ev.lastEventId !== "") lastId = ev.lastEventId;
+    try {
+      const e = JSON.parse(ev.data) as Partial<WaveStreamMessage>;
+      if (typeof e.type === "string" && typeof e.data === "object" && e.data !== null) onEvent({ type: e.type, sequence: e.sequence, time: e.time, data: e.data });
+    } catch {
+      // Not an event of ours: ignore.
+    }
+  };
+  const connect = (): void => {
+    const query: Record<string, string> = { waveId, builds: "true" };
+    if (lastId !== "") query.since = lastId;
+    const es = new EventSource(`/v1/events?${new URLSearchParams(query).toString()}`);
+    source = es;
+    for (const type of WAVE_STREAM_TYPES) es.addEventListener(type, handle as EventListener);
+    es.onopen = () => {
+      onOpen(opened);
+      opened = true;
+    };
+    es.onerror = () => {
+      // A dropped stream EventSource resumes by itself (Last-Event-ID); an answer other than 200
+      // (429: too many streams) closes it for good: try again later from the last event seen.
+      if (es.readyState !== EventSource.CLOSED || stopped) return;
+      timer = setTimeout(connect, retryMs);
+    };
+  };
+  connect();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+    source?.close();
+  };
+}
+
 export type FollowState = "connecting" | "following" | "reconnecting" | "ended";
 
 /**

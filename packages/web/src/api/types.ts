@@ -18,13 +18,19 @@ export type {
   WaveNodeState,
   WaveState,
   ErrorBody,
+  ScheduleView,
+  ScheduleRunView,
+  ImageStatus,
+  ImageGraph,
 } from "@buildfleet/contract";
+export type { WorkerView as WorkerInfo } from "@buildfleet/contract";
 
 /**
- * The shapes of /v1/workers, /v1/images, /v1/rebuilds and /v1/schedules: the
- * contract does not own them yet, the SDK types them as the API answers.
+ * /v1/rebuilds is not in the contract yet (the SDK types it as the API
+ * answers); ImageView is the contract's status on the Image document typed as
+ * applied (the contract's own ImageView leaves the echoed spec open).
  */
-export type { WorkerInfo, ImageView, WaveView, WaveNodeView, ScheduleView, ScheduleRunView } from "@buildfleet/sdk";
+export type { ImageView, WaveView, WaveNodeView } from "@buildfleet/sdk";
 
 /** GET/POST /ui/session */
 export interface SessionView {

@@ -1,7 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
 import { api, hasScope, isAdmin } from "../api/client";
 import type { SessionView, WaveNodeState, WaveView } from "../api/types";
-import { usePoll } from "../api/use-poll";
+import { useLiveWave } from "../api/use-live-wave";
 import { ConfirmButton } from "../components/confirm-button";
 import { ErrorLine } from "../components/error-line";
 import { Link } from "../components/link";
@@ -57,14 +56,10 @@ function WaveGraph(props: { wave: WaveView }) {
   );
 }
 
-/** One rebuild wave: its graph (polled while it runs), counts, and cancel for a token that may. */
+/** One rebuild wave: its graph (live from its events while it runs), counts, and cancel for a token that may. */
 export function WavePage(props: { session: SessionView; id: string }) {
-  const [finished, setFinished] = useState(false);
-  // Every second while the wave runs; a finished wave changes only by a retry, so seldom after.
-  const wave = usePoll<WaveView>(`/v1/rebuilds/${encodeURIComponent(props.id)}`, finished ? 30_000 : 1_000);
-  const w = wave.data;
-  const done = w !== undefined && w.state !== "running";
-  useEffect(() => setFinished(done), [done]);
+  const wave = useLiveWave(props.id);
+  const w = wave.wave;
   if (!w) {
     const notFound = wave.error !== undefined && /not found/i.test(wave.error);
     return (
@@ -84,11 +79,8 @@ export function WavePage(props: { session: SessionView; id: string }) {
     );
   }
   const cancel = async (): Promise<void> => {
-    try {
-      await api("POST", `/v1/rebuilds/${encodeURIComponent(w.id)}/cancel`);
-    } finally {
-      wave.reload();
-    }
+    // The answer is the wave after the request; rebuild.cancelled follows on the stream.
+    wave.replace(await api<WaveView>("POST", `/v1/rebuilds/${encodeURIComponent(w.id)}/cancel`));
   };
   const canCancel = w.state === "running" && (hasScope(props.session, "cancel") || isAdmin(props.session));
   return (
