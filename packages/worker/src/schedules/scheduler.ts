@@ -65,6 +65,10 @@ return 0`;
  *
  * So a job scheduler that fires twice, late, or a burst of iterations after
  * downtime still makes at most one build per scheduled time and one catch-up.
+ * The owner's pass is incremental: every store write bumps a schedules
+ * version and logs the id, so a pass reads only the schedules changed since
+ * the version it applied (nothing changed: no schedule is read), with a full
+ * comparison on taking the lease and every fullReconcileMs as the safety net.
  * Manual triggers (POST …/trigger) are picked up from a set by every
  * replica's reconcile loop. Time comes from `now`: tests and the benchmark
  * call `tick()` (every schedule, as if each one's job had come) with a clock
