@@ -409,6 +409,16 @@ describe("BullMQ job schedulers as the clock", () => {
     ]);
   });
 
+  it("an incremental pass applies more changes than one read holds (a bulk apply)", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler();
+    await s.reconcile(); // the full pass, with nothing yet
+    const names = Array.from({ length: 1_201 }, (_, i) => `bulk-${i}`);
+    for (let i = 0; i < names.length; i += 200) await Promise.all(names.slice(i, i + 200).map((n) => s.schedules.put(TENANT, schedule(n, {}))));
+    await s.reconcile();
+    expect(await firingsQueue(r).getJobSchedulersCount()).toBe(names.length);
+  });
+
   it("a full pass at the bounded interval repairs a job scheduler removed behind the store's back", async () => {
     const r = await rig({ worker: false });
     const s = new Scheduler({ config: r.stack.config, logger: createLogger({ name: "test-scheduler", level: "silent" }), now: () => r.clock.now, spreadMs: 0, fullReconcileMs: 0 });

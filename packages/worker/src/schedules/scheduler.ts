@@ -34,7 +34,7 @@ import {
   type StoredSchedule,
   type WorkerConfig,
 } from "@buildfleet/shared";
-import { planSchedulerSync } from "./job-schedulers.js";
+import { planSchedulerSync, type ExistingScheduler } from "./job-schedulers.js";
 
 /** The queue BullMQ's job schedulers put each schedule's firing jobs on. */
 export const SCHEDULE_FIRINGS_QUEUE = "schedule-firings";
@@ -74,6 +74,9 @@ return 0`;
  * call `tick()` (every schedule, as if each one's job had come) with a clock
  * they move, instead of waiting for BullMQ's real-time delays.
  */
+
+/** Changed schedules read (and their job schedulers) per round trip on an incremental pass. */
+const CHANGES_PER_READ = 500;
 
 function wantedSchedulers(schedules: readonly StoredSchedule[]) {
   return schedules.filter((s) => !s.schedule.spec.suspend).map((s) => ({ id: scheduleId(s.tenant, s.schedule.metadata.name), pattern: s.schedule.spec.cron, tz: s.schedule.spec.timeZone }));
@@ -288,12 +291,19 @@ export class Scheduler {
         await this.followCascades();
         return;
       }
-      const stored = await this.schedules.getMany(changes.ids);
-      for (const id of changes.ids) this.remember(id, stored.get(id));
-      const present = [...stored.values()].filter((s): s is StoredSchedule => s !== undefined);
-      const existing = (await Promise.all(changes.ids.map((id) => this.firings.getJobScheduler(id)))).flatMap((j, i) =>
-        j === undefined || j === null ? [] : [{ key: changes.ids[i]!, pattern: j.pattern, tz: j.tz }],
-      );
+      const present: StoredSchedule[] = [];
+      const existing: ExistingScheduler[] = [];
+      // In chunks: a bulk apply of thousands of schedules must not put thousands of reads in flight at once.
+      for (let i = 0; i < changes.ids.length; i += CHANGES_PER_READ) {
+        const ids = changes.ids.slice(i, i + CHANGES_PER_READ);
+        const stored = await this.schedules.getMany(ids);
+        for (const id of ids) this.remember(id, stored.get(id));
+        present.push(...[...stored.values()].filter((s): s is StoredSchedule => s !== undefined));
+        const jobs = await Promise.all(ids.map((id) => this.firings.getJobScheduler(id)));
+        jobs.forEach((j, k) => {
+          if (j !== undefined && j !== null) existing.push({ key: ids[k]!, pattern: j.pattern, tz: j.tz });
+        });
+      }
       plan = planSchedulerSync(wantedSchedulers(present), existing);
     }
     for (const w of plan.upsert) {
