@@ -5,7 +5,7 @@ export { dueFiring, concurrencyDecision, sourceUnchanged, basesUnchanged, mirror
 export type { DueDecision, ConcurrencyDecision } from "./decide.js";
 export { headManifestDigest, parseChallenge, retryAfterMs, rateLimitHoldMs, MAX_RATE_LIMIT_HOLD_MS, RegistryError, MANIFEST_ACCEPT as REGISTRY_MANIFEST_ACCEPT } from "./registry-head.js";
 export type { HeadOptions, RegistryCredentials, SourceRef } from "./registry-head.js";
-export { ScheduleStore, ScheduleRun, StoredSchedule, scheduleId, MAX_RUN_HISTORY } from "./schedule-store.js";
+export { ScheduleStore, ScheduleRun, StoredSchedule, scheduleId, MAX_RUN_HISTORY, type ScheduleChanges } from "./schedule-store.js";
 export type { ScheduleState } from "./schedule-store.js";
 export { fireSchedule } from "./fire.js";
 export type { FireDeps } from "./fire.js";

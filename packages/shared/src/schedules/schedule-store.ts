@@ -11,6 +11,12 @@ import { Schedule } from "./schedule.js";
  *   <prefix>:schedule:<id>:run-index   zset  <fire ms> scored by itself, for the newest-first history
  *   <prefix>:schedule:<id>:lock        string  owner token while one scheduler fires this schedule
  *   <prefix>:schedules:triggers        set     ids with a manual trigger not handled yet
+ *   <prefix>:schedules:version         string  bumped by every put/delete (suspend/resume are puts)
+ *   <prefix>:schedules:changes         zset    id scored by the version of its last put/delete
+ *
+ * The version and the change entry are written in the same script as the
+ * schedule itself, so the scheduler's owner can reconcile only what changed
+ * since the version it last applied instead of re-reading every schedule.
  *
  * The run and the cursor are written in one MULTI: a scheduler killed before
  * it fires again from the same cursor, and the submit's idempotency key makes
@@ -54,6 +60,20 @@ export interface ScheduleState {
   triggerHandledAt: number | undefined;
 }
 
+/** KEYS: index, version, changes, then keys to delete with it. ARGV: id, JSON (absent: delete). Returns 1 when the field existed before. */
+const WRITE = `local v = redis.call("incr", KEYS[2])
+local existed
+if ARGV[2] then existed = 1 - redis.call("hset", KEYS[1], ARGV[1], ARGV[2]) else existed = redis.call("hdel", KEYS[1], ARGV[1]) end
+redis.call("zadd", KEYS[3], v, ARGV[1])
+for i = 4, #KEYS do redis.call("del", KEYS[i]) end
+return existed`;
+
+/** What changed after a version: ids (each once, put or deleted) and the version they bring the reader to. */
+export interface ScheduleChanges {
+  version: number;
+  ids: string[];
+}
+
 const UNLOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`;
 
 export const scheduleId = (tenant: string, name: string): string => `${encodeURIComponent(tenant)}/${name}`;
@@ -78,7 +98,7 @@ export class ScheduleStore {
     const existing = await this.get(tenant, schedule.metadata.name);
     const now = this.now().toISOString();
     const stored: StoredSchedule = { tenant, schedule, createdAt: existing?.createdAt ?? now, updatedAt: now };
-    await this.redis.hset(this.index, id, JSON.stringify(stored));
+    await this.write(id, JSON.stringify(stored));
     return { created: existing === undefined, stored };
   }
 
@@ -101,8 +121,61 @@ export class ScheduleStore {
 
   async delete(tenant: string, name: string): Promise<boolean> {
     const id = scheduleId(tenant, name);
-    const [[, removed]] = (await this.redis.multi().hdel(this.index, id).del(this.key(id, "state"), this.key(id, "runs"), this.key(id, "run-index")).exec()) as [[null, number]];
-    return removed === 1;
+    return this.write(id, undefined, [this.key(id, "state"), this.key(id, "runs"), this.key(id, "run-index")]);
+  }
+
+  private get versionKey(): string {
+    return `${this.prefix}:schedules:version`;
+  }
+  private get changesKey(): string {
+    return `${this.prefix}:schedules:changes`;
+  }
+
+  /** The schedule, its version bump and its change entry, atomically (one script). */
+  private async write(id: string, json?: string, alsoDelete: readonly string[] = []): Promise<boolean> {
+    const keys = [this.index, this.versionKey, this.changesKey, ...alsoDelete];
+    const args = json === undefined ? [id] : [id, json];
+    return (await this.redis.eval(WRITE, keys.length, ...keys, ...args)) === 1;
+  }
+
+  /** The current version: read before a full list, every change after it shows up in `changesSince`. */
+  async version(): Promise<number> {
+    return Number((await this.redis.get(this.versionKey)) ?? 0);
+  }
+
+  /** Ids put or deleted after `version` (one ZRANGEBYSCORE; nothing changed: no schedule is read). */
+  async changesSince(version: number): Promise<ScheduleChanges> {
+    const flat = await this.redis.zrangebyscore(this.changesKey, `(${version}`, "+inf", "WITHSCORES");
+    const ids: string[] = [];
+    let to = version;
+    for (let i = 0; i < flat.length; i += 2) {
+      ids.push(flat[i]!);
+      to = Math.max(to, Number(flat[i + 1]));
+    }
+    return { version: to, ids };
+  }
+
+  /** Drops change entries at or below `version`: only an owner that applied them reads them, and a new owner lists everything. */
+  async trimChanges(version: number): Promise<void> {
+    await this.redis.zremrangebyscore(this.changesKey, "-inf", version);
+  }
+
+  /** Several schedules by id, one HMGET; an absent id (deleted) or one that no longer parses maps to undefined. */
+  async getMany(ids: readonly string[]): Promise<Map<string, StoredSchedule | undefined>> {
+    const out = new Map<string, StoredSchedule | undefined>();
+    if (ids.length === 0) return out;
+    const raws = await this.redis.hmget(this.index, ...ids);
+    ids.forEach((id, i) => {
+      const raw = raws[i];
+      let parsed: StoredSchedule | undefined;
+      try {
+        parsed = raw === null || raw === undefined ? undefined : StoredSchedule.parse(JSON.parse(raw));
+      } catch {
+        parsed = undefined;
+      }
+      out.set(id, parsed);
+    });
+    return out;
   }
 
   async state(id: string): Promise<ScheduleState> {

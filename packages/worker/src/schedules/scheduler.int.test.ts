@@ -346,6 +346,106 @@ describe("BullMQ job schedulers as the clock", () => {
     expect(await view()).toEqual([]);
   });
 
+  /** Every Redis command whose arguments name `fragment`, while `during` runs (MONITOR, so nothing in the scheduler is replaced). */
+  async function commandsNaming(fragment: string, during: () => Promise<void>): Promise<string[][]> {
+    const conn = redis.track(createWorkerConnection(redis.url));
+    const monitor = await conn.monitor();
+    const seen: string[][] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      if (args.some((a) => a.includes(fragment))) seen.push(args);
+    });
+    try {
+      await during();
+      // MONITOR lines arrive after the replies: a round trip on the monitored server flushes them.
+      await conn.ping();
+      await new Promise((res) => setTimeout(res, 100));
+    } finally {
+      monitor.disconnect();
+    }
+    return seen;
+  }
+
+  it("a reconcile with nothing changed reads no schedule and no job scheduler", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler();
+    for (const name of ["one", "two", "three"]) await s.schedules.put(TENANT, schedule(name, {}));
+    await s.reconcile();
+    const q = firingsQueue(r);
+    expect(await q.getJobSchedulersCount()).toBe(3);
+    const schedulesHash = `${r.stack.config.redis.prefix}:schedules`;
+    const reads = await commandsNaming(r.stack.config.redis.prefix, async () => {
+      await s.reconcile();
+      await s.reconcile();
+    });
+    // The schedules hash itself, and BullMQ's job scheduler keys, are not touched: only the change log is asked.
+    expect(reads.filter((args) => args.includes(schedulesHash))).toEqual([]);
+    expect(reads.filter((args) => args.some((a) => a.includes(`${SCHEDULE_FIRINGS_QUEUE}:repeat`)))).toEqual([]);
+    expect(reads.some((args) => args.includes(`${schedulesHash}:changes`))).toBe(true);
+  });
+
+  it("a change made between reconciles is applied by the next one: a new cron, a new schedule, a resume", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler();
+    await s.schedules.put(TENANT, schedule("hourly", {}));
+    await s.schedules.put(TENANT, schedule("paused", { suspend: true }));
+    await s.schedules.put(TENANT, schedule("gone", {}));
+    await s.reconcile();
+    const q = firingsQueue(r);
+    const view = async () => (await q.getJobSchedulers(0, -1)).map((j) => [j.key, j.pattern, j.tz]).sort();
+    expect(await view()).toEqual([
+      [scheduleId(TENANT, "gone"), "0 * * * *", "UTC"],
+      [scheduleId(TENANT, "hourly"), "0 * * * *", "UTC"],
+    ]);
+
+    await s.schedules.put(TENANT, schedule("hourly", { cron: "15 * * * *", timeZone: "Europe/Berlin" }));
+    await s.schedules.put(TENANT, schedule("paused", { suspend: false }));
+    await s.schedules.put(TENANT, schedule("added", { cron: "5 4 * * *" }));
+    await s.schedules.delete(TENANT, "gone");
+    await s.reconcile();
+    expect(await view()).toEqual([
+      [scheduleId(TENANT, "added"), "5 4 * * *", "UTC"],
+      [scheduleId(TENANT, "hourly"), "15 * * * *", "Europe/Berlin"],
+      [scheduleId(TENANT, "paused"), "0 * * * *", "UTC"],
+    ]);
+  });
+
+  it("an incremental pass applies more changes than one read holds (a bulk apply)", async () => {
+    const r = await rig({ worker: false });
+    const s = r.scheduler();
+    await s.reconcile(); // the full pass, with nothing yet
+    const names = Array.from({ length: 1_201 }, (_, i) => `bulk-${i}`);
+    for (let i = 0; i < names.length; i += 200) await Promise.all(names.slice(i, i + 200).map((n) => s.schedules.put(TENANT, schedule(n, {}))));
+    await s.reconcile();
+    expect(await firingsQueue(r).getJobSchedulersCount()).toBe(names.length);
+  });
+
+  it("a full pass at the bounded interval repairs a job scheduler removed behind the store's back", async () => {
+    const r = await rig({ worker: false });
+    const s = new Scheduler({ config: r.stack.config, logger: createLogger({ name: "test-scheduler", level: "silent" }), now: () => r.clock.now, spreadMs: 0, fullReconcileMs: 0 });
+    redis.track({ close: () => s.stop() });
+    await s.schedules.put(TENANT, schedule("hourly", {}));
+    await s.reconcile();
+    const q = firingsQueue(r);
+    await q.removeJobScheduler(scheduleId(TENANT, "hourly"));
+    await s.reconcile();
+    expect((await q.getJobSchedulers(0, -1)).map((j) => j.key)).toEqual([scheduleId(TENANT, "hourly")]);
+  });
+
+  it("a replica taking the owner lease over lists everything, even what the last owner applied", async () => {
+    const r = await rig({ worker: false });
+    const [a, b] = [r.scheduler(), r.scheduler()];
+    await a.schedules.put(TENANT, schedule("hourly", {}));
+    await a.reconcile();
+    await b.reconcile(); // not the owner: applies nothing
+    await a.stop();
+    const q = firingsQueue(r);
+    await q.removeJobScheduler(scheduleId(TENANT, "hourly"));
+    // The lease ends with its holder (here: expired by hand instead of waiting 15 s).
+    await redis.track(createWorkerConnection(redis.url)).del(`${r.stack.ks.bullPrefix}:schedules:owner`);
+    await b.reconcile();
+    expect((await q.getJobSchedulers(0, -1)).map((j) => j.key)).toEqual([scheduleId(TENANT, "hourly")]);
+  });
+
   it("a firing job fires its schedule through the normal path, and a second job for the same time makes no second build", async () => {
     const r = await rig({ worker: false });
     const s = r.scheduler();

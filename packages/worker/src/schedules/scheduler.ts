@@ -34,13 +34,14 @@ import {
   type StoredSchedule,
   type WorkerConfig,
 } from "@buildfleet/shared";
-import { planSchedulerSync } from "./job-schedulers.js";
+import { planSchedulerSync, type ExistingScheduler } from "./job-schedulers.js";
 
 /** The queue BullMQ's job schedulers put each schedule's firing jobs on. */
 export const SCHEDULE_FIRINGS_QUEUE = "schedule-firings";
 
+/** 1: renewed, 2: taken (a new owner, which reconciles everything), 0: someone else's. */
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then redis.call("pexpire", KEYS[1], ARGV[2]) return 1 end
-if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 end
+if redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 2 end
 return 0`;
 
 /**
@@ -64,11 +65,22 @@ return 0`;
  *
  * So a job scheduler that fires twice, late, or a burst of iterations after
  * downtime still makes at most one build per scheduled time and one catch-up.
+ * The owner's pass is incremental: every store write bumps a schedules
+ * version and logs the id, so a pass reads only the schedules changed since
+ * the version it applied (nothing changed: no schedule is read), with a full
+ * comparison on taking the lease and every fullReconcileMs as the safety net.
  * Manual triggers (POST …/trigger) are picked up from a set by every
  * replica's reconcile loop. Time comes from `now`: tests and the benchmark
  * call `tick()` (every schedule, as if each one's job had come) with a clock
  * they move, instead of waiting for BullMQ's real-time delays.
  */
+
+/** Changed schedules read (and their job schedulers) per round trip on an incremental pass. */
+const CHANGES_PER_READ = 500;
+
+function wantedSchedulers(schedules: readonly StoredSchedule[]) {
+  return schedules.filter((s) => !s.schedule.spec.suspend).map((s) => ({ id: scheduleId(s.tenant, s.schedule.metadata.name), pattern: s.schedule.spec.cron, tz: s.schedule.spec.timeZone }));
+}
 
 export interface SchedulerOptions {
   config: WorkerConfig;
@@ -76,6 +88,11 @@ export interface SchedulerOptions {
   now?: () => Date;
   /** How often the owner reconciles the job schedulers and every replica looks for manual triggers (default 2 s). */
   tickMs?: number;
+  /**
+   * The owner applies only the schedules changed since the version it last applied; every this often
+   * (and on taking the lease) it lists them all and compares with every job scheduler (default 5 min).
+   */
+  fullReconcileMs?: number;
   /** How long the owner lease lasts without renewal (default 15 s). */
   ownerLeaseMs?: number;
   /** Firing jobs processed at once per replica (default 16: a firing mostly waits on a registry). */
@@ -113,6 +130,10 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
+  /** The schedules version this owner's job schedulers reflect; undefined: not the owner, or not applied yet. */
+  private applied: { version: number; at: number; fullVersion: number } | undefined;
+  /** The cascade schedules the owner follows on each pass, kept from its full and incremental reads. */
+  private readonly cascading = new Map<string, StoredSchedule>();
 
   constructor(private readonly options: SchedulerOptions) {
     const { config } = options;
@@ -227,7 +248,9 @@ export class Scheduler {
   async reconcile(): Promise<void> {
     try {
       const owner = `${this.ks.bullPrefix}:schedules:owner`;
-      if ((await this.redis.eval(RENEW, 1, owner, this.token, String(this.options.ownerLeaseMs ?? 15_000))) === 1) await this.syncJobSchedulers();
+      const lease = await this.redis.eval(RENEW, 1, owner, this.token, String(this.options.ownerLeaseMs ?? 15_000));
+      if (lease === 0 || lease === 2) this.applied = undefined; // another owner may have written meanwhile
+      if (lease !== 0) await this.syncJobSchedulers();
       for (const id of await this.schedules.pendingTriggers()) {
         if (this.stopped !== undefined) return;
         const stored = await this.schedules.getById(id);
@@ -237,26 +260,73 @@ export class Scheduler {
         if (state === undefined || (state.triggerHandledAt ?? 0) >= (state.triggerAt ?? 0)) await this.schedules.forgetTrigger(id);
       }
     } catch (err) {
+      this.applied = undefined; // the next pass starts over from a full read
       this.logger.warn({ err: { message: (err as Error).message } }, "schedule reconcile failed");
     }
   }
 
-  /** One job scheduler per active schedule, with its cron pattern and time zone; only the difference is written. */
+  /**
+   * One job scheduler per active schedule, with its cron pattern and time zone; only the difference is written.
+   * Incremental: only the schedules put or deleted since the version last applied are read, and only their job
+   * schedulers; a pass with nothing changed reads no schedule. A full pass (every schedule against every job
+   * scheduler) when this replica has applied nothing yet (start, lease taken over, a failed pass) and at least
+   * every fullReconcileMs, to repair anything written behind the store's back.
+   */
   async syncJobSchedulers(): Promise<void> {
-    const all = await this.schedules.list();
-    const wanted = all.filter((s) => !s.schedule.spec.suspend).map((s) => ({ id: scheduleId(s.tenant, s.schedule.metadata.name), pattern: s.schedule.spec.cron, tz: s.schedule.spec.timeZone }));
-    const existing = await this.firings.getJobSchedulers(0, -1);
-    const plan = planSchedulerSync(wanted, existing);
+    const nowMs = Date.now(); // real time: the interval bounds work, not the schedule clock
+    const full = this.applied === undefined || nowMs - this.applied.at >= (this.options.fullReconcileMs ?? 300_000);
+    let version: number;
+    let plan: ReturnType<typeof planSchedulerSync>;
+    if (full) {
+      // The version before the list: a change made while listing is read again by the next incremental pass.
+      version = await this.schedules.version();
+      const all = await this.schedules.list();
+      this.cascading.clear();
+      for (const s of all) this.remember(scheduleId(s.tenant, s.schedule.metadata.name), s);
+      plan = planSchedulerSync(wantedSchedulers(all), await this.firings.getJobSchedulers(0, -1));
+    } else {
+      const changes = await this.schedules.changesSince(this.applied!.version);
+      version = changes.version;
+      if (changes.ids.length === 0) {
+        await this.followCascades();
+        return;
+      }
+      const present: StoredSchedule[] = [];
+      const existing: ExistingScheduler[] = [];
+      // In chunks: a bulk apply of thousands of schedules must not put thousands of reads in flight at once.
+      for (let i = 0; i < changes.ids.length; i += CHANGES_PER_READ) {
+        const ids = changes.ids.slice(i, i + CHANGES_PER_READ);
+        const stored = await this.schedules.getMany(ids);
+        for (const id of ids) this.remember(id, stored.get(id));
+        present.push(...[...stored.values()].filter((s): s is StoredSchedule => s !== undefined));
+        const jobs = await Promise.all(ids.map((id) => this.firings.getJobScheduler(id)));
+        jobs.forEach((j, k) => {
+          if (j !== undefined && j !== null) existing.push({ key: ids[k]!, pattern: j.pattern, tz: j.tz });
+        });
+      }
+      plan = planSchedulerSync(wantedSchedulers(present), existing);
+    }
     for (const w of plan.upsert) {
       await this.firings.upsertJobScheduler(w.id, { pattern: w.pattern, tz: w.tz }, { name: "fire", data: { id: w.id }, opts: { removeOnComplete: true, removeOnFail: 100 } });
     }
     for (const key of plan.remove) await this.firings.removeJobScheduler(key);
-    if (plan.upsert.length + plan.remove.length > 0) this.logger.info({ upserted: plan.upsert.length, removed: plan.remove.length }, "job schedulers reconciled");
-    // A cascade follows its build when the build finishes, not at the next firing (which may be a day away).
-    for (const stored of all) {
+    if (plan.upsert.length + plan.remove.length > 0) this.logger.info({ upserted: plan.upsert.length, removed: plan.remove.length, full }, "job schedulers reconciled");
+    // Change entries are trimmed only up to the previous full pass's version (≥ fullReconcileMs old): an owner
+    // that lost the lease mid-pass must not drop entries the new owner has not applied yet.
+    if (full && this.applied?.fullVersion !== undefined) await this.schedules.trimChanges(this.applied.fullVersion);
+    this.applied = full ? { version, at: nowMs, fullVersion: version } : { ...this.applied!, version };
+    await this.followCascades();
+  }
+
+  private remember(id: string, stored: StoredSchedule | undefined): void {
+    if (stored !== undefined && stored.schedule.spec.cascade && stored.schedule.spec.target.image !== undefined) this.cascading.set(id, stored);
+    else this.cascading.delete(id);
+  }
+
+  /** A cascade follows its build when the build finishes, not at the next firing (which may be a day away). */
+  private async followCascades(): Promise<void> {
+    for (const [id, stored] of this.cascading) {
       if (this.stopped !== undefined) return;
-      if (!stored.schedule.spec.cascade || stored.schedule.spec.target.image === undefined) continue;
-      const id = scheduleId(stored.tenant, stored.schedule.metadata.name);
       if (!(await this.schedules.tryLock(id, this.token, this.options.lockMs ?? 60_000))) continue;
       try {
         await this.followUp(id, stored);
