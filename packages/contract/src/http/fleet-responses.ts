@@ -66,21 +66,29 @@ export const ImageGraph = z.strictObject({
 });
 export type ImageGraph = z.infer<typeof ImageGraph>;
 
-/** One firing of a schedule, as its history (status.runs, newest first) shows it. */
+/**
+ * One firing of a schedule, as its history (status.runs, newest first) shows
+ * it — and as the schedule store keeps it (shared's ScheduleRun is this
+ * schema), so what is stored and what is answered cannot drift.
+ */
 export const ScheduleRunView = z.strictObject({
   fireAt: Timestamp,
   trigger: z.enum(["cron", "manual"]),
   outcome: z.enum(["built", "skipped", "failed", "missed"]),
-  reason: z.string().optional(),
+  /** skipped: "unchanged" | "previous still running"; failed: why; missed: past the starting deadline. */
+  reason: z.string().max(1024).optional(),
   buildId: z.string().optional(),
+  /** The source digest a mirror firing resolved (the one it built FROM, or found unchanged). */
   sourceDigest: z.string().optional(),
+  /** Replace: the build this firing cancelled. */
   replaced: z.string().optional(),
-  /** An image firing: canonical base reference → the digest it was pinned to (or found unchanged). */
+  /** The base digests an image firing resolved (canonical base reference → digest): what it was pinned to, or found unchanged. */
   baseDigests: z.record(z.string(), z.string()).optional(),
-  /** cascade: what became of the build's digest. */
+  /** cascade: what became of the build's digest — a rebuild wave for its dependents, or why none. */
   cascade: z.enum(["wave", "unchanged", "not-succeeded", "no-dependents", "failed"]).optional(),
+  /** cascade: the wave it started, or why starting it failed. */
   waveId: z.string().optional(),
-  cascadeReason: z.string().optional(),
+  cascadeReason: z.string().max(1024).optional(),
 });
 export type ScheduleRunView = z.infer<typeof ScheduleRunView>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ScheduleRunView } from "@buildfleet/contract";
 import type { Redis } from "../redis/connections.js";
 import { Schedule } from "./schedule.js";
 
@@ -25,26 +26,9 @@ import { Schedule } from "./schedule.js";
 
 export const MAX_RUN_HISTORY = 50;
 
-export const ScheduleRun = z.strictObject({
-  fireAt: z.iso.datetime(),
-  trigger: z.enum(["cron", "manual"]),
-  outcome: z.enum(["built", "skipped", "failed", "missed"]),
-  /** skipped: "unchanged" | "previous still running"; failed: why; missed: past the starting deadline. */
-  reason: z.string().max(1024).optional(),
-  buildId: z.string().optional(),
-  /** The source digest a mirror firing resolved (the one it built FROM, or found unchanged). */
-  sourceDigest: z.string().optional(),
-  /** Replace: the build this firing cancelled. */
-  replaced: z.string().optional(),
-  /** The base digests an image firing resolved (canonical base reference → digest): what it was pinned to, or found unchanged. */
-  baseDigests: z.record(z.string(), z.string()).optional(),
-  /** cascade: what became of the build's digest — a rebuild wave for its dependents, or why none. */
-  cascade: z.enum(["wave", "unchanged", "not-succeeded", "no-dependents", "failed"]).optional(),
-  /** cascade: the wave it started, or why starting it failed. */
-  waveId: z.string().optional(),
-  cascadeReason: z.string().max(1024).optional(),
-});
-export type ScheduleRun = z.infer<typeof ScheduleRun>;
+/** One firing as the store keeps it: the contract's answer shape (one schema, so the two cannot drift). */
+export const ScheduleRun = ScheduleRunView;
+export type ScheduleRun = ScheduleRunView;
 
 export const StoredSchedule = z.strictObject({
   tenant: z.string(),
