@@ -4,9 +4,8 @@ import { describe, expect, it } from "vitest";
 import { BuildStore } from "../builds/build-store.js";
 import { CatalogStore } from "../catalog-store/catalog-store.js";
 import { keyspace } from "../redis/keyspace.js";
-import { REG, digest, entry } from "../test-support/catalog.js";
+import { REG, digest, planFanOut } from "../test-support/catalog.js";
 import { advance, startWave } from "../rebuilds/wave.js";
-import { planRebuild } from "./runner.js";
 import { submitLevel } from "./submit-level.js";
 import type { WaveDoc } from "./wave-store.js";
 
@@ -17,15 +16,9 @@ describe("submitLevel", () => {
     const ks = keyspace(redis.prefix);
     const conn = redis.connection();
     const catalog = new CatalogStore(conn, ks);
-    for (let i = 0; i < n; i++) {
-      const { tenant, image } = entry(`app-${i}`, `FROM ${REG}/team/base:v1\nRUN true\n`);
-      const res = await catalog.apply(tenant, image);
-      if (!res.ok) throw new Error(res.check.message);
-    }
-    const { result } = await planRebuild({ catalog }, { kind: "admin" }, { base: `${REG}/team/base:v1`, digest: digest(1) });
-    if (!result.ok) throw new Error(result.message);
-    const step = advance(startWave(result.plan, { maxInFlight: n }));
-    const doc = { id: "rw-test0001", createdAt: new Date().toISOString(), priority: "bulk", plan: result.plan } as WaveDoc;
+    const plan = await planFanOut(catalog, n);
+    const step = advance(startWave(plan, { maxInFlight: n }));
+    const doc = { id: "rw-test0001", createdAt: new Date().toISOString(), priority: "bulk", plan: plan } as WaveDoc;
     const queue = redis.track(new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix }));
     const deps = { store: new BuildStore({ redis: conn, keyspace: ks, source: "/test" }), queue, redis: conn, ks, catalog };
     return { deps, doc, wave: step.wave, nodes: step.enqueue, queue };

@@ -1,10 +1,9 @@
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { keyspace } from "../redis/keyspace.js";
-import { REG, digest, entry } from "../test-support/catalog.js";
+import { REG, digest, planFanOut } from "../test-support/catalog.js";
 import { CatalogStore } from "../catalog-store/catalog-store.js";
 import { startWave } from "../rebuilds/wave.js";
-import { planRebuild } from "./runner.js";
 import { WaveStore, newWaveId, type WaveDoc } from "./wave-store.js";
 
 describe("WaveStore", () => {
@@ -12,13 +11,7 @@ describe("WaveStore", () => {
 
   async function newDoc(n: number): Promise<WaveDoc> {
     const catalog = new CatalogStore(redis.connection(), keyspace(redis.prefix));
-    for (let i = 0; i < n; i++) {
-      const { tenant, image } = entry(`app-${i}`, `FROM ${REG}/team/base:v1\nRUN true\n`);
-      const res = await catalog.apply(tenant, image);
-      if (!res.ok) throw new Error(res.check.message);
-    }
-    const { result } = await planRebuild({ catalog }, { kind: "admin" }, { base: `${REG}/team/base:v1`, digest: digest(1) });
-    if (!result.ok) throw new Error(result.message);
+    const plan = await planFanOut(catalog, n);
     const now = new Date().toISOString();
     return {
       id: newWaveId(),
@@ -30,8 +23,8 @@ describe("WaveStore", () => {
       updatedAt: now,
       state: "running",
       version: 0,
-      plan: result.plan,
-      wave: startWave(result.plan, { maxInFlight: n }),
+      plan: plan,
+      wave: startWave(plan, { maxInFlight: n }),
       builds: {},
       eventSeq: 0,
     };
