@@ -1,3 +1,4 @@
+import type { RebuildEventType } from "@buildfleet/contract";
 /**
  * Live updates: build events over SSE (the browser's EventSource reconnects by
  * itself and resumes with Last-Event-ID), and a log follow that reconnects.
@@ -43,6 +44,8 @@ export interface WaveStreamMessage {
   data: Record<string, unknown>;
 }
 
+// Spelled out, not imported: the web takes only types from the contract (a value would bundle zod).
+// The check below fails to compile when the contract gains a rebuild event this list lacks.
 const WAVE_STREAM_TYPES = [
   "message",
   "rebuild.started",
@@ -55,7 +58,10 @@ const WAVE_STREAM_TYPES = [
   "rebuild.cancelled",
   "build.started",
   "build.running",
-];
+] as const;
+type MissingRebuildTypes = Exclude<RebuildEventType, (typeof WAVE_STREAM_TYPES)[number]>;
+const everyRebuildType: [MissingRebuildTypes] extends [never] ? true : MissingRebuildTypes = true;
+void everyRebuildType;
 
 /**
  * Follows one rebuild wave: its rebuild.* events from its first, and its
