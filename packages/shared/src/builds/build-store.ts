@@ -95,11 +95,6 @@ export type CreateResult =
   | { created: true; record: BuildRecord; streamId: string; stored: StoredBuild }
   | { created: false; buildId: string; requestHash: string | undefined };
 
-/** Builds ready to create (BuildStore.prepareMany). */
-export interface PreparedCreates {
-  readonly calls: readonly { valid: BuildRecord; keys: string[]; args: (string | number)[] }[];
-}
-
 function createResult(valid: BuildRecord, created: number, value: string): CreateResult {
   if (created === 1) {
     return { created: true, record: valid, streamId: value, stored: { record: valid, version: 1, eventSeq: 1, tkey: valid.state } };
@@ -159,22 +154,7 @@ export class BuildStore {
    * exactly as by `create`. Answers in order.
    */
   async createMany(builds: readonly { record: BuildRecord; options?: CreateOptions }[]): Promise<CreateResult[]> {
-    return this.createPrepared(this.prepareMany(builds));
-  }
-
-  /**
-   * createMany's work before Redis (each record checked, its first event
-   * made, both serialised), for a caller that does it while other IO is in
-   * flight; createPrepared writes them. Throws what createMany would for a
-   * record that does not check.
-   */
-  prepareMany(builds: readonly { record: BuildRecord; options?: CreateOptions }[]): PreparedCreates {
-    return { calls: builds.map((b) => this.createCall(b.record, b.options ?? {})) };
-  }
-
-  /** The builds prepareMany made ready, created as by createMany. */
-  async createPrepared(prepared: PreparedCreates): Promise<CreateResult[]> {
-    const { calls } = prepared;
+    const calls = builds.map((b) => this.createCall(b.record, b.options ?? {}));
     const chunks: (typeof calls)[] = [];
     for (let i = 0; i < calls.length; i += CREATE_BATCH) chunks.push(calls.slice(i, i + CREATE_BATCH));
     const replies = await Promise.all(

@@ -1,6 +1,6 @@
 import type { BuildQueues } from "./build-queues.js";
 import type { BuildRecord, BuildRequest, Priority, QueuedBuild, RebuildOrigin } from "../contract/index.js";
-import type { BuildStore, CreateOptions, CreateResult, PreparedCreates } from "../builds/build-store.js";
+import type { BuildStore, CreateResult } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError, isRetryable } from "../errors/index.js";
 import type { FairShare } from "../admission/fair-share.js";
 import { withSpan } from "../tracing/tracing.js";
@@ -23,7 +23,7 @@ import { recordForQueuedBuild } from "./submit.js";
  */
 
 export interface SubmitManyDeps {
-  store: Pick<BuildStore, "findIdempotentMany" | "create" | "prepareMany" | "createPrepared">;
+  store: Pick<BuildStore, "findIdempotentMany" | "create" | "createMany">;
   /** The queue port. */
   queue: Pick<BuildQueues, "addBulk" | "remove">;
   fairShare?: Pick<FairShare, "priorities">;
@@ -74,21 +74,13 @@ export async function submitBuilds(deps: SubmitManyDeps, items: readonly SubmitM
     const toAdd = fresh.filter((i) => !found[i]!.recorded);
     const priorities = await fairSharePriorities(deps, toAdd.map((i) => items[i]!));
     // The entries first (what makes the builds happen), then the records, as submitBuild orders them.
-    const adding = deps.queue.addBulk(
+    await deps.queue.addBulk(
       toAdd.map((i, n) => {
         const build = queued.get(i)!;
         return { name: BUILD_JOB_NAME, data: build, opts: buildJobOptions(build, priorities[n]) };
       }),
     );
-    // Awaited below; a rejection meanwhile is not unhandled.
-    adding.catch(() => undefined);
-    // BullMQ sends its pipeline within the microtasks of this call: the records are made ready while
-    // Redis runs it (for a 2,000-node wave level that is tens of milliseconds of each, side by side).
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const many = fresh.map((i) => ({ record: recordForQueuedBuild(queued.get(i)!), options: { idempotencyKey: items[i]!.idempotencyKey, requestHash: hashes[i]! } }));
-    const prepared = prepareRecords(deps, many);
-    await adding;
-    const records = await createRecords(deps, many, prepared);
+    const records = await createRecords(deps, fresh.map((i) => ({ record: recordForQueuedBuild(queued.get(i)!), idempotencyKey: items[i]!.idempotencyKey, requestHash: hashes[i]! })));
     await Promise.all(
       fresh.map(async (i, n) => {
         const item = items[i]!;
@@ -136,16 +128,6 @@ async function fairSharePriorities(deps: SubmitManyDeps, items: readonly SubmitM
   return out;
 }
 
-/** The batch made ready for createRecords; undefined when a record does not check (createRecords then goes build by build). */
-function prepareRecords(deps: SubmitManyDeps, many: readonly { record: BuildRecord; options: CreateOptions }[]): PreparedCreates | undefined {
-  try {
-    return deps.store.prepareMany(many);
-  } catch (err) {
-    if (isRetryable(err) || !(err instanceof Error)) throw err;
-    return undefined;
-  }
-}
-
 /**
  * The records in one batch; when the batch is refused for a reason other
  * than Redis (a record that does not check), each build alone, so only the
@@ -153,15 +135,13 @@ function prepareRecords(deps: SubmitManyDeps, many: readonly { record: BuildReco
  */
 async function createRecords(
   deps: SubmitManyDeps,
-  many: readonly { record: BuildRecord; options: CreateOptions }[],
-  prepared: PreparedCreates | undefined,
+  builds: readonly { record: BuildRecord; idempotencyKey: string; requestHash: string }[],
 ): Promise<(CreateResult | Error)[]> {
-  if (prepared !== undefined) {
-    try {
-      return await deps.store.createPrepared(prepared);
-    } catch (err) {
-      if (isRetryable(err) || !(err instanceof Error)) throw err;
-    }
+  const many = builds.map((b) => ({ record: b.record, options: { idempotencyKey: b.idempotencyKey, requestHash: b.requestHash } }));
+  try {
+    return await deps.store.createMany(many);
+  } catch (err) {
+    if (isRetryable(err) || !(err instanceof Error)) throw err;
   }
   return Promise.all(
     many.map(async (b) => {
