@@ -17,7 +17,7 @@ export type { StreamEntry, BuildStreamEntry, RebuildStreamEntry } from "./builds
 export { BUILD_JOB_NAME, buildJobOptions } from "./queue/build-queue.js";
 export { requestCancel } from "./queue/cancel.js";
 export type { CancelDeps } from "./queue/cancel.js";
-export { submitBuild, recordForQueuedBuild } from "./queue/submit.js";
+export { submitBuild, recordForQueuedBuild, createOptionsForQueuedBuild } from "./queue/submit.js";
 export type { SubmitDeps, SubmitInput, SubmitResult } from "./queue/submit.js";
 export { appendBuildLog, readBuildLog, DEFAULT_MAX_LOG_LINES, MAX_LOG_LINE_CHARS } from "./builds/build-logs.js";
 export type { BuildLogLine, TimedLogLine } from "./builds/build-logs.js";

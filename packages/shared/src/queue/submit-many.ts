@@ -68,7 +68,16 @@ export async function submitBuilds(deps: SubmitManyDeps, items: readonly SubmitM
     const queued = new Map<number, QueuedBuild>(
       fresh.map((i) => {
         const item = items[i]!;
-        return [i, { buildId: item.buildId, tenant: item.tenant, request: item.request, submittedAt, ...(item.rebuild !== undefined ? { rebuild: item.rebuild } : {}) }];
+        const build: QueuedBuild = {
+          buildId: item.buildId,
+          tenant: item.tenant,
+          request: item.request,
+          submittedAt,
+          ...(item.rebuild !== undefined ? { rebuild: item.rebuild } : {}),
+          // As submitBuild's: a worker recording the entry claims the key (its build id is the key's anyway).
+          idempotencyKey: item.idempotencyKey,
+        };
+        return [i, build];
       }),
     );
     const toAdd = fresh.filter((i) => !found[i]!.recorded);

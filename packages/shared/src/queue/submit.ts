@@ -1,6 +1,6 @@
 import type { BuildQueues } from "./build-queues.js";
 import { newBuildId, type BuildRecord, type BuildRequest, type QueuedBuild, type RebuildOrigin, type TagPolicy } from "../contract/index.js";
-import type { BuildStore } from "../builds/build-store.js";
+import type { BuildStore, CreateOptions } from "../builds/build-store.js";
 import { IdempotencyKeyReusedError } from "../errors/index.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
 import { requestHash } from "./request-hash.js";
@@ -47,7 +47,10 @@ export type SubmitResult =
  * it as `queued` (publishing `build.queued`). Nothing is half-written: the queue entry comes first because it is
  * what makes the build happen, and a worker that takes an entry whose record
  * is missing (the second write failed) creates the record itself from the
- * entry. A repeated idempotency key with the same request (same canonical
+ * entry, claiming the entry's idempotency key as this create would have. Two
+ * submits that both read a key as free both add an entry; the key, claimed
+ * atomically by whichever create comes first (submit's or a worker's), decides
+ * which one runs, and the other entry is removed or dropped by its worker. A repeated idempotency key with the same request (same canonical
  * hash) returns the first build and enqueues nothing; with a different request
  * it is refused with IdempotencyKeyReusedError naming the first build.
  */
@@ -75,6 +78,8 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
     ...(input.sourceDigest !== undefined ? { sourceDigest: input.sourceDigest } : {}),
     ...(input.rebuild !== undefined ? { rebuild: input.rebuild } : {}),
+    // The effective key (the header's overrides the request's): a worker that records the build from its entry claims it.
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
   };
   // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
   return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), async () => {
@@ -111,11 +116,23 @@ async function enqueueAndRecord(
     return { created: true, record: (await deps.store.get(queued.buildId)) ?? recordForQueuedBuild(queued) };
   }
   if (!created.created) {
-    // Lost a race on the idempotency key: drop our entry, answer with the winner.
+    // Lost a race on the idempotency key: drop our entry, answer with the winner. A worker may hold
+    // the entry already (BullMQ removes no locked job; remove answers 0): it finds the key taken by
+    // another build when it records the entry, and drops it without running it (run-build.ts).
     await deps.queue.remove(queued.buildId);
     return original({ buildId: created.buildId, requestHash: created.requestHash });
   }
   return { created: true, record: created.record };
+}
+
+/**
+ * The options a queue entry's record is created with, as its submit created it:
+ * the entry's idempotency key, claimed for this build with its request's hash.
+ * A worker recording an entry whose record is missing passes them, so the key
+ * decides which of two racing submits' entries runs (see run-build.ts).
+ */
+export function createOptionsForQueuedBuild(queued: QueuedBuild): CreateOptions {
+  return queued.idempotencyKey !== undefined ? { idempotencyKey: queued.idempotencyKey, requestHash: requestHash(queued.request) } : {};
 }
 
 /**

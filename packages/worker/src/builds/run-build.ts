@@ -1,5 +1,5 @@
 import type { V1Job } from "@kubernetes/client-node";
-import { buildAttributes, withSpan, recordForQueuedBuild, type BuildStore, type Logger, type StoredBuild, type Transition } from "@buildfleet/shared";
+import { buildAttributes, withSpan, createOptionsForQueuedBuild, recordForQueuedBuild, type BuildStore, type Logger, type StoredBuild, type Transition } from "@buildfleet/shared";
 import { isTerminalState, type BuildRecord, type FailureReason, type QueuedBuild } from "@buildfleet/contract";
 import type { K8sApi } from "../k8s/client.js";
 import { isK8sError } from "../k8s/errors.js";
@@ -58,7 +58,9 @@ export interface RunBuildSignals {
 /** What the BullMQ job returns (QueueEvents users see it; the durable record is the truth). */
 export interface BuildResult {
   buildId: string;
-  state: BuildRecord["state"];
+  /** `duplicate`: the entry lost its idempotency key to another build (`duplicateOf`); nothing ran or was recorded for it. */
+  state: BuildRecord["state"] | "duplicate";
+  duplicateOf?: string;
   jobName?: string;
   digest?: string;
   failure?: BuildRecord["failure"];
@@ -86,7 +88,12 @@ export class InvalidBuildError extends Error {
 export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: RunBuildSignals): Promise<BuildResult> {
   const { store, logger } = deps;
   const now = deps.now ?? Date.now;
-  const stored = await ensureRecord(store, build);
+  const ensured = await ensureRecord(store, build);
+  if ("duplicateOf" in ensured) {
+    logger.debug({ buildId: build.buildId, duplicateOf: ensured.duplicateOf }, "dropped a queue entry whose idempotency key belongs to another build");
+    return { buildId: build.buildId, state: "duplicate", duplicateOf: ensured.duplicateOf };
+  }
+  const { stored } = ensured;
   const record = stored.record;
 
   if (isTerminalState(record.state)) {
@@ -143,18 +150,25 @@ async function pausedDeadline(build: Pick<FollowedBuild, "submittedAt" | "queueS
 
 /**
  * The build's record. The producer writes it right after the queue entry; if
- * that second write failed, the entry is all there is, and the record (with its
- * `build.queued` event) is created here from it. Read as a snapshot: the
- * request in it is the one just validated from the queue entry.
+ * that second write failed (or has not happened yet), the entry is all there
+ * is, and the record (with its `build.queued` event) is created here from it,
+ * claiming the entry's idempotency key exactly as the producer's create would.
+ * If the key already names another build, this entry lost a race: two submits
+ * with the key both read it as free and both added an entry, and the other's
+ * build holds the key (its submit, or a worker recording its entry, came
+ * first). This entry's own submit answers with that build and removes the
+ * entry, which BullMQ refuses while we hold it: `duplicateOf`, run nothing.
+ * Read as a snapshot: the request in it is the one just validated from the queue entry.
  */
-async function ensureRecord(store: BuildStore, build: QueuedBuild): Promise<StoredBuild> {
+async function ensureRecord(store: BuildStore, build: QueuedBuild): Promise<{ stored: StoredBuild } | { duplicateOf: string }> {
   const existing = await store.snapshot(build.buildId);
-  if (existing) return existing;
-  const created = await store.create(recordForQueuedBuild(build));
-  if (created.created) return created.stored;
+  if (existing) return { stored: existing };
+  const created = await store.create(recordForQueuedBuild(build), createOptionsForQueuedBuild(build));
+  if (created.created) return { stored: created.stored };
+  if (created.buildId !== build.buildId) return { duplicateOf: created.buildId };
   const raced = await store.snapshot(build.buildId);
   if (!raced) throw new InvalidBuildError(`build ${build.buildId} has no record`);
-  return raced;
+  return { stored: raced };
 }
 
 /** Creates the Job (and its ConfigMap), or adopts the one a previous run created. */
