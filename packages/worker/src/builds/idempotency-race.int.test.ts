@@ -107,13 +107,25 @@ describe("worker: concurrent submits with one idempotency key", () => {
   });
 
   it("runs one build per key for 20 rounds of 5 concurrent submits with one key each", async () => {
-    const stack = await startStack(redis);
+    const stack = await startStack(redis, { env: { WORKER_CONCURRENCY: "100" } });
     await stack.startWorker();
     const request = requestOf(stack);
+    // Every other submit writes its record only once a worker holds its entry: the window a client's
+    // retry on a slow API hits, too short to be met reliably by plain concurrency on an idle queue.
+    const slow: Pick<BuildQueues, "add" | "remove"> = {
+      add: async (name, data: QueuedBuild, opts) => {
+        const job = await stack.queues.add(name, data, opts);
+        await taken(stack, data.buildId);
+        return job;
+      },
+      remove: (id) => stack.queues.remove(id),
+    };
     const rounds = await Promise.all(
       Array.from({ length: 20 }, async (_, round) => {
         const answers = await Promise.all(
-          Array.from({ length: 5 }, () => submitBuild({ store: stack.store, queue: stack.queues }, { tenant: "team-a", request, idempotencyKey: `race-${round}` })),
+          Array.from({ length: 5 }, (_, i) =>
+            submitBuild({ store: stack.store, queue: i % 2 === 1 ? slow : stack.queues }, { tenant: "team-a", request, idempotencyKey: `race-${round}` }),
+          ),
         );
         return answers.map(idOf);
       }),
