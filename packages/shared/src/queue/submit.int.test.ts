@@ -5,7 +5,7 @@ import { BuildStore } from "../builds/build-store.js";
 import { ValidationError } from "../errors/index.js";
 import { keyspace } from "../redis/keyspace.js";
 import { BUILD_JOB_NAME } from "./build-queue.js";
-import { recordForQueuedBuild, submitBuild, type SubmitDeps } from "./submit.js";
+import { createOptionsForQueuedBuild, recordForQueuedBuild, submitBuild, type SubmitDeps } from "./submit.js";
 import { parseBuildRequest, type QueuedBuild } from "../contract/index.js";
 
 const raw = {
@@ -84,6 +84,30 @@ describe("submitBuild", () => {
     expect(await d.queue.getJob(id)).toBeDefined();
     // The idempotency key still points at it.
     expect(await submitBuild(d, { tenant: "team-a", request, idempotencyKey: "k1" })).toMatchObject({ created: false, buildId: id });
+  });
+
+  it("answers a retry with the build a worker recorded from the entry of a submit that died before its record", async () => {
+    const d = deps();
+    const withBodyKey = { ...request, idempotencyKey: "body-key" };
+    // The process dies right after the add: the entry is all there is.
+    const dying = {
+      add: async (name: string, data: QueuedBuild, opts: object) => {
+        await d.queue.add(name, data, opts);
+        throw new Error("process died");
+      },
+      remove: () => Promise.resolve(0),
+    } as unknown as Queue;
+    await expect(submitBuild({ ...d, queue: dying }, { tenant: "team-a", request: withBodyKey, idempotencyKey: "header-key" })).rejects.toThrow(/died/);
+    const [job] = await d.queue.getJobs(["prioritized", "wait"]);
+    const entry = job?.data as QueuedBuild;
+    // The header's key overrides the body's, on the entry as on the record.
+    expect(entry.idempotencyKey).toBe("header-key");
+
+    // A worker takes the entry and records it, as its submit would have.
+    expect((await d.store.create(recordForQueuedBuild(entry), createOptionsForQueuedBuild(entry))).created).toBe(true);
+
+    expect(await submitBuild(d, { tenant: "team-a", request: withBodyKey, idempotencyKey: "header-key" })).toMatchObject({ created: false, buildId: entry.buildId });
+    expect((await submitBuild(d, { tenant: "team-a", request: withBodyKey })).created).toBe(true);
   });
 
   it("writes no record when the queue entry cannot be added", async () => {
