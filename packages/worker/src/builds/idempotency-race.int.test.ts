@@ -30,6 +30,8 @@ describe("worker: concurrent submits with one idempotency key", () => {
   async function expectOneBuild(stack: Stack, buildId: string): Promise<void> {
     expect((await stack.waitForTerminal(buildId)).state).toBe("succeeded");
     await expect.poll(() => pending(stack), { timeout: 20_000 }).toBe(0);
+    // Dropped, not failed: a refused entry would sit in BullMQ's failed set.
+    expect(await stack.queue.getJobCountByTypes("failed")).toBe(0);
     expect(stack.sim.control.store.list("jobs", "buildfleet").items.map((j) => j.metadata.labels?.["buildfleet.dev/build-id"])).toEqual([buildId]);
     expect(await redis.connection().zrange(stack.ks.buildIndex, "0", "-1")).toEqual([buildId]);
     expect((await stack.store.events(buildId)).filter((e) => TERMINAL_EVENTS.has(e.type))).toHaveLength(1);
@@ -135,6 +137,7 @@ describe("worker: concurrent submits with one idempotency key", () => {
     for (const ids of rounds) expect(new Set(ids).size).toBe(1);
     for (const id of winners) expect((await stack.waitForTerminal(id)).state).toBe("succeeded");
     await expect.poll(() => pending(stack), { timeout: 30_000 }).toBe(0);
+    expect(await stack.queue.getJobCountByTypes("failed")).toBe(0);
     const jobOwners = stack.sim.control.store.list("jobs", "buildfleet").items.map((j) => j.metadata.labels?.["buildfleet.dev/build-id"]);
     expect(jobOwners.sort()).toEqual([...winners].sort());
     expect((await redis.connection().zrange(stack.ks.buildIndex, "0", "-1")).sort()).toEqual([...winners].sort());
