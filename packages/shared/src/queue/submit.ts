@@ -50,9 +50,10 @@ export type SubmitResult =
  * entry, claiming the entry's idempotency key as this create would have. Two
  * submits that both read a key as free both add an entry; the key, claimed
  * atomically by whichever create comes first (submit's or a worker's), decides
- * which one runs, and the other entry is removed or dropped by its worker. A repeated idempotency key with the same request (same canonical
- * hash) returns the first build and enqueues nothing; with a different request
- * it is refused with IdempotencyKeyReusedError naming the first build.
+ * which one runs, and the other entry is removed or dropped by its worker.
+ * A repeated idempotency key with the same request (same canonical hash)
+ * returns the first build and enqueues nothing; with a different request it is
+ * refused with IdempotencyKeyReusedError naming the first build.
  */
 export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise<SubmitResult> {
   const request = input.request;
