@@ -17,12 +17,6 @@ describe("QueuedBuild", () => {
     expect(QueuedBuild.parse(JSON.parse(JSON.stringify(payload)))).toEqual(payload);
   });
 
-  it("carries the idempotency key it was submitted under, and still parses an entry without one", () => {
-    const payload = { buildId: id, tenant: "team-a", request, submittedAt: createdAt, idempotencyKey: "rebuild.rw-0123abcd.0.1" };
-    expect(QueuedBuild.parse(JSON.parse(JSON.stringify(payload)))).toEqual(payload);
-    expect(QueuedBuild.safeParse({ ...payload, idempotencyKey: "" }).success).toBe(false);
-  });
-
   it("refuses a tenant that could break keys or labels, and a bad build id", () => {
     const result = QueuedBuild.safeParse({ buildId: "1234", tenant: "team:a", request, submittedAt: createdAt });
     expect(result.success).toBe(false);

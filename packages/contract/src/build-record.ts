@@ -59,13 +59,6 @@ export const QueuedBuild = z.strictObject({
   /** A scheduled mirror's build: the source digest it is pinned to (FROM source@digest). */
   sourceDigest: ImageDigest.optional(),
   rebuild: RebuildOrigin.optional(),
-  /**
-   * The key the build was submitted under (the Idempotency-Key header's when given, else the
-   * request's): a worker that records the build from its entry claims it, so of two submits that
-   * both read the key as free only one build runs. Any string the store takes as a key (API,
-   * schedule and wave keys differ in form); entries written before it existed have none.
-   */
-  idempotencyKey: z.string().min(1).max(1024).optional(),
 });
 export type QueuedBuild = z.infer<typeof QueuedBuild>;
 

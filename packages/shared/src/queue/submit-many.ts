@@ -6,7 +6,7 @@ import type { FairShare } from "../admission/fair-share.js";
 import { withSpan } from "../tracing/tracing.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
 import { requestHash } from "./request-hash.js";
-import { recordForQueuedBuild } from "./submit.js";
+import { entryRequest, recordForQueuedBuild } from "./submit.js";
 
 /**
  * Many builds submitted as one batch: what `submitBuild` does per build, in
@@ -71,11 +71,10 @@ export async function submitBuilds(deps: SubmitManyDeps, items: readonly SubmitM
         const build: QueuedBuild = {
           buildId: item.buildId,
           tenant: item.tenant,
-          request: item.request,
+          // As submitBuild's: a worker recording the entry claims the key (its build id is the key's anyway).
+          request: entryRequest(item.request, item.idempotencyKey),
           submittedAt,
           ...(item.rebuild !== undefined ? { rebuild: item.rebuild } : {}),
-          // As submitBuild's: a worker recording the entry claims the key (its build id is the key's anyway).
-          idempotencyKey: item.idempotencyKey,
         };
         return [i, build];
       }),

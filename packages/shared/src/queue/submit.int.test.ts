@@ -101,7 +101,7 @@ describe("submitBuild", () => {
     const [job] = await d.queue.getJobs(["prioritized", "wait"]);
     const entry = job?.data as QueuedBuild;
     // The header's key overrides the body's, on the entry as on the record.
-    expect(entry.idempotencyKey).toBe("header-key");
+    expect(entry.request.idempotencyKey).toBe("header-key");
 
     // A worker takes the entry and records it, as its submit would have.
     expect((await d.store.create(recordForQueuedBuild(entry), createOptionsForQueuedBuild(entry))).created).toBe(true);

@@ -74,13 +74,13 @@ export async function submitBuild(deps: SubmitDeps, input: SubmitInput): Promise
   const queued: QueuedBuild = {
     buildId: newBuildId(),
     tenant: input.tenant,
-    request,
+    // The entry carries the effective key (the header's overrides the request's) in its request, where
+    // workers of every version read it: a worker that records the build from its entry claims it.
+    request: entryRequest(request, idempotencyKey),
     submittedAt: now,
     ...(input.retryOf !== undefined ? { retryOf: input.retryOf } : {}),
     ...(input.sourceDigest !== undefined ? { sourceDigest: input.sourceDigest } : {}),
     ...(input.rebuild !== undefined ? { rebuild: input.rebuild } : {}),
-    // The effective key (the header's overrides the request's): a worker that records the build from its entry claims it.
-    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
   };
   // The root of the build's trace: BullMQ's add span (and, through the job, the worker's) hangs below it.
   return withSpan("buildfleet.submit", buildAttributes({ buildId: queued.buildId, tenant: queued.tenant, destinations: request.destinations }), async () => {
@@ -133,7 +133,19 @@ async function enqueueAndRecord(
  * decides which of two racing submits' entries runs (see run-build.ts).
  */
 export function createOptionsForQueuedBuild(queued: QueuedBuild): CreateOptions {
-  return queued.idempotencyKey !== undefined ? { idempotencyKey: queued.idempotencyKey, requestHash: requestHash(queued.request) } : {};
+  const key = queued.request.idempotencyKey;
+  return key !== undefined ? { idempotencyKey: key, requestHash: requestHash(queued.request) } : {};
+}
+
+/**
+ * The request as its queue entry carries it: with the key it was submitted
+ * under as its idempotencyKey. Not a field of the entry beside the request:
+ * a worker of the version before reads only the request's (and refuses an
+ * entry with a field it does not know), so a rolling upgrade keeps working.
+ * The request's hash leaves the key out: the hash is the same either way.
+ */
+export function entryRequest(request: BuildRequest, idempotencyKey: string | undefined): BuildRequest {
+  return idempotencyKey === undefined || request.idempotencyKey === idempotencyKey ? request : { ...request, idempotencyKey };
 }
 
 /**
