@@ -52,12 +52,14 @@ const { values: args } = parseArgs({
     "plan-images": { type: "string", default: "10000" },
     "wave-images": { type: "string", default: "1000" },
     runs: { type: "string", default: "5" },
+    phases: { type: "boolean", default: false },
   },
 });
 const IMAGES = Number(args.images);
 const PLAN_IMAGES = Number(args["plan-images"]);
 const WAVE_IMAGES = Number(args["wave-images"]);
 const RUNS = Math.max(1, Number(args.runs));
+const PHASES = args.phases;
 const IN_FLIGHT = Math.min(IMAGES, MAX_MAX_IN_FLIGHT);
 const REG = "registry.internal:5000";
 const BASE = `${REG}/bench/base:v1`;
@@ -129,6 +131,31 @@ async function cpuNow(redis: Redis): Promise<number> {
   return (own.user + own.system) / 1000 + (field("user") + field("sys")) * 1000;
 }
 
+/** Wall ms per phase of the wave steps timed (--phases): the deps' IO calls, each wrapped where it is called. */
+const phaseMs = new Map<string, number>();
+
+function timed<T extends object, K extends keyof T & string>(name: string, target: T, method: K): void {
+  const original = target[method] as unknown as (...a: unknown[]) => Promise<unknown>;
+  (target as Record<string, unknown>)[method] = async (...a: unknown[]) => {
+    const t = performance.now();
+    try {
+      return await original.apply(target, a);
+    } finally {
+      phaseMs.set(name, (phaseMs.get(name) ?? 0) + performance.now() - t);
+    }
+  };
+}
+
+function withPhases(deps: RunnerDeps): RunnerDeps {
+  timed("catalog read (plan)", deps.catalog, "catalog");
+  timed("catalog getMany", deps.catalog, "getMany");
+  timed("findIdempotentMany", deps.store, "findIdempotentMany");
+  timed("queue addBulk", deps.queue as Queue, "addBulk");
+  timed("BuildStore.createMany", deps.store, "createMany");
+  timed("WaveStore.save", deps.waves, "save");
+  return deps;
+}
+
 function runnerDeps(redis: Redis, ks: Keyspace, queue: Queue): RunnerDeps {
   return {
     store: new BuildStore({ redis, keyspace: ks, source: "/bench" }),
@@ -170,6 +197,7 @@ async function enqueueAndCoordinate(redis: Redis): Promise<void> {
     const images = flatCatalog(IMAGES);
     await store(redis, ks, images);
     const deps = runnerDeps(redis, ks, queue);
+    if (PHASES) withPhases(deps);
     const now = new Date().toISOString();
     // Pairs measured back to back (baseline, then a fresh wave of the same size), median of RUNS:
     // the machine is shared, and a pair sees the same load.
@@ -199,6 +227,13 @@ async function enqueueAndCoordinate(redis: Redis): Promise<void> {
     console.log(`enqueue: ${IMAGES} images in one level, maxInFlight ${IN_FLIGHT}; median of ${RUNS} pairs`);
     console.log(`  first step: ${queued} builds pinned, submitted and the wave written in ${median(waveRuns).toFixed(0)} ms; bare addBulk of the same ${queued} payloads ${median(bulkRuns).toFixed(0)} ms`);
     console.log(`  ratio addBulk / wave step (goal >= 0.5): wall ${median(ratios).toFixed(2)} (runs ${ratios.map((r) => r.toFixed(2)).join(" ")}), CPU ${median(cpuRatios).toFixed(2)} (runs ${cpuRatios.map((r) => r.toFixed(2)).join(" ")})`);
+    if (PHASES) {
+      const total = waveRuns.reduce((a, b) => a + b, 0) / RUNS;
+      const phases = [...phaseMs].map(([name, ms]) => [name, ms / RUNS] as const);
+      const io = phases.reduce((a, [, ms]) => a + ms, 0);
+      console.log(`  phases, mean ms per first step (of ${total.toFixed(0)}): ${phases.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(", ")}, rest (in-process) ${(total - io).toFixed(1)}`);
+      phaseMs.clear();
+    }
 
     // Feed the outcomes back in batches, as the coordinator does from the stream.
     let current = doc!;
