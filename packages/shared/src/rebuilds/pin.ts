@@ -3,6 +3,7 @@ import { dockerfileBases } from "../catalog/dockerfile-bases.js";
 import type { DockerfileBase, TextPosition } from "../catalog/dockerfile-bases.js";
 import { readableDockerfile } from "../catalog/image.js";
 import { pinnedReference, tryNormaliseReference } from "../catalog/image-ref.js";
+import type { NormaliseResult } from "../catalog/image-ref.js";
 
 /**
  * Pinning a wave node's build to the digests its parents just produced, so
@@ -46,6 +47,24 @@ function lineStarts(text: string): number[] {
 }
 
 /**
+ * Normalised references by input, read-only: a wave pins each of a level's
+ * thousands of builds to the same few bases, and parsing a reference is
+ * most of pinning one. Bounded; emptied when full.
+ */
+const normalisedRefs = new Map<string, NormaliseResult>();
+const MAX_NORMALISED_REFS = 10_000;
+
+function normaliseCached(input: string): NormaliseResult {
+  let result = normalisedRefs.get(input);
+  if (result === undefined) {
+    if (normalisedRefs.size >= MAX_NORMALISED_REFS) normalisedRefs.clear();
+    result = tryNormaliseReference(input);
+    normalisedRefs.set(input, result);
+  }
+  return result;
+}
+
+/**
  * Pins `request` to `digests` (canonical base reference → digest). Bases the
  * map does not name are left alone. Pure: the request is not modified.
  */
@@ -61,7 +80,7 @@ export function pinBuildRequest(
 ): PinResult {
   const wanted = new Map<string, string>();
   for (const [base, digest] of digests) {
-    const ref = tryNormaliseReference(base);
+    const ref = normaliseCached(base);
     if (!ref.ok) return { ok: false, reason: `cannot pin "${base}": ${ref.problem}` };
     wanted.set(ref.value.canonical, digest);
   }
@@ -80,7 +99,7 @@ export function pinBuildRequest(
   for (const base of found.bases) {
     const digest = wanted.get(base.reference);
     if (digest === undefined) continue;
-    const ref = tryNormaliseReference(base.reference);
+    const ref = normaliseCached(base.reference);
     if (!ref.ok) continue;
     const to = pinnedReference(ref.value, digest);
     pinned.set(base.reference, to);
