@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "./errors/index.js";
-import { BuildEvent, makeBuildEvent } from "./build-event.js";
+import { BuildEvent, makeBuildEvent, typedBuildEvent } from "./build-event.js";
 import type { BuildEventType } from "./build-event.js";
 import { newBuildId } from "./build-id.js";
 
@@ -10,6 +10,11 @@ const source = "/buildfleet/worker";
 const time = "2024-06-01T12:00:00.000Z";
 
 describe("build events", () => {
+  it("are the same event typed as made and checked, when the data is valid", () => {
+    const init = { buildId, sequence: 1, source, time, data: { buildId, tenant: "team-a", priority: "bulk" as const, destinations: ["registry.internal:5000/team/app:v1"] } };
+    expect(typedBuildEvent("build.queued", init)).toEqual(makeBuildEvent("build.queued", init));
+  });
+
   it("wrap data in a CloudEvents 1.0 JSON envelope", () => {
     const event = makeBuildEvent("build.succeeded", {
       buildId,

@@ -141,6 +141,31 @@ export function buildEventId(buildId: string, sequence: number): string {
   return `${buildId}-${sequence}`;
 }
 
+function envelopeOf(type: BuildEventType, init: MakeBuildEventInit<unknown>) {
+  const time = init.time === undefined ? new Date() : init.time;
+  return {
+    specversion: "1.0" as const,
+    id: buildEventId(init.buildId, init.sequence),
+    source: init.source,
+    type,
+    subject: init.buildId,
+    time: typeof time === "string" ? time : time.toISOString(),
+    datacontenttype: "application/json" as const,
+    sequence: init.sequence,
+    data: init.data,
+  };
+}
+
+/**
+ * makeBuildEvent without its parse: the data's shape is checked by the
+ * compiler, its values not at all. Only for data copied from values
+ * validated already (a batch of thousands of new records, where a parse per
+ * event is a large part of the batch's cost); anything else takes makeBuildEvent.
+ */
+export function typedBuildEvent<T extends BuildEventType>(type: T, init: MakeBuildEventInit<BuildEventDataMap[T]>): BuildEventOf<T> {
+  return envelopeOf(type, init) as unknown as BuildEventOf<T>;
+}
+
 /**
  * Builds a validated event. Throws ValidationError when the data does not
  * match the type's schema (events are produced by our own code: that is a bug).
@@ -148,18 +173,7 @@ export function buildEventId(buildId: string, sequence: number): string {
 export function makeBuildEvent<T extends BuildEventType>(type: T, init: MakeBuildEventInit<BuildEventDataMap[T]>): BuildEventOf<T>;
 export function makeBuildEvent(type: BuildEventType, init: MakeBuildEventInit<Record<string, unknown>>): BuildEvent;
 export function makeBuildEvent(type: BuildEventType, init: MakeBuildEventInit<unknown>): BuildEvent {
-  const time = init.time === undefined ? new Date() : init.time;
-  const candidate = {
-    specversion: "1.0",
-    id: buildEventId(init.buildId, init.sequence),
-    source: init.source,
-    type,
-    subject: init.buildId,
-    time: typeof time === "string" ? time : time.toISOString(),
-    datacontenttype: "application/json",
-    sequence: init.sequence,
-    data: init.data,
-  };
+  const candidate = envelopeOf(type, init);
   const parsed = BuildEvent.safeParse(candidate);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));

@@ -30,6 +30,7 @@ export {
   BuildFailedData,
   BuildCancelledData,
   makeBuildEvent,
+  typedBuildEvent,
   buildEventId,
 } from "./build-event.js";
 export type { BuildEventOf, BuildEventDataMap, MakeBuildEventInit } from "./build-event.js";
@@ -48,6 +49,7 @@ export {
   StreamEvent,
   isRebuildEvent,
   makeRebuildEvent,
+  typedRebuildEvent,
 } from "./rebuild-event.js";
 export type { RebuildEventOf, RebuildEventDataMap, MakeRebuildEventInit } from "./rebuild-event.js";
 export { validateBuildRequest, parseBuildRequest, TAG_POLICIES } from "./validate.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ValidationError } from "./errors/index.js";
 import { makeBuildEvent } from "./build-event.js";
 import { newBuildId } from "./build-id.js";
-import { RebuildEvent, StreamEvent, isRebuildEvent, makeRebuildEvent } from "./rebuild-event.js";
+import { RebuildEvent, StreamEvent, isRebuildEvent, makeRebuildEvent, typedRebuildEvent } from "./rebuild-event.js";
 
 const waveId = "rw-lq3c0a1b2c3d4e5f";
 const digest = `sha256:${"ab".repeat(32)}`;
@@ -25,6 +25,11 @@ describe("rebuild events", () => {
     const data = { waveId: "rw-other0000000", tenants: [], counts: {} };
     expect(() => makeRebuildEvent("rebuild.succeeded", { waveId, sequence: 1, source: "/t", data })).toThrow(ValidationError);
     expect(() => makeRebuildEvent("rebuild.succeeded", { waveId, sequence: 1, source: "/t", data: { waveId, tenants: [], counts: {}, extra: 1 } as never })).toThrow(ValidationError);
+  });
+
+  it("are the same event typed as made and checked, when the data is valid", () => {
+    const init = { waveId, sequence: 2, source: "/r", time, data: { waveId, tenants: ["team-a"], node: "team-a/app", attempt: 1, level: 1, buildId: newBuildId(), builtFrom: { "r.example/base:v1": digest } } };
+    expect(typedRebuildEvent("rebuild.node.queued", init)).toEqual(makeRebuildEvent("rebuild.node.queued", init));
   });
 
   it("parse alongside build events as one stream event type", () => {

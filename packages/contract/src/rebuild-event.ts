@@ -158,21 +158,36 @@ export interface MakeRebuildEventInit<D> {
   time?: string | Date;
 }
 
-/** Builds a validated rebuild event; throws ValidationError on data that does not match (a bug of ours). */
-export function makeRebuildEvent<T extends RebuildEventType>(type: T, init: MakeRebuildEventInit<RebuildEventDataMap[T]>): RebuildEventOf<T>;
-export function makeRebuildEvent(type: RebuildEventType, init: MakeRebuildEventInit<unknown>): RebuildEvent {
+function envelopeOf(type: RebuildEventType, init: MakeRebuildEventInit<unknown>) {
   const time = init.time === undefined ? new Date() : init.time;
-  const candidate = {
-    specversion: "1.0",
+  return {
+    specversion: "1.0" as const,
     id: `${init.waveId}-${init.sequence}`,
     source: init.source,
     type,
     subject: init.waveId,
     time: typeof time === "string" ? time : time.toISOString(),
-    datacontenttype: "application/json",
+    datacontenttype: "application/json" as const,
     sequence: init.sequence,
     data: init.data,
   };
+}
+
+/**
+ * makeRebuildEvent without its parse: the data's shape is checked by the
+ * compiler, its values not at all. For the events a wave write announces,
+ * made by the pure waveEvents from the wave's validated parts (a step that
+ * queues a 2,000-node level announces 2,000 of them); its tests check that
+ * what it makes parses.
+ */
+export function typedRebuildEvent<T extends RebuildEventType>(type: T, init: MakeRebuildEventInit<RebuildEventDataMap[T]>): RebuildEventOf<T> {
+  return envelopeOf(type, init) as unknown as RebuildEventOf<T>;
+}
+
+/** Builds a validated rebuild event; throws ValidationError on data that does not match (a bug of ours). */
+export function makeRebuildEvent<T extends RebuildEventType>(type: T, init: MakeRebuildEventInit<RebuildEventDataMap[T]>): RebuildEventOf<T>;
+export function makeRebuildEvent(type: RebuildEventType, init: MakeRebuildEventInit<unknown>): RebuildEvent {
+  const candidate = envelopeOf(type, init);
   const parsed = RebuildEvent.safeParse(candidate);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));

@@ -19,7 +19,7 @@ export type { TerminalState } from "@buildfleet/contract";
 export { FailureReason, FAILURE_REASONS } from "@buildfleet/contract";
 export { QueuedBuild, BuildRecord, Attempt, BuildFailure, Tenant, Timestamp, ImageDigest } from "@buildfleet/contract";
 export { CancelReason, CANCEL_REASONS, BuiltFrom, RebuildOrigin } from "@buildfleet/contract";
-export { RebuildEvent, StreamEvent, isRebuildEvent, makeRebuildEvent } from "@buildfleet/contract";
+export { RebuildEvent, StreamEvent, isRebuildEvent, makeRebuildEvent, typedRebuildEvent } from "@buildfleet/contract";
 export type { RebuildEventType, RebuildEventDataMap } from "@buildfleet/contract";
 export {
   BuildEvent,
@@ -33,6 +33,7 @@ export {
   BuildFailedData,
   BuildCancelledData,
   makeBuildEvent,
+  typedBuildEvent,
   buildEventId,
 } from "@buildfleet/contract";
 export type { BuildEventOf, BuildEventDataMap, MakeBuildEventInit } from "@buildfleet/contract";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BuildStore } from "../builds/build-store.js";
 import { FairShare } from "../admission/fair-share.js";
 import { keyspace } from "../redis/keyspace.js";
-import { IdempotencyKeyReusedError } from "../errors/index.js";
+import { IdempotencyKeyReusedError, ValidationError } from "../errors/index.js";
 import { newBuildId, parseBuildRequest, type QueuedBuild } from "../contract/index.js";
 import { submitBuilds, type SubmitManyDeps, type SubmitManyItem } from "./submit-many.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
@@ -109,6 +109,20 @@ describe("submitBuilds", () => {
     expect(!results[1]!.ok && results[1]!.error).toBeInstanceOf(IdempotencyKeyReusedError);
     expect(results[2]).toMatchObject({ ok: true, created: true });
     expect(await d.queue.count()).toBe(3);
+  });
+
+  it("refuses an item whose tenant or wave origin does not check, before anything of it is queued or recorded", async () => {
+    const d = deps();
+    const [good, badTenant, badOrigin] = items(3);
+    const batch = [good!, { ...badTenant!, tenant: "no/such tenant" }, { ...badOrigin!, rebuild: { waveId: "rw-lq3c0a1b2c3d4e5f", nodeId: "team-a/app", attempt: 0, builtFrom: {} } }];
+
+    const results = await submitBuilds(d, batch);
+
+    expect(results[0]).toMatchObject({ ok: true, created: true });
+    for (const r of results.slice(1)) expect(!r.ok && r.error).toBeInstanceOf(ValidationError);
+    expect(await d.queue.count()).toBe(1);
+    expect(await d.store.get(badTenant!.buildId)).toBeUndefined();
+    expect(await d.store.get(badOrigin!.buildId)).toBeUndefined();
   });
 
   it("gives the builds of two tenants interleaved fair-share places, as one-by-one submits would", async () => {

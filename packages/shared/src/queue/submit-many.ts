@@ -1,7 +1,9 @@
 import type { BuildQueues } from "./build-queues.js";
-import type { BuildRecord, BuildRequest, Priority, QueuedBuild, RebuildOrigin } from "../contract/index.js";
+import { z } from "zod";
+import { BuildId, RebuildOrigin, Tenant, toFieldIssues } from "../contract/index.js";
+import type { BuildRecord, BuildRequest, Priority, QueuedBuild } from "../contract/index.js";
 import type { BuildStore, CreateResult } from "../builds/build-store.js";
-import { IdempotencyKeyReusedError, isRetryable } from "../errors/index.js";
+import { IdempotencyKeyReusedError, ValidationError, isRetryable } from "../errors/index.js";
 import type { FairShare } from "../admission/fair-share.js";
 import { withSpan } from "../tracing/tracing.js";
 import { BUILD_JOB_NAME, buildJobOptions } from "./build-queue.js";
@@ -48,15 +50,34 @@ export type SubmitManyResult =
   /** Refused, nothing enqueued for this item: e.g. the key was first used for a different request (IdempotencyKeyReusedError). */
   | { ok: false; error: Error };
 
+/** What an item adds to its (validated) request on the entry and the record. */
+const ItemParts = z.object({ tenant: Tenant, buildId: BuildId, rebuild: RebuildOrigin.optional() });
+
+/** Why an item cannot be submitted, checked as the batch enters: nothing of it is queued or recorded. */
+function refusal(item: SubmitManyItem): ValidationError | undefined {
+  const parts = ItemParts.safeParse({ tenant: item.tenant, buildId: item.buildId, rebuild: item.rebuild });
+  return parts.success ? undefined : new ValidationError(toFieldIssues(parts.error.issues, item), `invalid build ${item.buildId} of ${item.tenant}`);
+}
+
 export async function submitBuilds(deps: SubmitManyDeps, items: readonly SubmitManyItem[]): Promise<SubmitManyResult[]> {
   if (items.length === 0) return [];
   return withSpan("buildfleet.submit.many", { "buildfleet.builds": items.length }, async () => {
-    const hashes = items.map((item) => requestHash(item.request));
-    const found = await deps.store.findIdempotentMany(items.map((item) => ({ tenant: item.tenant, key: item.idempotencyKey, buildId: item.buildId })));
     const results = new Array<SubmitManyResult | undefined>(items.length);
+    // The records are made of these parts and the requests, and written without a second parse (createMany's `checked`).
+    const valid: number[] = [];
+    items.forEach((item, i) => {
+      const error = refusal(item);
+      if (error === undefined) valid.push(i);
+      else results[i] = { ok: false, error };
+    });
+    const hashes = items.map((item, i) => (results[i] === undefined ? requestHash(item.request) : ""));
+    const found = await deps.store.findIdempotentMany(valid.map((i) => ({ tenant: items[i]!.tenant, key: items[i]!.idempotencyKey, buildId: items[i]!.buildId })));
     const fresh: number[] = [];
-    found.forEach((f, i) => {
+    const recorded = new Set<number>();
+    found.forEach((f, n) => {
+      const i = valid[n]!;
       const item = items[i]!;
+      if (f.recorded) recorded.add(i);
       if (f.existing === undefined) fresh.push(i);
       // A key stored before hashes were kept (requestHash undefined) is taken as matching.
       else if (f.existing.requestHash !== undefined && f.existing.requestHash !== hashes[i]) {
@@ -79,7 +100,7 @@ export async function submitBuilds(deps: SubmitManyDeps, items: readonly SubmitM
         return [i, build];
       }),
     );
-    const toAdd = fresh.filter((i) => !found[i]!.recorded);
+    const toAdd = fresh.filter((i) => !recorded.has(i));
     const priorities = await fairSharePriorities(deps, toAdd.map((i) => items[i]!));
     // The entries first (what makes the builds happen), then the records, as submitBuild orders them.
     await deps.queue.addBulk(
@@ -147,7 +168,7 @@ async function createRecords(
 ): Promise<(CreateResult | Error)[]> {
   const many = builds.map((b) => ({ record: b.record, options: { idempotencyKey: b.idempotencyKey, requestHash: b.requestHash } }));
   try {
-    return await deps.store.createMany(many);
+    return await deps.store.createMany(many, { checked: true });
   } catch (err) {
     if (isRetryable(err) || !(err instanceof Error)) throw err;
   }

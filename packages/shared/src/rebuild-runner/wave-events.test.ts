@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RebuildEvent, typedRebuildEvent } from "../contract/index.js";
 import { SUPERSEDED_REASON } from "../rebuilds/wave.js";
 import type { NodeChange } from "../rebuilds/wave.js";
 import { waveEvents, waveTenants } from "./wave-events.js";
@@ -59,5 +60,26 @@ describe("waveEvents", () => {
   it("announces a retry as rebuild.started again", () => {
     const events = waveEvents(doc({ state: "failed" }), doc(), []);
     expect(events.map((e) => [e.type, "retry" in e.data ? e.data.retry : undefined])).toEqual([["rebuild.started", true]]);
+  });
+
+  it("makes only events that parse: the wave store publishes them without a parse of its own", () => {
+    const changes: NodeChange[] = [
+      { id: "team-a/base", from: "pending", to: "queued", attempt: 1 },
+      { id: "team-a/base", from: "running", to: "succeeded", attempt: 1, digest },
+      { id: "team-b/app", from: "queued", to: "failed", attempt: 1, reason: "x".repeat(5000) },
+      { id: "team-b/app", from: "pending", to: "skipped", attempt: 1, reason: "its parent failed" },
+    ];
+    const events = [
+      ...waveEvents(undefined, doc({ reason: "r".repeat(5000) }), changes),
+      ...waveEvents(doc(), doc({ state: "failed" }), []),
+      ...waveEvents(doc(), doc({ state: "succeeded" }), []),
+      ...waveEvents(doc(), doc({ state: "cancelled", cancelledBy: "ops" }), []),
+    ];
+    // Every rebuild.* type.
+    expect(new Set(events.map((e) => e.type)).size).toBe(8);
+    events.forEach((e, i) => {
+      const event = typedRebuildEvent(e.type, { waveId: doc().id, sequence: i + 1, source: "/t", time: at, data: e.data });
+      expect(RebuildEvent.safeParse(event).error).toBeUndefined();
+    });
   });
 });

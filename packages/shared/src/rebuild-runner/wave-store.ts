@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { BuildId, Priority, Tenant, Timestamp, makeRebuildEvent } from "../contract/index.js";
+import { BuildId, Priority, Tenant, Timestamp, typedRebuildEvent } from "../contract/index.js";
 import { STREAM_FIELDS } from "../builds/event-stream.js";
 import { InfrastructureError } from "../errors/index.js";
 import type { WaveEventInit } from "./wave-events.js";
@@ -128,7 +128,13 @@ const CACHED_PLAN_NODES = 20_000;
 /** CloudEvents `source` of rebuild.* events. */
 const EVENT_SOURCE = "/buildfleet/rebuilds";
 
+/** SET_IF_VERSION as an ioredis command: EVALSHA, the script body sent once per connection. */
+interface WaveCommands {
+  buildfleetSaveWave(numberOfKeys: number, ...args: string[]): Promise<number>;
+}
+
 export class WaveStore {
+  private readonly redis: Redis & WaveCommands;
   private readonly prefix: string;
   readonly activeKey: string;
   private readonly indexKey: string;
@@ -137,11 +143,14 @@ export class WaveStore {
   private readonly firstEventKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     ks: Keyspace,
     /** Approximate cap of the events stream (XADD MAXLEN ~), as the build store's. */
     private readonly streamMaxLen = 100_000,
   ) {
+    // defineCommand gives EVALSHA with a fallback to EVAL on NOSCRIPT (after a Redis restart or failover).
+    redis.defineCommand("buildfleetSaveWave", { lua: SET_IF_VERSION });
+    this.redis = redis as Redis & WaveCommands;
     this.prefix = `${ks.bullPrefix}:rebuild`;
     this.eventsKey = ks.events;
     this.firstEventKey = `${this.prefix}:first-event`;
@@ -220,15 +229,16 @@ export class WaveStore {
     const rest = [String(newLinks.length)];
     for (const [buildId, link] of newLinks) rest.push(buildId, JSON.stringify(link));
     events.forEach((e, i) => {
-      const event = makeRebuildEvent(e.type, { waveId: doc.id, sequence: doc.eventSeq + i + 1, data: e.data, source: EVENT_SOURCE, time: doc.updatedAt });
+      // Typed, not parsed again: waveEvents makes them of the wave's validated parts (its tests parse what it makes).
+      const event = typedRebuildEvent(e.type, { waveId: doc.id, sequence: doc.eventSeq + i + 1, data: e.data, source: EVENT_SOURCE, time: doc.updatedAt });
       rest.push(JSON.stringify(event));
     });
     const keys = [this.key(doc.id), this.activeKey, this.indexKey, this.linksKey, this.eventsKey, this.firstEventKey, `${this.key(doc.id)}:version`, `${this.key(doc.id)}:plan`];
     // A stored wave's plan is in its plan key already (it never changes), except for a wave read as one
     // document; should the plan key be missing all the same, the script answers -1 and the plan goes along.
     const sendPlan = doc.version === 0 || this.inlinePlans.has(plan);
-    let ok = await this.redis.eval(SET_IF_VERSION, keys.length, ...keys, ...args, sendPlan ? JSON.stringify(plan) : "", ...rest);
-    if (ok === -1) ok = await this.redis.eval(SET_IF_VERSION, keys.length, ...keys, ...args, JSON.stringify(plan), ...rest);
+    let ok = await this.redis.buildfleetSaveWave(keys.length, ...keys, ...args, sendPlan ? JSON.stringify(plan) : "", ...rest);
+    if (ok === -1) ok = await this.redis.buildfleetSaveWave(keys.length, ...keys, ...args, JSON.stringify(plan), ...rest);
     if (ok !== 1) return undefined;
     this.cachePlan(doc.id, plan);
     return next;
