@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { stringify } from "safe-stable-stringify";
 import type { BuildRequest } from "../contract/index.js";
 
@@ -10,7 +10,7 @@ import type { BuildRequest } from "../contract/index.js";
  */
 export function requestHash(request: BuildRequest): string {
   const { idempotencyKey: _key, ...rest } = request;
-  return createHash("sha256").update(stringify(rest) ?? "").digest("hex");
+  return hash("sha256", stringify(rest) ?? "", "hex");
 }
 
 /** The idempotency key's stored value: `<buildId> <hash>` (older values hold the id alone). */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type DockerfileBaseSource, type TextPosition } from "@buildfleet/contract";
 import { newBuildId } from "../contract/index.js";
 import { FairShare } from "../admission/fair-share.js";
@@ -87,7 +87,7 @@ function isDockerfileBaseSource(v: Record<string, unknown>): v is DockerfileBase
  * re-adds the same job id, which BullMQ ignores (no node built twice).
  */
 export function waveBuildId(doc: Pick<WaveDoc, "createdAt">, key: string): string {
-  const digest = createHash("sha256").update(key).digest();
+  const digest = hash("sha256", key, "buffer");
   return newBuildId({ now: Date.parse(doc.createdAt), random: () => digest.subarray(0, 10) });
 }
 
