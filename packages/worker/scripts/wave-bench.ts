@@ -5,7 +5,10 @@
 //    base (plan, pin, submit maxInFlight builds, write the wave) against a bare
 //    BullMQ addBulk of the same payloads, pairs measured back to back, median
 //    of --runs (goal >= 0.5x). Also as CPU (this process + Redis), which the
-//    load of a shared machine disturbs less than wall time.
+//    load of a shared machine disturbs less than wall time. Then a level after
+//    the first, the issue's "enqueueing a level": a base and --images images
+//    FROM it, the step after the base's success (submitLevel and the wave
+//    write, as driveWave does for each next level) against the same addBulk.
 // 3. Coordinator CPU per node: the outcomes of those builds fed back in
 //    batches of 100 (as from the events stream), each batch a wave step that
 //    also submits the next nodes.
@@ -42,7 +45,7 @@ import {
   type RunnerDeps,
   type WaveDoc,
 } from "@buildfleet/shared";
-import { newBuildId, parseBuildRequest, parseImage, type Image } from "@buildfleet/contract";
+import { newBuildId, parseBuildRequest, parseImage, type Image, type QueuedBuild } from "@buildfleet/contract";
 import { startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { WorkerService } from "../src/service.js";
 
@@ -133,6 +136,8 @@ async function cpuNow(redis: Redis): Promise<number> {
 
 /** Wall ms per phase of the wave steps timed (--phases): the deps' IO calls, each wrapped where it is called. */
 const phaseMs = new Map<string, number>();
+/** Only the steps pair() times count. */
+let timing = false;
 
 function timed<T extends object, K extends keyof T & string>(name: string, target: T, method: K): void {
   const original = target[method] as unknown as (...a: unknown[]) => Promise<unknown>;
@@ -141,7 +146,7 @@ function timed<T extends object, K extends keyof T & string>(name: string, targe
     try {
       return await original.apply(target, a);
     } finally {
-      phaseMs.set(name, (phaseMs.get(name) ?? 0) + performance.now() - t);
+      if (timing) phaseMs.set(name, (phaseMs.get(name) ?? 0) + performance.now() - t);
     }
   };
 }
@@ -154,6 +159,30 @@ function withPhases(deps: RunnerDeps): RunnerDeps {
   timed("BuildStore.createMany", deps.store, "createMany");
   timed("WaveStore.save", deps.waves, "save");
   return deps;
+}
+
+function printPhases(what: string, stepRuns: readonly number[]): void {
+  const total = stepRuns.reduce((a, b) => a + b, 0) / stepRuns.length;
+  const phases = [...phaseMs].map(([name, ms]) => [name, ms / stepRuns.length] as const);
+  const io = phases.reduce((a, [, ms]) => a + ms, 0);
+  console.log(`  phases, mean ms per ${what} (of ${total.toFixed(0)}): ${phases.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(", ")}, rest (in-process) ${(total - io).toFixed(1)}`);
+  phaseMs.clear();
+}
+
+/** Times `step` and a bare addBulk of `payloads` back to back: wall ms of each and the addBulk / step ratios (wall, CPU). */
+async function pair(redis: Redis, baseline: Queue, payloads: readonly QueuedBuild[], step: () => Promise<unknown>): Promise<{ bulkMs: number; stepMs: number; wall: number; cpu: number }> {
+  let cpu = await cpuNow(redis);
+  let t = performance.now();
+  await baseline.addBulk(payloads.map((p) => ({ name: BUILD_JOB_NAME, data: p, opts: buildJobOptions(p) })));
+  const bulkMs = performance.now() - t;
+  const bulkCpu = (await cpuNow(redis)) - cpu;
+  cpu = await cpuNow(redis);
+  timing = true;
+  t = performance.now();
+  await step().finally(() => (timing = false));
+  const stepMs = performance.now() - t;
+  const stepCpu = (await cpuNow(redis)) - cpu;
+  return { bulkMs, stepMs, wall: bulkMs / stepMs, cpu: bulkCpu / stepCpu };
 }
 
 function runnerDeps(redis: Redis, ks: Keyspace, queue: Queue): RunnerDeps {
@@ -208,32 +237,19 @@ async function enqueueAndCoordinate(redis: Redis): Promise<void> {
     let doc: WaveDoc | undefined;
     for (let run = 0; run < RUNS; run++) {
       const payloads = images.slice(0, IN_FLIGHT).map((img) => ({ buildId: newBuildId(), tenant: "bench", request: img.spec.build, submittedAt: now }));
-      let cpu = await cpuNow(redis);
-      let t = performance.now();
-      await baseline.addBulk(payloads.map((p) => ({ name: BUILD_JOB_NAME, data: p, opts: buildJobOptions(p) })));
-      const bulkMs = performance.now() - t;
-      const bulkCpu = (await cpuNow(redis)) - cpu;
-      cpu = await cpuNow(redis);
-      t = performance.now();
-      doc = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: IN_FLIGHT } });
-      const waveMs = performance.now() - t;
-      const waveCpu = (await cpuNow(redis)) - cpu;
-      bulkRuns.push(bulkMs);
-      waveRuns.push(waveMs);
-      ratios.push(bulkMs / waveMs);
-      cpuRatios.push(bulkCpu / waveCpu);
+      const r = await pair(redis, baseline, payloads, async () => {
+        doc = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: IN_FLIGHT } });
+      });
+      bulkRuns.push(r.bulkMs);
+      waveRuns.push(r.stepMs);
+      ratios.push(r.wall);
+      cpuRatios.push(r.cpu);
     }
     const queued = doc!.wave.nodes.filter((n) => n.state === "queued").length;
     console.log(`enqueue: ${IMAGES} images in one level, maxInFlight ${IN_FLIGHT}; median of ${RUNS} pairs`);
     console.log(`  first step: ${queued} builds pinned, submitted and the wave written in ${median(waveRuns).toFixed(0)} ms; bare addBulk of the same ${queued} payloads ${median(bulkRuns).toFixed(0)} ms`);
     console.log(`  ratio addBulk / wave step (goal >= 0.5): wall ${median(ratios).toFixed(2)} (runs ${ratios.map((r) => r.toFixed(2)).join(" ")}), CPU ${median(cpuRatios).toFixed(2)} (runs ${cpuRatios.map((r) => r.toFixed(2)).join(" ")})`);
-    if (PHASES) {
-      const total = waveRuns.reduce((a, b) => a + b, 0) / RUNS;
-      const phases = [...phaseMs].map(([name, ms]) => [name, ms / RUNS] as const);
-      const io = phases.reduce((a, [, ms]) => a + ms, 0);
-      console.log(`  phases, mean ms per first step (of ${total.toFixed(0)}): ${phases.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(", ")}, rest (in-process) ${(total - io).toFixed(1)}`);
-      phaseMs.clear();
-    }
+    if (PHASES) printPhases("first step", waveRuns);
 
     // Feed the outcomes back in batches, as the coordinator does from the stream.
     let current = doc!;
@@ -253,6 +269,45 @@ async function enqueueAndCoordinate(redis: Redis): Promise<void> {
     const feedMs = performance.now() - t;
     const used = process.cpuUsage(cpu);
     console.log(`coordinator: ${fed} outcomes in batches of 100 -> wave ${current.state} in ${feedMs.toFixed(0)} ms; CPU ${((used.user + used.system) / 1000 / Math.max(1, fed)).toFixed(2)} ms per node (this process, Redis excluded)`);
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await baseline.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await baseline.close();
+  }
+}
+
+/**
+ * A level after the first: the base is the wave's first step, and the step
+ * timed is the one its success starts, which queues maxInFlight images of
+ * the next level (submitLevel and the wave write with its links and events).
+ */
+async function enqueueLevel(redis: Redis): Promise<void> {
+  const ks = keyspace(uniquePrefix());
+  const queue = new Queue(ks.buildQueue, { connection: redis, prefix: ks.bullPrefix });
+  const baseline = new Queue(`${ks.buildQueue}-baseline`, { connection: redis, prefix: ks.bullPrefix });
+  try {
+    const children = Array.from({ length: IMAGES }, (_, i) => image(`lvl-${i}`, `FROM ${REG}/bench/lvl-base:v1\nRUN true\n`));
+    await store(redis, ks, [image("lvl-base", "FROM debian:bookworm-slim\n"), ...children]);
+    const deps = runnerDeps(redis, ks, queue);
+    if (PHASES) withPhases(deps);
+    const now = new Date().toISOString();
+    const runs: { bulkMs: number; stepMs: number; wall: number; cpu: number }[] = [];
+    let queued = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const started = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: "lvl-base" }, options: { maxInFlight: IN_FLIGHT } });
+      const base = started.wave.nodes.find((n) => n.state === "queued");
+      if (base === undefined || started.plan.levels.length !== 2) throw new Error(`the level wave planned ${started.plan.levels.length} levels`);
+      const payloads = children.slice(0, IN_FLIGHT).map((img) => ({ buildId: newBuildId(), tenant: "bench", request: img.spec.build, submittedAt: now }));
+      let doc: WaveDoc | undefined;
+      runs.push(await pair(redis, baseline, payloads, async () => (doc = await driveWave(deps, started.id, [{ id: base.id, attempt: base.attempt, type: "succeeded", digest: digest(run + 2) }]))));
+      queued = doc!.wave.nodes.filter((n) => n.state === "queued").length;
+    }
+    const ratios = runs.map((r) => r.wall);
+    const cpuRatios = runs.map((r) => r.cpu);
+    console.log(`  next level: ${queued} builds of a level after the first (its parent's success fed in) pinned, submitted and the wave written in ${median(runs.map((r) => r.stepMs)).toFixed(0)} ms; bare addBulk ${median(runs.map((r) => r.bulkMs)).toFixed(0)} ms`);
+    console.log(`  ratio addBulk / level step (goal >= 0.5): wall ${median(ratios).toFixed(2)} (runs ${ratios.map((r) => r.toFixed(2)).join(" ")}), CPU ${median(cpuRatios).toFixed(2)} (runs ${cpuRatios.map((r) => r.toFixed(2)).join(" ")})`);
+    if (PHASES) printPhases("level step", runs.map((r) => r.stepMs));
   } finally {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await baseline.obliterate({ force: true }).catch(() => undefined);
@@ -336,7 +391,10 @@ async function main(): Promise<void> {
   try {
     // A size of 0 skips that part.
     if (PLAN_IMAGES > 0) await dryRun(redis);
-    if (IMAGES > 0) await enqueueAndCoordinate(redis);
+    if (IMAGES > 0) {
+      await enqueueAndCoordinate(redis);
+      await enqueueLevel(redis);
+    }
     if (WAVE_IMAGES > 0) {
       const idle = await interactiveWait(server.url, 0);
       const during = await interactiveWait(server.url, WAVE_IMAGES);
