@@ -166,8 +166,14 @@ export class BuildStore {
     for (let i = 0; i < calls.length; i += CREATE_BATCH) chunks.push(calls.slice(i, i + CREATE_BATCH));
     const replies = await Promise.all(
       chunks.map(async (chunk) => {
-        const keys = chunk.flatMap((c) => c.keys);
-        const reply = await this.redis.buildfleetCreateBuilds(keys.length, ...keys, ...chunk.flatMap((c) => c.args));
+        // CREATE_BUILDS' layout: the shared keys and arguments once, then each build's own.
+        const keys: string[] = [this.ks.events, this.ks.buildIndex];
+        const args: (string | number)[] = [this.streamMaxLen, this.historyMax];
+        for (const { keys: k, args: a } of chunk) {
+          keys.push(k[0]!, k[2]!, k[4]!);
+          args.push(a[0]!, a[1]!, a[2]!, a[4]!, a[5]!, a[6]!, a[8]!);
+        }
+        const reply = await this.redis.buildfleetCreateBuilds(keys.length, ...keys, ...args);
         return chunk.map((c, i) => createResult(c.valid, Number(reply[2 * i]), String(reply[2 * i + 1])));
       }),
     );

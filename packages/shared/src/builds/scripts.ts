@@ -12,50 +12,62 @@
  *       9 idempotency value (`<buildId> <requestHash>`)
  * Returns: {1, streamId} created; {0, existing idempotency value or buildId} idempotency key or record already taken.
  */
-/** CREATE_BUILD's steps as a Lua function of its KEYS and ARGV (tables), shared with CREATE_BUILDS. */
+/**
+ * CREATE_BUILD's steps as a Lua function, shared with CREATE_BUILDS. Plain
+ * arguments rather than tables: a batch calls it for each of its builds.
+ * `index` false: the caller adds the build to the index zset itself (a batch, in one ZADD).
+ */
 const CREATE_ONE = `
-local function create(k, a)
-  if tonumber(a[7]) > 0 then
-    local existing = redis.call('GET', k[5])
-    if existing then return {0, existing} end
+local function create(record, events, history, indexKey, idem, recordJson, state, eventJson, maxlen, created, id, ttl, historyMax, idemValue, index)
+  local keyed = tonumber(ttl) > 0
+  if keyed then
+    local existing = redis.call('GET', idem)
+    if existing then return 0, existing end
   end
-  if redis.call('EXISTS', k[1]) == 1 then
+  if redis.call('EXISTS', record) == 1 then
     -- Created already (by a worker that took the queue entry first): still claim the key.
-    if tonumber(a[7]) > 0 then redis.call('SET', k[5], a[9], 'EX', a[7], 'NX') end
-    return {0, a[9]}
+    if keyed then redis.call('SET', idem, idemValue, 'EX', ttl, 'NX') end
+    return 0, idemValue
   end
-  redis.call('HSET', k[1], 'record', a[1], 'state', a[2], 'version', 1, 'eventSeq', 1, 'tkey', a[2])
-  local id = redis.call('XADD', k[2], 'MAXLEN', '~', a[4], '*', 'buildId', a[6], 'event', a[3])
-  redis.call('RPUSH', k[3], a[3])
-  redis.call('LTRIM', k[3], -tonumber(a[8]), -1)
-  redis.call('ZADD', k[4], a[5], a[6])
-  if tonumber(a[7]) > 0 then
-    redis.call('SET', k[5], a[9], 'EX', a[7])
-  end
-  return {1, id}
+  redis.call('HSET', record, 'record', recordJson, 'state', state, 'version', 1, 'eventSeq', 1, 'tkey', state)
+  local streamId = redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*', 'buildId', id, 'event', eventJson)
+  -- A new history holds this one event; trimmed only should an old one be there.
+  if redis.call('RPUSH', history, eventJson) > tonumber(historyMax) then redis.call('LTRIM', history, -tonumber(historyMax), -1) end
+  if index then redis.call('ZADD', indexKey, created, id) end
+  if keyed then redis.call('SET', idem, idemValue, 'EX', ttl) end
+  return 1, streamId
 end
 `;
 
 export const CREATE_BUILD = `${CREATE_ONE}
-return create(KEYS, ARGV)
+local created, value = create(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], true)
+return {created, value}
 `;
 
 /**
- * CREATE_BUILD for many builds in one call (a wave's level): KEYS and ARGV
- * are CREATE_BUILD's, one build after the other (5 keys, 9 arguments each).
+ * CREATE_BUILD for many builds in one call (a wave's level), each build
+ * created or not exactly as by CREATE_BUILD; what the builds share is sent once.
+ * KEYS: 1 events stream, 2 index zset, then per build: record hash, history list, idempotency key (record key when unused)
+ * ARGV: 1 stream maxlen, 2 history max, then per build: record json, state, event json, created-at ms, build id,
+ *       idempotency ttl s (0 = no key), idempotency value
  * Returns CREATE_BUILD's two values per build, flattened.
  */
 export const CREATE_BUILDS = `${CREATE_ONE}
 local out = {}
-for i = 0, #KEYS / 5 - 1 do
-  local k = {}
-  for j = 1, 5 do k[j] = KEYS[5 * i + j] end
-  local a = {}
-  for j = 1, 9 do a[j] = ARGV[9 * i + j] end
-  local r = create(k, a)
-  out[#out + 1] = r[1]
-  out[#out + 1] = r[2]
+local indexed = {}
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local k = 3 + 3 * i
+  local a = 3 + 7 * i
+  local created, value = create(KEYS[k], KEYS[1], KEYS[k + 1], KEYS[2], KEYS[k + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[1], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[2], ARGV[a + 6], false)
+  out[#out + 1] = created
+  out[#out + 1] = value
+  if created == 1 then
+    indexed[#indexed + 1] = ARGV[a + 3]
+    indexed[#indexed + 1] = ARGV[a + 4]
+  end
 end
+-- The batch's new builds in one ZADD (a few hundred pairs: well within unpack's limit).
+if #indexed > 0 then redis.call('ZADD', KEYS[2], unpack(indexed)) end
 return out
 `;
 
