@@ -44,13 +44,17 @@ if waiting == 0 then redis.call('DEL', KEYS[1]) end
 local v = tonumber(redis.call('HGET', KEYS[1], '~v') or '0')
 local max = tonumber(ARGV[3])
 local out = {}
+-- Each tenant's last tag read once and written once: a wave's level is thousands of builds of a few tenants.
+local last = {}
 for i = 4, #ARGV, 2 do
-  local last = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
-  local tag = math.max(v + 1, last + tonumber(ARGV[i + 1]))
+  local tenant = ARGV[i]
+  if last[tenant] == nil then last[tenant] = tonumber(redis.call('HGET', KEYS[1], tenant) or '0') end
+  local tag = math.max(v + 1, last[tenant] + tonumber(ARGV[i + 1]))
   if tag > max then tag = max end
-  redis.call('HSET', KEYS[1], ARGV[i], tag)
+  last[tenant] = tag
   out[#out + 1] = tag
 end
+for tenant, tag in pairs(last) do redis.call('HSET', KEYS[1], tenant, tag) end
 return out
 `;
 
