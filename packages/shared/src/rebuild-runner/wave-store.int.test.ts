@@ -4,7 +4,7 @@ import { keyspace } from "../redis/keyspace.js";
 import { REG, digest, planFanOut } from "../test-support/catalog.js";
 import { CatalogStore } from "../catalog-store/catalog-store.js";
 import { startWave } from "../rebuilds/wave.js";
-import { WaveStore, newWaveId, type WaveDoc } from "./wave-store.js";
+import { WaveStore, newWaveId, type BuildLink, type WaveDoc } from "./wave-store.js";
 
 describe("WaveStore", () => {
   const redis = useRedis();
@@ -101,5 +101,23 @@ describe("WaveStore", () => {
     expect(read.version).toBe(2);
     expect(written?.version).toBe(3);
     expect((await new WaveStore(conn, keyspace(redis.prefix)).get(created.id))?.version).toBe(3);
+  });
+
+  it("links every build of a write with thousands of links, and keeps where the wave's events begin", async () => {
+    const conn = redis.connection();
+    const waves = new WaveStore(conn, keyspace(redis.prefix));
+    const doc = await newDoc(2);
+    const created = (await waves.save(doc, [], [{ type: "rebuild.started", data: { waveId: doc.id, tenants: ["team"], nodes: 2, levels: 2, startedBy: "team" } }]))!;
+    const first = await waves.firstEventId(doc.id);
+    // More links than one HSET of the script takes (2,000 pairs).
+    const links = Array.from({ length: 2_501 }, (_, i) => [`b${i}`, { waveId: doc.id, nodeId: `team/app-${i}`, attempt: 1 }] as [string, BuildLink]);
+    const node = { waveId: doc.id, tenants: ["team"], node: "team/app-0", attempt: 1, digest: digest(2) };
+
+    await waves.save(created, links, [{ type: "rebuild.node.succeeded", data: node }]);
+
+    for (const i of [0, 1_999, 2_000, 2_500]) expect(await waves.link(`b${i}`)).toEqual(links[i]![1]);
+    expect(await conn.hlen(`${keyspace(redis.prefix).bullPrefix}:rebuild:by-build`)).toBe(2_501);
+    expect(first).toBeDefined();
+    expect(await waves.firstEventId(doc.id)).toBe(first);
   });
 });

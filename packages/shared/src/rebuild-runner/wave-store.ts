@@ -111,11 +111,15 @@ redis.call('SET', KEYS[7], tonumber(ARGV[1]) + 1)
 if ARGV[3] == 'terminal' then redis.call('SREM', KEYS[2], ARGV[4]) else redis.call('SADD', KEYS[2], ARGV[4]) end
 if ARGV[1] == '0' then redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4]) end
 local links = tonumber(ARGV[8])
-for i = 9, 8 + links * 2, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+-- A level's links in a few HSETs (4,000 arguments each: within unpack's limit), not one per build.
+for from = 9, 8 + links * 2, 4000 do redis.call('HSET', KEYS[4], unpack(ARGV, from, math.min(from + 3999, 8 + links * 2))) end
+local first
 for i = 9 + links * 2, #ARGV do
   local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[6], '*', '${STREAM_FIELDS.wave}', ARGV[4], '${STREAM_FIELDS.event}', ARGV[i])
-  redis.call('HSETNX', KEYS[6], ARGV[4], id)
+  first = first or id
 end
+-- Where the wave's history begins: set by its first write's first event, kept by every later one.
+if first then redis.call('HSETNX', KEYS[6], ARGV[4], first) end
 return 1`;
 
 /**
