@@ -24,6 +24,12 @@ describe("build ids", () => {
     expect(ones).toBe("0000000000zzzzzzzzzzzzzzzz");
   });
 
+  it("are a function of given bytes (the first 10), as of the same bytes from a random source", () => {
+    const bytes = Uint8Array.from([1, 35, 69, 103, 137, 171, 205, 239, 254, 16, 99]);
+    expect(newBuildId({ now: 1_700_000_000_000, bytes })).toBe("01hf7yat0004hmasw9nf6yzzgg");
+    expect(newBuildId({ now: 1_700_000_000_000, random: () => bytes })).toBe("01hf7yat0004hmasw9nf6yzzgg");
+  });
+
   it("never produce an all-digit id (BullMQ refuses those as job ids)", () => {
     const id = newBuildId({ now: 0, random: (n) => new Uint8Array(n) });
     expect(id).not.toMatch(/^[0-9]+$/);

@@ -37,8 +37,8 @@ function encodeRandom(bytes: Uint8Array): string {
   let out = "";
   let acc = 0;
   let bits = 0;
-  for (const byte of bytes.subarray(0, 10)) {
-    acc = (acc << 8) | byte;
+  for (let i = 0; i < 10; i++) {
+    acc = (acc << 8) | bytes[i]!;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
@@ -53,6 +53,8 @@ export interface NewBuildIdOptions {
   now?: number;
   /** Source of 10 random bytes; injectable so tests can be deterministic. */
   random?: (size: number) => Uint8Array;
+  /** The id's 10 "random" bytes given (the first 10 of these): an id derived from something, e.g. a digest of an idempotency key. */
+  bytes?: Uint8Array;
 }
 
 /** A fresh build id; ids made in later milliseconds sort after earlier ones. */
@@ -61,7 +63,7 @@ export function newBuildId(options: NewBuildIdOptions = {}): BuildId {
   if (!Number.isInteger(now) || now < 0 || now > MAX_TIME) {
     throw new RangeError(`cannot encode time ${now} in a build id`);
   }
-  const random = (options.random ?? randomBytes)(10);
+  const random = options.bytes ?? (options.random ?? randomBytes)(10);
   if (random.length < 10) throw new RangeError("a build id needs 10 random bytes");
   let id = encodeTime(now) + encodeRandom(random);
   // Astronomically unlikely, but an all-digit id would be refused by BullMQ.

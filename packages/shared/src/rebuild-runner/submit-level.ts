@@ -73,12 +73,13 @@ function storedDockerfileBases(stored: StoredImage): { reference: string; source
   return out;
 }
 
+const isPosition = (p: unknown): boolean => typeof p === "object" && p !== null && typeof (p as TextPosition).line === "number" && typeof (p as TextPosition).character === "number";
+
 function isDockerfileBaseSource(v: Record<string, unknown>): v is DockerfileBaseSource & Record<string, unknown> {
-  const position = (p: unknown) => typeof p === "object" && p !== null && typeof (p as TextPosition).line === "number" && typeof (p as TextPosition).character === "number";
   if (typeof v["line"] !== "number") return false;
   if (v["kind"] === "build-arg") return typeof v["name"] === "string";
   const range = v["range"] as { start?: unknown; end?: unknown } | undefined;
-  return (v["kind"] === "from" || v["kind"] === "copy-from" || v["kind"] === "run-mount") && typeof range === "object" && position(range.start) && position(range.end);
+  return (v["kind"] === "from" || v["kind"] === "copy-from" || v["kind"] === "run-mount") && typeof range === "object" && isPosition(range.start) && isPosition(range.end);
 }
 
 /**
@@ -87,8 +88,7 @@ function isDockerfileBaseSource(v: Record<string, unknown>): v is DockerfileBase
  * re-adds the same job id, which BullMQ ignores (no node built twice).
  */
 export function waveBuildId(doc: Pick<WaveDoc, "createdAt">, key: string): string {
-  const digest = hash("sha256", key, "buffer");
-  return newBuildId({ now: Date.parse(doc.createdAt), random: () => digest.subarray(0, 10) });
+  return newBuildId({ now: Date.parse(doc.createdAt), bytes: hash("sha256", key, "buffer") });
 }
 
 /**

@@ -13,6 +13,8 @@ import type { WaveDoc } from "./wave-store.js";
 
 export type WaveEventInit = { [T in RebuildEventType]: { type: T; data: RebuildEventDataMap[T] } }[RebuildEventType];
 
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 const tenantOf = (nodeId: string): string => nodeId.slice(0, nodeId.indexOf("/"));
 
 /** Who a wave-level event concerns: the wave's tenant, or every tenant with a node in it. */
@@ -30,7 +32,8 @@ function nodeEvent(doc: WaveDoc, change: NodeChange): WaveEventInit | undefined 
     case "queued": {
       if (buildId === undefined || build === undefined) return undefined;
       const node = doc.wave.nodes[doc.wave.index[change.id] ?? -1];
-      const builtFrom = Object.fromEntries(build.pins.filter((p) => /^sha256:[0-9a-f]{64}$/.test(p.digest)).map((p) => [p.base, p.digest]));
+      const builtFrom: Record<string, string> = {};
+      for (const p of build.pins) if (DIGEST.test(p.digest)) builtFrom[p.base] = p.digest;
       return { type: "rebuild.node.queued", data: { ...base, level: node?.level ?? 0, buildId, builtFrom } };
     }
     case "succeeded":
