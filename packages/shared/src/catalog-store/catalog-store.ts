@@ -99,16 +99,36 @@ export class CatalogStore {
     return image;
   }
 
-  /** Stored images; entries that no longer parse (a bug, or a newer writer) are left out rather than break planning. */
-  async all(): Promise<StoredImage[]> {
-    const raw = await this.redis.hgetall(this.imagesKey);
+  /**
+   * Every image as read at a catalog version, with its graph entries. Every
+   * write of the images key bumps the version in the same atomic step (apply,
+   * delete), so while the version stays, so do the images: a wave step or dry
+   * run reads one key instead of the whole catalog. Shared: read-only.
+   */
+  private snapshot: { version: string; images: readonly StoredImage[]; entries: readonly CatalogEntry[] } | undefined;
+
+  private async read(): Promise<{ images: readonly StoredImage[]; entries: readonly CatalogEntry[] }> {
+    const known = this.snapshot;
+    if (known !== undefined && ((await this.redis.get(this.versionKey)) ?? "0") === known.version) return known;
+    // The version and the images in one MULTI: the images are the version's.
+    const replies = await this.redis.multi().get(this.versionKey).hgetall(this.imagesKey).exec();
+    const [[versionError, version], [imagesError, images]] = (replies ?? [[null, null], [null, {}]]) as [[Error | null, string | null], [Error | null, Record<string, string> | null]];
+    const error = versionError ?? imagesError;
+    if (error !== null) throw error;
+    const raw = images ?? {};
     for (const id of this.parsed.keys()) if (!(id in raw)) this.parsed.delete(id);
     const out: StoredImage[] = [];
     for (const id of Object.keys(raw).sort()) {
       const stored = this.parseCached(id, raw[id] ?? "");
       if (stored !== undefined) out.push(stored);
     }
-    return out;
+    this.snapshot = { version: version ?? "0", images: out, entries: out.map(toEntry) };
+    return this.snapshot;
+  }
+
+  /** Stored images; entries that no longer parse (a bug, or a newer writer) are left out rather than break planning. */
+  async all(): Promise<StoredImage[]> {
+    return [...(await this.read()).images];
   }
 
   async get(tenant: string, name: string): Promise<StoredImage | undefined> {
@@ -126,9 +146,9 @@ export class CatalogStore {
 
   /** The catalog as the graph functions take it: every entry, and the digests each image produced. */
   async catalog(): Promise<{ catalog: Catalog; images: StoredImage[]; status: Map<ImageId, ImageBuildStatus> }> {
-    const [images, status] = await Promise.all([this.all(), this.allStatus()]);
+    const [{ images, entries }, status] = await Promise.all([this.read(), this.allStatus()]);
     const digests = new Map([...status].map(([id, s]) => [id, s.digests] as const));
-    return { catalog: { entries: images.map(toEntry), digests }, images, status };
+    return { catalog: { entries: [...entries], digests }, images: [...images], status };
   }
 
   /**
