@@ -46,6 +46,11 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** The offset of a position in a text whose line starts are `starts`. */
+function offsetOf(starts: readonly number[], text: string, p: TextPosition): number {
+  return (starts[p.line] ?? text.length) + p.character;
+}
+
 /**
  * Normalised references by input, read-only: a wave pins each of a level's
  * thousands of builds to the same few bases, and parsing a reference is
@@ -92,7 +97,6 @@ export function pinBuildRequest(
   if (!found.ok) return { ok: false, reason: found.reason };
 
   const starts = lineStarts(readable.text);
-  const offset = (p: TextPosition) => (starts[p.line] ?? readable.text.length) + p.character;
   const edits: Edit[] = [];
   const args: Record<string, string> = {};
   const pinned = new Map<string, string>();
@@ -104,7 +108,7 @@ export function pinBuildRequest(
     const to = pinnedReference(ref.value, digest);
     pinned.set(base.reference, to);
     if (base.source.kind === "build-arg") args[base.source.name] = to;
-    else edits.push({ start: offset(base.source.range.start), end: offset(base.source.range.end), text: to });
+    else edits.push({ start: offsetOf(starts, readable.text, base.source.range.start), end: offsetOf(starts, readable.text, base.source.range.end), text: to });
   }
 
   let text = readable.text;
