@@ -126,16 +126,26 @@ function p95(values: readonly number[]): number {
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 
-/** CPU ms of this process and of the Redis server (INFO cpu), for deltas. */
-async function cpuNow(redis: Redis): Promise<number> {
+/** CPU ms of the Redis server (INFO cpu), for deltas. */
+async function redisCpuNow(redis: Redis): Promise<number> {
   const info = await redis.info("cpu");
   const field = (name: string) => Number(new RegExp(`^used_cpu_${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0);
+  return (field("user") + field("sys")) * 1000;
+}
+
+/** CPU ms of this process and of the Redis server, for deltas. */
+async function cpuNow(redis: Redis): Promise<number> {
+  const redisMs = await redisCpuNow(redis);
   const own = process.cpuUsage();
-  return (own.user + own.system) / 1000 + (field("user") + field("sys")) * 1000;
+  return (own.user + own.system) / 1000 + redisMs;
 }
 
 /** Wall ms per phase of the wave steps timed (--phases): the deps' IO calls, each wrapped where it is called. */
 const phaseMs = new Map<string, number>();
+/** CPU ms of each timed step (this process + Redis), of Redis alone, and of its baseline addBulk, for --phases. */
+const stepCpus: number[] = [];
+const stepRedisCpu: number[] = [];
+const bulkCpus: number[] = [];
 /** Only the steps pair() times count. */
 let timing = false;
 
@@ -166,7 +176,9 @@ function printPhases(what: string, stepRuns: readonly number[]): void {
   const phases = [...phaseMs].map(([name, ms]) => [name, ms / stepRuns.length] as const);
   const io = phases.reduce((a, [, ms]) => a + ms, 0);
   console.log(`  phases, mean ms per ${what} (of ${total.toFixed(0)}): ${phases.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(", ")}, rest (in-process) ${(total - io).toFixed(1)}`);
+  console.log(`  CPU, median ms per ${what}: ${median(stepCpus).toFixed(0)} (Redis ${median(stepRedisCpu).toFixed(0)}); its addBulk ${median(bulkCpus).toFixed(0)}`);
   phaseMs.clear();
+  for (const list of [stepCpus, stepRedisCpu, bulkCpus]) list.length = 0;
 }
 
 /** Times `step` and a bare addBulk of `payloads` back to back: wall ms of each and the addBulk / step ratios (wall, CPU). */
@@ -176,12 +188,17 @@ async function pair(redis: Redis, baseline: Queue, payloads: readonly QueuedBuil
   await baseline.addBulk(payloads.map((p) => ({ name: BUILD_JOB_NAME, data: p, opts: buildJobOptions(p) })));
   const bulkMs = performance.now() - t;
   const bulkCpu = (await cpuNow(redis)) - cpu;
+  const redisBefore = await redisCpuNow(redis);
   cpu = await cpuNow(redis);
   timing = true;
   t = performance.now();
   await step().finally(() => (timing = false));
   const stepMs = performance.now() - t;
   const stepCpu = (await cpuNow(redis)) - cpu;
+  // INFO itself costs Redis a little; the same in both figures.
+  stepRedisCpu.push((await redisCpuNow(redis)) - redisBefore);
+  stepCpus.push(stepCpu);
+  bulkCpus.push(bulkCpu);
   return { bulkMs, stepMs, wall: bulkMs / stepMs, cpu: bulkCpu / stepCpu };
 }
 

@@ -105,7 +105,7 @@ export class CatalogStore {
    * delete), so while the version stays, so do the images: a wave step or dry
    * run reads one key instead of the whole catalog. Shared: read-only.
    */
-  private snapshot: { version: string; images: readonly StoredImage[]; entries: readonly CatalogEntry[] } | undefined;
+  private snapshot: { version: string; images: readonly StoredImage[]; entries: readonly CatalogEntry[]; byId: ReadonlyMap<ImageId, StoredImage> } | undefined;
 
   private async read(): Promise<{ images: readonly StoredImage[]; entries: readonly CatalogEntry[] }> {
     const known = this.snapshot;
@@ -118,11 +118,14 @@ export class CatalogStore {
     const raw = images ?? {};
     for (const id of this.parsed.keys()) if (!(id in raw)) this.parsed.delete(id);
     const out: StoredImage[] = [];
+    const byId = new Map<ImageId, StoredImage>();
     for (const id of Object.keys(raw).sort()) {
       const stored = this.parseCached(id, raw[id] ?? "");
-      if (stored !== undefined) out.push(stored);
+      if (stored === undefined) continue;
+      out.push(stored);
+      byId.set(id, stored);
     }
-    this.snapshot = { version: version ?? "0", images: out, entries: out.map(toEntry) };
+    this.snapshot = { version: version ?? "0", images: out, entries: out.map(toEntry), byId };
     return this.snapshot;
   }
 
@@ -140,6 +143,10 @@ export class CatalogStore {
   /** The stored images of these ids, in one round trip; undefined where none is stored. */
   async getMany(ids: readonly ImageId[]): Promise<(StoredImage | undefined)[]> {
     if (ids.length === 0) return [];
+    // A wave step reads the images of a level it planned from this catalog moments ago: while the version
+    // stays, from the snapshot (one GET, not the level's images again).
+    const known = this.snapshot;
+    if (known !== undefined && ((await this.redis.get(this.versionKey)) ?? "0") === known.version) return ids.map((id) => known.byId.get(id));
     const raw = await this.redis.hmget(this.imagesKey, ...ids);
     return raw.map((text, i) => (text === null ? undefined : this.parseCached(ids[i]!, text)));
   }
