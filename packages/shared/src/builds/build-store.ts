@@ -183,7 +183,7 @@ export class BuildStore {
   /** CREATE_BUILD's keys and arguments for one build, from its checked record and its first event. */
   private createCall(record: BuildRecord, options: CreateOptions, checked = false): { valid: BuildRecord; keys: string[]; args: (string | number)[] } {
     // The request was validated at the boundary (a typed BuildRequest); the rest is checked here unless the caller did.
-    const valid = checked ? { ...record, sequence: 1 } : checkedRecord({ ...record, sequence: 1 });
+    const valid = checked ? (record.sequence === 1 ? record : { ...record, sequence: 1 }) : checkedRecord({ ...record, sequence: 1 });
     // Its data is copied from the record just checked.
     const event = typedBuildEvent("build.queued", {
       buildId: valid.id,

@@ -110,29 +110,30 @@ export async function submitBuilds(deps: SubmitManyDeps, items: readonly SubmitM
       }),
     );
     const records = await createRecords(deps, fresh.map((i) => ({ record: recordForQueuedBuild(queued.get(i)!), idempotencyKey: items[i]!.idempotencyKey, requestHash: hashes[i]! })));
-    await Promise.all(
-      fresh.map(async (i, n) => {
-        const item = items[i]!;
-        const created = records[n]!;
-        if (created instanceof Error) {
-          // A record refused fails this build only (its entry removed, best effort).
-          await deps.queue.remove(item.buildId).catch(() => 0);
-          results[i] = { ok: false, error: created };
-          return;
-        }
-        // Not created but our id: a worker recorded it from the entry first (the key is claimed all the same).
-        if (created.created || created.buildId === item.buildId) {
-          results[i] = { ok: true, buildId: item.buildId, created: true };
-          return;
-        }
-        // Another id: a submit with the same key and another build id won; drop our entry, its build is the one.
-        await deps.queue.remove(item.buildId);
-        results[i] =
-          created.requestHash !== undefined && created.requestHash !== hashes[i]
-            ? { ok: false, error: new IdempotencyKeyReusedError(item.idempotencyKey, created.buildId) }
-            : { ok: true, buildId: created.buildId, created: false };
-      }),
-    );
+    // Most builds are settled here and now; only a refused or lost one waits for its entry's removal.
+    const removals: Promise<unknown>[] = [];
+    fresh.forEach((i, n) => {
+      const item = items[i]!;
+      const created = records[n]!;
+      if (created instanceof Error) {
+        // A record refused fails this build only (its entry removed, best effort).
+        removals.push(deps.queue.remove(item.buildId).catch(() => 0));
+        results[i] = { ok: false, error: created };
+        return;
+      }
+      // Not created but our id: a worker recorded it from the entry first (the key is claimed all the same).
+      if (created.created || created.buildId === item.buildId) {
+        results[i] = { ok: true, buildId: item.buildId, created: true };
+        return;
+      }
+      // Another id: a submit with the same key and another build id won; drop our entry, its build is the one.
+      removals.push(deps.queue.remove(item.buildId));
+      results[i] =
+        created.requestHash !== undefined && created.requestHash !== hashes[i]
+          ? { ok: false, error: new IdempotencyKeyReusedError(item.idempotencyKey, created.buildId) }
+          : { ok: true, buildId: created.buildId, created: false };
+    });
+    await Promise.all(removals);
     return results.map((r) => r!);
   });
 }
