@@ -67,6 +67,9 @@ export type ApplyOutcome =
 const MAX_CAS_ROUNDS = 20;
 const DIGESTS_KEPT = 10;
 
+/** How long a catalog snapshot is used at most (see CatalogStore.snapshot). */
+const SNAPSHOT_MAX_AGE_MS = 30_000;
+
 export class CatalogStore {
   private readonly imagesKey: string;
   private readonly statusKey: string;
@@ -104,12 +107,21 @@ export class CatalogStore {
    * write of the images key bumps the version in the same atomic step (apply,
    * delete), so while the version stays, so do the images: a wave step or dry
    * run reads one key instead of the whole catalog. Shared: read-only.
+   * Kept SNAPSHOT_MAX_AGE_MS at most: after a failover that lost the last
+   * writes, a version number can come back with other images behind it.
    */
-  private snapshot: { version: string; images: readonly StoredImage[]; entries: readonly CatalogEntry[]; byId: ReadonlyMap<ImageId, StoredImage> } | undefined;
+  private snapshot: { version: string; readAt: number; images: readonly StoredImage[]; entries: readonly CatalogEntry[]; byId: ReadonlyMap<ImageId, StoredImage> } | undefined;
+
+  /** The snapshot while it is young enough and its version still the stored one. */
+  private async current(): Promise<NonNullable<CatalogStore["snapshot"]> | undefined> {
+    const known = this.snapshot;
+    if (known === undefined || Date.now() - known.readAt > SNAPSHOT_MAX_AGE_MS) return undefined;
+    return ((await this.redis.get(this.versionKey)) ?? "0") === known.version ? known : undefined;
+  }
 
   private async read(): Promise<{ images: readonly StoredImage[]; entries: readonly CatalogEntry[] }> {
-    const known = this.snapshot;
-    if (known !== undefined && ((await this.redis.get(this.versionKey)) ?? "0") === known.version) return known;
+    const known = await this.current();
+    if (known !== undefined) return known;
     // The version and the images in one MULTI: the images are the version's.
     const replies = await this.redis.multi().get(this.versionKey).hgetall(this.imagesKey).exec();
     const [[versionError, version], [imagesError, images]] = (replies ?? [[null, null], [null, {}]]) as [[Error | null, string | null], [Error | null, Record<string, string> | null]];
@@ -125,7 +137,7 @@ export class CatalogStore {
       out.push(stored);
       byId.set(id, stored);
     }
-    this.snapshot = { version: version ?? "0", images: out, entries: out.map(toEntry), byId };
+    this.snapshot = { version: version ?? "0", readAt: Date.now(), images: out, entries: out.map(toEntry), byId };
     return this.snapshot;
   }
 
@@ -145,8 +157,8 @@ export class CatalogStore {
     if (ids.length === 0) return [];
     // A wave step reads the images of a level it planned from this catalog moments ago: while the version
     // stays, from the snapshot (one GET, not the level's images again).
-    const known = this.snapshot;
-    if (known !== undefined && ((await this.redis.get(this.versionKey)) ?? "0") === known.version) return ids.map((id) => known.byId.get(id));
+    const known = await this.current();
+    if (known !== undefined) return ids.map((id) => known.byId.get(id));
     const raw = await this.redis.hmget(this.imagesKey, ...ids);
     return raw.map((text, i) => (text === null ? undefined : this.parseCached(ids[i]!, text)));
   }
