@@ -16,6 +16,7 @@ import type { KubeConfig } from "./k8s/kubeconfig.js";
 import { createK8sApi, type K8sApi } from "./k8s/client.js";
 import { renderBuildJob, type RenderOptions } from "./kaniko/render-job.js";
 import { BuildWorker } from "./queue/build-worker.js";
+import { StartGate } from "./builds/start-gate.js";
 import { JobTracker } from "./tracking/job-tracker.js";
 import { HealthServer } from "./http/health-server.js";
 import { LogCollector } from "./logs/log-collector.js";
@@ -144,6 +145,8 @@ export class WorkerService {
         tracker: this.tracker,
         render: (build) => renderBuildJob(build, renderOptions),
         pausedMs: (fromMs, toMs) => pauseLedger.pausedMs(fromMs, toMs),
+        // As many Job creates at once as the Kubernetes client has connections (see start-gate.ts).
+        starts: new StartGate(config.kubernetes.maxConnections),
         ...(this.logs ? { observer: this.logs } : {}),
       },
       logger: this.logger,

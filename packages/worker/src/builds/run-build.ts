@@ -9,6 +9,7 @@ import { buildIdOf } from "../kaniko/labels.js";
 import { isTerminalPhase, type BuildObservation } from "../tracking/derive-status.js";
 import { latestWarning } from "../tracking/pod-warnings.js";
 import { cancelledTransition, failedTransition, planTransitions, startedTransition } from "./plan.js";
+import type { StartGate } from "./start-gate.js";
 
 /**
  * One build, from its queue entry to a terminal record. Re-entrant: after a
@@ -46,6 +47,11 @@ export interface RunBuildDeps {
    * is past its plain deadline, so the usual path costs nothing.
    */
   pausedMs?: (fromMs: number, toMs: number) => Promise<number>;
+  /**
+   * Bounds the builds rendering and creating their Job at once (one per worker, sized like the
+   * API server connections); without it every build starts at once.
+   */
+  starts?: StartGate;
 }
 
 export interface RunBuildSignals {
@@ -118,10 +124,20 @@ export async function runBuild(build: QueuedBuild, deps: RunBuildDeps, signals: 
     return resultOf(res.record);
   }
 
-  const rendered = deps.render(build);
-  const jobName = rendered.job.metadata?.name ?? "";
-  // A failure here escapes: the worker's retry table (queue/retry-policy.ts) decides and records it.
-  await ensureJob(deps, build.buildId, rendered, logger.child({ buildId: build.buildId, jobName }));
+  // Rendered only once a start slot is ours: a build waiting its turn in a burst holds no Job
+  // document, request body or HTTP request (see start-gate.ts).
+  const release = await deps.starts?.acquire();
+  let jobName: string;
+  try {
+    // Shut down while it waited: nothing was created, back to the queue.
+    if (signals.shutdown.aborted) throw new HandBackError();
+    const rendered = deps.render(build);
+    jobName = rendered.job.metadata?.name ?? "";
+    // A failure here escapes: the worker's retry table (queue/retry-policy.ts) decides and records it.
+    await ensureJob(deps, build.buildId, rendered, logger.child({ buildId: build.buildId, jobName }));
+  } finally {
+    release?.();
+  }
   const afterStart = await apply(store, build.buildId, [startedTransition(jobName)], stored);
 
   // Returned, not awaited: this frame (the request, the rendered Job, the first record) ends here;
