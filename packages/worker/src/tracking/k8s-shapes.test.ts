@@ -92,7 +92,7 @@ describe("slimJob / slimPod", () => {
     expect(deriveBuildStatus(slimJob(job), pods.map(slimPod))).toEqual(full);
   });
 
-  it("keep identity, ownership, our labels and annotations, and drop the pod template", () => {
+  it("keep identity, the build id, the owner's uid, and drop the pod template and unread status", () => {
     const job = cases[0]?.job as JobLike;
     const pod = cases[0]?.pods[0] as PodLike;
     const sj = slimJob(job);
@@ -100,13 +100,42 @@ describe("slimJob / slimPod", () => {
     expect(sj.metadata).toMatchObject({ name: rendered.metadata?.name, uid: "job-uid-1", resourceVersion: "41", creationTimestamp: T0 });
     expect(sj.metadata?.annotations?.["buildfleet.dev/build-id"]).toBe("01jd3k8q9v7x2m4n6p8r0t2x4z");
     expect(sj.metadata?.annotations?.["kubectl.kubernetes.io/last-applied-configuration"]).toBeUndefined();
-    expect(sj.metadata?.labels?.["app.kubernetes.io/managed-by"]).toBe("buildfleet");
+    expect(sj.metadata?.labels).toBeUndefined();
     expect(Object.keys(sj.spec ?? {}).sort()).toEqual(["activeDeadlineSeconds", "backoffLimit"]);
-    expect(sp.metadata?.ownerReferences).toEqual([{ uid: "job-uid-1", kind: "Job", name: rendered.metadata?.name }]);
+    expect(sp.metadata?.ownerReferences).toEqual([{ uid: "job-uid-1" }]);
     expect(sp.metadata?.labels?.["job-name"]).toBeUndefined();
     expect("spec" in sp).toBe(false);
     expect(JSON.stringify(sj).length * 4).toBeLessThan(JSON.stringify(job).length);
     expect(JSON.stringify(sp).length * 2).toBeLessThan(JSON.stringify(pod).length);
+  });
+
+  it("keep the build id label of a Job made without the annotation", () => {
+    const sj = slimJob({ metadata: { name: "b-x", labels: { "buildfleet.dev/build-id": "b1", "app.kubernetes.io/managed-by": "buildfleet" } } });
+    expect(sj.metadata).toEqual({ name: "b-x", labels: { "buildfleet.dev/build-id": "b1" } });
+  });
+
+  it("keep only the conditions and container state derivation reads", () => {
+    const sp = slimPod({
+      status: {
+        phase: "Running",
+        conditions: [
+          { type: "PodScheduled", status: "True", lastTransitionTime: T0 },
+          { type: "Ready", status: "True", lastTransitionTime: T0 },
+          { type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI" },
+        ],
+        containerStatuses: [
+          { name: "sidecar", state: { running: { startedAt: T0 } } },
+          { name: "kaniko", state: { running: { startedAt: T1 } }, lastState: { terminated: { exitCode: 1 } } },
+        ],
+      },
+    });
+    expect(sp.status).toEqual({
+      phase: "Running",
+      conditions: [{ type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI" }],
+      containerStatuses: [{ name: "kaniko", state: { running: { startedAt: T1 } } }],
+    });
+    const sj = slimJob({ status: { active: 1, conditions: [{ type: "Suspended", status: "False" }, { type: "Failed", status: "True", reason: "DeadlineExceeded" }] } });
+    expect(sj.status).toEqual({ active: 1, conditions: [{ type: "Failed", status: "True", reason: "DeadlineExceeded" }] });
   });
 
   it("leave absent parts absent", () => {
