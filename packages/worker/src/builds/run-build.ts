@@ -10,6 +10,7 @@ import { isTerminalPhase, type BuildObservation } from "../tracking/derive-statu
 import { latestWarning } from "../tracking/pod-warnings.js";
 import { cancelledTransition, failedTransition, planTransitions, startedTransition } from "./plan.js";
 import type { StartGate } from "./start-gate.js";
+import type { StopSignal } from "./build-signal.js";
 
 /**
  * One build, from its queue entry to a terminal record. Re-entrant: after a
@@ -56,9 +57,9 @@ export interface RunBuildDeps {
 
 export interface RunBuildSignals {
   /** Aborted on worker shutdown: stop following and hand the build back (its Job keeps running). */
-  shutdown: AbortSignal;
+  shutdown: StopSignal;
   /** Aborted when a cancel for this build was requested. */
-  cancel: AbortSignal;
+  cancel: StopSignal;
 }
 
 /** What the BullMQ job returns (QueueEvents users see it; the durable record is the truth). */
