@@ -263,6 +263,10 @@ export class BuildWorker {
       throw new UnrecoverableError(`queue job ${job.id ?? "?"} is not a valid build request`);
     }
     const build = parsed.data;
+    // The raw payload is a second copy of the request, and BullMQ keeps the Job object until the
+    // build ends (an hour, 10,000 at a time); it never reads `data` of an active job again (the
+    // next attempt is fetched from Redis afresh). Only `build` is kept.
+    job.data = undefined;
     if (this.worker?.isPaused() && !this.stopping) {
       // Quiet: BullMQ's pause does not abort a blocking fetch already under way, which can still
       // hand us a job. Give it back untouched (no attempt used) for another worker.
