@@ -250,11 +250,16 @@ function follow(
     let done = false;
     let chain: Promise<void> = Promise.resolve();
     let queueDeadline = initialDeadline;
-    // Pending past the queue deadline with no further pod change still fails the build.
+    // Pending past the queue deadline with no further pod change still fails the build. Armed
+    // only while the build waits for a pod: a running build (for an hour, 10,000 at a time)
+    // holds no timer; an attempt pending again arms it again.
     let queueTimer: NodeJS.Timeout | undefined;
     const armQueueTimer = (): void => {
       clearTimeout(queueTimer);
-      queueTimer = setTimeout(() => enqueue(() => checkQueueTimeout(latest)), Math.max(0, queueDeadline - now()) + 50);
+      queueTimer = setTimeout(() => {
+        queueTimer = undefined;
+        enqueue(() => checkQueueTimeout(latest));
+      }, Math.max(0, queueDeadline - now()) + 50);
       queueTimer.unref();
     };
     armQueueTimer();
@@ -265,6 +270,7 @@ function follow(
       unsubscribe();
       deps.observer?.release(build.buildId);
       clearTimeout(queueTimer);
+      queueTimer = undefined;
       signals.shutdown.removeEventListener("abort", onShutdown);
       signals.cancel.removeEventListener("abort", onCancel);
       if ("result" in outcome) resolve(outcome.result);
@@ -286,6 +292,12 @@ function follow(
 
     const onObservation = (obs: BuildObservation): void => {
       latest = obs;
+      if (obs.pendingReason !== undefined || obs.phase === "pending") {
+        if (queueTimer === undefined && !done) armQueueTimer();
+      } else {
+        clearTimeout(queueTimer);
+        queueTimer = undefined;
+      }
       deps.observer?.observe(build.buildId, obs);
       enqueue(async () => {
         if (obs.failure?.reason === "JobDeleted") return jobGone(store, build.buildId, obs, jobName, log());

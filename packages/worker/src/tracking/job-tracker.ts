@@ -255,8 +255,11 @@ export class JobTracker {
   }
 
   private changed(buildId: string, entry: BuildEntry): void {
-    const obs = this.observe(entry);
-    if (obs !== undefined) {
+    const derived = this.observe(entry);
+    if (derived !== undefined) {
+      // An unchanged observation keeps the object subscribers already hold: one per build,
+      // not the entry's and each subscriber's copy of the same thing.
+      const obs = entry.last !== undefined && sameObservation(entry.last, derived) ? entry.last : derived;
       entry.last = obs;
       this.armGrace(buildId, entry, obs);
       for (const sub of [...entry.subscribers]) this.deliver(buildId, sub, obs);
@@ -282,7 +285,7 @@ export class JobTracker {
   }
 
   private deliver(buildId: string, sub: Subscriber, obs: BuildObservation): void {
-    if (sub.last !== undefined && (sub.last === obs || JSON.stringify(sub.last) === JSON.stringify(obs))) return;
+    if (sub.last !== undefined && sameObservation(sub.last, obs)) return;
     sub.last = obs;
     try {
       sub.fn(obs);
@@ -290,4 +293,8 @@ export class JobTracker {
       this.logger.error({ buildId, jobName: obs.jobName, err }, "build listener threw");
     }
   }
+}
+
+function sameObservation(a: BuildObservation, b: BuildObservation): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
