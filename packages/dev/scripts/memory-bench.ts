@@ -12,7 +12,8 @@
  * the same processes idle before the first submission, and against the
  * issue's target of 300 MiB per process: 10 s after the last build started
  * (right after the submission burst) and again --steady-seconds after it (the
- * same builds, as an hour-long build would see them). By default both run from source
+ * same builds, as an hour-long build would see them), and the peak (VmHWM) up to that second
+ * reading, which a reading at a fixed second can miss. By default both run from source
  * under tsx, whose loader alone adds tens of MiB that a deployment does not
  * have; --compiled builds the worker (tsc -b) and runs packages/worker/dist/main.js
  * with plain node and the node flags of deploy/base/worker.yaml's args (unless
@@ -99,11 +100,11 @@ async function probeHeap(pid: number | undefined, out: string): Promise<Probe> {
   throw new Error("the worker's memory probe did not answer");
 }
 
-/** Resident set size of a process in KiB. */
-async function rssKiB(pid: number | undefined): Promise<number> {
+/** Resident set size of a process in KiB (`VmHWM`: the highest it has been since the process started). */
+async function rssKiB(pid: number | undefined, field: "VmRSS" | "VmHWM" = "VmRSS"): Promise<number> {
   if (pid === undefined) return NaN;
   const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
 }
 
 async function until(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -249,18 +250,20 @@ async function main(): Promise<void> {
     // well past (V8 shrinks a heap whose allocation rate dropped), before any forced GC.
     await new Promise((r) => setTimeout(r, STEADY_MS - 10_000));
     const steady = { api: await rssKiB(api.pid), worker: await rssKiB(worker.pid) };
+    // The peak between the readings (what an OOM kill sees), before the probe's forced GC and snapshot.
+    const peak = { api: await rssKiB(api.pid, "VmHWM"), worker: await rssKiB(worker.pid, "VmHWM") };
     const loadedHeap = await probeHeap(worker.pid, probeOut);
 
     const how = `${main !== undefined ? "compiled worker (node dist/main.js)" : "worker from source (tsx)"}${NODE_FLAGS.length > 0 ? ` with ${NODE_FLAGS.join(" ")}` : ""}`;
     console.log(`buildfleet memory benchmark: ${INFLIGHT} builds in flight, ${how}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Redis ${redis.source}`);
     console.log(`  submitted in ${submitted.toFixed(0)} s, all in flight after ${allRunning.toFixed(0)} s (${await active()} active)`);
     const steadyCol = `${STEADY_MS / 1000} s after`;
-    console.log(`| process | RSS idle | RSS at ${INFLIGHT} in flight (10 s after) | per build | vs target ${TARGET_MIB} MiB | RSS ${steadyCol} | vs target |`);
-    console.log("| --- | --- | --- | --- | --- | --- | --- |");
+    console.log(`| process | RSS idle | RSS at ${INFLIGHT} in flight (10 s after) | per build | vs target ${TARGET_MIB} MiB | RSS ${steadyCol} | vs target | peak RSS (VmHWM) | vs target |`);
+    console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const p of ["api", "worker"] as const) {
       const perBuild = ((loaded[p] - idle[p]) * 1024) / INFLIGHT;
       console.log(
-        `| ${p} | ${mib(idle[p])} | ${mib(loaded[p])} | ${(perBuild / 1024).toFixed(1)} KiB | ${(loaded[p] / 1024 / TARGET_MIB).toFixed(2)}× | ${mib(steady[p])} | ${(steady[p] / 1024 / TARGET_MIB).toFixed(2)}× |`,
+        `| ${p} | ${mib(idle[p])} | ${mib(loaded[p])} | ${(perBuild / 1024).toFixed(1)} KiB | ${(loaded[p] / 1024 / TARGET_MIB).toFixed(2)}× | ${mib(steady[p])} | ${(steady[p] / 1024 / TARGET_MIB).toFixed(2)}× | ${mib(peak[p])} | ${(peak[p] / 1024 / TARGET_MIB).toFixed(2)}× |`,
       );
     }
     const heapPerBuild = (loadedHeap.heapUsed - idleHeap.heapUsed) / 1024 / INFLIGHT;
