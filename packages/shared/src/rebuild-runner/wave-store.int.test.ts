@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { keyspace } from "../redis/keyspace.js";
 import { REG, digest, planFanOut } from "../test-support/catalog.js";
 import { CatalogStore } from "../catalog-store/catalog-store.js";
-import { startWave } from "../rebuilds/wave.js";
+import { advance, applyOutcomes, startWave } from "../rebuilds/wave.js";
 import { WaveStore, newWaveId, type BuildLink, type WaveDoc } from "./wave-store.js";
 
 describe("WaveStore", () => {
@@ -52,6 +52,37 @@ describe("WaveStore", () => {
     expect(JSON.parse((await conn.get(keyOf(doc.id)))!)).not.toHaveProperty("plan");
     expect(await conn.get(`${keyOf(doc.id)}:version`)).toBe("3");
     expect(fresh).toEqual({ ...stepped, plan: doc.plan });
+  });
+
+  it("writes each step's state as JSON.stringify would, the parts it shares with the step before included", async () => {
+    const conn = redis.connection();
+    const waves = new WaveStore(conn, keyspace(redis.prefix));
+    const doc = await newDoc(4);
+    let saved = (await waves.save(doc))!;
+    const queued = advance({ ...saved.wave, options: { ...saved.wave.options, maxInFlight: 2 } });
+    saved = (await waves.save({ ...saved, wave: queued.wave, builds: { [queued.enqueue[0]!.id]: { buildId: "01jabcdefghjkmnpqrstvwxyz0", attempt: 1, pins: [] } }, reason: undefined }))!;
+    const done = applyOutcomes(saved.wave, [{ id: queued.enqueue[0]!.id, attempt: 1, type: "succeeded", digest: digest(2) }]);
+    saved = (await waves.save({ ...saved, wave: done.wave, state: "running" }))!;
+
+    const { plan: _plan, ...state } = saved;
+    expect(await conn.get(keyOf(doc.id))).toBe(JSON.stringify(state));
+    // Read back by this store (from what it wrote) and by another (parsed): the same document.
+    const mine = await waves.get(doc.id);
+    expect(mine).toEqual(await new WaveStore(conn, keyspace(redis.prefix)).get(doc.id));
+    expect(mine).toEqual(saved);
+  });
+
+  it("reads a state another writer changed since this store wrote it", async () => {
+    const conn = redis.connection();
+    const waves = new WaveStore(conn, keyspace(redis.prefix));
+    const created = (await waves.save(await newDoc(2)))!;
+    const other = new WaveStore(conn, keyspace(redis.prefix));
+    await other.save({ ...(await other.get(created.id))!, state: "cancelled", cancelledBy: "team" });
+
+    const read = await waves.get(created.id);
+
+    expect(read?.version).toBe(2);
+    expect(read?.state).toBe("cancelled");
   });
 
   it("refuses a write from a version that moved on, in this store and in another", async () => {
