@@ -54,7 +54,7 @@ describe("WaveStore", () => {
     expect(fresh).toEqual({ ...stepped, plan: doc.plan });
   });
 
-  it("writes each step's state as JSON.stringify would, the parts it shares with the step before included", async () => {
+  it("reads back the state it wrote as the document a store that parses it reads", async () => {
     const conn = redis.connection();
     const waves = new WaveStore(conn, keyspace(redis.prefix));
     const doc = await newDoc(4);

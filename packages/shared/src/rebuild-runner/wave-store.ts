@@ -239,7 +239,7 @@ export class WaveStore {
     const next: WaveDoc = { ...doc, version: doc.version + 1, eventSeq: doc.eventSeq + events.length };
     const { plan, ...state } = next;
     const terminal = next.state !== "running";
-    const stateJson = this.stateJson(state);
+    const stateJson = JSON.stringify(state);
     const args = [String(doc.version), stateJson, terminal ? "terminal" : "active", doc.id, String(Date.parse(doc.createdAt)), String(this.streamMaxLen)];
     const rest = [String(newLinks.length)];
     for (const [buildId, link] of newLinks) rest.push(buildId, JSON.stringify(link));
@@ -258,34 +258,6 @@ export class WaveStore {
     this.cachePlan(doc.id, plan);
     this.written.set(doc.id, { json: stateJson, doc: next });
     return next;
-  }
-
-  /**
-   * JSON of the parts of wave documents by object: a step replaces the nodes
-   * it changes and shares the others, the index and the earlier steps' builds
-   * with the wave before it, so a 2,000-node wave's state (more than half a
-   * megabyte) is mostly text made already. Weak: gone with the document.
-   * Sound because these objects are never modified (the state machine copies
-   * on write, the runner adds builds to a copy): read-only, as the plans.
-   */
-  private readonly partJson = new WeakMap<object, string>();
-
-  private jsonOf(part: object): string {
-    let json = this.partJson.get(part);
-    if (json === undefined) {
-      json = JSON.stringify(part);
-      this.partJson.set(part, json);
-    }
-    return json;
-  }
-
-  /** JSON.stringify(state), the same text (key order, undefined left out), of cached parts. */
-  private stateJson(state: Omit<WaveDoc, "plan">): string {
-    return objectJson(state, (key, value) => {
-      if (key === "builds") return objectJson(value as WaveDoc["builds"], (_id, build) => this.jsonOf(build as NodeBuild));
-      if (key !== "wave") return JSON.stringify(value);
-      return objectJson(value as Wave, (k, v) => (k === "nodes" ? `[${(v as Wave["nodes"]).map((n) => this.jsonOf(n)).join(",")}]` : k === "index" ? this.jsonOf(v as object) : JSON.stringify(v)));
-    });
   }
 
   /** The stream id of the wave's first event (rebuild.started), where its event history begins. */
@@ -319,17 +291,6 @@ export class WaveStore {
     }
     return out;
   }
-}
-
-/** An object's JSON as JSON.stringify writes it (own keys in order, undefined values left out), each value's text from `valueJson`. */
-function objectJson(value: object, valueJson: (key: string, value: unknown) => string | undefined): string {
-  let out = "";
-  for (const [key, v] of Object.entries(value)) {
-    const json = v === undefined ? undefined : valueJson(key, v);
-    if (json === undefined) continue;
-    out += `${out === "" ? "{" : ","}${JSON.stringify(key)}:${json}`;
-  }
-  return out === "" ? "{}" : `${out}}`;
 }
 
 export type { ImageId, WaveState };
