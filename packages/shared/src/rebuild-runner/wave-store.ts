@@ -129,6 +129,9 @@ return 1`;
  */
 const CACHED_PLAN_NODES = 20_000;
 
+/** Wave states kept as last written (see WaveStore.written), up to this many nodes in all. */
+const CACHED_STATE_NODES = 5_000;
+
 /** CloudEvents `source` of rebuild.* events. */
 const EVENT_SOURCE = "/buildfleet/rebuilds";
 
@@ -177,9 +180,29 @@ export class WaveStore {
   /**
    * The state each cached-plan wave was last written with by this store, as
    * text and as the document: read back unchanged (the next step of the wave
-   * this process just wrote, the usual case), it is not parsed again.
+   * this process just wrote, the usual case), it is not parsed again. Oldest
+   * first, up to CACHED_STATE_NODES nodes in all (a 2,000-node wave's state
+   * is a few MB of heap).
    */
   private readonly written = new Map<string, { json: string; doc: WaveDoc }>();
+  private writtenNodes = 0;
+
+  private rememberWritten(doc: WaveDoc, json: string): void {
+    this.forgetWritten(doc.id);
+    this.written.set(doc.id, { json, doc });
+    this.writtenNodes += doc.wave.nodes.length;
+    for (const old of [...this.written.keys()]) {
+      if (this.writtenNodes <= CACHED_STATE_NODES || old === doc.id) break;
+      this.forgetWritten(old);
+    }
+  }
+
+  private forgetWritten(id: string): void {
+    const known = this.written.get(id);
+    if (known === undefined) return;
+    this.written.delete(id);
+    this.writtenNodes -= known.doc.wave.nodes.length;
+  }
 
   private cachePlan(id: string, plan: WavePlan): void {
     if (this.plans.get(id) === plan) return;
@@ -196,7 +219,7 @@ export class WaveStore {
     const p = this.plans.get(id);
     if (p === undefined) return;
     this.plans.delete(id);
-    this.written.delete(id);
+    this.forgetWritten(id);
     this.cachedPlanNodes -= p.nodes.length;
   }
 
@@ -256,7 +279,7 @@ export class WaveStore {
     if (ok === -1) ok = await this.redis.buildfleetSaveWave(keys.length, ...keys, ...args, JSON.stringify(plan), ...rest);
     if (ok !== 1) return undefined;
     this.cachePlan(doc.id, plan);
-    this.written.set(doc.id, { json: stateJson, doc: next });
+    this.rememberWritten(next, stateJson);
     return next;
   }
 
