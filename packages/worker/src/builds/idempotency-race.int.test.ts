@@ -21,6 +21,22 @@ describe("worker: concurrent submits with one idempotency key", () => {
     await expect.poll(() => stack.queue.getJobState(buildId), { timeout: 20_000 }).toMatch(/^(active|completed|unknown)$/);
   }
 
+  /**
+   * The stack's queue, except that an add returns only once a worker has taken the entry (and
+   * `then` has run): the submit writes its record after that.
+   */
+  function queueTakenFirst(stack: Stack, then?: (entry: QueuedBuild) => Promise<void>): Pick<BuildQueues, "add" | "remove"> {
+    return {
+      add: async (name, data: QueuedBuild, opts) => {
+        const job = await stack.queues.add(name, data, opts);
+        await taken(stack, data.buildId);
+        await then?.(data);
+        return job;
+      },
+      remove: (id) => stack.queues.remove(id),
+    };
+  }
+
   /** The entries nobody has finished with yet (none once every build and every dropped entry is done). */
   async function pending(stack: Stack): Promise<number> {
     const counts = await stack.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
@@ -56,15 +72,10 @@ describe("worker: concurrent submits with one idempotency key", () => {
       },
     });
     // The loser's entry is taken by the running worker before the loser writes its record.
-    const queue: Pick<BuildQueues, "add" | "remove"> = {
-      add: async (name, data: QueuedBuild, opts) => {
-        const job = await stack.queues.add(name, data, opts);
-        loserId = data.buildId;
-        await taken(stack, data.buildId);
-        return job;
-      },
-      remove: (id) => stack.queues.remove(id),
-    };
+    const queue = queueTakenFirst(stack, (entry) => {
+      loserId = entry.buildId;
+      return Promise.resolve();
+    });
 
     const loser = await submitBuild({ store, queue }, { tenant: "team-a", request, idempotencyKey: key });
 
@@ -83,23 +94,17 @@ describe("worker: concurrent submits with one idempotency key", () => {
     const key = "release-1.0.1";
     let other: SubmitResult | undefined;
     // Both read the key as free; the first entry is taken and recorded by the worker, then the other submit runs.
-    const queue: Pick<BuildQueues, "add" | "remove"> = {
-      add: async (name, data: QueuedBuild, opts) => {
-        const job = await stack.queues.add(name, data, opts);
-        await taken(stack, data.buildId);
-        await expect.poll(() => stack.store.get(data.buildId), { timeout: 20_000 }).toBeDefined();
-        // The other submit read the key as free as well, before the worker claimed it.
-        const freeStore = new Proxy(stack.store, {
-          get(target, prop, receiver) {
-            if (prop === "findIdempotent") return () => Promise.resolve(undefined);
-            return Reflect.get(target, prop, receiver) as unknown;
-          },
-        });
-        other = await submitBuild({ store: freeStore, queue: stack.queues }, { tenant: "team-a", request, idempotencyKey: key });
-        return job;
-      },
-      remove: (id) => stack.queues.remove(id),
-    };
+    const queue = queueTakenFirst(stack, async (entry) => {
+      await expect.poll(() => stack.store.get(entry.buildId), { timeout: 20_000 }).toBeDefined();
+      // The other submit read the key as free as well, before the worker claimed it.
+      const freeStore = new Proxy(stack.store, {
+        get(target, prop, receiver) {
+          if (prop === "findIdempotent") return () => Promise.resolve(undefined);
+          return Reflect.get(target, prop, receiver) as unknown;
+        },
+      });
+      other = await submitBuild({ store: freeStore, queue: stack.queues }, { tenant: "team-a", request, idempotencyKey: key });
+    });
 
     const first = await submitBuild({ store: stack.store, queue }, { tenant: "team-a", request, idempotencyKey: key });
 
@@ -114,14 +119,7 @@ describe("worker: concurrent submits with one idempotency key", () => {
     const request = requestOf(stack);
     // Every other submit writes its record only once a worker holds its entry: the window a client's
     // retry on a slow API hits, too short to be met reliably by plain concurrency on an idle queue.
-    const slow: Pick<BuildQueues, "add" | "remove"> = {
-      add: async (name, data: QueuedBuild, opts) => {
-        const job = await stack.queues.add(name, data, opts);
-        await taken(stack, data.buildId);
-        return job;
-      },
-      remove: (id) => stack.queues.remove(id),
-    };
+    const slow = queueTakenFirst(stack);
     const rounds = await Promise.all(
       Array.from({ length: 20 }, async (_, round) => {
         const answers = await Promise.all(

@@ -3,10 +3,11 @@ import { runInNewContext } from "node:vm";
 import type { V1Job } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { BuildStore, keyspace, type StoredBuild, type Transition, type TransitionResult } from "@buildfleet/shared";
-import { newBuildId, parseBuildRequest, type QueuedBuild } from "@buildfleet/contract";
+import type { QueuedBuild } from "@buildfleet/contract";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { LABEL_BUILD_ID } from "../kaniko/labels.js";
+import { queuedBuild } from "../test-support/stack.js";
 import type { BuildObservation } from "../tracking/derive-status.js";
 import { runBuild, type BuildK8s, type BuildTracker } from "./run-build.js";
 
@@ -35,15 +36,6 @@ class RememberingStore extends BuildStore {
     this.returned.push(new WeakRef(res.stored));
     return res;
   }
-}
-
-function queuedBuild(): QueuedBuild {
-  const request = parseBuildRequest({
-    context: { type: "inline", files: {} },
-    dockerfile: { inline: "FROM busybox:latest" },
-    destinations: ["registry.internal:5000/team/app:v1"],
-  });
-  return { buildId: newBuildId(), tenant: "team-a", request, submittedAt: new Date().toISOString() };
 }
 
 const DIGEST = `sha256:${"a".repeat(64)}`;

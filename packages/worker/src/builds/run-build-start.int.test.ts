@@ -1,10 +1,11 @@
 import type { V1Job } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { BuildStore, keyspace } from "@buildfleet/shared";
-import { newBuildId, parseBuildRequest, type QueuedBuild } from "@buildfleet/contract";
+import type { QueuedBuild } from "@buildfleet/contract";
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
 import { LABEL_BUILD_ID } from "../kaniko/labels.js";
+import { queuedBuild } from "../test-support/stack.js";
 import { BuildSignal } from "./build-signal.js";
 import { HandBackError, runBuild, type BuildK8s, type BuildTracker, type RunBuildDeps } from "./run-build.js";
 import { StartGate } from "./start-gate.js";
@@ -14,15 +15,6 @@ import { StartGate } from "./start-gate.js";
  * created nothing yet. Real Redis for the store; the API server is a lambda that keeps
  * the Jobs created, the watch a lambda too.
  */
-function queuedBuild(): QueuedBuild {
-  const request = parseBuildRequest({
-    context: { type: "inline", files: {} },
-    dockerfile: { inline: "FROM busybox:latest" },
-    destinations: ["registry.internal:5000/team/app:v1"],
-  });
-  return { buildId: newBuildId(), tenant: "team-a", request, submittedAt: new Date().toISOString() };
-}
-
 describe("runBuild behind the start gate", () => {
   const redis = useRedis();
 

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { startKubeSim, type KubeSim, type KubeSimOptions } from "@buildfleet/kubesim";
 import { BuildQueues, BuildStore, EventStream, FairShare, createLogger, createWorkerConnection, keyspace, loadConfig, requestCancel, submitBuild, type BuildfleetConfig, type Keyspace } from "@buildfleet/shared";
-import { parseBuildRequest, type BuildEvent, type BuildRecord } from "@buildfleet/contract";
+import { newBuildId, parseBuildRequest, type BuildEvent, type BuildRecord, type QueuedBuild } from "@buildfleet/contract";
 import type { RedisTestContext } from "@buildfleet/testkit";
 import { WorkerService, type WorkerServiceOptions } from "../service.js";
 
@@ -140,4 +140,14 @@ export function volumeRequest(overrides: Record<string, unknown> = {}): Record<s
     registryCredentials: { secretName: "regcred" },
     ...overrides,
   };
+}
+
+/** A queue entry of a Dockerfile-only build of team-a, for tests that run runBuild without a queue. */
+export function queuedBuild(): QueuedBuild {
+  const request = parseBuildRequest({
+    context: { type: "inline", files: {} },
+    dockerfile: { inline: "FROM busybox:latest" },
+    destinations: ["registry.internal:5000/team/app:v1"],
+  });
+  return { buildId: newBuildId(), tenant: "team-a", request, submittedAt: new Date().toISOString() };
 }
