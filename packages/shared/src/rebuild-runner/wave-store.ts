@@ -140,6 +140,55 @@ interface WaveCommands {
   buildfleetSaveWave(numberOfKeys: number, ...args: string[]): Promise<number>;
 }
 
+/**
+ * Values by wave id, least recently used first, up to `maxNodes` wave nodes in
+ * all: what a cached plan or state costs grows with its wave, not with the
+ * number of waves. The value just set always stays, however large.
+ */
+class NodeBoundedCache<V> {
+  private readonly entries = new Map<string, V>();
+  private nodes = 0;
+
+  constructor(
+    private readonly maxNodes: number,
+    private readonly sizeOf: (value: V) => number,
+    private readonly onEvict: (id: string) => void = () => undefined,
+  ) {}
+
+  get(id: string): V | undefined {
+    return this.entries.get(id);
+  }
+
+  /** get, and mark it the most recently used. */
+  touch(id: string): V | undefined {
+    const value = this.entries.get(id);
+    if (value !== undefined) {
+      this.entries.delete(id);
+      this.entries.set(id, value);
+    }
+    return value;
+  }
+
+  set(id: string, value: V): void {
+    if (this.entries.get(id) === value) return;
+    this.delete(id);
+    this.entries.set(id, value);
+    this.nodes += this.sizeOf(value);
+    for (const old of [...this.entries.keys()]) {
+      if (this.nodes <= this.maxNodes || old === id) break;
+      this.delete(old);
+    }
+  }
+
+  delete(id: string): void {
+    const value = this.entries.get(id);
+    if (value === undefined) return;
+    this.entries.delete(id);
+    this.nodes -= this.sizeOf(value);
+    this.onEvict(id);
+  }
+}
+
 export class WaveStore {
   private readonly redis: Redis & WaveCommands;
   private readonly prefix: string;
@@ -173,64 +222,21 @@ export class WaveStore {
   /** Plans read from inside a wave's document (the layout before the plan key): their next write sends them. */
   private readonly inlinePlans = new WeakSet<WavePlan>();
 
-  /** Parsed plans by wave id, oldest first (see CACHED_PLAN_NODES). */
-  private readonly plans = new Map<string, WavePlan>();
-  private cachedPlanNodes = 0;
+  /** Parsed plans by wave id, least recently used first (see CACHED_PLAN_NODES). */
+  private readonly plans = new NodeBoundedCache<WavePlan>(CACHED_PLAN_NODES, (plan) => plan.nodes.length, (id) => this.written.delete(id));
 
   /**
    * The state each cached-plan wave was last written with by this store, as
    * text and as the document: read back unchanged (the next step of the wave
-   * this process just wrote, the usual case), it is not parsed again. Oldest
-   * first, up to CACHED_STATE_NODES nodes in all (a 2,000-node wave's state
-   * is a few MB of heap).
+   * this process just wrote, the usual case), it is not parsed again. Up to
+   * CACHED_STATE_NODES nodes in all (a 2,000-node wave's state is a few MB of heap).
    */
-  private readonly written = new Map<string, { json: string; doc: WaveDoc }>();
-  private writtenNodes = 0;
-
-  private rememberWritten(doc: WaveDoc, json: string): void {
-    this.forgetWritten(doc.id);
-    this.written.set(doc.id, { json, doc });
-    this.writtenNodes += doc.wave.nodes.length;
-    for (const old of [...this.written.keys()]) {
-      if (this.writtenNodes <= CACHED_STATE_NODES || old === doc.id) break;
-      this.forgetWritten(old);
-    }
-  }
-
-  private forgetWritten(id: string): void {
-    const known = this.written.get(id);
-    if (known === undefined) return;
-    this.written.delete(id);
-    this.writtenNodes -= known.doc.wave.nodes.length;
-  }
-
-  private cachePlan(id: string, plan: WavePlan): void {
-    if (this.plans.get(id) === plan) return;
-    this.forgetPlan(id);
-    this.plans.set(id, plan);
-    this.cachedPlanNodes += plan.nodes.length;
-    for (const old of [...this.plans.keys()]) {
-      if (this.cachedPlanNodes <= CACHED_PLAN_NODES || old === id) break;
-      this.forgetPlan(old);
-    }
-  }
-
-  private forgetPlan(id: string): void {
-    const p = this.plans.get(id);
-    if (p === undefined) return;
-    this.plans.delete(id);
-    this.forgetWritten(id);
-    this.cachedPlanNodes -= p.nodes.length;
-  }
+  private readonly written = new NodeBoundedCache<{ json: string; doc: WaveDoc }>(CACHED_STATE_NODES, (w) => w.doc.wave.nodes.length);
 
   async get(id: string): Promise<WaveDoc | undefined> {
     if (!WaveId.safeParse(id).success) return undefined;
-    const known = this.plans.get(id);
-    if (known !== undefined) {
-      // Most recently used last: the first to go is the wave read longest ago.
-      this.plans.delete(id);
-      this.plans.set(id, known);
-    }
+    // Most recently used last: the first to go is the wave read longest ago.
+    const known = this.plans.touch(id);
     const [raw, rawPlan] = known !== undefined ? [await this.redis.get(this.key(id)), null] : await this.redis.mget(this.key(id), `${this.key(id)}:plan`);
     if (raw === null || raw === undefined) return undefined;
     const last = known !== undefined ? this.written.get(id) : undefined;
@@ -245,7 +251,7 @@ export class WaveStore {
     if (plan === undefined) {
       if (rawPlan === null || rawPlan === undefined) throw new InfrastructureError(`wave ${id}: its plan is missing`, { retryable: false });
       plan = StoredPlan.parse(JSON.parse(rawPlan));
-      this.cachePlan(id, plan);
+      this.plans.set(id, plan);
     }
     return { ...state, plan };
   }
@@ -278,8 +284,8 @@ export class WaveStore {
     let ok = await this.redis.buildfleetSaveWave(keys.length, ...keys, ...args, sendPlan ? JSON.stringify(plan) : "", ...rest);
     if (ok === -1) ok = await this.redis.buildfleetSaveWave(keys.length, ...keys, ...args, JSON.stringify(plan), ...rest);
     if (ok !== 1) return undefined;
-    this.cachePlan(doc.id, plan);
-    this.rememberWritten(next, stateJson);
+    this.plans.set(doc.id, plan);
+    this.written.set(doc.id, { json: stateJson, doc: next });
     return next;
   }
 
