@@ -381,7 +381,7 @@ async function interactiveWait(redisUrl: string, waveImages: number): Promise<nu
     LOG_LEVEL: "error",
   });
   const ks = keyspace(config.redis.prefix);
-  const conn = createWorkerConnection(redisUrl, { enableAutoPipelining: true });
+  const conn = createWorkerConnection(redisUrl);
   await waitForReady(conn);
   const queue = new Queue(ks.buildQueue, { connection: conn, prefix: ks.bullPrefix });
   const deps = runnerDeps(conn, ks, queue);
@@ -428,7 +428,8 @@ async function interactiveWait(redisUrl: string, waveImages: number): Promise<nu
 
 async function main(): Promise<void> {
   const server = await startRedis();
-  const redis = createWorkerConnection(server.url, { enableAutoPipelining: true });
+  // As the rebuild coordinator's connection (no auto-pipelining: see coordinator.ts).
+  const redis = createWorkerConnection(server.url);
   await waitForReady(redis);
   try {
     // A size of 0 skips that part.

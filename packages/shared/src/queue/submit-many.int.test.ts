@@ -125,6 +125,54 @@ describe("submitBuilds", () => {
     expect(await d.store.get(badOrigin!.buildId)).toBeUndefined();
   });
 
+  it("writes a batch of several chunks in full; a chunk whose entries fail fails the call once the others are in, and the repeat finishes it", async () => {
+    const d = deps();
+    const batch = items(600);
+    // The second chunk's queue add fails once (Redis refused it, say); the first and third go through.
+    let adds = 0;
+    const queue: SubmitManyDeps["queue"] = {
+      addBulk: async (jobs) => {
+        adds += 1;
+        if (adds === 2) throw new Error("connection lost during the add");
+        return d.queue.addBulk(jobs);
+      },
+      remove: (id) => d.queue.remove(id),
+    };
+
+    await expect(submitBuilds({ ...d, queue }, batch)).rejects.toThrow("connection lost");
+    expect(await d.queue.count()).toBe(350);
+    expect(await d.store.get(batch[0]!.buildId)).toMatchObject({ state: "queued" });
+    expect(await d.store.get(batch[300]!.buildId)).toBeUndefined();
+    expect(await d.store.get(batch[599]!.buildId)).toMatchObject({ state: "queued" });
+
+    const results = await submitBuilds({ ...d, queue }, batch);
+    expect(results.map((r) => r.ok && r.buildId)).toEqual(batch.map((item) => item.buildId));
+    expect(await d.queue.count()).toBe(600);
+    for (const i of [0, 300, 599]) expect((await d.store.events(batch[i]!.buildId)).map((e) => e.type)).toEqual(["build.queued"]);
+  });
+
+  it("places builds by the fair-share tags their caller took, without taking others", async () => {
+    const d = deps();
+    const batch = items(3).map((item, i) => ({ ...item, tenant: "team-a", tag: 30 - 10 * i }));
+    await submitBuilds(d, batch);
+
+    const order = (await d.queue.getPrioritized()).map((job) => job.id);
+    expect(order).toEqual([...batch].reverse().map((item) => item.buildId));
+    // The tenant's own fair-share place was not moved by them.
+    const first = async (prefix: string) => new FairShare(redis.connection(), keyspace(prefix)).priorities("bulk", [{ tenant: "team-a" }]);
+    expect(await first(redis.prefix)).toEqual(await first(`${redis.prefix}-fresh`));
+  });
+
+  it("keeps no request hash under a system key: a repeat with another request answers the build the first one queued", async () => {
+    const d = deps();
+    const [item] = items(1).map((i) => ({ ...i, systemKey: true }));
+    await submitBuilds(d, [item!]);
+
+    const again = await submitBuilds(d, [{ ...item!, buildId: newBuildId(), request: request(99) }]);
+    expect(again).toEqual([{ ok: true, buildId: item!.buildId, created: false }]);
+    expect(await d.queue.count()).toBe(1);
+  });
+
   it("gives the builds of two tenants interleaved fair-share places, as one-by-one submits would", async () => {
     const d = deps();
     const batch = [...items(4, (i) => `a.${i}`).map((i) => ({ ...i, tenant: "team-a" })), ...items(2, (i) => `b.${i}`).map((i) => ({ ...i, tenant: "team-b" }))];

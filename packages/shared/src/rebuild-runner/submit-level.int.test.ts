@@ -48,6 +48,17 @@ describe("submitLevel", () => {
     expect((await deps.store.events(build!.buildId)).map((e) => e.type)).toEqual(["build.queued"]);
   });
 
+  it("gives a level of several parts its fair-share places in node order, as one batch would", async () => {
+    const { deps, doc, wave, nodes, queue } = await level(300);
+
+    const results = await submitLevel(deps, doc, wave, nodes);
+
+    expect(results.every((r) => r.ok)).toBe(true);
+    const ids = results.map((r) => (r.ok ? r.build.buildId : ""));
+    expect((await queue.getPrioritized()).map((job) => job.id)).toEqual(ids);
+    expect(new Set((await queue.getPrioritized()).map((job) => job.priority)).size).toBe(300);
+  });
+
   it("fails only the node whose image was deleted after the wave started", async () => {
     const { deps, doc, wave, nodes, queue } = await level(3);
     await deps.catalog.delete("team", "app-1");

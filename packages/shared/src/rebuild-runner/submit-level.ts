@@ -3,7 +3,7 @@ import { type DockerfileBaseSource, type TextPosition } from "@buildfleet/contra
 import { newBuildId } from "../contract/index.js";
 import { FairShare } from "../admission/fair-share.js";
 import type { StoredImage } from "../catalog-store/catalog-store.js";
-import { submitBuilds } from "../queue/submit-many.js";
+import { settleAll, submitBuilds } from "../queue/submit-many.js";
 import type { SubmitManyItem } from "../queue/submit-many.js";
 import { pinBuildRequest } from "../rebuilds/pin.js";
 import type { PlanNode } from "../rebuilds/plan.js";
@@ -27,7 +27,7 @@ function splitId(id: string): { tenant: string; name: string } {
 /** One wave node's build, ready to submit; or why it cannot be. */
 type Prepared = { ok: true; item: SubmitManyItem; pins: NodeBuild["pins"] } | { ok: false; reason: string };
 
-function prepareNode(doc: WaveDoc, wave: Wave, node: WaveNode, planned: PlanNode | undefined, stored: StoredImage | undefined): Prepared {
+function prepareNode(doc: WaveDoc, wave: Wave, node: WaveNode, planned: PlanNode | undefined, stored: StoredImage | undefined, tag: number | undefined): Prepared {
   if (planned === undefined) return { ok: false, reason: `node ${node.id} is not in the plan` };
   const { tenant } = splitId(node.id);
   if (stored === undefined) return { ok: false, reason: `image ${node.id} was deleted from the catalog after the wave started` };
@@ -43,6 +43,9 @@ function prepareNode(doc: WaveDoc, wave: Wave, node: WaveNode, planned: PlanNode
       request: { ...rest, priority: doc.priority },
       idempotencyKey: key,
       buildId: waveBuildId(doc, key),
+      ...(tag !== undefined ? { tag } : {}),
+      // One key per wave node and attempt, made here: nothing for a request hash to catch.
+      systemKey: true,
       rebuild: { waveId: doc.id, nodeId: node.id, attempt: node.attempt, builtFrom: builtFromPins(pinned.pins) },
     },
     pins: pinned.pins,
@@ -91,21 +94,42 @@ export function waveBuildId(doc: Pick<WaveDoc, "createdAt">, key: string): strin
   return newBuildId({ now: Date.parse(doc.createdAt), bytes: hash("sha256", key, "buffer") });
 }
 
+/** Nodes prepared and submitted per part of a step (see submitLevel). */
+const LEVEL_CHUNK = 125;
+
 /**
- * Submits the builds of the nodes one step enqueues as one batch (see
- * queue/submit-many.ts): a 2,000-node level is a few round trips, not
- * 2,000 submissions. A node whose build cannot be made or is refused fails with the reason.
+ * Submits the builds of the nodes one step enqueues in parts of LEVEL_CHUNK
+ * (see queue/submit-many.ts): a 2,000-node level is a few round trips per
+ * part, not 2,000 submissions, and each part goes to Redis as soon as it is
+ * pinned, so Redis writes one part while the next is prepared. The lane's
+ * fair-share tags are taken for the whole step first, in node order, as for
+ * one batch. A node whose build cannot be made or is refused fails with the reason.
  */
 export async function submitLevel(deps: Pick<RunnerDeps, "store" | "queue" | "redis" | "ks" | "catalog">, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
   if (nodes.length === 0) return [];
   const planned = new Map(doc.plan.nodes.map((n) => [n.id, n]));
-  const stored = await deps.catalog.getMany(nodes.map((n) => n.id));
-  const prepared = nodes.map((node, i) => prepareNode(doc, wave, node, planned.get(node.id), stored[i]));
+  const [stored, tags] = await Promise.all([
+    deps.catalog.getMany(nodes.map((n) => n.id)),
+    new FairShare(deps.redis, deps.ks).priorities(
+      doc.priority,
+      nodes.map((n) => ({ tenant: splitId(n.id).tenant })),
+    ),
+  ]);
+  const parts: Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]>[] = [];
+  for (let from = 0; from < nodes.length; from += LEVEL_CHUNK) {
+    // Between parts, the replies to the last one are handled (its entries then go out) before the next is pinned.
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+    const part = nodes.slice(from, from + LEVEL_CHUNK);
+    const prepared = part.map((node, i) => prepareNode(doc, wave, node, planned.get(node.id), stored[from + i], tags[from + i]));
+    parts.push(submitPart(deps, part, prepared));
+  }
+  return (await settleAll(parts)).flat();
+}
+
+async function submitPart(deps: Pick<RunnerDeps, "store" | "queue">, nodes: readonly WaveNode[], prepared: readonly Prepared[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
   const ready = prepared.flatMap((p) => (p.ok ? [p] : []));
-  const submitted = await submitBuilds(
-    { store: deps.store, queue: deps.queue, fairShare: new FairShare(deps.redis, deps.ks) },
-    ready.map((p) => p.item),
-  );
+  // Tagged already: no fair share here.
+  const submitted = await submitBuilds({ store: deps.store, queue: deps.queue }, ready.map((p) => p.item));
   const byKey = new Map(ready.map((p, i) => [p.item.idempotencyKey, submitted[i]!]));
   return prepared.map((p, i) => {
     if (!p.ok) return p;

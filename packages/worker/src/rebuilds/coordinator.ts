@@ -75,8 +75,9 @@ export class RebuildCoordinator {
     this.logger = options.logger.child({ component: "rebuild-coordinator", consumer: this.consumer });
     // The blocking XREADGROUP gets its own connection: it would stall every other command on a shared one.
     this.blocking = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-rebuilds-events" });
-    // Auto-pipelining: the parallel submissions of one wave step go out in shared writes. Nothing blocks on it.
-    this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-rebuilds", enableAutoPipelining: true });
+    // No auto-pipelining: a wave step's writes are already batched, and sent in parts so Redis runs one while
+    // the next is encoded (submitLevel); holding each until the next tick would only delay them.
+    this.redis = createWorkerConnection(config.redis.url, { connectionName: "buildfleet-rebuilds" });
     for (const conn of [this.blocking, this.redis]) {
       conn.on("error", (err: Error) => this.logger.warn({ err: { message: err.message } }, "redis connection error"));
     }
