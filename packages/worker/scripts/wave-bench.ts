@@ -3,7 +3,8 @@
 //    catalog of --plan-images images over 5 levels (goal < 1 s).
 // 2. Enqueue: a wave's first step over a catalog of --images images FROM one
 //    base (plan, pin, submit maxInFlight builds, write the wave) against a bare
-//    BullMQ addBulk of the same payloads, pairs measured back to back, median
+//    BullMQ addBulk of the same payloads (the step's entries' data, under new
+//    ids), pairs measured back to back, median
 //    of --runs (goal >= 0.5x). Also as CPU (this process + Redis), which the
 //    load of a shared machine disturbs less than wall time. Then a level after
 //    the first, the issue's "enqueueing a level": a base and --images images
@@ -223,6 +224,13 @@ async function pair(
   return { bulkMs: b.ms, stepMs: st.ms, wall: b.ms / st.ms, cpu: b.cpu / st.cpu };
 }
 
+/** The payloads of the entries a wave step queued, under new ids: what the baseline addBulk adds. */
+async function entryPayloads(queue: Queue, doc: WaveDoc): Promise<QueuedBuild[]> {
+  const ids = doc.wave.nodes.filter((n) => n.state === "queued").map((n) => doc.builds[n.id]!.buildId);
+  const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+  return jobs.map((job) => ({ ...(job!.data as QueuedBuild), buildId: newBuildId() }));
+}
+
 function runnerDeps(redis: Redis, ks: Keyspace, queue: Queue): RunnerDeps {
   return {
     store: new BuildStore({ redis, keyspace: ks, source: "/bench" }),
@@ -265,8 +273,7 @@ async function enqueueAndCoordinate(redis: Redis): Promise<void> {
     await store(redis, ks, images);
     const deps = runnerDeps(redis, ks, queue);
     if (PHASES) withPhases(deps);
-    const now = new Date().toISOString();
-    // Pairs measured back to back (baseline, then a fresh wave of the same size), median of RUNS:
+    // Pairs measured back to back (a fresh wave, then the baseline of its entries' payloads), median of RUNS:
     // the machine is shared, and a pair sees the same load.
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
@@ -274,7 +281,8 @@ async function enqueueAndCoordinate(redis: Redis): Promise<void> {
     const waveRuns: number[] = [];
     let doc: WaveDoc | undefined;
     for (let run = 0; run < RUNS; run++) {
-      const payloads = images.slice(0, IN_FLIGHT).map((img) => ({ buildId: newBuildId(), tenant: "bench", request: img.spec.build, submittedAt: now }));
+      // The same payloads as the step's entries (pinned requests, wave origins), under new ids.
+      const payloads = () => entryPayloads(queue, doc!);
       const r = await pair(redis, baseline, payloads, async () => {
         doc = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: IN_FLIGHT } });
       });
@@ -336,12 +344,7 @@ async function enqueueLevel(redis: Redis): Promise<void> {
       const base = started.wave.nodes.find((n) => n.state === "queued");
       if (base === undefined || started.plan.levels.length !== 2) throw new Error(`the level wave planned ${started.plan.levels.length} levels`);
       let doc: WaveDoc | undefined;
-      // The same payloads as the step's entries (pinned requests, wave origins), under new ids.
-      const payloads = async () => {
-        const ids = doc!.wave.nodes.filter((n) => n.state === "queued").map((n) => doc!.builds[n.id]!.buildId);
-        const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
-        return jobs.map((job) => ({ ...(job!.data as QueuedBuild), buildId: newBuildId() }));
-      };
+      const payloads = () => entryPayloads(queue, doc!);
       runs.push(await pair(redis, baseline, payloads, async () => (doc = await driveWave(deps, started.id, [{ id: base.id, attempt: base.attempt, type: "succeeded", digest: digest(run + 2) }]))));
       queued = doc!.wave.nodes.filter((n) => n.state === "queued").length;
     }
