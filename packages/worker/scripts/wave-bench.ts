@@ -5,7 +5,7 @@
 //    base (plan, pin, submit maxInFlight builds, write the wave) against a bare
 //    BullMQ addBulk of the same payloads (the step's entries' data, under new
 //    ids), pairs measured back to back, median
-//    of --runs (goal >= 0.5x). Also as CPU (this process + Redis), which the
+//    of --runs after --warmup pairs not counted (goal >= 0.5x). Also as CPU (this process + Redis), which the
 //    load of a shared machine disturbs less than wall time. Then a level after
 //    the first, the issue's "enqueueing a level": a base and --images images
 //    FROM it, the step after the base's success (submitLevel and the wave
@@ -18,7 +18,7 @@
 //    builds hold every slot the interactive reservation leaves, against the
 //    same builds on an idle fleet (goal <= 1.5x).
 //
-//   pnpm --filter @buildfleet/worker bench:wave [--images 2000] [--plan-images 10000] [--wave-images 1000] [--runs 5]   (0 skips a part)
+//   pnpm --filter @buildfleet/worker bench:wave [--images 2000] [--plan-images 10000] [--wave-images 1000] [--runs 5] [--warmup 1]   (0 skips a part)
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -56,6 +56,7 @@ const { values: args } = parseArgs({
     "plan-images": { type: "string", default: "10000" },
     "wave-images": { type: "string", default: "1000" },
     runs: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
     phases: { type: "boolean", default: false },
   },
 });
@@ -63,6 +64,8 @@ const IMAGES = Number(args.images);
 const PLAN_IMAGES = Number(args["plan-images"]);
 const WAVE_IMAGES = Number(args["wave-images"]);
 const RUNS = Math.max(1, Number(args.runs));
+/** Pairs run and not counted before the timed ones: the first one parses the catalog and warms the JIT. */
+const WARMUP = Math.max(0, Number(args.warmup));
 const PHASES = args.phases;
 const IN_FLIGHT = Math.min(IMAGES, MAX_MAX_IN_FLIGHT);
 const REG = "registry.internal:5000";
@@ -172,14 +175,19 @@ function withPhases(deps: RunnerDeps): RunnerDeps {
   return deps;
 }
 
+/** Forgets what a warm-up pair added to the --phases figures. */
+function discardPhases(): void {
+  phaseMs.clear();
+  for (const list of [stepCpus, stepRedisCpu, bulkCpus]) list.length = 0;
+}
+
 function printPhases(what: string, stepRuns: readonly number[]): void {
   const total = stepRuns.reduce((a, b) => a + b, 0) / stepRuns.length;
   const phases = [...phaseMs].map(([name, ms]) => [name, ms / stepRuns.length] as const);
   const io = phases.reduce((a, [, ms]) => a + ms, 0);
   console.log(`  phases, mean ms per ${what} (of ${total.toFixed(0)}): ${phases.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(", ")}, rest (in-process) ${(total - io).toFixed(1)}`);
   console.log(`  CPU, median ms per ${what}: ${median(stepCpus).toFixed(0)} (Redis ${median(stepRedisCpu).toFixed(0)}); its addBulk ${median(bulkCpus).toFixed(0)}`);
-  phaseMs.clear();
-  for (const list of [stepCpus, stepRedisCpu, bulkCpus]) list.length = 0;
+  discardPhases();
 }
 
 /**
@@ -279,22 +287,41 @@ async function enqueueAndCoordinate(redis: Redis): Promise<void> {
     const cpuRatios: number[] = [];
     const bulkRuns: number[] = [];
     const waveRuns: number[] = [];
+    // The step split where the new wave's first write returns: creating the wave (plan, first write), then enqueueing its first level.
+    const createRuns: number[] = [];
+    const enqueueRatios: number[] = [];
+    let stepStart = 0;
+    let created = 0;
+    const save = deps.waves.save.bind(deps.waves);
+    deps.waves.save = async (...a) => {
+      const saved = await save(...a);
+      if (a[0].version === 0) created = performance.now();
+      return saved;
+    };
     let doc: WaveDoc | undefined;
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = -WARMUP; run < RUNS; run++) {
       // The same payloads as the step's entries (pinned requests, wave origins), under new ids.
       const payloads = () => entryPayloads(queue, doc!);
       const r = await pair(redis, baseline, payloads, async () => {
+        stepStart = performance.now();
         doc = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: BASE, digest: digest(1) }, options: { maxInFlight: IN_FLIGHT } });
       });
+      if (run < 0) {
+        discardPhases();
+        continue;
+      }
       bulkRuns.push(r.bulkMs);
       waveRuns.push(r.stepMs);
       ratios.push(r.wall);
       cpuRatios.push(r.cpu);
+      createRuns.push(created - stepStart);
+      enqueueRatios.push(r.bulkMs / (r.stepMs - (created - stepStart)));
     }
     const queued = doc!.wave.nodes.filter((n) => n.state === "queued").length;
-    console.log(`enqueue: ${IMAGES} images in one level, maxInFlight ${IN_FLIGHT}; median of ${RUNS} pairs`);
+    console.log(`enqueue: ${IMAGES} images in one level, maxInFlight ${IN_FLIGHT}; median of ${RUNS} pairs after ${WARMUP} not counted`);
     console.log(`  first step: ${queued} builds pinned, submitted and the wave written in ${median(waveRuns).toFixed(0)} ms; bare addBulk of the same ${queued} payloads ${median(bulkRuns).toFixed(0)} ms`);
     console.log(`  ratio addBulk / wave step (goal >= 0.5): wall ${median(ratios).toFixed(2)} (runs ${ratios.map((r) => r.toFixed(2)).join(" ")}), CPU ${median(cpuRatios).toFixed(2)} (runs ${cpuRatios.map((r) => r.toFixed(2)).join(" ")})`);
+    console.log(`  of which creating the wave (plan, first write) ${median(createRuns).toFixed(0)} ms; addBulk / the rest, enqueueing its first level: wall ${median(enqueueRatios).toFixed(2)} (runs ${enqueueRatios.map((r) => r.toFixed(2)).join(" ")})`);
     if (PHASES) printPhases("first step", waveRuns);
 
     // Feed the outcomes back in batches, as the coordinator does from the stream.
@@ -339,13 +366,18 @@ async function enqueueLevel(redis: Redis): Promise<void> {
     if (PHASES) withPhases(deps);
     const runs: { bulkMs: number; stepMs: number; wall: number; cpu: number }[] = [];
     let queued = 0;
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = -WARMUP; run < RUNS; run++) {
       const started = await startRebuild(deps, { startedBy: "bench", scope: { kind: "tenant", tenant: "bench" }, trigger: { base: "lvl-base" }, options: { maxInFlight: IN_FLIGHT } });
       const base = started.wave.nodes.find((n) => n.state === "queued");
       if (base === undefined || started.plan.levels.length !== 2) throw new Error(`the level wave planned ${started.plan.levels.length} levels`);
       let doc: WaveDoc | undefined;
       const payloads = () => entryPayloads(queue, doc!);
-      runs.push(await pair(redis, baseline, payloads, async () => (doc = await driveWave(deps, started.id, [{ id: base.id, attempt: base.attempt, type: "succeeded", digest: digest(run + 2) }]))));
+      const r = await pair(redis, baseline, payloads, async () => (doc = await driveWave(deps, started.id, [{ id: base.id, attempt: base.attempt, type: "succeeded", digest: digest(run + WARMUP + 2) }])));
+      if (run < 0) {
+        discardPhases();
+        continue;
+      }
+      runs.push(r);
       queued = doc!.wave.nodes.filter((n) => n.state === "queued").length;
     }
     const ratios = runs.map((r) => r.wall);
