@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { buildGraph, prepareEntry } from "../catalog/graph.js";
 import type { CatalogEntry } from "../catalog/graph.js";
 import { parseImage } from "../catalog/image.js";
@@ -19,6 +19,23 @@ const catalog = [
   example("python-runtime.yaml", "python-runtime", "platform"),
   example("app.yaml", "hello", "payments"),
 ];
+
+describe("the offline catalog example", () => {
+  // What `pnpm dev` builds for real without network: the offline request files as Images, unchanged.
+  const images = parseAllDocuments(readFileSync(new URL("../../../../examples/catalog-offline/layered.yaml", import.meta.url), "utf8")).map((d) => parseImage(d.toJS()));
+
+  it("is the offline request files as Images", () => {
+    const request = (file: string) => parse(readFileSync(new URL(`../../../../examples/${file}`, import.meta.url), "utf8")) as unknown;
+    expect(images.map((i) => i.metadata.name)).toEqual(["offline-runtime", "offline-hello"]);
+    expect(images.map((i) => i.spec.build)).toEqual([parseImage({ apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name: "a" }, spec: { build: request("offline-runtime.yaml") } }).spec.build, parseImage({ apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name: "b" }, spec: { build: request("offline-app.yaml") } }).spec.build]);
+  });
+
+  it("plans the runtime, then the app pinned to it", () => {
+    const result = planWave(buildGraph({ entries: images.map((i) => prepareEntry("dev", i)) }), { base: "offline-runtime" }, { kind: "admin" });
+    expect(result.ok && result.plan.levels).toEqual([["dev/offline-runtime"], ["dev/offline-hello"]]);
+    expect(result.ok && result.plan.nodes[1]?.bases.map((b) => b.pin)).toEqual(["pinned"]);
+  });
+});
 
 describe("the layered examples", () => {
   it("plan as three levels: base, runtime, app", () => {
