@@ -136,6 +136,9 @@ export class WorkerService {
       : undefined;
     const workerId = options.workerId ?? defaultWorkerId();
     const registry = createWorkerRegistry(this.redis, ks);
+    // As many Job creates at once as the Kubernetes client has connections (see start-gate.ts);
+    // kept here so the metrics can read it at scrape time.
+    const starts = new StartGate(config.kubernetes.maxConnections);
     this.worker = new BuildWorker({
       connection: this.queueConnection,
       keyspace: ks,
@@ -145,8 +148,7 @@ export class WorkerService {
         tracker: this.tracker,
         render: (build) => renderBuildJob(build, renderOptions),
         pausedMs: (fromMs, toMs) => pauseLedger.pausedMs(fromMs, toMs),
-        // As many Job creates at once as the Kubernetes client has connections (see start-gate.ts).
-        starts: new StartGate(config.kubernetes.maxConnections),
+        starts,
         ...(this.logs ? { observer: this.logs } : {}),
       },
       logger: this.logger,
@@ -186,6 +188,7 @@ export class WorkerService {
       concurrency: config.worker.concurrency,
       ready: async () => Object.values(await readiness()).every(Boolean),
       watchStatus: () => this.tracker.watchStatus(),
+      startGate: () => ({ ...starts.stats(), size: starts.size }),
       queueDepth: cachedReader(() => readQueueDepth(metricsQueues, (lo, hi) => this.redis.zcount(metricsQueues.redisKey("prioritized"), lo, hi)), options.metrics?.queueCacheMs ?? 5_000),
     });
     this.webhooks =

@@ -30,7 +30,7 @@ export class StartGate {
     return new Promise((resolve) => this.waiting.push(() => resolve(this.releaser())));
   }
 
-  /** Builds holding a slot now, and builds waiting for one (tests). */
+  /** Builds holding a slot now, and builds waiting for one: read at scrape time by the worker's metrics, and by tests. */
   stats(): { active: number; waiting: number } {
     return { active: this.active, waiting: this.waiting.length - this.head };
   }

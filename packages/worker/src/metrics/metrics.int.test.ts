@@ -88,6 +88,7 @@ describe("worker /metrics", () => {
   it.skipIf(skipWithoutPromtool)("serves an exposition that passes promtool check metrics, after builds", async () => {
     const stack = await startStack(redis, {
       kubesim: { scenario: [{ match: { args: "hungry" }, attempts: [{ oomKilled: { afterMs: 500 } }] }] },
+      env: { K8S_MAX_CONNECTIONS: "3" },
     });
     const service = await stack.startWorker({ http: true });
     const ok = await stack.submit(volumeRequest());
@@ -98,6 +99,10 @@ describe("worker /metrics", () => {
     const { text } = await scrape(service);
 
     expect(metricValue(text, "buildfleet_worker_builds_finished_total", { reason: "OOMKilled" })).toBe(1);
+    // The service's own start gate: sized by K8S_MAX_CONNECTIONS, empty once both creates were answered.
+    expect(metricValue(text, "buildfleet_worker_job_create_slots")).toBe(3);
+    expect(metricValue(text, "buildfleet_worker_job_creates_in_flight")).toBe(0);
+    expect(metricValue(text, "buildfleet_worker_job_creates_waiting")).toBe(0);
     expect(await checkMetricsText(text)).toBe("");
   });
 });

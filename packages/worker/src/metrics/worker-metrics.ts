@@ -25,6 +25,8 @@ export interface WorkerMetricsSources {
   watchStatus(): Record<WatchedKind, boolean>;
   /** Cached queue read; rejects when Redis is unreachable (the queue gauges are then left out). */
   queueDepth(): Promise<QueueDepth>;
+  /** The Job-create start gate (builds/start-gate.ts): slots held, builds waiting, its size (K8S_MAX_CONNECTIONS). */
+  startGate(): { active: number; waiting: number; size: number };
 }
 
 export interface WorkerMetrics {
@@ -154,6 +156,32 @@ export function createWorkerMetrics(options: { maxTenants?: number } = {}): Work
     registers,
     collect() {
       if (sources) this.set(sources.concurrency);
+    },
+  });
+  // The start gate: a burst of dispatches queues here, rendered Jobs not yet sent, so a waiting
+  // count that stays up means creates are bottlenecked on K8S_MAX_CONNECTIONS or a slow API server.
+  new Gauge({
+    name: "buildfleet_worker_job_creates_in_flight",
+    help: "Builds holding a Job-create slot: Job rendered, create sent or about to be, no answer from the API server yet",
+    registers,
+    collect() {
+      if (sources) this.set(sources.startGate().active);
+    },
+  });
+  new Gauge({
+    name: "buildfleet_worker_job_creates_waiting",
+    help: "Builds waiting for a Job-create slot (all K8S_MAX_CONNECTIONS slots held)",
+    registers,
+    collect() {
+      if (sources) this.set(sources.startGate().waiting);
+    },
+  });
+  new Gauge({
+    name: "buildfleet_worker_job_create_slots",
+    help: "Job creates this worker has outstanding at most (K8S_MAX_CONNECTIONS)",
+    registers,
+    collect() {
+      if (sources) this.set(sources.startGate().size);
     },
   });
   new Gauge({
