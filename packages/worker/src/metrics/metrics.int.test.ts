@@ -70,6 +70,27 @@ describe("worker /metrics", () => {
     expect(metricValue(text, "buildfleet_worker_builds_started_total")).toBeUndefined();
   });
 
+  it("shows builds waiting in the Job-create start gate while the API server is slow to answer creates", async () => {
+    const stack = await startStack(redis, { env: { K8S_MAX_CONNECTIONS: "1" } });
+    // Each Job create takes 1.5 s: with one slot, one build holds it and the others wait their turn.
+    stack.sim.control.setFaults({ verbs: { create: { latencyMs: 1_500, resources: ["jobs"] } } });
+    const service = await stack.startWorker({ http: true });
+    const builds = [await stack.submit(volumeRequest()), await stack.submit(volumeRequest()), await stack.submit(volumeRequest())];
+
+    await expect
+      .poll(async () => {
+        const { text } = await scrape(service);
+        return ["in_flight", "waiting"].map((g) => metricValue(text, `buildfleet_worker_job_creates_${g}`));
+      }, { timeout: 10_000, interval: 100 })
+      .toEqual([1, 2]);
+    expect(metricValue((await scrape(service)).text, "buildfleet_worker_job_create_slots")).toBe(1);
+
+    for (const b of builds) expect((await stack.waitForTerminal(b.id)).state).toBe("succeeded");
+    const { text } = await scrape(service);
+    expect(metricValue(text, "buildfleet_worker_job_creates_in_flight")).toBe(0);
+    expect(metricValue(text, "buildfleet_worker_job_creates_waiting")).toBe(0);
+  });
+
   it("keeps the tenant label bounded: tenants past the limit count as _other", async () => {
     const stack = await startStack(redis);
     const service = await stack.startWorker({ http: true, metrics: { maxTenants: 1 } });
