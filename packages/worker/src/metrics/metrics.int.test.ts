@@ -74,8 +74,9 @@ describe("worker /metrics", () => {
     const stack = await startStack(redis, { env: { K8S_MAX_CONNECTIONS: "1" } });
     // Each Job create takes 1.5 s: with one slot, one build holds it and the others wait their turn.
     stack.sim.control.setFaults({ verbs: { create: { latencyMs: 1_500, resources: ["jobs"] } } });
-    const service = await stack.startWorker({ http: true });
+    // Queued before the worker starts, so it takes all three at once and the state below lasts a whole create.
     const builds = [await stack.submit(volumeRequest()), await stack.submit(volumeRequest()), await stack.submit(volumeRequest())];
+    const service = await stack.startWorker({ http: true });
 
     await expect
       .poll(async () => {
