@@ -16,11 +16,11 @@ import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
 import { BuildQueues, BuildStore, createLogger, createProducerConnection, createWorkerConnection, keyspace, loadConfig, waitForReady } from "@buildfleet/shared";
 import { validateBuildRequest } from "@buildfleet/contract";
-import { startRedis, uniquePrefix } from "@buildfleet/testkit";
+import { scriptArgs, startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { buildApp } from "../src/app.js";
 import { hashToken, TokenTable } from "../src/auth/tokens.js";
 
-const { values: args } = parseArgs({ options: { count: { type: "string", default: "2000" }, ui: { type: "string", default: "on" }, rounds: { type: "string", default: "1" } } });
+const { values: args } = parseArgs({ args: scriptArgs(), options: { count: { type: "string", default: "2000" }, ui: { type: "string", default: "on" }, rounds: { type: "string", default: "1" } } });
 const COUNT = Number(args.count);
 /** Each row is run this many times (the modes alternating, their order flipped each round); the median is printed. */
 const ROUNDS = Math.max(1, Math.floor(Number(args.rounds)));

@@ -32,11 +32,12 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { hashToken } from "@buildfleet/api";
-import { freeLoopbackPort, startRedis, stopChild, uniquePrefix } from "@buildfleet/testkit";
+import { freeLoopbackPort, scriptArgs, startRedis, stopChild, uniquePrefix } from "@buildfleet/testkit";
 import { startWorkerProcess } from "../src/worker-process.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: { inflight: { type: "string", default: "10000" }, compiled: { type: "boolean", default: false }, "heap-snapshot": { type: "string" }, "node-flags": { type: "string" }, "steady-seconds": { type: "string", default: "60" } },
 });
 const INFLIGHT = Number(values.inflight);

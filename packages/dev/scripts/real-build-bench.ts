@@ -19,10 +19,10 @@ import { parseArgs } from "node:util";
 import { promisify } from "node:util";
 import { startLocalStack } from "@buildfleet/dev";
 import { BuildfleetClient } from "@buildfleet/sdk";
-import { seedBusybox, startRedis, startRegistry, uniquePrefix, type TestRegistry } from "@buildfleet/testkit";
+import { scriptArgs, seedBusybox, startRedis, startRegistry, type TestRegistry, uniquePrefix } from "@buildfleet/testkit";
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { builds: { type: "string", default: "6" } } });
+const { values } = parseArgs({ args: scriptArgs(), options: { builds: { type: "string", default: "6" } } });
 const BUILDS = Math.max(1, Math.min(50, Number(values.builds)));
 const PHASE_LIMIT_MS = 300_000;
 

@@ -8,8 +8,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Agent, request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { scriptArgs } from "@buildfleet/testkit";
 
 const { values: args } = parseArgs({
+  args: scriptArgs(),
   options: {
     jobs: { type: "string", default: "10000" },
     warmup: { type: "string", default: "2000" },

@@ -6,7 +6,7 @@
 //   pnpm --filter @buildfleet/shared bench:port [--count 1000] [--rounds 5] [--concurrency 10]
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
-import { startRedis, uniquePrefix } from "@buildfleet/testkit";
+import { scriptArgs, startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { parseBuildRequest } from "../src/contract/index.js";
 import { BuildStore } from "../src/builds/build-store.js";
 import { BuildQueues } from "../src/queue/build-queues.js";
@@ -15,6 +15,7 @@ import { createProducerConnection, waitForReady } from "../src/redis/connections
 import { keyspace } from "../src/redis/keyspace.js";
 
 const { values: args } = parseArgs({
+  args: scriptArgs(),
   options: { count: { type: "string", default: "1000" }, rounds: { type: "string", default: "5" }, concurrency: { type: "string", default: "10" } },
 });
 const COUNT = Number(args.count);

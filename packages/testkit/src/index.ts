@@ -9,6 +9,7 @@ export type { RedisTestContext, Closable } from "./vitest.js";
 export { PROMTOOL, hasPromtool, skipWithoutPromtool, runPromtool, checkMetricsText } from "./promtool.js";
 export type { PromtoolResult } from "./promtool.js";
 export { metricValue } from "./exposition.js";
+export { scriptArgs } from "./script-args.js";
 export * from "./registry/index.js";
 export { startWebhookReceiver } from "./webhook-receiver.js";
 export type { WebhookReceiver, Received, Respond } from "./webhook-receiver.js";

@@ -21,10 +21,11 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Queue } from "bullmq";
 import { BuildStore, ScheduleStore, createLogger, createWorkerConnection, keyspace, loadConfig, parseSchedule, scheduleId, spreadMs, waitForReady } from "@buildfleet/shared";
-import { realBuildsSkipReason, seedBusybox, startRedis, startRegistry, uniquePrefix } from "@buildfleet/testkit";
+import { realBuildsSkipReason, scriptArgs, seedBusybox, startRedis, startRegistry, uniquePrefix } from "@buildfleet/testkit";
 import { SCHEDULE_FIRINGS_QUEUE, Scheduler } from "../src/schedules/scheduler.js";
 
 const { values: args } = parseArgs({
+  args: scriptArgs(),
   options: {
     schedules: { type: "string", default: "10000" },
     registries: { type: "string", default: "2" },

@@ -13,10 +13,11 @@ import { parseArgs } from "node:util";
 import { Worker } from "bullmq";
 import { BuildQueues, BuildStore, createWorkerConnection, keyspace, submitBuild, waitForReady, type Redis } from "@buildfleet/shared";
 import { parseBuildRequest } from "@buildfleet/contract";
-import { startRedis, uniquePrefix } from "@buildfleet/testkit";
+import { scriptArgs, startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { failedTransition, startedTransition } from "../src/builds/plan.js";
 
 const { values: args } = parseArgs({
+  args: scriptArgs(),
   options: { builds: { type: "string", default: "3000" }, concurrency: { type: "string", default: "64" } },
 });
 const BUILDS = Math.min(50_000, Number(args.builds));

@@ -47,10 +47,11 @@ import {
   type WaveDoc,
 } from "@buildfleet/shared";
 import { newBuildId, parseBuildRequest, parseImage, type Image, type QueuedBuild } from "@buildfleet/contract";
-import { startRedis, uniquePrefix } from "@buildfleet/testkit";
+import { scriptArgs, startRedis, uniquePrefix } from "@buildfleet/testkit";
 import { WorkerService } from "../src/service.js";
 
 const { values: args } = parseArgs({
+  args: scriptArgs(),
   options: {
     images: { type: "string", default: "2000" },
     "plan-images": { type: "string", default: "10000" },
