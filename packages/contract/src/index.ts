@@ -87,9 +87,7 @@ export {
   readableDockerfile,
 } from "./catalog/image.js";
 export type { ImageInput, ImageValidation } from "./catalog/image.js";
-export { WAVE_NODE_STATES } from "./catalog/shapes.js";
-export type {
-  ImageId,
+export {
   TextPosition,
   TextRange,
   BaseInstruction,
@@ -98,9 +96,14 @@ export type {
   PinMode,
   PlannedBase,
   PlanNode,
+  WAVE_NODE_STATES,
   WaveNodeState,
   WaveState,
+  WaveNodePin,
+  WaveNodeView,
+  WaveView,
 } from "./catalog/shapes.js";
+export type { ImageId } from "./catalog/shapes.js";
 // Webhooks (issue 17): the documents of /v1/webhooks and their deliveries.
 export {
   WebhookName,

@@ -1,6 +1,6 @@
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
-import type { RebuildEvent } from "@buildfleet/contract";
+import { WaveView, type RebuildEvent } from "@buildfleet/contract";
 import { REQUEST, TOKENS, startHarness, type ApiHarness } from "../test-support/harness.js";
 import { openStream } from "../test-support/stream-client.js";
 
@@ -24,13 +24,8 @@ async function layered(h: ApiHarness): Promise<void> {
   }
 }
 
-interface WaveBody {
-  id: string;
-  state: string;
-  levels: string[][];
-  nodes: { id: string; state: string; buildId: string | null }[];
-  counts: Record<string, number>;
-}
+/** The answer parsed with the contract's schema (strict): a field the API adds, drops or renames fails here. */
+const waveOf = (res: { json: () => unknown }): WaveView => WaveView.parse(res.json());
 
 describe("/v1/rebuilds", () => {
   const redis = useRedis();
@@ -55,35 +50,45 @@ describe("/v1/rebuilds", () => {
     expect(res.json<{ plan: { nodes: unknown[]; warnings: string[] } }>().plan).toMatchObject({ nodes: [], warnings: [expect.stringContaining("no catalog image of tenant team-a builds FROM docker.io/library/alpine:3.20")] });
   });
 
-  it("starts a wave with only its first level enqueued, shows it to its tenant only, and cancels it", async () => {
+  it("starts a wave with only its first level enqueued, shows it to its tenant only, cancels and retries it", async () => {
     const h = await startHarness(redis);
     await layered(h);
 
     const started = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base", reason: "CVE fix" } });
     expect(started.statusCode).toBe(201);
-    const wave = started.json<WaveBody>();
+    const wave = waveOf(started);
+    expect(wave).toMatchObject({ reason: "CVE fix", finishedAt: null, trigger: { base: "base" } });
     expect(wave.nodes.map((n) => n.state)).toEqual(["queued", "pending", "pending"]);
     expect(await h.queue.count()).toBe(1);
     const baseBuild = wave.nodes[0]?.buildId ?? "";
     expect((await h.store.get(baseBuild))?.request.priority).toBe("bulk");
 
-    expect((await h.inject(TOKENS.readOnly, { method: "GET", url: `/v1/rebuilds/${wave.id}` })).json<WaveBody>().id).toBe(wave.id);
+    expect(waveOf(await h.inject(TOKENS.readOnly, { method: "GET", url: `/v1/rebuilds/${wave.id}` })).id).toBe(wave.id);
     expect((await h.inject(TOKENS.teamB, { method: "GET", url: `/v1/rebuilds/${wave.id}` })).statusCode).toBe(404);
-    expect((await h.inject(TOKENS.readOnly, { method: "GET", url: "/v1/rebuilds" })).json<{ items: WaveBody[] }>().items.map((w) => w.id)).toEqual([wave.id]);
+    const listed = (await h.inject(TOKENS.readOnly, { method: "GET", url: "/v1/rebuilds" })).json<{ items: unknown[] }>().items.map((w) => WaveView.parse(w));
+    expect(listed.map((w) => w.id)).toEqual([wave.id]);
     expect((await h.inject(TOKENS.teamB, { method: "GET", url: "/v1/rebuilds" })).json()).toEqual({ items: [] });
 
     const cancelled = await h.inject(TOKENS.teamA, { method: "POST", url: `/v1/rebuilds/${wave.id}/cancel` });
 
     expect(cancelled.statusCode).toBe(202);
-    expect(cancelled.json<WaveBody>()).toMatchObject({ state: "cancelled", counts: { cancelled: 3 } });
+    const afterCancel = waveOf(cancelled);
+    expect(afterCancel).toMatchObject({ state: "cancelled", counts: { cancelled: 3 } });
+    expect(afterCancel.finishedAt).not.toBeNull();
     expect((await h.store.get(baseBuild))?.state).toBe("cancelled");
     expect(await h.queue.count()).toBe(0);
+
+    const retried = await h.inject(TOKENS.teamA, { method: "POST", url: `/v1/rebuilds/${wave.id}/retry` });
+
+    expect(retried.statusCode).toBe(202);
+    expect(waveOf(retried)).toMatchObject({ state: "running", finishedAt: null, counts: { queued: 1, pending: 2 } });
+    expect(await h.queue.count()).toBe(1);
   });
 
   it("streams a wave's rebuild.* events over SSE from its first, to its tenant only", async () => {
     const h = await startHarness(redis);
     await layered(h);
-    const wave = (await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base" } })).json<WaveBody>();
+    const wave = waveOf(await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base" } }));
     await h.inject(TOKENS.teamA, { method: "POST", url: `/v1/rebuilds/${wave.id}/cancel` });
     const base = await h.listen();
 
@@ -112,7 +117,7 @@ describe("/v1/rebuilds", () => {
   it("streams a wave's builds' events too with builds=true, and says which events a view includes", async () => {
     const h = await startHarness(redis);
     await layered(h);
-    const wave = (await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base" } })).json<WaveBody & { eventSeq: number }>();
+    const wave = waveOf(await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base" } }));
     expect(wave.eventSeq).toBe(2);
     // Another build of the tenant's, not of the wave: it stays off the wave's stream.
     await h.submit(REQUEST, TOKENS.teamA);

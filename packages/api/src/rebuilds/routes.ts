@@ -1,5 +1,5 @@
 import { CatalogStore, ON_FAILURE, WaveStore, cancelRebuild, formatPlanTree, planError, planRebuild, retryRebuild, startRebuild, waveStatus, type RunnerDeps, type TenantScope, type WaveDoc, type WavePlan, type WaveTrigger } from "@buildfleet/shared";
-import { NotFoundError, Priority, ValidationError, toFieldIssues } from "@buildfleet/contract";
+import { NotFoundError, Priority, ValidationError, toFieldIssues, type WaveView } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
@@ -38,7 +38,12 @@ export function planView(plan: WavePlan) {
   return { levels: plan.levels, nodes: plan.nodes, warnings: plan.warnings, tree: formatPlanTree(plan) };
 }
 
-export function waveView(doc: WaveDoc) {
+/**
+ * A wave as every /v1/rebuilds route answers it. Typed as the contract's
+ * WaveView (the SDK's type is inferred from it), so a field added or renamed
+ * here fails the typecheck instead of drifting from what clients expect.
+ */
+export function waveView(doc: WaveDoc): WaveView {
   const status = waveStatus(doc.wave);
   const planned = new Map(doc.plan.nodes.map((n) => [n.id, n]));
   return {
@@ -52,12 +57,11 @@ export function waveView(doc: WaveDoc) {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     finishedAt: doc.finishedAt ?? null,
-    /** The sequence of the last rebuild.* event this view includes: a live view applies only later ones. */
     eventSeq: doc.eventSeq,
     counts: status.counts,
     levels: doc.plan.levels,
     warnings: doc.plan.warnings,
-    nodes: doc.wave.nodes.map((node) => {
+    nodes: doc.wave.nodes.map((node): WaveView["nodes"][number] => {
       const plan = planned.get(node.id);
       const build = doc.builds[node.id];
       return {
@@ -65,7 +69,7 @@ export function waveView(doc: WaveDoc) {
         image: plan?.image ?? node.id,
         tenant: plan?.tenant ?? "",
         level: node.level,
-        parents: node.parents,
+        parents: [...node.parents],
         state: node.state,
         attempt: node.attempt,
         buildId: build?.attempt === node.attempt ? build.buildId : null,
