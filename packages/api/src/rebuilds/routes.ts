@@ -1,5 +1,5 @@
 import { CatalogStore, ON_FAILURE, WaveStore, cancelRebuild, formatPlanTree, planError, planRebuild, retryRebuild, startRebuild, waveStatus, type RunnerDeps, type TenantScope, type WaveDoc, type WavePlan, type WaveTrigger } from "@buildfleet/shared";
-import { NotFoundError, Priority, ValidationError, toFieldIssues, type WaveView } from "@buildfleet/contract";
+import { NotFoundError, Priority, ValidationError, toFieldIssues, type WaveNodeView, type WaveView } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
@@ -51,7 +51,8 @@ export function waveView(doc: WaveDoc): WaveView {
     state: doc.state,
     startedBy: doc.startedBy,
     trigger: doc.trigger,
-    ...(doc.reason !== undefined ? { reason: doc.reason } : {}),
+    // Spreads escape the excess-property check: `satisfies` keeps a renamed optional field a type error.
+    ...(doc.reason !== undefined ? ({ reason: doc.reason } satisfies Partial<WaveView>) : {}),
     priority: doc.priority,
     options: doc.wave.options,
     createdAt: doc.createdAt,
@@ -61,7 +62,7 @@ export function waveView(doc: WaveDoc): WaveView {
     counts: status.counts,
     levels: doc.plan.levels,
     warnings: doc.plan.warnings,
-    nodes: doc.wave.nodes.map((node): WaveView["nodes"][number] => {
+    nodes: doc.wave.nodes.map((node): WaveNodeView => {
       const plan = planned.get(node.id);
       const build = doc.builds[node.id];
       return {
@@ -74,8 +75,8 @@ export function waveView(doc: WaveDoc): WaveView {
         attempt: node.attempt,
         buildId: build?.attempt === node.attempt ? build.buildId : null,
         digest: node.digest ?? null,
-        ...(node.reason !== undefined ? { reason: node.reason } : {}),
-        ...(node.skippedBecause !== undefined ? { skippedBecause: node.skippedBecause } : {}),
+        ...(node.reason !== undefined ? ({ reason: node.reason } satisfies Partial<WaveNodeView>) : {}),
+        ...(node.skippedBecause !== undefined ? ({ skippedBecause: node.skippedBecause } satisfies Partial<WaveNodeView>) : {}),
         bases: plan?.bases ?? [],
         pins: build?.pins ?? [],
         warnings: plan?.warnings ?? [],
