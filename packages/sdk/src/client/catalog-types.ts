@@ -1,8 +1,8 @@
-import type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState } from "@buildfleet/contract";
+import type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState, WaveNodeView, WaveView as ContractWaveView } from "@buildfleet/contract";
 
 /** Shapes of /v1/images and /v1/rebuilds as the client sees them (type-only imports, as in types.ts). */
 
-export type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState };
+export type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState, WaveNodeView };
 
 /**
  * A stored Image with what buildfleet knows about it: the contract's ImageView
@@ -24,42 +24,12 @@ export interface RebuildPlan {
   tree: string;
 }
 
-export interface WaveNodeView {
-  id: string;
-  image: string;
-  tenant: string;
-  level: number;
-  parents: string[];
-  state: WaveNodeState;
-  attempt: number;
-  buildId: string | null;
-  digest: string | null;
-  reason?: string;
-  skippedBecause?: string;
-  bases: PlanNode["bases"];
-  pins: { base: string; digest: string; state: "pinned" | "unpinned"; pinnedTo?: string }[];
-  warnings: string[];
-}
-
-export interface WaveView {
-  id: string;
-  state: WaveState;
-  startedBy: string;
-  /** `dependents`: a schedule cascade, for just these of the base image's dependents (ids). */
-  trigger: { base: string; digest?: string; dependents?: string[] } | { images: string[] };
-  reason?: string;
-  priority: string;
-  options: { maxInFlight: number; onFailure: "skip-dependents" | "stop" };
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  /** The sequence of the last rebuild.* event the view includes (absent from older servers). */
-  eventSeq?: number;
-  counts: Record<WaveNodeState, number>;
-  levels: string[][];
-  warnings: string[];
-  nodes: WaveNodeView[];
-}
+/**
+ * A rebuild wave as /v1/rebuilds answers it: the contract's WaveView (inferred
+ * from the schema the API's answers are tested against), except that
+ * `eventSeq` stays optional here: servers before rebuild events do not send it.
+ */
+export type WaveView = Omit<ContractWaveView, "eventSeq"> & { eventSeq?: number };
 
 export interface RebuildRequest {
   /** An image reference, or an Image name (that image first, then everything below it). */
