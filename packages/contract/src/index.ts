@@ -102,6 +102,9 @@ export {
   WaveNodePin,
   WaveNodeView,
   WaveView,
+  WaveList,
+  RebuildPlanView,
+  DryRunAnswer,
 } from "./catalog/shapes.js";
 export type { ImageId } from "./catalog/shapes.js";
 // Webhooks (issue 17): the documents of /v1/webhooks and their deliveries.

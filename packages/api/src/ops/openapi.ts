@@ -1,4 +1,4 @@
-import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, ErrorBody, Image, ImageGraph, ImageList, ImageView, ScheduleList, ScheduleView } from "@buildfleet/contract";
+import { BuildEvent, BuildList, BuildRecord, BuildRequest, BuildView, DryRunAnswer, ErrorBody, Image, ImageGraph, ImageList, ImageView, ScheduleList, ScheduleView, WaveList, WaveView } from "@buildfleet/contract";
 import { z } from "zod";
 import { BuildSummary } from "../builds/summary.js";
 import { QueueView } from "../queue/routes.js";
@@ -35,6 +35,9 @@ const SCHEMAS: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
   ScheduleView: { schema: ScheduleView, io: "output" },
   ScheduleList: { schema: ScheduleList, io: "output" },
   StartRebuild: { schema: StartRebuildBody, io: "input" },
+  RebuildDryRun: { schema: DryRunAnswer, io: "output" },
+  Wave: { schema: WaveView, io: "output" },
+  WaveList: { schema: WaveList, io: "output" },
   ...WEBHOOK_SCHEMAS,
 };
 
@@ -124,7 +127,7 @@ const OPERATIONS: Operation[] = [
     parameters: [{ name: "X-CSRF-Token", in: "header", schema: { type: "string" }, description: "csrfToken of the session" }],
     ok: [{ status: 204, description: "signed out; the cookie is cleared" }], errors: [403],
   },
-  // The image catalog and rebuild waves (issue 13); answers are described in the README.
+  // The image catalog and rebuild waves (issue 13); answers without a schema are described in the README.
   {
     method: "put", path: "/v1/images/{name}", summary: "Create or replace an Image (checked against the whole catalog)", scope: "submit", body: "Image", parameters: [imageName],
     ok: [{ status: 201, description: "created" }, { status: 200, description: "configured or unchanged" }], errors: [400, 401, 403, 409, 422, 429],
@@ -134,11 +137,11 @@ const OPERATIONS: Operation[] = [
   { method: "delete", path: "/v1/images/{name}", summary: "Delete an Image", scope: "submit", parameters: [imageName], ok: [{ status: 200, description: "deleted" }], errors: [400, 401, 403, 404, 429] },
   { method: "get", path: "/v1/images/graph", summary: "The FROM graph (nodes and edges, or Graphviz DOT)", scope: "read", parameters: [{ name: "format", in: "query", schema: { type: "string", enum: ["json", "dot"] }, description: "json (default) or dot" }], ok: [{ status: 200, schema: "ImageGraph", description: "the graph (format=json; text/vnd.graphviz for dot)" }], errors: [400, 401, 403, 429] },
   { method: "get", path: "/v1/images/graph/dependents", summary: "Every catalog image below a base", scope: "read", parameters: [{ name: "base", in: "query", schema: { type: "string" }, description: "an Image name or an image reference" }], ok: [{ status: 200, description: "the dependents" }], errors: [400, 401, 403, 429] },
-  { method: "post", path: "/v1/rebuilds", summary: "Plan (dryRun) or start a rebuild wave", scope: "submit", body: "StartRebuild", ok: [{ status: 200, description: "the plan of a dry run" }, { status: 201, description: "the wave" }], errors: [400, 401, 403, 404, 409, 429] },
-  { method: "get", path: "/v1/rebuilds", summary: "Rebuild waves, newest first", scope: "read", ok: [{ status: 200, description: "the waves" }], errors: [400, 401, 403, 429] },
-  { method: "get", path: "/v1/rebuilds/{id}", summary: "A rebuild wave with every node", scope: "read", parameters: [waveId], ok: [{ status: 200, description: "the wave" }], errors: [401, 403, 404, 429] },
-  { method: "post", path: "/v1/rebuilds/{id}/cancel", summary: "Cancel a wave", scope: "cancel", parameters: [waveId], ok: [{ status: 202, description: "the wave after the request" }], errors: [401, 403, 404, 429] },
-  { method: "post", path: "/v1/rebuilds/{id}/retry", summary: "Build a finished wave's failed, skipped and cancelled nodes again", scope: "submit", parameters: [waveId], ok: [{ status: 202, description: "the wave" }], errors: [401, 403, 404, 409, 429] },
+  { method: "post", path: "/v1/rebuilds", summary: "Plan (dryRun) or start a rebuild wave", scope: "submit", body: "StartRebuild", ok: [{ status: 200, schema: "RebuildDryRun", description: "the plan of a dry run" }, { status: 201, schema: "Wave", description: "the wave" }], errors: [400, 401, 403, 404, 409, 429] },
+  { method: "get", path: "/v1/rebuilds", summary: "Rebuild waves, newest first", scope: "read", ok: [{ status: 200, schema: "WaveList", description: "the waves" }], errors: [400, 401, 403, 429] },
+  { method: "get", path: "/v1/rebuilds/{id}", summary: "A rebuild wave with every node", scope: "read", parameters: [waveId], ok: [{ status: 200, schema: "Wave", description: "the wave" }], errors: [401, 403, 404, 429] },
+  { method: "post", path: "/v1/rebuilds/{id}/cancel", summary: "Cancel a wave", scope: "cancel", parameters: [waveId], ok: [{ status: 202, schema: "Wave", description: "the wave after the request" }], errors: [401, 403, 404, 429] },
+  { method: "post", path: "/v1/rebuilds/{id}/retry", summary: "Build a finished wave's failed, skipped and cancelled nodes again", scope: "submit", parameters: [waveId], ok: [{ status: 202, schema: "Wave", description: "the wave" }], errors: [401, 403, 404, 409, 429] },
   // Schedules (issue 14): the list and one schedule with its history (status.runs, newest first).
   { method: "get", path: "/v1/schedules", summary: "The tenant's Schedules, each with its last run", scope: "read", ok: [{ status: 200, schema: "ScheduleList", description: "the Schedules" }], errors: [401, 403, 429] },
   {

@@ -53,6 +53,9 @@ describe("operations endpoints", () => {
       expect.arrayContaining(["context", "destinations", "buildArgs", "registryCredentials", "idempotencyKey"]),
     );
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/builds", "/v1/builds/{id}", "/v1/events", "/v1/queue/pause"]));
+    // Rebuild waves are described by the contract's schemas their routes are tested against.
+    expect(Object.keys(doc.components.schemas.Wave?.properties ?? {})).toEqual(expect.arrayContaining(["id", "state", "counts", "levels", "nodes", "eventSeq"]));
+    expect(JSON.stringify(doc.paths["/v1/rebuilds/{id}"])).toContain("#/components/schemas/Wave");
   });
 
   it("shows queue counts and lets only admins pause and resume", async () => {

@@ -1,6 +1,6 @@
 import { useRedis } from "@buildfleet/testkit";
 import { describe, expect, it } from "vitest";
-import { WaveView, type RebuildEvent } from "@buildfleet/contract";
+import { DryRunAnswer, WaveList, WaveView, type RebuildEvent } from "@buildfleet/contract";
 import { REQUEST, TOKENS, startHarness, type ApiHarness } from "../test-support/harness.js";
 import { openStream } from "../test-support/stream-client.js";
 
@@ -37,7 +37,7 @@ describe("/v1/rebuilds", () => {
     const res = await h.inject(TOKENS.teamA, { method: "POST", url: "/v1/rebuilds", payload: { base: "base", dryRun: true } });
 
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ plan: { levels: string[][]; tree: string } }>();
+    const body = DryRunAnswer.parse(res.json());
     expect(body.plan.levels).toEqual([["team-a/base"], ["team-a/runtime"], ["team-a/app"]]);
     expect(body.plan.tree).toContain("pinned to new team-a/base");
     expect(await h.queue.count()).toBe(0);
@@ -65,7 +65,7 @@ describe("/v1/rebuilds", () => {
 
     expect(waveOf(await h.inject(TOKENS.readOnly, { method: "GET", url: `/v1/rebuilds/${wave.id}` })).id).toBe(wave.id);
     expect((await h.inject(TOKENS.teamB, { method: "GET", url: `/v1/rebuilds/${wave.id}` })).statusCode).toBe(404);
-    const listed = (await h.inject(TOKENS.readOnly, { method: "GET", url: "/v1/rebuilds" })).json<{ items: unknown[] }>().items.map((w) => WaveView.parse(w));
+    const listed = WaveList.parse((await h.inject(TOKENS.readOnly, { method: "GET", url: "/v1/rebuilds" })).json()).items;
     expect(listed.map((w) => w.id)).toEqual([wave.id]);
     expect((await h.inject(TOKENS.teamB, { method: "GET", url: "/v1/rebuilds" })).json()).toEqual({ items: [] });
 

@@ -1,5 +1,5 @@
 import { CatalogStore, ON_FAILURE, WaveStore, cancelRebuild, formatPlanTree, planError, planRebuild, retryRebuild, startRebuild, waveStatus, type RunnerDeps, type TenantScope, type WaveDoc, type WavePlan, type WaveTrigger } from "@buildfleet/shared";
-import { NotFoundError, Priority, ValidationError, toFieldIssues, type WaveNodeView, type WaveView } from "@buildfleet/contract";
+import { NotFoundError, Priority, ValidationError, toFieldIssues, type DryRunAnswer, type RebuildPlanView, type WaveList, type WaveNodeView, type WaveView } from "@buildfleet/contract";
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
@@ -34,7 +34,8 @@ export type StartRebuildBody = z.infer<typeof StartRebuildBody>;
 export const ListRebuildsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
 /** A plan for people and programs: levels, and each node with its tenant, pins and warnings. */
-export function planView(plan: WavePlan) {
+/** A plan as a dry run answers it (the contract's RebuildPlanView). */
+export function planView(plan: WavePlan): RebuildPlanView {
   return { levels: plan.levels, nodes: plan.nodes, warnings: plan.warnings, tree: formatPlanTree(plan) };
 }
 
@@ -144,7 +145,7 @@ export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): vo
     if (body.dryRun) {
       const { result } = await planRebuild(deps, scope, trigger);
       if (!result.ok) throw planError(result);
-      return reply.code(200).send({ dryRun: true, plan: planView(result.plan) });
+      return reply.code(200).send({ dryRun: true, plan: planView(result.plan) } satisfies DryRunAnswer);
     }
     const doc = await startRebuild(deps, {
       startedBy: principalOf(request).tenant,
@@ -161,7 +162,7 @@ export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const parsed = ListRebuildsQuery.safeParse(request.query ?? {});
     if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error.issues, request.query));
     const docs = await deps.waves.list({ limit: parsed.data.limit, visible: (doc) => visible(request, doc) });
-    return { items: docs.map(waveView) };
+    return { items: docs.map(waveView) } satisfies WaveList;
   });
 
   app.get<{ Params: { id: string } }>("/v1/rebuilds/:id", { onRequest: requireScope(tokens, "read") }, async (request) => waveView(await ownWave(request)));

@@ -130,3 +130,21 @@ export const WaveView = z.strictObject({
   nodes: z.array(WaveNodeView),
 });
 export type WaveView = z.infer<typeof WaveView>;
+
+/** GET /v1/rebuilds: waves newest first. */
+export const WaveList = z.strictObject({ items: z.array(WaveView) });
+export type WaveList = z.infer<typeof WaveList>;
+
+/** A wave's plan as a dry run answers it: the levels (topological), each node, and the levels as a tree for a terminal. */
+export const RebuildPlanView = z.strictObject({
+  levels: z.array(z.array(ImageId)),
+  nodes: z.array(PlanNode),
+  /** Why something is not in the plan, or is built from a tag (e.g. "no catalog image … builds FROM …"). */
+  warnings: z.array(z.string()),
+  tree: z.string(),
+});
+export type RebuildPlanView = z.infer<typeof RebuildPlanView>;
+
+/** POST /v1/rebuilds with `dryRun: true` (200; nothing enqueued). */
+export const DryRunAnswer = z.strictObject({ dryRun: z.literal(true), plan: RebuildPlanView });
+export type DryRunAnswer = z.infer<typeof DryRunAnswer>;

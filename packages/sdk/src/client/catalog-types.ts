@@ -1,4 +1,4 @@
-import type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState, WaveNodeView, WaveView as ContractWaveView } from "@buildfleet/contract";
+import type { ImageGraph, ImageInput, ImageStatus, PlanNode, WaveNodeState, WaveState, WaveNodeView, WaveView as ContractWaveView, RebuildPlanView } from "@buildfleet/contract";
 
 /** Shapes of /v1/images and /v1/rebuilds as the client sees them (type-only imports, as in types.ts). */
 
@@ -16,13 +16,8 @@ export interface ApplyResult {
   image: ImageView;
 }
 
-export interface RebuildPlan {
-  levels: string[][];
-  nodes: PlanNode[];
-  warnings: string[];
-  /** The levels as a tree for a terminal. */
-  tree: string;
-}
+/** A dry run's plan: the levels (topological), each node with its bases, warnings, and the levels as a tree for a terminal. */
+export type RebuildPlan = RebuildPlanView;
 
 /**
  * A rebuild wave as /v1/rebuilds answers it: the contract's WaveView (inferred
