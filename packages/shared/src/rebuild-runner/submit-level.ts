@@ -94,6 +94,9 @@ export function waveBuildId(doc: Pick<WaveDoc, "createdAt">, key: string): strin
   return newBuildId({ now: Date.parse(doc.createdAt), bytes: hash("sha256", key, "buffer") });
 }
 
+/** What became of one node's submit: its build, or why there is none. */
+type Submitted = { ok: true; build: NodeBuild } | { ok: false; reason: string };
+
 /** Nodes prepared and submitted per part of a step (see submitLevel). */
 const LEVEL_CHUNK = 125;
 
@@ -103,9 +106,11 @@ const LEVEL_CHUNK = 125;
  * part, not 2,000 submissions, and each part goes to Redis as soon as it is
  * pinned, so Redis writes one part while the next is prepared. The lane's
  * fair-share tags are taken for the whole step first, in node order, as for
- * one batch. A node whose build cannot be made or is refused fails with the reason.
+ * one batch (a step repeated after a crash takes them again for builds it
+ * then finds queued: their tenant's next builds are placed a little later,
+ * nothing else). A node whose build cannot be made or is refused fails with the reason.
  */
-export async function submitLevel(deps: Pick<RunnerDeps, "store" | "queue" | "redis" | "ks" | "catalog">, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
+export async function submitLevel(deps: Pick<RunnerDeps, "store" | "queue" | "redis" | "ks" | "catalog">, doc: WaveDoc, wave: Wave, nodes: readonly WaveNode[]): Promise<Submitted[]> {
   if (nodes.length === 0) return [];
   const planned = new Map(doc.plan.nodes.map((n) => [n.id, n]));
   const [stored, tags] = await Promise.all([
@@ -115,7 +120,7 @@ export async function submitLevel(deps: Pick<RunnerDeps, "store" | "queue" | "re
       nodes.map((n) => ({ tenant: splitId(n.id).tenant })),
     ),
   ]);
-  const parts: Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]>[] = [];
+  const parts: Promise<Submitted[]>[] = [];
   for (let from = 0; from < nodes.length; from += LEVEL_CHUNK) {
     // Between parts, the replies to the last one are handled (its entries then go out) before the next is pinned.
     if (from > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -126,7 +131,7 @@ export async function submitLevel(deps: Pick<RunnerDeps, "store" | "queue" | "re
   return (await settleAll(parts)).flat();
 }
 
-async function submitPart(deps: Pick<RunnerDeps, "store" | "queue">, nodes: readonly WaveNode[], prepared: readonly Prepared[]): Promise<({ ok: true; build: NodeBuild } | { ok: false; reason: string })[]> {
+async function submitPart(deps: Pick<RunnerDeps, "store" | "queue">, nodes: readonly WaveNode[], prepared: readonly Prepared[]): Promise<Submitted[]> {
   const ready = prepared.flatMap((p) => (p.ok ? [p] : []));
   // Tagged already: no fair share here.
   const submitted = await submitBuilds({ store: deps.store, queue: deps.queue }, ready.map((p) => p.item));
