@@ -93,7 +93,7 @@ describe("deploy/monitoring", () => {
   it("alerts on queue wait, failure ratio, restarting watches and no worker ready", async () => {
     const alerts = (await ruleGroups()).flatMap((g) => g.rules.filter((r) => r.alert !== undefined));
     expect(alerts.map((a) => a.alert)).toEqual(
-      expect.arrayContaining(["BuildfleetQueueWaitHigh", "BuildfleetBuildFailureRatioHigh", "BuildfleetWatchesRestarting", "BuildfleetNoWorkerReady"]),
+      expect.arrayContaining(["BuildfleetQueueWaitHigh", "BuildfleetBuildFailureRatioHigh", "BuildfleetWatchesRestarting", "BuildfleetJobCreatesBacklogged", "BuildfleetNoWorkerReady"]),
     );
     for (const a of alerts) {
       expect(["warning", "critical"]).toContain(a.labels?.["severity"]);
