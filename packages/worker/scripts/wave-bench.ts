@@ -4,9 +4,10 @@
 // 2. Enqueue: a wave's first step over a catalog of --images images FROM one
 //    base (plan, pin, submit maxInFlight builds, write the wave) against a bare
 //    BullMQ addBulk of the same payloads (the step's entries' data, under new
-//    ids), pairs measured back to back, median
-//    of --runs after --warmup pairs not counted (goal >= 0.5x). Also as CPU (this process + Redis), which the
-//    load of a shared machine disturbs less than wall time. Then a level after
+//    ids), pairs measured back to back, median of --runs after --warmup pairs
+//    not counted (goal >= 0.5x). Also as CPU (this process + Redis), which the
+//    load of a shared machine disturbs less than wall time. The first step is
+//    also split where the new wave's first write returns. Then a level after
 //    the first, the issue's "enqueueing a level": a base and --images images
 //    FROM it, the step after the base's success (submitLevel and the wave
 //    write, as driveWave does for each next level) against the same addBulk.

@@ -78,19 +78,17 @@ export type WaveState = z.infer<typeof WaveState>;
 export const WaveNodePin = z.strictObject({
   base: z.string(),
   digest: z.string(),
-  state: z.enum(["pinned", "unpinned"]),
+  state: PinMode.exclude(["unchanged"]),
   pinnedTo: z.string().optional(),
 });
 export type WaveNodePin = z.infer<typeof WaveNodePin>;
 
-/** A wave node as /v1/rebuilds answers it: its plan, its state and its current attempt's build. */
-export const WaveNodeView = z.strictObject({
-  id: ImageId,
-  image: z.string(),
-  /** "" for a node missing from the plan (the API falls back rather than failing the answer). */
-  tenant: z.string(),
-  level: z.number().int().min(0),
-  parents: z.array(ImageId),
+/**
+ * A wave node as /v1/rebuilds answers it: its plan node (a node missing from
+ * the plan is answered with tenant "" and no bases rather than failing the
+ * answer), its state and its current attempt's build.
+ */
+export const WaveNodeView = PlanNode.extend({
   state: WaveNodeState,
   attempt: z.number().int().min(0),
   /** The build of the node's current attempt; null before it is submitted. */
@@ -100,9 +98,7 @@ export const WaveNodeView = z.strictObject({
   reason: z.string().optional(),
   /** Sent only for a skipped node: the node whose failure skipped it. */
   skippedBecause: ImageId.optional(),
-  bases: z.array(PlannedBase),
   pins: z.array(WaveNodePin),
-  warnings: z.array(z.string()),
 });
 export type WaveNodeView = z.infer<typeof WaveNodeView>;
 

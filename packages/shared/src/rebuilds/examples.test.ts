@@ -25,9 +25,8 @@ describe("the offline catalog example", () => {
   const images = parseAllDocuments(readFileSync(new URL("../../../../examples/catalog-offline/layered.yaml", import.meta.url), "utf8")).map((d) => parseImage(d.toJS()));
 
   it("is the offline request files as Images", () => {
-    const request = (file: string) => parse(readFileSync(new URL(`../../../../examples/${file}`, import.meta.url), "utf8")) as unknown;
     expect(images.map((i) => i.metadata.name)).toEqual(["offline-runtime", "offline-hello"]);
-    expect(images.map((i) => i.spec.build)).toEqual([parseImage({ apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name: "a" }, spec: { build: request("offline-runtime.yaml") } }).spec.build, parseImage({ apiVersion: "buildfleet.dev/v1", kind: "Image", metadata: { name: "b" }, spec: { build: request("offline-app.yaml") } }).spec.build]);
+    expect(images.map((i) => i.spec.build)).toEqual([example("offline-runtime.yaml", "a", "dev").image.spec.build, example("offline-app.yaml", "b", "dev").image.spec.build]);
   });
 
   it("plans the runtime, then the app pinned to it", () => {
